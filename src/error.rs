@@ -1,0 +1,230 @@
+//! The crate's one error type: what failed, in which operation, on which path.
+
+use core::fmt;
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use rustix::io::Errno;
+
+use crate::encode::MAX_LINE;
+
+/// What went wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The encoded line, `\n` included, is longer than [`MAX_LINE`] (4096) bytes. Nothing was
+    /// written. `len` is the full length it would have had, when it is known (it is not when
+    /// the event has more distinct fields than could ever fit on one line).
+    LineTooLong {
+        /// The length the line would have had, `\n` included.
+        len: Option<usize>,
+    },
+    /// `write(2)` accepted only part of the line: `written` of `len` bytes reached the file as
+    /// a partial line. The rest is never written by a second call, which would no longer be
+    /// atomic; the writer ends the fragment with `\n` before its next line.
+    ShortWrite {
+        /// Bytes that reached the file.
+        written: usize,
+        /// Bytes in the whole line.
+        len: usize,
+    },
+    /// A system call failed with this `errno`.
+    Os(Errno),
+    /// The path has no file name, a name too long for the rotation series, or a NUL byte.
+    InvalidPath,
+    /// An option is out of its range; the text says which.
+    InvalidOption(&'static str),
+}
+
+/// The operation that failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Op {
+    /// Encoding an event into a line (no I/O).
+    Encode,
+    /// Appending a line.
+    Append,
+    /// Creating the log's directory.
+    CreateDir,
+    /// Opening the log's directory.
+    OpenDir,
+    /// Opening (or reopening) the log file.
+    Open,
+    /// Opening the rotation lock file, `<log>.lock`.
+    OpenLock,
+    /// Taking or releasing the rotation lock (`flock(2)`).
+    Lock,
+    /// `fstat(2)`/`fstatat(2)` of the log file.
+    Stat,
+    /// `write(2)` of a line.
+    Write,
+    /// `renameat(2)` of `<log>.from` (the active file when `from` is 0) to the next number.
+    Rename {
+        /// The number of the file renamed; 0 is the active file.
+        from: u32,
+    },
+    /// `unlinkat(2)` of the oldest backup, `<log>.index`.
+    Unlink {
+        /// The number of the backup removed.
+        index: u32,
+    },
+    /// `fdatasync(2)` of the log file.
+    Sync,
+    /// Checking the options of a writer.
+    Configure,
+}
+
+/// The error of every fallible operation in this crate.
+///
+/// It is small and cheap to clone: the path is shared with the [`Writer`](crate::Writer)
+/// that failed, so building an error on the append path does not allocate.
+/// `Display` names the operation and the path:
+///
+/// ```
+/// use logwriter::{ErrorKind, Event, EventKind, Field, Line};
+///
+/// let big = "x".repeat(5000);
+/// let fields = [Field::new("blob", big.as_str())];
+/// let err = Line::new().encode(&Event::new(EventKind::Error).fields(&fields)).unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::LineTooLong { len: Some(n) } if n > 5000));
+/// assert!(err.to_string().contains("over the 4096-byte limit"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    op: Op,
+    path: Option<Arc<Path>>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, op: Op, path: Option<&Arc<Path>>) -> Error {
+        Error {
+            kind,
+            op,
+            path: path.cloned(),
+        }
+    }
+
+    pub(crate) fn os(errno: Errno, op: Op, path: &Arc<Path>) -> Error {
+        Error::new(ErrorKind::Os(errno), op, Some(path))
+    }
+
+    pub(crate) fn with_path(mut self, op: Op, path: &Arc<Path>) -> Error {
+        self.op = op;
+        self.path = Some(Arc::clone(path));
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The operation that failed.
+    pub fn op(&self) -> Op {
+        self.op
+    }
+
+    /// The log path the operation was about (for a backup or the lock file, the active log
+    /// path they are named after), if there is one.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The `errno`, when a system call failed.
+    pub fn raw_os_error(&self) -> Option<i32> {
+        match self.kind {
+            ErrorKind::Os(errno) => Some(errno.raw_os_error()),
+            _ => None,
+        }
+    }
+}
+
+/// Writes the path an operation touched: the log path, with a `.N` or `.lock` suffix when
+/// the operation was on a backup or the lock file.
+struct Target<'a>(&'a Path, Option<u32>, bool);
+
+impl fmt::Display for Target<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Target(path, number, lock) = *self;
+        if lock {
+            return write!(f, "{}.lock", path.display());
+        }
+        match number {
+            Some(n) if n > 0 => write!(f, "{}.{n}", path.display()),
+            _ => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = match self.op {
+            Op::Encode => "encode event",
+            Op::Append => "append to",
+            Op::CreateDir => "create directory of",
+            Op::OpenDir => "open directory of",
+            Op::Open => "open",
+            Op::OpenLock => "open rotation lock",
+            Op::Lock => "lock rotation of",
+            Op::Stat => "stat",
+            Op::Write => "write to",
+            Op::Rename { .. } => "rename",
+            Op::Unlink { .. } => "remove oldest backup",
+            Op::Sync => "fdatasync",
+            Op::Configure => "configure writer for",
+        };
+        f.write_str(verb)?;
+        if let Some(path) = &self.path {
+            match self.op {
+                Op::Rename { from } => write!(
+                    f,
+                    " {} to {}",
+                    Target(path, Some(from), false),
+                    Target(path, Some(from + 1), false)
+                )?,
+                Op::Unlink { index } => write!(f, " {}", Target(path, Some(index), false))?,
+                Op::OpenLock | Op::Lock => write!(f, " {}", Target(path, None, true))?,
+                _ => write!(f, " {}", path.display())?,
+            }
+        }
+        match self.kind {
+            ErrorKind::LineTooLong { len: Some(len) } => write!(
+                f,
+                ": line of {len} bytes is over the {MAX_LINE}-byte limit; nothing was written"
+            ),
+            ErrorKind::LineTooLong { len: None } => write!(
+                f,
+                ": line is over the {MAX_LINE}-byte limit (too many fields to measure); nothing was written"
+            ),
+            ErrorKind::ShortWrite { written, len } => write!(
+                f,
+                ": short write, {written} of {len} bytes written; the partial line will be ended with a newline"
+            ),
+            ErrorKind::Os(Errno::LOOP) if matches!(self.op, Op::Open | Op::OpenLock) => {
+                f.write_str(": refusing to follow a symbolic link (ELOOP)")
+            }
+            ErrorKind::Os(errno) => write!(f, ": {}", io::Error::from(errno)),
+            ErrorKind::InvalidPath => f.write_str(
+                ": invalid log path (it needs a file name without NUL bytes, short enough for its numbered backups)",
+            ),
+            ErrorKind::InvalidOption(what) => write!(f, ": {what}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Error> for io::Error {
+    fn from(err: Error) -> io::Error {
+        let kind = match err.kind {
+            ErrorKind::Os(errno) => io::Error::from(errno).kind(),
+            ErrorKind::LineTooLong { .. }
+            | ErrorKind::InvalidPath
+            | ErrorKind::InvalidOption(_) => io::ErrorKind::InvalidInput,
+            ErrorKind::ShortWrite { .. } => io::ErrorKind::WriteZero,
+        };
+        io::Error::new(kind, err)
+    }
+}

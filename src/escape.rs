@@ -1,0 +1,142 @@
+//! JSON string escaping, byte-identical to `serde_json`.
+//!
+//! Only `"`, `\` and bytes below 0x20 are escaped: `\b \f \n \r \t` in their short forms,
+//! every other control byte as lowercase `\u00XX`. All other bytes, UTF-8 included, pass
+//! through. Unescaped runs are found eight bytes at a time and copied in one slice each.
+
+const BB: u8 = b'b'; // \x08
+const TT: u8 = b't'; // \x09
+const NN: u8 = b'n'; // \x0A
+const FF: u8 = b'f'; // \x0C
+const RR: u8 = b'r'; // \x0D
+const QU: u8 = b'"'; // \x22
+const BS: u8 = b'\\'; // \x5C
+const UU: u8 = b'u'; // \x00...\x1F except the ones above
+const __: u8 = 0;
+
+/// For each byte, 0 if it passes through, else the letter after the backslash.
+static ESCAPE: [u8; 256] = [
+    //   1   2   3   4   5   6   7   8   9   A   B   C   D   E   F
+    UU, UU, UU, UU, UU, UU, UU, UU, BB, TT, NN, UU, FF, RR, UU, UU, // 0
+    UU, UU, UU, UU, UU, UU, UU, UU, UU, UU, UU, UU, UU, UU, UU, UU, // 1
+    __, __, QU, __, __, __, __, __, __, __, __, __, __, __, __, __, // 2
+    __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, // 3
+    __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, // 4
+    __, __, __, __, __, __, __, __, __, __, __, __, BS, __, __, __, // 5
+    __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, // 6
+    __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, // 7
+    __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, // 8
+    __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, // 9
+    __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, // A
+    __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, // B
+    __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, // C
+    __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, // D
+    __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, // E
+    __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __, // F
+];
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Passes the escaped form of `bytes` to `out` as a sequence of slices.
+#[inline]
+pub(crate) fn write_escaped(bytes: &[u8], mut out: impl FnMut(&[u8])) {
+    let mut start = 0;
+    loop {
+        let at = next_escape(bytes, start);
+        if at > start {
+            out(&bytes[start..at]);
+        }
+        let Some(&byte) = bytes.get(at) else { return };
+        match ESCAPE[usize::from(byte)] {
+            UU => out(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX_DIGITS[usize::from(byte >> 4)],
+                HEX_DIGITS[usize::from(byte & 0xF)],
+            ]),
+            letter => out(&[b'\\', letter]),
+        }
+        start = at + 1;
+    }
+}
+
+/// The index of the first byte at or after `from` that needs escaping, or `bytes.len()`.
+#[inline]
+fn next_escape(bytes: &[u8], from: usize) -> usize {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = from;
+    let mut words = bytes.get(from..).unwrap_or_default().chunks_exact(8);
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // A byte's high bit is set in `flagged` if it is below 0x20, or equals `"` or `\`.
+        // Borrows can only flag bytes above a truly flagged one, so the lowest flag is exact.
+        let below_space = w.wrapping_sub(LOW * 0x20) & !w;
+        let quote = w ^ (LOW * u64::from(b'"'));
+        let backslash = w ^ (LOW * u64::from(b'\\'));
+        let flagged = (below_space
+            | (quote.wrapping_sub(LOW) & !quote)
+            | (backslash.wrapping_sub(LOW) & !backslash))
+            & HIGH;
+        if flagged != 0 {
+            return at + (flagged.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    for &byte in words.remainder() {
+        if ESCAPE[usize::from(byte)] != 0 {
+            return at;
+        }
+        at += 1;
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn escape(text: &str) -> String {
+        let mut out = Vec::new();
+        write_escaped(text.as_bytes(), |run| out.extend_from_slice(run));
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn escapes_table() {
+        let rows: &[(&str, &str)] = &[
+            ("", ""),
+            ("plain", "plain"),
+            ("a\"b", "a\\\"b"),
+            ("a\\b", "a\\\\b"),
+            ("\u{8}\u{c}\n\r\t", "\\b\\f\\n\\r\\t"),
+            ("\u{0}\u{1f}\u{b}", "\\u0000\\u001f\\u000b"),
+            ("\u{7f}é€😀/<>&", "\u{7f}é€😀/<>&"),
+            ("0123456789abcdef\n", "0123456789abcdef\\n"),
+            ("01234567\"", "01234567\\\""),
+        ];
+        for &(input, expected) in rows {
+            assert_eq!(escape(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn every_byte_matches_a_bytewise_scan() {
+        for byte in 0u8..=0x7f {
+            for pos in 0..20 {
+                let mut text = vec![b'a'; 20];
+                text[pos] = byte;
+                let naive = text.iter().position(|&b| ESCAPE[usize::from(b)] != 0);
+                assert_eq!(
+                    next_escape(&text, 0),
+                    naive.unwrap_or(text.len()),
+                    "{byte:#x} at {pos}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The event model: the closed catalog of kinds, field values, and the borrowed event.
+
+use core::fmt;
+use core::str::FromStr;
+
+use crate::time::Timestamp;
+
+/// One entry in the closed catalog of slot and workspace events.
+///
+/// [`EventKind::as_str`] is the exact text written to the `event` key, so operators can grep
+/// for it.
+///
+/// # Example
+///
+/// ```
+/// use logwriter::EventKind;
+///
+/// assert_eq!(EventKind::CommitError.as_str(), "commit_error");
+/// assert_eq!("renew".parse::<EventKind>(), Ok(EventKind::Renew));
+/// assert!("deploy".parse::<EventKind>().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    /// A slot acquired a session (`join`; fields `task_id`, `worktree`).
+    Join,
+    /// A slot's commit succeeded (`commit`; fields `message`, `sha`, `files`, `bytes`).
+    Commit,
+    /// A slot's commit failed (`commit_error`; field `reason`).
+    CommitError,
+    /// A slot renewed its lease (`renew`; no fields).
+    Renew,
+    /// A slot closed and released its session (`close`; fields `result`, `summary`).
+    Close,
+    /// The workspace dispatched a plan (`dispatched`; fields `wave`, `task_id`, `manifest_path`).
+    Dispatched,
+    /// An unexpected error worth recording (`error`; fields `verb`, `reason`, `recoverable`).
+    Error,
+}
+
+impl EventKind {
+    /// Every kind, in catalog order.
+    pub const ALL: [EventKind; 7] = [
+        EventKind::Join,
+        EventKind::Commit,
+        EventKind::CommitError,
+        EventKind::Renew,
+        EventKind::Close,
+        EventKind::Dispatched,
+        EventKind::Error,
+    ];
+
+    /// The on-disk name of the kind.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Join => "join",
+            EventKind::Commit => "commit",
+            EventKind::CommitError => "commit_error",
+            EventKind::Renew => "renew",
+            EventKind::Close => "close",
+            EventKind::Dispatched => "dispatched",
+            EventKind::Error => "error",
+        }
+    }
+
+    /// The kind whose on-disk name is `name`, if any.
+    pub fn from_name(name: &str) -> Option<EventKind> {
+        EventKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error of parsing a name that is not in the catalog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownEventKind;
+
+impl fmt::Display for UnknownEventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unknown event kind (expected one of join, commit, commit_error, renew, close, dispatched, error)")
+    }
+}
+
+impl std::error::Error for UnknownEventKind {}
+
+impl FromStr for EventKind {
+    type Err = UnknownEventKind;
+
+    fn from_str(name: &str) -> Result<EventKind, UnknownEventKind> {
+        EventKind::from_name(name).ok_or(UnknownEventKind)
+    }
+}
+
+/// The value of one field.
+///
+/// Integers keep their full 64-bit range. A non-finite float (NaN, ±infinity) has no JSON
+/// form and is written as `null`, as `serde_json` does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value<'a> {
+    /// A string, escaped exactly as `serde_json` escapes it.
+    Str(&'a str),
+    /// A signed integer.
+    I64(i64),
+    /// An unsigned integer.
+    U64(u64),
+    /// A float, written by `ryu` in its shortest round-trip form; NaN and ±infinity as `null`.
+    F64(f64),
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+}
+
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(value: &'a str) -> Self {
+        Value::Str(value)
+    }
+}
+
+impl<'a> From<&'a String> for Value<'a> {
+    fn from(value: &'a String) -> Self {
+        Value::Str(value)
+    }
+}
+
+macro_rules! value_from {
+    ($variant:ident as $wide:ty: $($ty:ty),*) => {$(
+        impl From<$ty> for Value<'_> {
+            fn from(value: $ty) -> Self {
+                Value::$variant(<$wide>::from(value))
+            }
+        }
+    )*};
+}
+
+value_from!(I64 as i64: i8, i16, i32, i64);
+value_from!(U64 as u64: u8, u16, u32, u64);
+value_from!(F64 as f64: f32, f64);
+value_from!(Bool as bool: bool);
+
+impl From<usize> for Value<'_> {
+    fn from(value: usize) -> Self {
+        // usize is at most 64 bits on every supported target.
+        Value::U64(value as u64)
+    }
+}
+
+impl From<isize> for Value<'_> {
+    fn from(value: isize) -> Self {
+        Value::I64(value as i64)
+    }
+}
+
+impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Value::Null, Into::into)
+    }
+}
+
+/// One `key: value` pair of an event, borrowed from the caller.
+///
+/// A field whose key is `ts`, `event` or `slot` is dropped, and of several fields with the
+/// same key only the first is written: no line ever carries a duplicate key.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Field<'a> {
+    /// The key, escaped like any JSON string.
+    pub key: &'a str,
+    /// The value.
+    pub value: Value<'a>,
+}
+
+impl<'a> Field<'a> {
+    /// A field from anything that converts into a [`Value`].
+    ///
+    /// ```
+    /// use logwriter::{Field, Value};
+    ///
+    /// assert_eq!(Field::new("files", 4u32).value, Value::U64(4));
+    /// assert_eq!(Field::new("sha", "abc123").value, Value::Str("abc123"));
+    /// assert_eq!(Field::new("size", None::<u64>).value, Value::Null);
+    /// ```
+    pub fn new(key: &'a str, value: impl Into<Value<'a>>) -> Field<'a> {
+        Field {
+            key,
+            value: value.into(),
+        }
+    }
+}
+
+/// The keys the row itself uses; a field with one of these keys is dropped.
+pub const RESERVED_KEYS: [&str; 3] = ["ts", "event", "slot"];
+
+/// One event, borrowed from the caller: building one never allocates.
+///
+/// # Example
+///
+/// ```
+/// use logwriter::{Event, EventKind, Field};
+///
+/// let fields = [Field::new("sha", "abc123"), Field::new("files", 4)];
+/// let event = Event::new(EventKind::Commit).slot("a").fields(&fields);
+/// assert_eq!(event.kind(), EventKind::Commit);
+/// assert_eq!(event.timestamp(), None); // stamped with the clock when it is written
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Event<'a> {
+    kind: EventKind,
+    slot: &'a str,
+    timestamp: Option<Timestamp>,
+    fields: &'a [Field<'a>],
+}
+
+impl<'a> Event<'a> {
+    /// An event of `kind` with no slot, no fields, and the time of writing as its timestamp.
+    pub const fn new(kind: EventKind) -> Event<'a> {
+        Event {
+            kind,
+            slot: "",
+            timestamp: None,
+            fields: &[],
+        }
+    }
+
+    /// Sets the slot. An empty slot is omitted from the line (or replaced by the writer's
+    /// own slot, see [`Writer::open_slot`](crate::Writer::open_slot)).
+    #[must_use]
+    pub const fn slot(mut self, slot: &'a str) -> Event<'a> {
+        self.slot = slot;
+        self
+    }
+
+    /// Sets the fields, written in this order after `ts`, `event` and `slot`.
+    #[must_use]
+    pub const fn fields(mut self, fields: &'a [Field<'a>]) -> Event<'a> {
+        self.fields = fields;
+        self
+    }
+
+    /// Sets an explicit timestamp instead of the time of writing.
+    #[must_use]
+    pub const fn at(mut self, timestamp: Timestamp) -> Event<'a> {
+        self.timestamp = Some(timestamp);
+        self
+    }
+
+    /// The kind.
+    pub const fn kind(&self) -> EventKind {
+        self.kind
+    }
+
+    /// The slot, empty when none was set.
+    pub const fn slot_name(&self) -> &'a str {
+        self.slot
+    }
+
+    /// The explicit timestamp, if one was set.
+    pub const fn timestamp(&self) -> Option<Timestamp> {
+        self.timestamp
+    }
+
+    /// The fields as given, reserved and repeated keys included.
+    pub const fn field_list(&self) -> &'a [Field<'a>] {
+        self.fields
+    }
+}

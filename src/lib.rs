@@ -1,0 +1,82 @@
+//! Structured NDJSON event logs for hot loops: one `write(2)` per event, no heap allocation,
+//! and size rotation that several processes can share.
+//!
+//! Each event is one flat JSON object on one line,
+//! `{"ts":"2026-05-01T12:00:00Z","event":"commit","slot":"a",…fields}`, encoded by hand into a
+//! 4096-byte stack buffer and appended with a single `write(2)` on an `O_APPEND` descriptor.
+//!
+//! # Example
+//!
+//! ```
+//! use logwriter::{Event, EventKind, Field, Writer};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let mut log = Writer::open(dir.path().join("log"))?; // 10 MiB, 5 backups
+//! let fields = [
+//!     Field::new("message", "slot-a: extract token validator"),
+//!     Field::new("sha", "abc123"),
+//!     Field::new("files", 4),
+//! ];
+//! log.append(&Event::new(EventKind::Commit).slot("a").fields(&fields))?;
+//!
+//! let text = std::fs::read_to_string(dir.path().join("log"))?;
+//! assert!(text.ends_with(",\"event\":\"commit\",\"slot\":\"a\",\"message\":\"slot-a: extract token validator\",\"sha\":\"abc123\",\"files\":4}\n"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Guarantees
+//!
+//! - **One line, one system call.** [`Writer::append`] performs exactly one `write(2)` of one
+//!   whole line ending in `\n`, and allocates nothing. Every [`ReopenCheck`] period (default:
+//!   1024 appends or 1 s) adds one `fstat(2)` and one `fstatat(2)`; a rotation adds its own.
+//! - **No interleaving.** On a local Linux filesystem (ext4, xfs, btrfs, tmpfs…), a `write(2)`
+//!   on an `O_APPEND` descriptor finds the end of the file and writes under the inode lock in
+//!   one step, so lines from concurrent writers, threads or processes, never interleave.
+//!   Lines are at most [`MAX_LINE`] = 4096 bytes (`PIPE_BUF`), so they are atomic on pipes and
+//!   FIFOs too.
+//! - **Nothing half-written by choice.** A line over 4096 bytes is refused with
+//!   [`ErrorKind::LineTooLong`] and nothing is written. A short write (disk full, file-size
+//!   limit) is reported as [`ErrorKind::ShortWrite`], never completed by a second call; the
+//!   writer ends the fragment with `\n` before its next line.
+//! - **Exact JSON.** Keys and strings are escaped byte-for-byte as `serde_json` escapes them;
+//!   integers keep their full 64-bit range; floats round-trip (`ryu`); NaN and ±infinity are
+//!   written as `null`. A field named `ts`, `event` or `slot` is dropped, and of repeated keys
+//!   only the first is written, so no line has a duplicate key.
+//! - **Rotation without loss.** The active file is renamed, never truncated or copied.
+//!   Rotation happens under an exclusive `flock(2)` on `<log>.lock`, after checking that
+//!   no other writer rotated first, so each crossing of the size limit rotates once.
+//!
+//! # Limits
+//!
+//! - NFS and SMB clients emulate `O_APPEND`: concurrent appends there can overwrite each
+//!   other. `O_DIRECT` is never used by this crate; appends through `O_DIRECT` descriptors by
+//!   other programs are not atomic on every filesystem.
+//! - Linux only (the guarantees rest on its `O_APPEND` and `flock` semantics).
+//! - A writer that has not yet noticed another writer's rotation keeps appending to the
+//!   renamed file for up to one [`ReopenCheck`] period; those lines are in a backup, not lost,
+//!   unless that backup is dropped as the oldest before the writer notices.
+//! - Timestamps run from 1970 to 9999 ([`Timestamp`]).
+//!
+//! # Crate features
+//!
+//! - `cli`: the `logwriter` command-line tool (adds `clap`). Off by default: the library
+//!   depends only on `rustix`, `itoa` and `ryu`.
+
+mod encode;
+mod error;
+mod escape;
+mod event;
+mod options;
+mod series;
+mod time;
+mod writer;
+
+pub use encode::{Line, MAX_LINE};
+pub use error::{Error, ErrorKind, Op};
+pub use event::{Event, EventKind, Field, UnknownEventKind, Value, RESERVED_KEYS};
+pub use options::{
+    Durability, Options, ReopenCheck, Rotation, DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE, ENV_MAX_FILES,
+    ENV_MAX_SIZE,
+};
+pub use time::{Precision, Timestamp, TimestampBuf, MAX_TIMESTAMP_LEN};
+pub use writer::{append_once, slot_log_path, Stats, Writer};

@@ -1,0 +1,295 @@
+//! Writer settings: rotation, file mode, timestamp precision, reopen checks and durability.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::error::{Error, ErrorKind, Op};
+use crate::time::Precision;
+use crate::writer::Writer;
+
+/// Default size at which the workspace log rotates: 10 MiB.
+pub const DEFAULT_MAX_SIZE: u64 = 10 * 1024 * 1024;
+
+/// Default number of numbered backups kept (`log.1` … `log.5`).
+pub const DEFAULT_MAX_FILES: u32 = 5;
+
+/// Environment variable overriding the maximum size in bytes (see [`Options::from_env`]).
+pub const ENV_MAX_SIZE: &str = "BONES_LOG_MAX_SIZE";
+
+/// Environment variable overriding the number of backups (see [`Options::from_env`]).
+pub const ENV_MAX_FILES: &str = "BONES_LOG_MAX_FILES";
+
+/// Size-based rotation into numbered backups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rotation {
+    /// A file is rotated before a line would take it past this many bytes (a line longer
+    /// than this is written alone into an empty file).
+    pub max_size: u64,
+    /// Backups kept: `log.1` (newest) … `log.<max_files>` (oldest). Rotating drops the oldest.
+    pub max_files: u32,
+}
+
+/// How often a writer checks that its descriptor still is the file at its path.
+///
+/// A check is one `fstat(2)` of the descriptor and one `fstatat(2)` of the name. If the
+/// file was renamed (by another writer's rotation or by logrotate), deleted, or replaced,
+/// the writer reopens the path; the check also refreshes the writer's idea of the file's
+/// size, which counts other writers' bytes toward rotation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReopenCheck {
+    /// Check before at most this many appends have gone by since the last check.
+    pub appends: u32,
+    /// Check before the first append that comes this long after the last check
+    /// (measured on `CLOCK_MONOTONIC_COARSE`, read from the vDSO without a system call).
+    pub interval: Duration,
+}
+
+impl Default for ReopenCheck {
+    /// Every 1024 appends or 1 second: on average at most 0.002 extra system calls per append.
+    fn default() -> Self {
+        ReopenCheck {
+            appends: 1024,
+            interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// When appended lines are forced to stable storage with `fdatasync(2)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// Never: lines reach the page cache and the kernel writes them back in its own time.
+    /// They survive the process crashing, not the machine.
+    #[default]
+    None,
+    /// After every append: the append returns only once the line is on disk.
+    EveryAppend,
+    /// After the first append that comes when `appends` appends, or `interval`, have gone by
+    /// since the last sync.
+    Periodic {
+        /// Appends between syncs.
+        appends: u32,
+        /// Time between syncs.
+        interval: Duration,
+    },
+}
+
+/// Settings for opening a [`Writer`]; a builder.
+///
+/// [`Options::new`] starts from the defaults (10 MiB, 5 backups, mode 0644,
+/// [`Precision::Auto`], reopen check every 1024 appends or 1 s, no fsync).
+/// [`Options::from_env`] starts from the defaults overridden by `BONES_LOG_MAX_SIZE` and
+/// `BONES_LOG_MAX_FILES`. Setters called afterwards win over both: the environment is
+/// read once, when `from_env` is called, and a setter is an explicit decision of the program.
+///
+/// # Example
+///
+/// ```
+/// use logwriter::{Durability, Options, Precision};
+///
+/// let dir = tempfile::tempdir()?;
+/// let writer = Options::new()
+///     .max_size(1 << 20)
+///     .max_files(3)
+///     .precision(Precision::Millis)
+///     .durability(Durability::EveryAppend)
+///     .open(dir.path().join("log"))?;
+/// assert_eq!(writer.options().rotation().unwrap().max_files, 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    pub(crate) rotation: Option<Rotation>,
+    pub(crate) mode: u32,
+    pub(crate) precision: Precision,
+    pub(crate) reopen_check: Option<ReopenCheck>,
+    pub(crate) durability: Durability,
+    pub(crate) slot: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options::new()
+    }
+}
+
+impl Options {
+    /// The defaults, ignoring the environment.
+    pub fn new() -> Options {
+        Options {
+            rotation: Some(Rotation {
+                max_size: DEFAULT_MAX_SIZE,
+                max_files: DEFAULT_MAX_FILES,
+            }),
+            mode: 0o644,
+            precision: Precision::Auto,
+            reopen_check: Some(ReopenCheck::default()),
+            durability: Durability::None,
+            slot: String::new(),
+        }
+    }
+
+    /// The defaults, with `BONES_LOG_MAX_SIZE` (bytes) and `BONES_LOG_MAX_FILES` applied
+    /// where they hold a positive integer. Unset, empty, malformed, zero or negative
+    /// values are ignored, as the Go package did.
+    pub fn from_env() -> Options {
+        Options::new().with_env_values(
+            std::env::var(ENV_MAX_SIZE).ok().as_deref(),
+            std::env::var(ENV_MAX_FILES).ok().as_deref(),
+        )
+    }
+
+    /// [`Options::from_env`] with the two values given instead of read (for testing).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn with_env_values(mut self, max_size: Option<&str>, max_files: Option<&str>) -> Options {
+        if let Some(rotation) = &mut self.rotation {
+            if let Some(size) = max_size
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .filter(|&n| n > 0)
+            {
+                rotation.max_size = size;
+            }
+            if let Some(files) = max_files
+                .and_then(|v| v.trim().parse::<u32>().ok())
+                .filter(|&n| n > 0)
+            {
+                rotation.max_files = files;
+            }
+        }
+        self
+    }
+
+    /// Rotates before a line would take the file past `bytes` (enables rotation if it was
+    /// off, keeping the current backup count). Zero is refused when the writer opens.
+    #[must_use]
+    pub fn max_size(mut self, bytes: u64) -> Options {
+        let max_files = self.rotation.map_or(DEFAULT_MAX_FILES, |r| r.max_files);
+        self.rotation = Some(Rotation {
+            max_size: bytes,
+            max_files,
+        });
+        self
+    }
+
+    /// Keeps `count` numbered backups (enables rotation if it was off, keeping the current
+    /// size). Zero is refused when the writer opens: rotating would delete the log.
+    #[must_use]
+    pub fn max_files(mut self, count: u32) -> Options {
+        let max_size = self.rotation.map_or(DEFAULT_MAX_SIZE, |r| r.max_size);
+        self.rotation = Some(Rotation {
+            max_size,
+            max_files: count,
+        });
+        self
+    }
+
+    /// Never rotates: the file grows without bound (slot logs).
+    #[must_use]
+    pub fn no_rotation(mut self) -> Options {
+        self.rotation = None;
+        self
+    }
+
+    /// The permission bits of a newly created log file, before the umask is applied.
+    /// Default 0o644.
+    #[must_use]
+    pub fn mode(mut self, mode: u32) -> Options {
+        self.mode = mode;
+        self
+    }
+
+    /// The precision of the timestamps this writer stamps. Default [`Precision::Auto`].
+    #[must_use]
+    pub fn precision(mut self, precision: Precision) -> Options {
+        self.precision = precision;
+        self
+    }
+
+    /// How often the writer checks for outside rotation and other writers' growth;
+    /// `None` never checks (only right for a file that one writer owns alone).
+    #[must_use]
+    pub fn reopen_check(mut self, check: Option<ReopenCheck>) -> Options {
+        self.reopen_check = check;
+        self
+    }
+
+    /// When lines are forced to disk. Default [`Durability::None`].
+    #[must_use]
+    pub fn durability(mut self, durability: Durability) -> Options {
+        self.durability = durability;
+        self
+    }
+
+    /// The slot written on events that carry none. Default: none.
+    #[must_use]
+    pub fn slot(mut self, slot: &str) -> Options {
+        slot.clone_into(&mut self.slot);
+        self
+    }
+
+    /// The rotation settings, `None` when the writer never rotates.
+    pub fn rotation(&self) -> Option<Rotation> {
+        self.rotation
+    }
+
+    /// The file mode for a newly created log.
+    pub fn file_mode(&self) -> u32 {
+        self.mode
+    }
+
+    /// The timestamp precision.
+    pub fn timestamp_precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// The reopen check, `None` when disabled.
+    pub fn reopen_check_policy(&self) -> Option<ReopenCheck> {
+        self.reopen_check
+    }
+
+    /// The durability policy.
+    pub fn durability_policy(&self) -> Durability {
+        self.durability
+    }
+
+    /// Opens a writer at `path` with these settings.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidOption`] for a zero size, count or check interval;
+    /// otherwise as [`Writer::open`].
+    pub fn open(&self, path: impl AsRef<Path>) -> Result<Writer, Error> {
+        Writer::open_with(path.as_ref(), self.clone())
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), ErrorKind> {
+        if let Some(rotation) = self.rotation {
+            if rotation.max_size == 0 {
+                return Err(ErrorKind::InvalidOption("max_size must be at least 1 byte"));
+            }
+            if rotation.max_files == 0 {
+                return Err(ErrorKind::InvalidOption(
+                    "max_files must be at least 1 (0 would delete the log when it rotates)",
+                ));
+            }
+        }
+        if self.reopen_check.is_some_and(|c| c.appends == 0) {
+            return Err(ErrorKind::InvalidOption(
+                "reopen_check.appends must be at least 1",
+            ));
+        }
+        if matches!(self.durability, Durability::Periodic { appends: 0, .. }) {
+            return Err(ErrorKind::InvalidOption(
+                "durability appends must be at least 1",
+            ));
+        }
+        if self.mode & !0o7777 != 0 {
+            return Err(ErrorKind::InvalidOption("mode has bits outside 0o7777"));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn error(kind: ErrorKind, path: &std::sync::Arc<Path>) -> Error {
+        Error::new(kind, Op::Configure, Some(path))
+    }
+}

@@ -1,0 +1,657 @@
+//! The appending writer: one `write(2)` per line on an `O_APPEND` descriptor, with
+//! size rotation under a lock and reopen checks on the slow path.
+
+use std::ffi::CString;
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustix::fs::{
+    fdatasync, flock, fstat, openat, statat, AtFlags, FlockOperation, Mode, OFlags, Stat,
+};
+use rustix::io::Errno;
+
+use crate::encode::Line;
+use crate::error::{Error, ErrorKind, Op};
+use crate::event::Event;
+use crate::options::{Durability, Options};
+use crate::series::{shift, SeriesName, ShiftError};
+
+/// Counters of what a writer did, from [`Writer::stats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Appends that wrote their whole line.
+    pub appends: u64,
+    /// Appends that returned an error (the line was refused or did not reach the file whole).
+    pub failed: u64,
+    /// Bytes of whole lines written (including a `\n` that ended a torn fragment).
+    pub bytes_written: u64,
+    /// Bytes of encoded lines that did not reach the file whole: failed writes, and the
+    /// whole length of a line cut short. Refused oversize lines are not counted.
+    pub bytes_lost: u64,
+    /// Rotations this writer performed.
+    pub rotations: u64,
+    /// Times this writer found its file renamed, deleted or replaced and reopened the path.
+    pub reopens: u64,
+    /// `fdatasync(2)` calls made for the durability policy or [`Writer::sync`].
+    pub syncs: u64,
+    /// Rotation and reopen-check failures: the line was still appended to the current file;
+    /// [`Writer::take_housekeeping_error`] has the last one.
+    pub housekeeping_errors: u64,
+}
+
+/// An open log: appends events as lines, rotating by size when configured.
+///
+/// Holds the file open with `O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW`, and a
+/// descriptor of its directory for every later `openat`, `renameat`, `unlinkat` and
+/// `fstatat`. Each [`append`](Writer::append) is exactly one `write(2)` of one whole line,
+/// and never allocates.
+///
+/// Several writers, in one process or many, may share one file; each needs its own
+/// `Writer` (an append takes `&mut self`). See the crate documentation for what is
+/// guaranteed then.
+///
+/// # Example
+///
+/// ```
+/// use logwriter::{Event, EventKind, Field, Writer};
+///
+/// let dir = tempfile::tempdir()?;
+/// let mut log = Writer::open(dir.path().join("log"))?;
+/// log.append(&Event::new(EventKind::Renew).slot("a"))?;
+/// log.append(&Event::new(EventKind::Error).fields(&[
+///     Field::new("verb", "commit"),
+///     Field::new("recoverable", true),
+/// ]))?;
+/// assert_eq!(log.stats().appends, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # References
+///
+/// [`write(2)`](https://man7.org/linux/man-pages/man2/write.2.html),
+/// [`open(2)`](https://man7.org/linux/man-pages/man2/open.2.html),
+/// [`rename(2)`](https://man7.org/linux/man-pages/man2/rename.2.html),
+/// [`flock(2)`](https://man7.org/linux/man-pages/man2/flock.2.html),
+/// [`fdatasync(2)`](https://man7.org/linux/man-pages/man2/fdatasync.2.html)
+pub struct Writer {
+    line: Line,
+    file: OwnedFd,
+    dir: OwnedFd,
+    lock: Option<OwnedFd>,
+    name: SeriesName,
+    path: Arc<Path>,
+    options: Options,
+    /// Size of the file as this writer knows it: exact at the last check, plus its own bytes.
+    size: u64,
+    appends_since_check: u32,
+    last_check_ns: u64,
+    appends_since_sync: u32,
+    last_sync_ns: u64,
+    /// The file ends in a partial line that must be ended before the next one.
+    torn: bool,
+    /// Rotation failed; do not retry before the next reopen check.
+    rotation_paused: bool,
+    stats: Stats,
+    housekeeping_error: Option<Error>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("path", &self.path)
+            .field("options", &self.options)
+            .field("size", &self.size)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+const FILE_FLAGS: OFlags = OFlags::WRONLY
+    .union(OFlags::APPEND)
+    .union(OFlags::CREATE)
+    .union(OFlags::CLOEXEC)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::NOCTTY);
+
+impl Writer {
+    /// Opens the workspace log at `path`: rotation at 10 MiB into 5 backups, unless
+    /// `BONES_LOG_MAX_SIZE` / `BONES_LOG_MAX_FILES` hold positive integers
+    /// (see [`Options::from_env`]).
+    ///
+    /// Creates the directory if needed, then the file (mode 0644 less the umask).
+    /// System calls: `mkdir(2)` as needed, `open(2)` of the directory, `openat(2)` of the
+    /// file, `fstat(2)` for its size.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidPath`] for a path with no file name; [`ErrorKind::Os`] from any
+    /// of those calls, `ELOOP` when the log path is a symbolic link.
+    pub fn open(path: impl AsRef<Path>) -> Result<Writer, Error> {
+        Options::from_env().open(path)
+    }
+
+    /// Opens the slot log `<slot_dir>/log`, which never rotates, writing `slot` on every
+    /// event that names none.
+    ///
+    /// # Errors
+    ///
+    /// As [`Writer::open`].
+    pub fn open_slot(slot_dir: impl AsRef<Path>, slot: &str) -> Result<Writer, Error> {
+        Options::new()
+            .no_rotation()
+            .slot(slot)
+            .open(slot_log_path(slot_dir, slot))
+    }
+
+    pub(crate) fn open_with(path: &Path, options: Options) -> Result<Writer, Error> {
+        let shared: Arc<Path> = Arc::from(path);
+        options
+            .validate()
+            .map_err(|kind| Options::error(kind, &shared))?;
+        let name = path
+            .file_name()
+            .and_then(|name| SeriesName::new(name.as_bytes()))
+            .ok_or_else(|| Error::new(ErrorKind::InvalidPath, Op::Open, Some(&shared)))?;
+        let parent = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(parent).map_err(|err| {
+            let errno = Errno::from_io_error(&err).unwrap_or(Errno::IO);
+            Error::os(errno, Op::CreateDir, &shared)
+        })?;
+        let dir = rustix::fs::open(
+            parent,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|errno| Error::os(errno, Op::OpenDir, &shared))?;
+        let mut name = name;
+        let file = openat(
+            &dir,
+            name.active(),
+            FILE_FLAGS,
+            Mode::from_raw_mode(options.mode),
+        )
+        .map_err(|errno| Error::os(errno, Op::Open, &shared))?;
+        let mut writer = Writer {
+            line: Line::new(),
+            file,
+            dir,
+            lock: None,
+            name,
+            path: shared,
+            options,
+            size: 0,
+            appends_since_check: 0,
+            last_check_ns: 0,
+            appends_since_sync: 0,
+            last_sync_ns: 0,
+            torn: false,
+            rotation_paused: false,
+            stats: Stats::default(),
+            housekeeping_error: None,
+        };
+        writer.size = writer.stat_file()?.size;
+        writer.last_check_ns = monotonic_ns();
+        writer.last_sync_ns = writer.last_check_ns;
+        Ok(writer)
+    }
+
+    /// Encodes `event` and appends it as one line with one `write(2)`.
+    ///
+    /// An event without a timestamp is stamped with the realtime clock now (vDSO, no
+    /// system call). Steady state, this is the only system call; every
+    /// [`ReopenCheck`](crate::ReopenCheck) period adds an `fstat` and an `fstatat`, and a
+    /// rotation adds its own (see [`Writer::rotate`]). It never allocates.
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::LineTooLong`]: nothing was written.
+    /// - [`ErrorKind::Os`] with [`Op::Write`]: nothing was written (`ENOSPC`, `EFBIG`, `EIO`…).
+    ///   `EINTR` is retried, as it means nothing was written.
+    /// - [`ErrorKind::ShortWrite`]: part of the line reached the file; the writer ends that
+    ///   fragment with `\n` before its next line so later lines still parse.
+    /// - [`ErrorKind::Os`] with [`Op::Sync`]: the line was written, but the `fdatasync` the
+    ///   durability policy asked for failed. Do not append it again.
+    ///
+    /// Rotation and reopen-check failures do not fail the append: the line goes to the
+    /// current file, and the failure is counted in [`Stats::housekeeping_errors`].
+    pub fn append(&mut self, event: &Event<'_>) -> Result<(), Error> {
+        let len = match self
+            .line
+            .encode_with(event, self.options.precision, &self.options.slot)
+        {
+            Ok(bytes) => bytes.len(),
+            Err(err) => {
+                self.stats.failed += 1;
+                return Err(err.with_path(Op::Append, &self.path));
+            }
+        };
+        self.write_line(len)
+    }
+
+    /// Writes the encoded line held in `self.line`, `len` bytes.
+    fn write_line(&mut self, len: usize) -> Result<(), Error> {
+        let now = if self.options.reopen_check.is_some()
+            || matches!(self.options.durability, Durability::Periodic { .. })
+        {
+            monotonic_ns()
+        } else {
+            0
+        };
+        if let Some(check) = self.options.reopen_check {
+            self.appends_since_check += 1;
+            if self.appends_since_check >= check.appends
+                || elapsed(self.last_check_ns, now, check.interval)
+            {
+                self.check_now_at(now);
+            }
+        }
+
+        let mut locked = false;
+        if let Some(rotation) = self.options.rotation {
+            if self.size > 0 && self.size + len as u64 > rotation.max_size && !self.rotation_paused
+            {
+                match self.rotate_locked(len as u64, rotation.max_size, rotation.max_files, false) {
+                    Ok(()) => locked = true,
+                    Err(err) => self.housekeeping_failed(err, true),
+                }
+            }
+        }
+
+        let result = self
+            .end_torn_fragment()
+            .and_then(|()| self.write_whole(len));
+        if locked {
+            self.unlock();
+        }
+        result?;
+        self.after_write(now)
+    }
+
+    /// One `write(2)` of the whole line; `EINTR` (nothing written) is retried.
+    fn write_whole(&mut self, len: usize) -> Result<(), Error> {
+        let bytes = &self.line.as_bytes()[..len];
+        loop {
+            match rustix::io::write(&self.file, bytes) {
+                Ok(written) if written == len => {
+                    self.size += len as u64;
+                    self.stats.appends += 1;
+                    self.stats.bytes_written += len as u64;
+                    return Ok(());
+                }
+                Ok(written) => {
+                    self.size += written as u64;
+                    self.torn = written > 0;
+                    return Err(self.lost(len, ErrorKind::ShortWrite { written, len }));
+                }
+                Err(Errno::INTR) => {}
+                Err(errno) => return Err(self.lost(len, ErrorKind::Os(errno))),
+            }
+        }
+    }
+
+    /// Counts a line that did not reach the file whole.
+    fn lost(&mut self, len: usize, kind: ErrorKind) -> Error {
+        self.stats.failed += 1;
+        self.stats.bytes_lost += len as u64;
+        Error::new(kind, Op::Write, Some(&self.path))
+    }
+
+    /// Ends a partial line left by a short write, so the next line starts on its own.
+    fn end_torn_fragment(&mut self) -> Result<(), Error> {
+        if !self.torn {
+            return Ok(());
+        }
+        let len = self.line.as_bytes().len();
+        loop {
+            match rustix::io::write(&self.file, b"\n") {
+                Ok(1) => {
+                    self.torn = false;
+                    self.size += 1;
+                    self.stats.bytes_written += 1;
+                    return Ok(());
+                }
+                Ok(_) => return Err(self.lost(len, ErrorKind::ShortWrite { written: 0, len })),
+                Err(Errno::INTR) => {}
+                Err(errno) => return Err(self.lost(len, ErrorKind::Os(errno))),
+            }
+        }
+    }
+
+    fn after_write(&mut self, now: u64) -> Result<(), Error> {
+        let due = match self.options.durability {
+            Durability::None => false,
+            Durability::EveryAppend => true,
+            Durability::Periodic { appends, interval } => {
+                self.appends_since_sync += 1;
+                self.appends_since_sync >= appends || elapsed(self.last_sync_ns, now, interval)
+            }
+        };
+        if due {
+            self.last_sync_ns = now;
+            self.sync()?;
+        }
+        Ok(())
+    }
+
+    /// Forces what was appended to disk with `fdatasync(2)`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Os`] with [`Op::Sync`].
+    pub fn sync(&mut self) -> Result<(), Error> {
+        self.appends_since_sync = 0;
+        self.stats.syncs += 1;
+        fdatasync(&self.file).map_err(|errno| Error::os(errno, Op::Sync, &self.path))
+    }
+
+    /// Rotates now, whatever the size: under the rotation lock, the backups shift up by one
+    /// (dropping the oldest beyond the maximum), the active file becomes `.1`, and a new
+    /// empty file takes its place.
+    ///
+    /// System calls: `openat` of `<log>.lock` (first time only), `flock` twice, `fstat` and
+    /// `fstatat` of the active file, `fstatat` for each backup in the run, `renameat` for each
+    /// file moved, `unlinkat` for the one dropped, `openat` and `fstat` of the new file.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidOption`] if the writer does not rotate; [`ErrorKind::Os`] from
+    /// any of the calls, with the operation and the file.
+    pub fn rotate(&mut self) -> Result<(), Error> {
+        let Some(rotation) = self.options.rotation else {
+            return Err(Options::error(
+                ErrorKind::InvalidOption("this writer does not rotate"),
+                &self.path,
+            ));
+        };
+        let result = self.rotate_locked(0, 0, rotation.max_files, true);
+        if result.is_ok() {
+            self.unlock();
+        }
+        result
+    }
+
+    /// Takes the lock; under it, follows another writer's rotation if there was one, then
+    /// rotates if a line of `len` bytes would take the file past `max_size` (or always, if
+    /// `force`). On `Ok` the lock is still held.
+    fn rotate_locked(
+        &mut self,
+        len: u64,
+        max_size: u64,
+        max_files: u32,
+        force: bool,
+    ) -> Result<(), Error> {
+        let lock = self.lock_file()?;
+        retry_intr(|| flock(lock, FlockOperation::LockExclusive))
+            .map_err(|errno| Error::os(errno, Op::Lock, &self.path))?;
+        let result = self.rotate_under_lock(len, max_size, max_files, force);
+        if result.is_err() {
+            self.unlock();
+        }
+        result
+    }
+
+    fn rotate_under_lock(
+        &mut self,
+        len: u64,
+        max_size: u64,
+        max_files: u32,
+        force: bool,
+    ) -> Result<(), Error> {
+        self.follow_path()?;
+        let over = self.size > 0 && self.size + len > max_size;
+        if !force && !over {
+            return Ok(());
+        }
+        self.end_torn_fragment()?;
+        shift(&self.dir, &mut self.name, max_files).map_err(|err| {
+            let (op, errno) = match err {
+                ShiftError::Rename(from, errno) => (Op::Rename { from }, errno),
+                ShiftError::Unlink(index, errno) => (Op::Unlink { index }, errno),
+                ShiftError::Stat(errno) => (Op::Stat, errno),
+            };
+            Error::os(errno, op, &self.path)
+        })?;
+        self.file = self.open_active()?;
+        self.size = self.stat_file()?.size;
+        self.stats.rotations += 1;
+        Ok(())
+    }
+
+    fn lock_file(&mut self) -> Result<&OwnedFd, Error> {
+        if self.lock.is_none() {
+            let fd = openat(
+                &self.dir,
+                self.name.lock(),
+                OFlags::RDONLY
+                    | OFlags::CREATE
+                    | OFlags::CLOEXEC
+                    | OFlags::NOFOLLOW
+                    | OFlags::NOCTTY,
+                Mode::from_raw_mode(self.options.mode),
+            )
+            .map_err(|errno| Error::os(errno, Op::OpenLock, &self.path))?;
+            self.lock = Some(fd);
+        }
+        self.lock
+            .as_ref()
+            .ok_or_else(|| Error::os(Errno::BADF, Op::OpenLock, &self.path))
+    }
+
+    fn unlock(&mut self) {
+        if let Some(lock) = &self.lock {
+            // Unlocking a held lock cannot fail; closing the file would release it anyway.
+            let _ = retry_intr(|| flock(lock, FlockOperation::Unlock));
+        }
+    }
+
+    /// Checks now that the descriptor is still the file at the path, reopening it if not,
+    /// and refreshes the size from the file. Failures are counted, not returned.
+    pub fn check_now(&mut self) {
+        self.check_now_at(monotonic_ns());
+    }
+
+    fn check_now_at(&mut self, now: u64) {
+        self.appends_since_check = 0;
+        self.last_check_ns = now;
+        self.rotation_paused = false;
+        if let Err(err) = self.follow_path() {
+            self.housekeeping_failed(err, false);
+        }
+    }
+
+    /// Compares `fstat` of the descriptor with `fstatat` of the name; reopens the path if
+    /// the file there is another one or none. Sets `size` from the file.
+    fn follow_path(&mut self) -> Result<(), Error> {
+        let mine = self.stat_file()?;
+        let at_path = statat(&self.dir, self.name.active(), AtFlags::SYMLINK_NOFOLLOW);
+        match at_path {
+            Ok(st) if st.st_dev == mine.dev && st.st_ino == mine.ino => {
+                self.size = mine.size;
+                Ok(())
+            }
+            Ok(_) | Err(Errno::NOENT) => {
+                let file = self.open_active()?;
+                // End a fragment in the old file before leaving it.
+                if self.torn && rustix::io::write(&self.file, b"\n") == Ok(1) {
+                    self.torn = false;
+                }
+                self.torn = false;
+                self.file = file;
+                self.size = self.stat_file()?.size;
+                self.stats.reopens += 1;
+                Ok(())
+            }
+            Err(errno) => Err(Error::os(errno, Op::Stat, &self.path)),
+        }
+    }
+
+    fn open_active(&mut self) -> Result<OwnedFd, Error> {
+        openat(
+            &self.dir,
+            self.name.active(),
+            FILE_FLAGS,
+            Mode::from_raw_mode(self.options.mode),
+        )
+        .map_err(|errno| Error::os(errno, Op::Open, &self.path))
+    }
+
+    fn stat_file(&self) -> Result<FileId, Error> {
+        let st: Stat = fstat(&self.file).map_err(|errno| Error::os(errno, Op::Stat, &self.path))?;
+        Ok(FileId {
+            dev: st.st_dev,
+            ino: st.st_ino,
+            size: u64::try_from(st.st_size).unwrap_or(0),
+        })
+    }
+
+    fn housekeeping_failed(&mut self, err: Error, pause_rotation: bool) {
+        self.stats.housekeeping_errors += 1;
+        self.rotation_paused |= pause_rotation;
+        self.housekeeping_error = Some(err);
+    }
+
+    /// The last rotation or reopen-check failure, if any since the last call.
+    pub fn take_housekeeping_error(&mut self) -> Option<Error> {
+        self.housekeeping_error.take()
+    }
+
+    /// What this writer has done so far.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// The log path as given at open.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The settings the writer was opened with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The size of the active file as the writer knows it: exact as of the last check or
+    /// rotation, plus the bytes this writer appended since.
+    pub fn known_size(&self) -> u64 {
+        self.size
+    }
+}
+
+impl Drop for Writer {
+    /// With a durability policy other than `None`, syncs appends not yet synced.
+    fn drop(&mut self) {
+        if self.options.durability != Durability::None && self.appends_since_sync > 0 {
+            let _ = fdatasync(&self.file);
+        }
+    }
+}
+
+struct FileId {
+    dev: u64,
+    ino: u64,
+    size: u64,
+}
+
+fn retry_intr(mut call: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::Result<()> {
+    loop {
+        match call() {
+            Err(Errno::INTR) => {}
+            other => return other,
+        }
+    }
+}
+
+/// `CLOCK_MONOTONIC_COARSE` in nanoseconds: a vDSO read, no system call.
+fn monotonic_ns() -> u64 {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::MonotonicCoarse);
+    u64::try_from(now.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::try_from(now.tv_nsec).unwrap_or(0)
+}
+
+fn elapsed(since_ns: u64, now_ns: u64, interval: Duration) -> bool {
+    u128::from(now_ns.saturating_sub(since_ns)) >= interval.as_nanos()
+}
+
+/// The path of a slot's log: `<slot_dir>/log`. Slot logs never rotate; the slot name is
+/// not part of the path (each slot has its own directory).
+///
+/// ```
+/// use std::path::Path;
+/// assert_eq!(logwriter::slot_log_path("/ws/.bones/swarm/a", "a"), Path::new("/ws/.bones/swarm/a/log"));
+/// ```
+pub fn slot_log_path(slot_dir: impl AsRef<Path>, _slot: &str) -> PathBuf {
+    slot_dir.as_ref().join("log")
+}
+
+/// Appends one event to `path` without rotation and without keeping anything open, for
+/// call sites that carry no state.
+///
+/// The line is encoded first, so an oversize event creates and writes nothing. Then:
+/// the parent directory is created if absent (`mkdir(2)` as needed), the file is opened with
+/// `O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW` (mode 0644 less the umask), the
+/// line is written with one `write(2)`, and the file is closed.
+///
+/// ```
+/// use logwriter::{append_once, Event, EventKind};
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("a/log");
+/// append_once(&path, &Event::new(EventKind::Join).slot("a"))?;
+/// assert!(std::fs::read_to_string(&path)?.contains("\"event\":\"join\""));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Writer::append`], and [`Writer::open`] for the directory and the file.
+pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Error> {
+    let path = path.as_ref();
+    let mut line = Line::new();
+    let bytes = match line.encode(event) {
+        Ok(bytes) => bytes,
+        Err(err) => return Err(err.with_path(Op::Append, &Arc::from(path))),
+    };
+    let os = |errno, op| Error::os(errno, op, &Arc::from(path));
+    if path.file_name().is_none() {
+        return Err(Error::new(
+            ErrorKind::InvalidPath,
+            Op::Open,
+            Some(&Arc::from(path)),
+        ));
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|err| {
+            os(
+                Errno::from_io_error(&err).unwrap_or(Errno::IO),
+                Op::CreateDir,
+            )
+        })?;
+    }
+    let c_path = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| Error::new(ErrorKind::InvalidPath, Op::Open, Some(&Arc::from(path))))?;
+    let file = rustix::fs::open(c_path.as_c_str(), FILE_FLAGS, Mode::from_raw_mode(0o644))
+        .map_err(|errno| os(errno, Op::Open))?;
+    loop {
+        match rustix::io::write(&file, bytes) {
+            Ok(written) if written == bytes.len() => return Ok(()),
+            Ok(written) => {
+                return Err(Error::new(
+                    ErrorKind::ShortWrite {
+                        written,
+                        len: bytes.len(),
+                    },
+                    Op::Write,
+                    Some(&Arc::from(path)),
+                ))
+            }
+            Err(Errno::INTR) => {}
+            Err(errno) => return Err(os(errno, Op::Write)),
+        }
+    }
+}
