@@ -62,6 +62,9 @@
 //! - `cli`: the `logwriter` command-line tool (adds `clap`). Off by default: the library
 //!   depends only on `rustix`, `itoa` and `ryu`.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 mod encode;
 mod error;
 mod escape;

@@ -1,0 +1,291 @@
+//! The shape of encoded lines: table-driven rows of event in, exact bytes out.
+
+use logwriter::{ErrorKind, Event, EventKind, Field, Line, Precision, Timestamp, Value, MAX_LINE};
+
+const TS: &str = "2026-05-01T12:00:00Z";
+
+fn ts() -> Timestamp {
+    Timestamp::from_unix(1_777_636_800, 0).unwrap()
+}
+
+fn encode(event: &Event<'_>) -> String {
+    let mut line = Line::new();
+    let bytes = line.encode(event).expect("fits");
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn row(kind: &str, slot: Option<&str>, rest: &str) -> String {
+    let slot = slot
+        .map(|s| format!(",\"slot\":\"{s}\""))
+        .unwrap_or_default();
+    format!("{{\"ts\":\"{TS}\",\"event\":\"{kind}\"{slot}{rest}}}\n")
+}
+
+#[test]
+fn every_kind_has_its_catalog_name() {
+    let names = [
+        "join",
+        "commit",
+        "commit_error",
+        "renew",
+        "close",
+        "dispatched",
+        "error",
+    ];
+    for (kind, name) in EventKind::ALL.into_iter().zip(names) {
+        assert_eq!(kind.as_str(), name);
+        assert_eq!(name.parse::<EventKind>(), Ok(kind));
+        assert_eq!(
+            encode(&Event::new(kind).slot("a").at(ts())),
+            row(name, Some("a"), "")
+        );
+    }
+    assert!("Commit".parse::<EventKind>().is_err());
+    assert!("".parse::<EventKind>().is_err());
+}
+
+#[test]
+fn empty_slot_is_omitted() {
+    assert_eq!(
+        encode(&Event::new(EventKind::Renew).at(ts())),
+        row("renew", None, "")
+    );
+    assert_eq!(
+        encode(&Event::new(EventKind::Renew).slot("").at(ts())),
+        row("renew", None, "")
+    );
+}
+
+#[test]
+fn fields_follow_in_caller_order() {
+    let fields = [
+        Field::new("message", "slot-a: refactor extract token validator"),
+        Field::new("sha", "abc123"),
+        Field::new("files", 4),
+        Field::new("bytes", 1234u64),
+    ];
+    assert_eq!(
+        encode(&Event::new(EventKind::Commit).slot("a").fields(&fields).at(ts())),
+        row(
+            "commit",
+            Some("a"),
+            ",\"message\":\"slot-a: refactor extract token validator\",\"sha\":\"abc123\",\"files\":4,\"bytes\":1234"
+        )
+    );
+}
+
+#[test]
+fn values_table() {
+    let rows: &[(Value<'_>, &str)] = &[
+        (Value::Str(""), "\"\""),
+        (Value::Str("a\"b\\c\n\u{1}é"), "\"a\\\"b\\\\c\\n\\u0001é\""),
+        (Value::I64(i64::MIN), "-9223372036854775808"),
+        (Value::I64(i64::MAX), "9223372036854775807"),
+        (Value::U64(u64::MAX), "18446744073709551615"),
+        (Value::U64(0), "0"),
+        (Value::F64(1.5), "1.5"),
+        (Value::F64(1.0), "1.0"),
+        (Value::F64(-0.0), "-0.0"),
+        (Value::F64(1e300), "1e300"),
+        (Value::F64(5e-324), "5e-324"),
+        (Value::F64(f64::NAN), "null"),
+        (Value::F64(f64::INFINITY), "null"),
+        (Value::F64(f64::NEG_INFINITY), "null"),
+        (Value::Bool(true), "true"),
+        (Value::Bool(false), "false"),
+        (Value::Null, "null"),
+    ];
+    for &(value, text) in rows {
+        let fields = [Field { key: "v", value }];
+        let line = encode(&Event::new(EventKind::Error).fields(&fields).at(ts()));
+        assert_eq!(
+            line,
+            row("error", None, &format!(",\"v\":{text}")),
+            "{value:?}"
+        );
+        if let Value::F64(x) = value {
+            if x.is_finite() {
+                // ryu's shortest form; serde_json may spell the exponent differently
+                // (`1e+300`), but both parse back to the same bits.
+                let back: f64 = serde_json::from_str(text).unwrap();
+                assert_eq!(back.to_bits(), x.to_bits(), "{text} round-trips");
+            }
+        }
+    }
+}
+
+#[test]
+fn reserved_keys_are_dropped_with_or_without_slot() {
+    let fields = [
+        Field::new("ts", "x"),
+        Field::new("event", "x"),
+        Field::new("slot", "x"),
+        Field::new("ok", true),
+    ];
+    for slot in [None, Some("b")] {
+        let event = Event::new(EventKind::Close).fields(&fields).at(ts());
+        let event = slot.map_or(event, |s| event.slot(s));
+        assert_eq!(encode(&event), row("close", slot, ",\"ok\":true"));
+    }
+}
+
+#[test]
+fn repeated_keys_keep_the_first() {
+    let fields = [
+        Field::new("a", 1),
+        Field::new("b", 2),
+        Field::new("a", 3),
+        Field::new("b", "again"),
+        Field::new("c", Value::Null),
+    ];
+    let line = encode(&Event::new(EventKind::Error).fields(&fields).at(ts()));
+    assert_eq!(line, row("error", None, ",\"a\":1,\"b\":2,\"c\":null"));
+}
+
+#[test]
+fn keys_are_escaped_like_values() {
+    let fields = [Field::new("k\"\n", 1), Field::new("\u{7f}€", 2)];
+    let line = encode(&Event::new(EventKind::Error).fields(&fields).at(ts()));
+    assert_eq!(line, row("error", None, ",\"k\\\"\\n\":1,\"\u{7f}€\":2"));
+}
+
+#[test]
+fn slot_is_escaped() {
+    let line = encode(&Event::new(EventKind::Join).slot("a\"\t").at(ts()));
+    assert_eq!(line, row("join", Some("a\\\"\\t"), ""));
+}
+
+#[test]
+fn precision_applies_to_ts() {
+    let at = Timestamp::from_unix(1_777_636_800, 120_000_000).unwrap();
+    let rows = [
+        (Precision::Auto, "2026-05-01T12:00:00.12Z"),
+        (Precision::Seconds, "2026-05-01T12:00:00Z"),
+        (Precision::Millis, "2026-05-01T12:00:00.120Z"),
+        (Precision::Micros, "2026-05-01T12:00:00.120000Z"),
+        (Precision::Nanos, "2026-05-01T12:00:00.120000000Z"),
+    ];
+    for (precision, text) in rows {
+        let mut line = Line::new();
+        let bytes = line
+            .encode_with(&Event::new(EventKind::Renew).at(at), precision, "")
+            .unwrap();
+        let expected = format!("{{\"ts\":\"{text}\",\"event\":\"renew\"}}\n");
+        assert_eq!(bytes, expected.as_bytes(), "{precision:?}");
+    }
+}
+
+#[test]
+fn default_slot_fills_an_empty_one_only() {
+    let mut line = Line::new();
+    let own = line
+        .encode_with(&Event::new(EventKind::Renew).at(ts()), Precision::Auto, "w")
+        .unwrap()
+        .to_vec();
+    assert_eq!(String::from_utf8(own).unwrap(), row("renew", Some("w"), ""));
+    let given = line
+        .encode_with(
+            &Event::new(EventKind::Renew).slot("a").at(ts()),
+            Precision::Auto,
+            "w",
+        )
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(given.to_vec()).unwrap(),
+        row("renew", Some("a"), "")
+    );
+}
+
+/// A line whose `blob` field makes it exactly `total` bytes long, `\n` included.
+fn line_of(total: usize) -> (String, Result<usize, ErrorKind>) {
+    let overhead = row("error", None, ",\"blob\":\"\"").len();
+    let blob = "x".repeat(total - overhead);
+    let fields = [Field::new("blob", blob.as_str())];
+    let mut line = Line::new();
+    let result = line
+        .encode(&Event::new(EventKind::Error).fields(&fields).at(ts()))
+        .map(<[u8]>::len)
+        .map_err(|e| e.kind());
+    (blob, result)
+}
+
+#[test]
+fn limit_is_4096_bytes_including_newline() {
+    assert_eq!(MAX_LINE, 4096);
+    assert_eq!(line_of(4096).1, Ok(4096));
+    assert_eq!(
+        line_of(4097).1,
+        Err(ErrorKind::LineTooLong { len: Some(4097) })
+    );
+    assert_eq!(
+        line_of(100_000).1,
+        Err(ErrorKind::LineTooLong { len: Some(100_000) })
+    );
+}
+
+#[test]
+fn oversize_by_escaping_is_measured_exactly() {
+    // 1000 newlines escape to 2000 bytes; 700 NULs to 4200.
+    let text = "\n".repeat(1000) + &"\0".repeat(700);
+    let fields = [Field::new("t", text.as_str())];
+    let err = Line::new()
+        .encode(&Event::new(EventKind::Error).fields(&fields).at(ts()))
+        .unwrap_err();
+    let expected = row("error", None, ",\"t\":\"\"").len() + 2000 + 4200;
+    assert_eq!(
+        err.kind(),
+        ErrorKind::LineTooLong {
+            len: Some(expected)
+        }
+    );
+    assert_eq!(err.raw_os_error(), None);
+}
+
+#[test]
+fn too_many_fields_is_refused_without_a_length() {
+    let keys: Vec<String> = (0..5000).map(|i| i.to_string()).collect();
+    let fields: Vec<Field<'_>> = keys.iter().map(|k| Field::new(k, 0)).collect();
+    let err = Line::new()
+        .encode(&Event::new(EventKind::Error).fields(&fields).at(ts()))
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::LineTooLong { .. }), "{err}");
+}
+
+#[test]
+fn many_repeats_of_few_keys_still_fit() {
+    let mut fields = vec![Field::new("ts", 0); 10_000];
+    fields.extend(std::iter::repeat_n(Field::new("a", 1), 10_000));
+    let line = encode(&Event::new(EventKind::Error).fields(&fields).at(ts()));
+    assert_eq!(line, row("error", None, ",\"a\":1"));
+}
+
+#[test]
+fn a_refused_line_leaves_the_buffer_empty() {
+    let mut line = Line::new();
+    line.encode(&Event::new(EventKind::Renew).at(ts())).unwrap();
+    let big = "y".repeat(5000);
+    let fields = [Field::new("b", big.as_str())];
+    assert!(line
+        .encode(&Event::new(EventKind::Renew).fields(&fields))
+        .is_err());
+    assert!(line.as_bytes().is_empty());
+}
+
+#[test]
+fn every_line_parses_as_one_flat_object() {
+    let fields = [
+        Field::new("task_id", "t-7c92"),
+        Field::new("worktree", "/path/.bones/swarm/a/wt"),
+        Field::new("n", -3),
+        Field::new("x", 0.1),
+    ];
+    let line = encode(&Event::new(EventKind::Join).slot("a").fields(&fields));
+    assert_eq!(line.matches('\n').count(), 1);
+    let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let object = value.as_object().unwrap();
+    assert_eq!(object.len(), 7);
+    assert_eq!(object["event"], "join");
+    assert_eq!(object["n"], -3);
+    assert_eq!(object["x"], 0.1);
+    assert!(object.values().all(|v| !v.is_object() && !v.is_array()));
+}

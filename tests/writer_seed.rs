@@ -1,0 +1,389 @@
+//! The Go package's documented behaviours, on real files: shape, rotation, slot logs,
+//! settings from the environment, one-shot appends and refused oversize lines.
+
+use std::fs;
+use std::path::Path;
+
+use logwriter::{
+    append_once, slot_log_path, ErrorKind, Event, EventKind, Field, Op, Options, Rotation, Writer,
+    DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE,
+};
+
+fn lines(path: &Path) -> Vec<serde_json::Value> {
+    fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+fn seqs(path: &Path) -> Vec<u64> {
+    lines(path)
+        .iter()
+        .map(|v| v["seq"].as_u64().unwrap())
+        .collect()
+}
+
+/// A writer that rotates after exactly `per_file` lines of the fixed size used here.
+fn rotating(path: &Path, per_file: u64, max_files: u32) -> (Writer, u64) {
+    let probe_len = encoded_len(0);
+    let writer = Options::new()
+        .max_size(probe_len * per_file)
+        .max_files(max_files)
+        .open(path)
+        .unwrap();
+    (writer, probe_len)
+}
+
+fn event_line(seq: u64) -> ([Field<'static>; 1], u64) {
+    ([Field::new("seq", seq)], seq)
+}
+
+fn encoded_len(seq: u64) -> u64 {
+    let (fields, _) = event_line(seq);
+    let mut line = logwriter::Line::new();
+    let ts = logwriter::Timestamp::from_unix(1_777_636_800, 0).unwrap();
+    line.encode(
+        &Event::new(EventKind::Commit)
+            .slot("a")
+            .fields(&fields)
+            .at(ts),
+    )
+    .unwrap()
+    .len() as u64
+}
+
+fn append_seq(writer: &mut Writer, seq: u64) {
+    let (fields, _) = event_line(seq);
+    let ts = logwriter::Timestamp::from_unix(1_777_636_800, 0).unwrap();
+    writer
+        .append(
+            &Event::new(EventKind::Commit)
+                .slot("a")
+                .fields(&fields)
+                .at(ts),
+        )
+        .unwrap();
+}
+
+#[test]
+fn writes_flat_rows_with_every_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log");
+    let mut writer = Writer::open(&path).unwrap();
+    for kind in EventKind::ALL {
+        let fields = [
+            Field::new("kind_name", kind.as_str()),
+            Field::new("event", "dropped"),
+        ];
+        writer
+            .append(&Event::new(kind).slot("a").fields(&fields))
+            .unwrap();
+    }
+    writer.append(&Event::new(EventKind::Renew)).unwrap();
+    let rows = lines(&path);
+    assert_eq!(rows.len(), 8);
+    for (row, kind) in rows.iter().zip(EventKind::ALL) {
+        let object = row.as_object().unwrap();
+        let keys: Vec<&str> = object.keys().map(String::as_str).collect();
+        assert_eq!(keys.len(), 4);
+        for key in ["ts", "event", "slot", "kind_name"] {
+            assert!(keys.contains(&key), "{key} in {keys:?}");
+        }
+        assert_eq!(object["event"], kind.as_str());
+        assert_eq!(object["kind_name"], kind.as_str());
+        assert_eq!(object["slot"], "a");
+        assert!(object["ts"].as_str().unwrap().ends_with('Z'));
+    }
+    assert!(rows[7].get("slot").is_none(), "empty slot omitted");
+    assert_eq!(writer.stats().appends, 8);
+    assert_eq!(
+        writer.stats().bytes_written,
+        fs::metadata(&path).unwrap().len()
+    );
+}
+
+#[test]
+fn rotation_shifts_the_series() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log");
+    let (mut writer, _) = rotating(&path, 3, 5);
+    for seq in 0..10 {
+        append_seq(&mut writer, seq);
+    }
+    // 3 lines a file, newest in `log`.
+    assert_eq!(seqs(&path), [9]);
+    assert_eq!(seqs(&dir.path().join("log.1")), [6, 7, 8]);
+    assert_eq!(seqs(&dir.path().join("log.2")), [3, 4, 5]);
+    assert_eq!(seqs(&dir.path().join("log.3")), [0, 1, 2]);
+    assert!(!dir.path().join("log.4").exists());
+    assert_eq!(writer.stats().rotations, 3);
+    assert!(
+        dir.path().join("log.lock").exists(),
+        "rotation takes a lock on log.lock"
+    );
+}
+
+#[test]
+fn oldest_backup_is_dropped_beyond_max_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log");
+    let (mut writer, _) = rotating(&path, 2, 2);
+    for seq in 0..9 {
+        append_seq(&mut writer, seq);
+    }
+    assert_eq!(seqs(&path), [8]);
+    assert_eq!(seqs(&dir.path().join("log.1")), [6, 7]);
+    assert_eq!(seqs(&dir.path().join("log.2")), [4, 5]);
+    assert!(!dir.path().join("log.3").exists());
+    assert_eq!(writer.stats().rotations, 4);
+}
+
+#[test]
+fn a_file_never_exceeds_max_size_for_one_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log");
+    let max = 1000;
+    let mut writer = Options::new()
+        .max_size(max)
+        .max_files(100)
+        .open(&path)
+        .unwrap();
+    for seq in 0..500u64 {
+        let pad = "p".repeat(usize::try_from(seq % 97).unwrap());
+        let fields = [Field::new("seq", seq), Field::new("pad", pad.as_str())];
+        writer
+            .append(&Event::new(EventKind::Commit).fields(&fields))
+            .unwrap();
+    }
+    let mut total = 0;
+    let mut seen = Vec::new();
+    for n in (1..=writer.stats().rotations).rev() {
+        let backup = dir.path().join(format!("log.{n}"));
+        let size = fs::metadata(&backup).unwrap().len();
+        assert!(size <= max && size > 0, "log.{n} is {size} bytes");
+        total += size;
+        seen.extend(seqs(&backup));
+    }
+    total += fs::metadata(&path).unwrap().len();
+    seen.extend(seqs(&path));
+    assert_eq!(seen, (0..500).collect::<Vec<_>>());
+    assert_eq!(total, writer.stats().bytes_written);
+}
+
+#[test]
+fn a_line_longer_than_max_size_goes_alone_into_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log");
+    let mut writer = Options::new()
+        .max_size(10)
+        .max_files(5)
+        .open(&path)
+        .unwrap();
+    for seq in 0..3 {
+        append_seq(&mut writer, seq);
+    }
+    assert_eq!(seqs(&path), [2]);
+    assert_eq!(seqs(&dir.path().join("log.1")), [1]);
+    assert_eq!(seqs(&dir.path().join("log.2")), [0]);
+}
+
+#[test]
+fn slot_logs_never_rotate() {
+    let dir = tempfile::tempdir().unwrap();
+    let slot_dir = dir.path().join("swarm/a");
+    let mut writer = Writer::open_slot(&slot_dir, "a").unwrap();
+    assert_eq!(writer.options().rotation(), None);
+    assert_eq!(writer.path(), slot_log_path(&slot_dir, "a"));
+    let blob = "z".repeat(4000);
+    let fields = [Field::new("blob", blob.as_str())];
+    let mut written = 0;
+    while written <= DEFAULT_MAX_SIZE + 4096 {
+        writer
+            .append(&Event::new(EventKind::Commit).fields(&fields))
+            .unwrap();
+        written = writer.stats().bytes_written;
+    }
+    let names: Vec<_> = fs::read_dir(&slot_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["log"]);
+    assert_eq!(fs::metadata(slot_dir.join("log")).unwrap().len(), written);
+    assert!(writer.rotate().is_err(), "a slot writer refuses to rotate");
+    // The writer's slot fills events that name none.
+    assert_eq!(lines(&slot_dir.join("log"))[0]["slot"], "a");
+}
+
+#[test]
+fn defaults_and_environment_overrides() {
+    let defaults = Rotation {
+        max_size: DEFAULT_MAX_SIZE,
+        max_files: DEFAULT_MAX_FILES,
+    };
+    assert_eq!(defaults.max_size, 10 * 1024 * 1024);
+    assert_eq!(defaults.max_files, 5);
+    let rows: &[(Option<&str>, Option<&str>, u64, u32)] = &[
+        (None, None, DEFAULT_MAX_SIZE, DEFAULT_MAX_FILES),
+        (Some("4096"), Some("9"), 4096, 9),
+        (Some(" 4096 "), None, 4096, DEFAULT_MAX_FILES),
+        (Some("0"), Some("0"), DEFAULT_MAX_SIZE, DEFAULT_MAX_FILES),
+        (Some("-5"), Some("-1"), DEFAULT_MAX_SIZE, DEFAULT_MAX_FILES),
+        (
+            Some("abc"),
+            Some("1.5"),
+            DEFAULT_MAX_SIZE,
+            DEFAULT_MAX_FILES,
+        ),
+        (Some(""), Some(""), DEFAULT_MAX_SIZE, DEFAULT_MAX_FILES),
+        (
+            Some("99999999999999999999999"),
+            Some("7"),
+            DEFAULT_MAX_SIZE,
+            7,
+        ),
+    ];
+    for &(size, files, max_size, max_files) in rows {
+        let options = Options::new().with_env_values(size, files);
+        assert_eq!(
+            options.rotation(),
+            Some(Rotation {
+                max_size,
+                max_files
+            }),
+            "{size:?} {files:?}"
+        );
+    }
+    // Setters win over the environment.
+    let options = Options::new()
+        .with_env_values(Some("4096"), Some("9"))
+        .max_size(77);
+    assert_eq!(
+        options.rotation(),
+        Some(Rotation {
+            max_size: 77,
+            max_files: 9
+        })
+    );
+}
+
+/// `Writer::open` reads the real environment: checked in a child process, so no other
+/// test sees the variables.
+#[test]
+fn open_reads_the_environment() {
+    if let Ok(path) = std::env::var("LOGWRITER_TEST_ENV_CHILD") {
+        let writer = Writer::open(path).unwrap();
+        let rotation = writer.options().rotation().unwrap();
+        println!("rotation={} {}", rotation.max_size, rotation.max_files);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "open_reads_the_environment",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("LOGWRITER_TEST_ENV_CHILD", dir.path().join("log"))
+        .env("BONES_LOG_MAX_SIZE", "12345")
+        .env("BONES_LOG_MAX_FILES", "-3")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("rotation=12345 5"), "{stdout}");
+}
+
+#[test]
+fn invalid_options_are_refused_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log");
+    for options in [
+        Options::new().max_size(0),
+        Options::new().max_files(0),
+        Options::new().mode(0o10000),
+    ] {
+        let err = options.open(&path).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::InvalidOption(_)), "{err}");
+        assert_eq!(err.op(), Op::Configure);
+        assert_eq!(err.path(), Some(path.as_path()));
+    }
+    assert!(!path.exists(), "nothing created");
+}
+
+#[test]
+fn append_once_creates_the_directory_and_writes_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("swarm/b/log");
+    for _ in 0..3 {
+        append_once(&path, &Event::new(EventKind::Renew).slot("b")).unwrap();
+    }
+    let rows = lines(&path);
+    assert_eq!(rows.len(), 3);
+    assert!(rows
+        .iter()
+        .all(|r| r["slot"] == "b" && r["event"] == "renew"));
+}
+
+#[test]
+fn oversize_lines_leave_files_byte_for_byte_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log");
+    let mut writer = Writer::open(&path).unwrap();
+    append_seq(&mut writer, 1);
+    let before = fs::read(&path).unwrap();
+    let big = "\u{1}".repeat(1000); // escapes to 6000 bytes
+    let fields = [Field::new("big", big.as_str())];
+    let event = Event::new(EventKind::Error).fields(&fields);
+
+    let err = writer.append(&event).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::LineTooLong { len: Some(n) } if n > 6000),
+        "{err}"
+    );
+    assert_eq!(err.path(), Some(path.as_path()));
+    assert!(
+        err.to_string().contains(&path.display().to_string()),
+        "{err}"
+    );
+    assert_eq!(writer.stats().failed, 1);
+    assert_eq!(
+        writer.stats().bytes_lost,
+        0,
+        "refused lines are not lost bytes"
+    );
+
+    let err = append_once(&path, &event).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::LineTooLong { .. }));
+    assert_eq!(fs::read(&path).unwrap(), before);
+
+    let fresh = dir.path().join("never/log");
+    assert!(append_once(&fresh, &event).is_err());
+    assert!(
+        !fresh.exists() && !dir.path().join("never").exists(),
+        "nothing created"
+    );
+}
+
+#[test]
+fn errors_name_the_operation_and_path_and_convert_to_io() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    fs::write(&blocker, b"").unwrap();
+    let path = blocker.join("log"); // parent is a regular file
+    let err = Writer::open(&path).unwrap_err();
+    assert_eq!(err.op(), Op::CreateDir);
+    assert!(err.raw_os_error().is_some());
+    let text = err.to_string();
+    assert!(
+        text.starts_with("create directory of ") && text.contains(&path.display().to_string()),
+        "{text}"
+    );
+    let io: std::io::Error = err.into();
+    assert_eq!(io.raw_os_error(), None, "wrapped, with its message");
+    assert!(io.to_string().contains("create directory of"));
+
+    let err = Writer::open(dir.path().join("..")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidPath);
+}
