@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Prints the medians of the last `cargo bench` run and the ratios the performance targets
+# are stated in, from criterion's estimates and the latency harness's summary.
+#
+# Usage: cargo bench && .ci/bench-ratios.sh [--strict]
+#   --strict: exit 1 if a target is missed (default: report only; timings are noisy).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target="${CARGO_TARGET_DIR:-target}"
+criterion="$target/criterion"
+strict=0
+[[ "${1:-}" == "--strict" ]] && strict=1
+
+# Median in nanoseconds of one criterion benchmark, e.g. `median append_commit logwriter`.
+median() {
+    local file="$criterion/$1/$2/new/estimates.json"
+    if [[ ! -f "$file" ]]; then
+        echo "bench-ratios: no results at $file (run cargo bench first)" >&2
+        exit 2
+    fi
+    jq '.median.point_estimate' "$file"
+}
+
+printf '%-26s %-18s %12s %10s\n' group case "median ns" "/ ours"
+for group in encode_join encode_commit encode_error encode_error_3k5_escaped append_commit; do
+    ours="$(median "$group" logwriter)"
+    for case in logwriter serde_json_map serde_json_derive bare_write seed_pattern tracing_json; do
+        [[ -f "$criterion/$group/$case/new/estimates.json" ]] || continue
+        value="$(median "$group" "$case")"
+        awk -v g="$group" -v c="$case" -v v="$value" -v o="$ours" \
+            'BEGIN { printf "%-26s %-18s %12.1f %10.2f\n", g, c, v, v / o }'
+    done
+done
+rotation="$(median rotation rotate_5_backups)"
+awk -v v="$rotation" 'BEGIN { printf "%-26s %-18s %12.1f\n", "rotation", "rotate_5_backups", v }'
+
+missed=0
+# check <name> <value> <op> <limit>: prints the target line and counts misses.
+check() {
+    if awk -v v="$2" -v l="$4" -v op="$3" 'BEGIN { exit !((op == "<=") ? v <= l : v >= l) }'; then
+        printf '  met     %-48s %8.3f (target %s %s)\n' "$1" "$2" "$3" "$4"
+    else
+        printf '  MISSED  %-48s %8.3f (target %s %s)\n' "$1" "$2" "$3" "$4"
+        missed=$((missed + 1))
+    fi
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", a / b }'; }
+
+echo
+echo "targets (ratios of medians from this run):"
+check "append logwriter / bare_write" \
+    "$(ratio "$(median append_commit logwriter)" "$(median append_commit bare_write)")" "<=" 1.10
+check "encode_commit serde_json_map / logwriter" \
+    "$(ratio "$(median encode_commit serde_json_map)" "$(median encode_commit logwriter)")" ">=" 15
+check "encode_commit serde_json_derive / logwriter" \
+    "$(ratio "$(median encode_commit serde_json_derive)" "$(median encode_commit logwriter)")" ">=" 3
+latency="$target/tmp/append_latency.json"
+if [[ -f "$latency" ]]; then
+    check "append latency p99.9 / p50 (1 MiB rotation)" \
+        "$(ratio "$(jq .p999_ns "$latency")" "$(jq .p50_ns "$latency")")" "<=" 20
+else
+    echo "  (no latency summary at $latency: run cargo bench --bench latency)"
+fi
+
+if [[ "$strict" == 1 && "$missed" -gt 0 ]]; then
+    exit 1
+fi

@@ -1,0 +1,192 @@
+//! Appending the `commit` event to a log file, each case to its own file in one temporary
+//! directory (so on one filesystem):
+//! - `logwriter`: `Writer::append` with the default settings (`Options::new()`: rotation at
+//!   10 MiB into 5 backups, reopen check every 1024 appends or 1 s), the event stamped with
+//!   the clock at each append;
+//! - `bare_write`: one `rustix::io::write` of the same line, encoded once beforehand, on an
+//!   `O_APPEND` descriptor: the cost of the system call alone, the physical limit;
+//! - `seed_pattern`: the seed's `Append` in Rust: build a `serde_json::Map`, `to_vec`,
+//!   create the directory, `stat` the file (rotating it as the seed does when it is full),
+//!   open it `O_APPEND | O_CREAT`, write, close;
+//! - `tracing_json`: `tracing-subscriber`'s JSON formatter writing through
+//!   `tracing-appender`'s never-rotating file appender (synchronous: one `write` per event).
+//!
+//! The cases without rotation have their file truncated between samples, outside the timed
+//! loop, once it passes 10 MiB, so every file stays within the same size range.
+
+mod common;
+
+use std::fs::{self, OpenOptions};
+use std::hint::black_box;
+use std::io::{self, Write as _};
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{
+    commit_fields, commit_map, ts_text, COMMIT_BYTES, COMMIT_FILES, COMMIT_MESSAGE, COMMIT_SHA,
+    SLOT,
+};
+use criterion::{criterion_group, criterion_main, Criterion};
+use logwriter::{
+    Event, EventKind, Options, Timestamp, TimestampBuf, DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE,
+};
+use rustix::fs::{Mode, OFlags};
+
+/// Truncates `file` once it is over the default rotation size (outside timed loops).
+fn keep_bounded(file: &fs::File) {
+    let len = file.metadata().map_or(0, |meta| meta.len());
+    if len > DEFAULT_MAX_SIZE {
+        file.set_len(0).expect("truncate");
+    }
+}
+
+/// The seed's `Append`: directory, stat, rotate if full, open, one write, close.
+fn seed_append(path: &Path, message: &str, sha: &str, files: u64, bytes: u64) -> io::Result<()> {
+    let mut ts = TimestampBuf::new();
+    let map = commit_map(
+        ts_text(&mut ts, Timestamp::now()),
+        SLOT,
+        message,
+        sha,
+        files,
+        bytes,
+    );
+    let mut data = serde_json::to_vec(&map)?;
+    data.push(b'\n');
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    if let Ok(meta) = fs::metadata(path) {
+        if meta.len() > DEFAULT_MAX_SIZE {
+            seed_rotate(path, DEFAULT_MAX_FILES)?;
+        }
+    }
+    let mut file = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o644)
+        .open(path)?;
+    file.write_all(&data)
+}
+
+/// The seed's rotation: `log.N-1` → `log.N` … `log` → `log.1`, the oldest removed.
+fn seed_rotate(path: &Path, max_files: u32) -> io::Result<()> {
+    let numbered = |n: u32| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!(".{n}"));
+        name
+    };
+    match fs::remove_file(numbered(max_files)) {
+        Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+        _ => {}
+    }
+    for n in (1..max_files).rev() {
+        match fs::rename(numbered(n), numbered(n + 1)) {
+            Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+            _ => {}
+        }
+    }
+    fs::rename(path, numbered(1))
+}
+
+fn bench_append(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut group = c.benchmark_group("append_commit");
+    group
+        .sample_size(50)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+
+    let mut writer = Options::new()
+        .open(dir.path().join("logwriter.log"))
+        .expect("open writer");
+    group.bench_function("logwriter", |b| {
+        b.iter(|| {
+            let fields = commit_fields(
+                black_box(COMMIT_MESSAGE),
+                black_box(COMMIT_SHA),
+                black_box(COMMIT_FILES),
+                black_box(COMMIT_BYTES),
+            );
+            let event = Event::new(EventKind::Commit)
+                .slot(black_box(SLOT))
+                .fields(&fields);
+            writer.append(&event).expect("append");
+        });
+    });
+    assert_eq!(writer.stats().failed, 0);
+    assert_eq!(writer.stats().housekeeping_errors, 0);
+
+    let line = common::commit_line(Timestamp::now());
+    let bare_path = dir.path().join("bare.log");
+    let bare: fs::File = rustix::fs::open(
+        &bare_path,
+        OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o644),
+    )
+    .expect("open bare file")
+    .into();
+    group.bench_function("bare_write", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                let written = rustix::io::write(&bare, black_box(&line)).expect("write");
+                assert_eq!(written, line.len());
+            }
+            let elapsed = start.elapsed();
+            keep_bounded(&bare);
+            elapsed
+        });
+    });
+
+    let seed_path = dir.path().join("seed").join("log");
+    group.bench_function("seed_pattern", |b| {
+        b.iter(|| {
+            seed_append(
+                &seed_path,
+                black_box(COMMIT_MESSAGE),
+                black_box(COMMIT_SHA),
+                black_box(COMMIT_FILES),
+                black_box(COMMIT_BYTES),
+            )
+            .expect("seed append");
+        });
+    });
+
+    let appender = tracing_appender::rolling::never(dir.path(), "tracing.log");
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(appender)
+        .finish();
+    let tracing_file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(dir.path().join("tracing.log"))
+        .expect("open tracing file");
+    tracing::subscriber::with_default(subscriber, || {
+        group.bench_function("tracing_json", |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    tracing::info!(
+                        slot = black_box(SLOT),
+                        event = "commit",
+                        message = black_box(COMMIT_MESSAGE),
+                        sha = black_box(COMMIT_SHA),
+                        files = black_box(COMMIT_FILES),
+                        bytes = black_box(COMMIT_BYTES),
+                    );
+                }
+                let elapsed = start.elapsed();
+                keep_bounded(&tracing_file);
+                elapsed
+            });
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_append);
+criterion_main!(benches);

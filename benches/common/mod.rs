@@ -1,0 +1,170 @@
+//! The events the benches write, shaped like the catalog's real ones, and helpers that
+//! build the same rows for `serde_json`.
+//!
+//! Every bench stamps rows with the same instant formatted the same way, so the encoders
+//! differ only in how they produce the JSON.
+
+#![allow(dead_code)] // Each bench uses a different part of this module.
+
+use logwriter::{Event, EventKind, Field, Line, Precision, Timestamp, TimestampBuf};
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+
+/// 2026-05-01T12:02:31.123456789Z: nine fraction digits, the longest `ts` the seed wrote.
+pub const TS: Timestamp = match Timestamp::from_unix(1_777_636_951, 123_456_789) {
+    Some(ts) => ts,
+    None => panic!("timestamp out of range"),
+};
+
+pub const SLOT: &str = "a";
+
+pub const JOIN_TASK_ID: &str = "t-7c92";
+pub const JOIN_WORKTREE: &str = "/home/dev/ws/.bones/swarm/a/wt";
+
+pub const COMMIT_MESSAGE: &str = "slot-a: refactor extract token validator";
+pub const COMMIT_SHA: &str = "3f9c2a7be1d04c58a6e2";
+pub const COMMIT_FILES: u64 = 4;
+pub const COMMIT_BYTES: u64 = 18_734;
+
+pub const ERROR_VERB: &str = "commit";
+pub const ERROR_REASON: &str = "fossil-fork-detected";
+
+/// One block of a failed command's captured output: ANSI colours, quotes, backslashes,
+/// tabs and newlines, as an `error` reason quoting a compiler's stderr would hold.
+const NOISY_BLOCK: &str =
+    "\u{1b}[1;31merror[E0308]\u{1b}[0m: mismatched types \"expected `u32`\"\n\
+     \t--> C:\\ws\\.bones\\swarm\\a\\wt\\src\\lib.rs:12:5\n\
+     \t|\t\"value\" \\ found `&str`\r\n";
+
+/// The reason of the large event: enough noisy blocks for an encoded line of about
+/// 3.5 KiB (3,584 bytes).
+pub fn noisy_reason() -> String {
+    let mut reason = String::new();
+    while escaped_len(&reason) + escaped_len(NOISY_BLOCK) + 120 <= 3_584 {
+        reason.push_str(NOISY_BLOCK);
+    }
+    reason
+}
+
+fn escaped_len(text: &str) -> usize {
+    serde_json::to_string(text).map_or(0, |s| s.len() - 2)
+}
+
+/// The workloads, by the name of their bench group.
+#[derive(Clone, Copy, Debug)]
+pub enum Workload {
+    Join,
+    Commit,
+    Error,
+    NoisyError,
+}
+
+impl Workload {
+    pub const ALL: [Workload; 4] = [
+        Workload::Join,
+        Workload::Commit,
+        Workload::Error,
+        Workload::NoisyError,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Join => "join",
+            Workload::Commit => "commit",
+            Workload::Error => "error",
+            Workload::NoisyError => "error_3k5_escaped",
+        }
+    }
+}
+
+/// The inputs of every workload, owned so the benches can pass them through `black_box`.
+pub struct Inputs {
+    pub noisy_reason: String,
+}
+
+impl Inputs {
+    pub fn new() -> Inputs {
+        Inputs {
+            noisy_reason: noisy_reason(),
+        }
+    }
+}
+
+/// The commit event's fields, in the order the writer puts them on the line.
+pub fn commit_fields<'a>(message: &'a str, sha: &'a str, files: u64, bytes: u64) -> [Field<'a>; 4] {
+    [
+        Field::new("message", message),
+        Field::new("sha", sha),
+        Field::new("files", files),
+        Field::new("bytes", bytes),
+    ]
+}
+
+/// The `ts` text `serde_json` rows carry: the same formatter the writer uses, so only the
+/// JSON encoding differs between the cases.
+pub fn ts_text(buf: &mut TimestampBuf, ts: Timestamp) -> &str {
+    buf.format(ts, Precision::Auto)
+}
+
+/// The commit row as the seed builds it: a fresh map of owned keys and values.
+pub fn commit_map(
+    ts: &str,
+    slot: &str,
+    message: &str,
+    sha: &str,
+    files: u64,
+    bytes: u64,
+) -> Map<String, Json> {
+    let mut map = Map::new();
+    map.insert("ts".to_owned(), Json::from(ts));
+    map.insert("slot".to_owned(), Json::from(slot));
+    map.insert("event".to_owned(), Json::from("commit"));
+    map.insert("message".to_owned(), Json::from(message));
+    map.insert("sha".to_owned(), Json::from(sha));
+    map.insert("files".to_owned(), Json::from(files));
+    map.insert("bytes".to_owned(), Json::from(bytes));
+    map
+}
+
+/// The commit row as a typed struct, keys in the writer's order.
+#[derive(Serialize)]
+pub struct CommitRow<'a> {
+    pub ts: &'a str,
+    pub event: &'a str,
+    pub slot: &'a str,
+    pub message: &'a str,
+    pub sha: &'a str,
+    pub files: u64,
+    pub bytes: u64,
+}
+
+#[derive(Serialize)]
+pub struct JoinRow<'a> {
+    pub ts: &'a str,
+    pub event: &'a str,
+    pub slot: &'a str,
+    pub task_id: &'a str,
+    pub worktree: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct ErrorRow<'a> {
+    pub ts: &'a str,
+    pub event: &'a str,
+    pub slot: &'a str,
+    pub verb: &'a str,
+    pub reason: &'a str,
+    pub recoverable: bool,
+}
+
+/// Encodes the commit event once with the writer's encoder, for the cases that write a
+/// pre-encoded line.
+pub fn commit_line(ts: Timestamp) -> Vec<u8> {
+    let fields = commit_fields(COMMIT_MESSAGE, COMMIT_SHA, COMMIT_FILES, COMMIT_BYTES);
+    let event = Event::new(EventKind::Commit)
+        .slot(SLOT)
+        .fields(&fields)
+        .at(ts);
+    let mut line = Line::new();
+    line.encode(&event).expect("the commit line fits").to_vec()
+}

@@ -1,0 +1,158 @@
+//! Append latency with rotations included: 1,000,000 appends of the `commit` event to a
+//! log rotating at 1 MiB into 5 backups, each append timed alone, then the same count of
+//! bare `write(2)` calls of the pre-encoded line for reference. Prints percentiles and the
+//! ratio p99.9 / p50.
+//!
+//! `cargo bench --bench latency`; with `--test` (as `cargo bench -- --test` passes), it
+//! runs 1,000 appends only, to check that it works.
+
+mod common;
+
+use std::fs;
+use std::hint::black_box;
+use std::time::Instant;
+
+use common::{commit_fields, COMMIT_BYTES, COMMIT_FILES, COMMIT_MESSAGE, COMMIT_SHA, SLOT};
+use logwriter::{Event, EventKind, Options, Timestamp};
+use rustix::fs::{Mode, OFlags};
+
+const NAME: &str = "append_latency";
+const MAX_SIZE: u64 = 1 << 20;
+const WARM_UP: usize = 10_000;
+
+/// Nanoseconds per call, sorted.
+struct Latencies(Vec<u64>);
+
+impl Latencies {
+    fn new(mut samples: Vec<u64>) -> Latencies {
+        samples.sort_unstable();
+        Latencies(samples)
+    }
+
+    /// The nearest-rank percentile.
+    fn percentile(&self, p: f64) -> u64 {
+        let n = self.0.len();
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let rank = ((p / 100.0) * n as f64).ceil() as usize;
+        self.0[rank.clamp(1, n) - 1]
+    }
+}
+
+fn time_appends(appends: usize) -> (Latencies, logwriter::Stats) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut writer = Options::new()
+        .max_size(MAX_SIZE)
+        .max_files(5)
+        .open(dir.path().join("log"))
+        .expect("open writer");
+    let fields = commit_fields(COMMIT_MESSAGE, COMMIT_SHA, COMMIT_FILES, COMMIT_BYTES);
+    let event = Event::new(EventKind::Commit).slot(SLOT).fields(&fields);
+    for _ in 0..WARM_UP.min(appends) {
+        writer.append(&event).expect("append");
+    }
+    let mut samples = Vec::with_capacity(appends);
+    for _ in 0..appends {
+        let start = Instant::now();
+        writer.append(black_box(&event)).expect("append");
+        samples.push(nanos(start));
+    }
+    assert_eq!(writer.stats().housekeeping_errors, 0);
+    (Latencies::new(samples), writer.stats())
+}
+
+fn time_bare_writes(appends: usize) -> Latencies {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let line = common::commit_line(Timestamp::now());
+    let file: fs::File = rustix::fs::open(
+        dir.path().join("log"),
+        OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o644),
+    )
+    .expect("open")
+    .into();
+    let mut size = 0;
+    let mut samples = Vec::with_capacity(appends);
+    for i in 0..WARM_UP.min(appends) + appends {
+        let start = Instant::now();
+        let written = rustix::io::write(&file, black_box(&line)).expect("write");
+        let elapsed = nanos(start);
+        assert_eq!(written, line.len());
+        if i >= WARM_UP.min(appends) {
+            samples.push(elapsed);
+        }
+        size += line.len() as u64;
+        if size > MAX_SIZE {
+            // Untimed: keeps the file in the same size range as the rotating log.
+            file.set_len(0).expect("truncate");
+            size = 0;
+        }
+    }
+    Latencies::new(samples)
+}
+
+fn nanos(start: Instant) -> u64 {
+    u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let test_mode = args.iter().any(|arg| arg == "--test");
+    // Honour a `cargo bench <filter>` that names another bench.
+    let filters: Vec<&String> = args.iter().filter(|arg| !arg.starts_with('-')).collect();
+    if !filters.is_empty() && !filters.iter().any(|f| NAME.contains(f.as_str())) {
+        return;
+    }
+    let appends = if test_mode { 1_000 } else { 1_000_000 };
+
+    let (ours, stats) = time_appends(appends);
+    let bare = time_bare_writes(appends);
+
+    println!("{NAME}: {appends} appends of the commit event, 1 MiB max size, 5 backups");
+    println!(
+        "  rotations {}, reopens {}, appends {}",
+        stats.rotations, stats.reopens, stats.appends
+    );
+    println!(
+        "  {:<12} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10}",
+        "ns", "p50", "p90", "p99", "p99.9", "p99.99", "max"
+    );
+    for (name, lat) in [("logwriter", &ours), ("bare_write", &bare)] {
+        println!(
+            "  {:<12} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10}",
+            name,
+            lat.percentile(50.0),
+            lat.percentile(90.0),
+            lat.percentile(99.0),
+            lat.percentile(99.9),
+            lat.percentile(99.99),
+            lat.percentile(100.0),
+        );
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let ratio = |a: u64, b: u64| a as f64 / b as f64;
+    let p50 = ours.percentile(50.0);
+    let p999 = ours.percentile(99.9);
+    println!(
+        "  logwriter p99.9/p50 = {:.2} (target <= 20); p50 logwriter/bare = {:.3}",
+        ratio(p999, p50),
+        ratio(p50, bare.percentile(50.0)),
+    );
+    if !test_mode {
+        // For .ci/bench-ratios.sh, beside criterion's results.
+        let summary = format!(
+            "{{\"appends\":{appends},\"rotations\":{},\"p50_ns\":{p50},\"p99_ns\":{},\"p999_ns\":{p999},\"max_ns\":{},\"bare_p50_ns\":{}}}\n",
+            stats.rotations,
+            ours.percentile(99.0),
+            ours.percentile(100.0),
+            bare.percentile(50.0),
+        );
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("append_latency.json");
+        if let Err(err) = fs::write(&path, summary) {
+            eprintln!("{NAME}: cannot write {}: {err}", path.display());
+        }
+    }
+}
