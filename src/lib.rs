@@ -83,3 +83,8 @@ pub use options::{
 };
 pub use time::{Precision, Timestamp, TimestampBuf, MAX_TIMESTAMP_LEN};
 pub use writer::{append_once, slot_log_path, Stats, Writer};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
