@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rustix::fs::{
-    fdatasync, flock, fstat, openat, statat, AtFlags, FlockOperation, Mode, OFlags, Stat,
+    fdatasync, flock, fstat, openat, statat, AtFlags, FileType, FlockOperation, Mode, OFlags, Stat,
 };
-use rustix::io::Errno;
+use rustix::io::{pread, Errno};
 
 use crate::encode::Line;
 use crate::error::{Error, ErrorKind, Op};
@@ -88,6 +88,11 @@ pub struct Writer {
     /// Size of the file as this writer knows it: exact at the last check, plus its own bytes.
     size: u64,
     appends_since_check: u32,
+    /// This writer's bytes since it last learned the file's exact size.
+    bytes_since_check: u64,
+    /// Own bytes after which a reopen check is due: 1/64 of the maximum size, which bounds
+    /// how far past it other writers' unseen bytes can take a file.
+    check_bytes: u64,
     last_check_ns: u64,
     appends_since_sync: u32,
     last_sync_ns: u64,
@@ -170,6 +175,9 @@ impl Writer {
             Mode::empty(),
         )
         .map_err(|errno| Error::os(errno, Op::OpenDir, &shared))?;
+        let check_bytes = options
+            .rotation
+            .map_or(u64::MAX, |rotation| (rotation.max_size / 64).max(1));
         let mut name = name;
         let file = openat(
             &dir,
@@ -188,6 +196,8 @@ impl Writer {
             options,
             size: 0,
             appends_since_check: 0,
+            bytes_since_check: 0,
+            check_bytes,
             last_check_ns: 0,
             appends_since_sync: 0,
             last_sync_ns: 0,
@@ -196,7 +206,9 @@ impl Writer {
             stats: Stats::default(),
             housekeeping_error: None,
         };
-        writer.size = writer.stat_file()?.size;
+        let mine = writer.stat_file()?;
+        writer.size = mine.size;
+        writer.torn = writer.ends_mid_line(&mine);
         writer.last_check_ns = monotonic_ns();
         writer.last_sync_ns = writer.last_check_ns;
         Ok(writer)
@@ -247,6 +259,7 @@ impl Writer {
         if let Some(check) = self.options.reopen_check {
             self.appends_since_check += 1;
             if self.appends_since_check >= check.appends
+                || self.bytes_since_check >= self.check_bytes
                 || elapsed(self.last_check_ns, now, check.interval)
             {
                 self.check_now_at(now);
@@ -281,12 +294,14 @@ impl Writer {
             match rustix::io::write(&self.file, bytes) {
                 Ok(written) if written == len => {
                     self.size += len as u64;
+                    self.bytes_since_check += len as u64;
                     self.stats.appends += 1;
                     self.stats.bytes_written += len as u64;
                     return Ok(());
                 }
                 Ok(written) => {
                     self.size += written as u64;
+                    self.bytes_since_check += written as u64;
                     self.torn = written > 0;
                     return Err(self.lost(len, ErrorKind::ShortWrite { written, len }));
                 }
@@ -349,6 +364,25 @@ impl Writer {
         self.appends_since_sync = 0;
         self.stats.syncs += 1;
         fdatasync(&self.file).map_err(|errno| Error::os(errno, Op::Sync, &self.path))
+    }
+
+    /// Closes the log, first syncing appends the durability policy has not synced yet
+    /// (as dropping the writer does, but reporting a failure), and returns the final counters.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Os`] with [`Op::Sync`]: the last `fdatasync(2)` failed; the descriptors
+    /// are closed all the same.
+    pub fn close(mut self) -> Result<Stats, Error> {
+        if self.sync_pending() {
+            self.sync()?;
+        }
+        Ok(self.stats)
+    }
+
+    /// Whether the durability policy has appends not yet synced.
+    fn sync_pending(&self) -> bool {
+        self.options.durability != Durability::None && self.appends_since_sync > 0
     }
 
     /// Rotates now, whatever the size: under the rotation lock, the backups shift up by one
@@ -418,9 +452,11 @@ impl Writer {
             };
             Error::os(errno, op, &self.path)
         })?;
+        // The shift is done: count it even if opening the new file fails below.
+        self.stats.rotations += 1;
         self.file = self.open_active()?;
         self.size = self.stat_file()?.size;
-        self.stats.rotations += 1;
+        self.bytes_since_check = 0;
         Ok(())
     }
 
@@ -474,6 +510,7 @@ impl Writer {
         match at_path {
             Ok(st) if st.st_dev == mine.dev && st.st_ino == mine.ino => {
                 self.size = mine.size;
+                self.bytes_since_check = 0;
                 Ok(())
             }
             Ok(_) | Err(Errno::NOENT) => {
@@ -485,6 +522,7 @@ impl Writer {
                 self.torn = false;
                 self.file = file;
                 self.size = self.stat_file()?.size;
+                self.bytes_since_check = 0;
                 self.stats.reopens += 1;
                 Ok(())
             }
@@ -508,7 +546,47 @@ impl Writer {
             dev: st.st_dev,
             ino: st.st_ino,
             size: u64::try_from(st.st_size).unwrap_or(0),
+            regular: FileType::from_raw_mode(st.st_mode) == FileType::RegularFile,
         })
+    }
+
+    /// Whether the regular file just opened ends in a partial line, left by a writer killed
+    /// in the middle of a `write(2)` or by a short write: reads its last byte through a
+    /// second, read-only descriptor (the log descriptor is write-only).
+    ///
+    /// A line that another writer is appending right now can look unfinished for an instant,
+    /// so an unfinished end counts only if the size has not changed when looked at again.
+    /// Any failure counts as "not torn": this check is a courtesy, never a reason to refuse.
+    fn ends_mid_line(&mut self, mine: &FileId) -> bool {
+        if !mine.regular || mine.size == 0 {
+            return false;
+        }
+        let Ok(reader) = openat(
+            &self.dir,
+            self.name.active(),
+            OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NOCTTY,
+            Mode::empty(),
+        ) else {
+            return false;
+        };
+        let mut size = mine.size;
+        for _ in 0..3 {
+            let mut last = [0u8; 1];
+            match pread(&reader, &mut last, size - 1) {
+                Ok(1) if last[0] != b'\n' => {}
+                _ => return false,
+            }
+            match fstat(&reader) {
+                Ok(st) if st.st_dev != mine.dev || st.st_ino != mine.ino => return false,
+                Ok(st) if u64::try_from(st.st_size) == Ok(size) => return true,
+                Ok(st) => size = u64::try_from(st.st_size).unwrap_or(0),
+                Err(_) => return false,
+            }
+            if size == 0 {
+                return false;
+            }
+        }
+        false
     }
 
     fn housekeeping_failed(&mut self, err: Error, pause_rotation: bool) {
@@ -545,9 +623,10 @@ impl Writer {
 }
 
 impl Drop for Writer {
-    /// With a durability policy other than `None`, syncs appends not yet synced.
+    /// With a [`Durability::Periodic`] policy, syncs appends not yet synced; a failure is
+    /// ignored here ([`Writer::close`] reports it).
     fn drop(&mut self) {
-        if self.options.durability != Durability::None && self.appends_since_sync > 0 {
+        if self.sync_pending() {
             let _ = fdatasync(&self.file);
         }
     }
@@ -557,6 +636,7 @@ struct FileId {
     dev: u64,
     ino: u64,
     size: u64,
+    regular: bool,
 }
 
 fn retry_intr(mut call: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::Result<()> {
