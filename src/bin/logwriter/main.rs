@@ -1,6 +1,93 @@
-//! The `logwriter` command-line tool (placeholder until the CLI lands).
+//! `logwriter`: append events from the shell, show and follow logs across rotations, and
+//! verify a log series.
+//!
+//! Exit status: 0 on success; 1 when the operation failed or `verify` found a problem;
+//! 2 for a command line that cannot be used (syntax, unknown kind, bad field, bad duration).
 
-fn main() {
-    eprintln!("logwriter: the command-line tool is not built yet");
-    std::process::exit(2);
+mod append;
+mod fields;
+mod follow;
+mod lines;
+mod render;
+mod row;
+mod show;
+mod timearg;
+mod verify;
+
+use std::io;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Append events from the shell, show and follow logs across rotations, verify a log series.
+#[derive(Parser, Debug)]
+#[command(name = "logwriter", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Append one event with one write(2); no rotation unless --max-size/--max-files.
+    Append(append::AppendArgs),
+    /// Show events for people (or as raw lines with --json); -f follows across rotations.
+    Show(show::ShowArgs),
+    /// Check every line of a log (or of its whole series with --all).
+    Verify(verify::VerifyArgs),
+}
+
+/// Why a command stopped: a one-line message and the exit status.
+#[derive(Debug)]
+pub struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    /// The command line cannot be used (exit 2).
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// The operation failed (exit 1).
+    pub fn failed(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 1,
+            message: message.into(),
+        }
+    }
+
+    /// An I/O error on `what`; a closed pipe (as in `logwriter show log | head`) ends the
+    /// command quietly.
+    pub fn io(what: &str, err: &io::Error) -> Failure {
+        if err.kind() == io::ErrorKind::BrokenPipe {
+            return Failure {
+                code: 0,
+                message: String::new(),
+            };
+        }
+        Failure::failed(format!("{what}: {err}"))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Append(args) => append::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Show(args) => show::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Verify(args) => verify::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(failure) => {
+            if !failure.message.is_empty() {
+                eprintln!("logwriter: {}", failure.message);
+            }
+            ExitCode::from(failure.code)
+        }
+    }
 }

@@ -1,0 +1,77 @@
+//! `logwriter append`: one event, one `write(2)`, through the library.
+
+use std::path::PathBuf;
+
+use logwriter::{ErrorKind, Event, EventKind, Line, Options, Timestamp};
+
+use crate::fields;
+use crate::Failure;
+
+/// Arguments of `append`.
+#[derive(clap::Args, Debug)]
+pub struct AppendArgs {
+    /// The log file (created with its directory if missing).
+    pub path: PathBuf,
+    /// The event kind: join, commit, commit_error, renew, close, dispatched or error.
+    #[arg(long, value_name = "KIND")]
+    pub event: String,
+    /// The slot written on the row (omitted when empty).
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub slot: String,
+    /// Rotate before the file would exceed this many bytes (turns rotation on; default
+    /// 10485760 when only --max-files is given).
+    #[arg(long, value_name = "BYTES")]
+    pub max_size: Option<u64>,
+    /// Numbered backups to keep when rotating (turns rotation on; default 5 when only
+    /// --max-size is given).
+    #[arg(long, value_name = "COUNT")]
+    pub max_files: Option<u32>,
+    /// Fields: `key=text` for a string, `key:=JSON` for a number, boolean, null or JSON
+    /// string.
+    #[arg(value_name = "FIELD")]
+    pub fields: Vec<String>,
+}
+
+/// Checks everything that can be checked first, then opens the log and appends once.
+pub fn run(args: &AppendArgs) -> Result<(), Failure> {
+    let kind = EventKind::from_name(&args.event).ok_or_else(|| {
+        Failure::usage(format!(
+            "unknown event kind '{}' (expected one of join, commit, commit_error, renew, close, dispatched, error)",
+            args.event
+        ))
+    })?;
+    let parsed = fields::parse_all(&args.fields).map_err(Failure::usage)?;
+    let list: Vec<_> = parsed.iter().map(fields::ParsedField::as_field).collect();
+    // One timestamp for the size check and the append, so both encode the same line.
+    let event = Event::new(kind)
+        .slot(&args.slot)
+        .fields(&list)
+        .at(Timestamp::now());
+    if let Err(err) = Line::new().encode(&event) {
+        if let ErrorKind::LineTooLong { len } = err.kind() {
+            return Err(Failure::failed(match len {
+                Some(len) => {
+                    format!("line of {len} bytes is over the 4096-byte limit; nothing was written")
+                }
+                None => "line is over the 4096-byte limit; nothing was written".to_owned(),
+            }));
+        }
+        return Err(Failure::failed(err.to_string()));
+    }
+    let mut options = Options::new().no_rotation();
+    if args.max_size.is_some() || args.max_files.is_some() {
+        options = Options::new()
+            .max_size(args.max_size.unwrap_or(logwriter::DEFAULT_MAX_SIZE))
+            .max_files(args.max_files.unwrap_or(logwriter::DEFAULT_MAX_FILES));
+    }
+    let mut writer = options
+        .open(&args.path)
+        .map_err(|err| Failure::failed(err.to_string()))?;
+    writer
+        .append(&event)
+        .map_err(|err| Failure::failed(err.to_string()))?;
+    if let Some(err) = writer.take_housekeeping_error() {
+        eprintln!("logwriter: warning: the line was written, but {err}");
+    }
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! `show -f`: follows a log across rotations (rename and create, by this crate, by another
+//! process or by logrotate) and truncation, by polling.
+//!
+//! Each round reads every tracked file to its end, then compares the device and inode
+//! at the path with those of the file being read. When they differ, the old file is read to
+//! its end once more, the files that rotated in between are found by inode among `PATH.1`,
+//! `PATH.2`, … and read whole, oldest first, and the newest becomes the file followed. A
+//! replaced file stays open and is read for [`ROTATE_WAIT`] more, for writers that have not
+//! yet moved to the new file. A file shorter than the offset read so far was truncated in
+//! place (`copytruncate`) and is read again from the start.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::lines::{Item, LineReader};
+use crate::show::{numbered, Shower, LINE_CAPACITY};
+
+/// How long a file that was rotated away is still read for late lines.
+pub const ROTATE_WAIT: Duration = Duration::from_secs(2);
+
+/// The most numbered backups searched for the file being followed.
+const MAX_SCAN: u32 = 10_000;
+
+/// Polling settings.
+pub struct Settings {
+    /// Pause between rounds that found nothing new.
+    pub poll: Duration,
+    /// Stop after this long without new bytes.
+    pub idle: Option<Duration>,
+}
+
+/// A file being read: its descriptor, identity and read offset.
+pub struct Tail {
+    file: File,
+    id: (u64, u64),
+    pos: u64,
+    reader: LineReader,
+}
+
+/// Counts the bytes read into a [`Tail`]'s offset.
+struct Counted<'a> {
+    file: &'a mut File,
+    pos: &'a mut u64,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.file.read(buf)?;
+        *self.pos += read as u64;
+        Ok(read)
+    }
+}
+
+impl Tail {
+    pub fn open(path: &Path) -> io::Result<Tail> {
+        Tail::from_file(File::open(path)?)
+    }
+
+    fn from_file(file: File) -> io::Result<Tail> {
+        let meta = file.metadata()?;
+        Ok(Tail {
+            file,
+            id: (meta.dev(), meta.ino()),
+            pos: 0,
+            reader: LineReader::with_capacity(LINE_CAPACITY),
+        })
+    }
+
+    /// Reads the whole lines up to the end of the file into `shower`; returns whether any
+    /// byte was read. One `fstat(2)` first: a file shorter than the offset was truncated and
+    /// is read again from its start.
+    pub fn drain(&mut self, shower: &mut Shower) -> io::Result<bool> {
+        let start = self.pos;
+        if self.file.metadata()?.len() < self.pos {
+            self.file.seek(SeekFrom::Start(0))?;
+            self.pos = 0;
+            self.reader.reset();
+        }
+        while !shower.done() {
+            let mut src = Counted {
+                file: &mut self.file,
+                pos: &mut self.pos,
+            };
+            match self.reader.next_item(&mut src)? {
+                Some(Item::Line(range)) => shower.line(self.reader.bytes(range))?,
+                Some(Item::Overlong(_)) => {}
+                None => break,
+            }
+        }
+        Ok(self.pos != start)
+    }
+}
+
+/// Follows `path` until `--exit-after-lines` or `--exit-on-idle` ends it (or forever).
+pub fn run(
+    path: &Path,
+    mut current: Option<Tail>,
+    shower: &mut Shower,
+    settings: &Settings,
+) -> io::Result<()> {
+    let mut retired: Vec<(Tail, Instant)> = Vec::new();
+    let mut last_data = Instant::now();
+    loop {
+        let mut active = false;
+        for (tail, _) in &mut retired {
+            active |= tail.drain(shower)?;
+        }
+        let now = Instant::now();
+        retired.retain(|(_, until)| *until > now);
+        if let Some(tail) = &mut current {
+            active |= tail.drain(shower)?;
+        }
+        if shower.done() {
+            return Ok(());
+        }
+        let ours = current.as_ref().map(|tail| tail.id);
+        let moved = match fs::metadata(path) {
+            Ok(meta) => ours != Some((meta.dev(), meta.ino())),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => true,
+            Err(err) => return Err(err),
+        };
+        if moved {
+            let newer = newer_files(path, ours, &retired)?;
+            if !newer.is_empty() {
+                if let Some(mut old) = current.take() {
+                    old.drain(shower)?;
+                    retired.push((old, now + ROTATE_WAIT));
+                }
+                let count = newer.len();
+                for (index, tail) in newer.into_iter().enumerate() {
+                    if index + 1 == count {
+                        current = Some(tail);
+                    } else {
+                        retired.push((tail, now + ROTATE_WAIT));
+                    }
+                }
+                // The next round reads them, oldest first, without pausing.
+                active = true;
+            }
+        }
+        if active {
+            last_data = Instant::now();
+            shower.flush()?;
+            continue;
+        }
+        if settings
+            .idle
+            .is_some_and(|idle| last_data.elapsed() >= idle)
+        {
+            return Ok(());
+        }
+        shower.flush()?;
+        std::thread::sleep(settings.poll);
+    }
+}
+
+/// The files that replaced the one with identity `ours` at `path`, oldest first.
+///
+/// Opens `PATH`, `PATH.1`, `PATH.2`, … in that order, so a rotation during the search can
+/// make a file appear twice (kept once) but not be skipped, until it meets `ours`. When
+/// `ours` is not in the series (deleted, or moved elsewhere), only `PATH` itself is new.
+fn newer_files(
+    path: &Path,
+    ours: Option<(u64, u64)>,
+    retired: &[(Tail, Instant)],
+) -> io::Result<Vec<Tail>> {
+    let mut found: Vec<Tail> = Vec::new();
+    if ours.is_some() {
+        for n in 0..=MAX_SCAN {
+            let name = if n == 0 {
+                path.to_path_buf()
+            } else {
+                numbered(path, n)
+            };
+            let tail = match File::open(&name) {
+                Ok(file) => Tail::from_file(file)?,
+                Err(err) if err.kind() == io::ErrorKind::NotFound && n == 0 => continue,
+                Err(err) if err.kind() == io::ErrorKind::NotFound => break,
+                Err(err) => return Err(err),
+            };
+            if Some(tail.id) == ours {
+                found.reverse();
+                return Ok(found);
+            }
+            let known = found.iter().chain(retired.iter().map(|(t, _)| t));
+            if known.clone().all(|t| t.id != tail.id) {
+                found.push(tail);
+            }
+        }
+    }
+    match Tail::open(path) {
+        Ok(tail) if retired.iter().all(|(t, _)| t.id != tail.id) => Ok(vec![tail]),
+        Ok(_) => Ok(Vec::new()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(err) => Err(err),
+    }
+}

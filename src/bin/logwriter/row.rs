@@ -1,0 +1,513 @@
+//! A strict, allocation-free scanner for one NDJSON row, and RFC 3339 timestamps.
+//!
+//! [`Row::scan`] checks that a line is exactly one JSON object (RFC 8259: UTF-8, string
+//! escapes, number grammar, nesting up to 128 levels) and records where each top-level key and
+//! value lies, so callers read fields without building a map.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// Deepest nesting accepted inside a value, as `serde_json`'s default.
+const MAX_DEPTH: usize = 128;
+
+/// What kind of JSON value a member holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Str,
+    Number,
+    Bool,
+    Null,
+    /// An array or an object (never written by this crate, but valid JSON).
+    Nested,
+}
+
+/// One top-level `key: value` pair, as byte ranges of the line.
+#[derive(Clone, Debug)]
+pub struct Member {
+    /// The key's text between its quotes, still escaped.
+    pub key: Range<usize>,
+    /// The key contains a backslash escape.
+    pub key_escaped: bool,
+    /// The value's whole JSON text (quotes included for a string).
+    pub value: Range<usize>,
+    pub kind: Kind,
+    /// A string value that contains a backslash escape.
+    pub escaped: bool,
+}
+
+/// Why a line is not one JSON object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanError {
+    /// The text ended inside the object: the line was cut short.
+    Truncated,
+    /// Anything else: a wrong byte, bad UTF-8, trailing text, or not an object.
+    Malformed,
+}
+
+type Scan<T> = Result<T, ScanError>;
+
+/// The members of the last line scanned; reused from line to line.
+#[derive(Default)]
+pub struct Row {
+    members: Vec<Member>,
+    order: Vec<usize>,
+}
+
+impl Row {
+    /// Scans `line` (without its `\n`) as one JSON object.
+    pub fn scan(&mut self, line: &[u8]) -> Scan<()> {
+        self.members.clear();
+        if std::str::from_utf8(line).is_err() {
+            return Err(ScanError::Malformed);
+        }
+        let mut cur = Cursor { bytes: line, at: 0 };
+        cur.skip_ws();
+        cur.expect(b'{')?;
+        cur.skip_ws();
+        if cur.peek()? == b'}' {
+            cur.at += 1;
+        } else {
+            loop {
+                cur.skip_ws();
+                cur.expect(b'"')?;
+                let key_start = cur.at;
+                let key_escaped = cur.string_rest()?;
+                let key = key_start..cur.at - 1;
+                cur.skip_ws();
+                cur.expect(b':')?;
+                cur.skip_ws();
+                let value_start = cur.at;
+                let (kind, escaped) = cur.value(0)?;
+                self.members.push(Member {
+                    key,
+                    key_escaped,
+                    value: value_start..cur.at,
+                    kind,
+                    escaped,
+                });
+                cur.skip_ws();
+                match cur.next()? {
+                    b',' => {}
+                    b'}' => break,
+                    _ => return Err(ScanError::Malformed),
+                }
+            }
+        }
+        cur.skip_ws();
+        if cur.at == line.len() {
+            Ok(())
+        } else {
+            Err(ScanError::Malformed)
+        }
+    }
+
+    /// The members found by the last successful [`Row::scan`], in line order.
+    pub fn members(&self) -> &[Member] {
+        &self.members
+    }
+
+    /// The first member whose key is `key`.
+    pub fn get(&self, line: &[u8], key: &str) -> Option<&Member> {
+        self.members.iter().find(|m| {
+            if m.key_escaped {
+                key_text(line, m) == key
+            } else {
+                &line[m.key.clone()] == key.as_bytes()
+            }
+        })
+    }
+
+    /// Whether two members have the same key (compared after unescaping).
+    pub fn has_duplicate_key(&mut self, line: &[u8]) -> bool {
+        let members = &self.members;
+        if members.iter().any(|m| m.key_escaped) {
+            let mut keys: Vec<Cow<'_, str>> = members.iter().map(|m| key_text(line, m)).collect();
+            keys.sort_unstable();
+            return keys.windows(2).any(|w| w[0] == w[1]);
+        }
+        let key = |i: usize| &line[members[i].key.clone()];
+        if members.len() <= 16 {
+            return (0..members.len()).any(|i| (i + 1..members.len()).any(|j| key(i) == key(j)));
+        }
+        self.order.clear();
+        self.order.extend(0..members.len());
+        self.order.sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
+        self.order.windows(2).any(|w| key(w[0]) == key(w[1]))
+    }
+}
+
+/// The key of `member`, unescaped.
+pub fn key_text<'a>(line: &'a [u8], member: &Member) -> Cow<'a, str> {
+    let quoted = &line[member.key.start - 1..=member.key.end];
+    decode_str(quoted, member.key_escaped)
+}
+
+/// The text of a string value, unescaped; `None` if the member is not a string.
+pub fn str_value<'a>(line: &'a [u8], member: &Member) -> Option<Cow<'a, str>> {
+    (member.kind == Kind::Str).then(|| decode_str(&line[member.value.clone()], member.escaped))
+}
+
+/// Decodes a JSON string literal that [`Row::scan`] has already checked.
+fn decode_str(quoted: &[u8], escaped: bool) -> Cow<'_, str> {
+    let inner = &quoted[1..quoted.len() - 1];
+    if escaped {
+        Cow::Owned(serde_json::from_slice::<String>(quoted).unwrap_or_default())
+    } else {
+        Cow::Borrowed(std::str::from_utf8(inner).unwrap_or_default())
+    }
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Scan<u8> {
+        self.bytes.get(self.at).copied().ok_or(ScanError::Truncated)
+    }
+
+    fn next(&mut self) -> Scan<u8> {
+        let byte = self.peek()?;
+        self.at += 1;
+        Ok(byte)
+    }
+
+    fn expect(&mut self, byte: u8) -> Scan<()> {
+        if self.next()? == byte {
+            Ok(())
+        } else {
+            Err(ScanError::Malformed)
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    /// Any value; returns its kind and, for a string, whether it has escapes.
+    fn value(&mut self, depth: usize) -> Scan<(Kind, bool)> {
+        match self.peek()? {
+            b'"' => {
+                self.at += 1;
+                Ok((Kind::Str, self.string_rest()?))
+            }
+            b'-' | b'0'..=b'9' => self.number().map(|()| (Kind::Number, false)),
+            b't' => self.literal(b"true").map(|()| (Kind::Bool, false)),
+            b'f' => self.literal(b"false").map(|()| (Kind::Bool, false)),
+            b'n' => self.literal(b"null").map(|()| (Kind::Null, false)),
+            b'[' | b'{' => self.nested(depth + 1).map(|()| (Kind::Nested, false)),
+            _ => Err(ScanError::Malformed),
+        }
+    }
+
+    /// The rest of a string after its opening quote; returns whether it has escapes.
+    fn string_rest(&mut self) -> Scan<bool> {
+        let mut escaped = false;
+        loop {
+            let byte = self.next()?;
+            match byte {
+                b'"' => return Ok(escaped),
+                b'\\' => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                0..=0x1f => return Err(ScanError::Malformed),
+                _ => {}
+            }
+        }
+    }
+
+    fn escape(&mut self) -> Scan<()> {
+        match self.next()? {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(()),
+            b'u' => {
+                let unit = self.hex4()?;
+                match unit {
+                    0xD800..=0xDBFF => {
+                        self.expect(b'\\')?;
+                        self.expect(b'u')?;
+                        if (0xDC00..=0xDFFF).contains(&self.hex4()?) {
+                            Ok(())
+                        } else {
+                            Err(ScanError::Malformed)
+                        }
+                    }
+                    0xDC00..=0xDFFF => Err(ScanError::Malformed),
+                    _ => Ok(()),
+                }
+            }
+            _ => Err(ScanError::Malformed),
+        }
+    }
+
+    fn hex4(&mut self) -> Scan<u32> {
+        let mut unit = 0;
+        for _ in 0..4 {
+            let digit = match self.next()? {
+                b @ b'0'..=b'9' => b - b'0',
+                b @ b'a'..=b'f' => b - b'a' + 10,
+                b @ b'A'..=b'F' => b - b'A' + 10,
+                _ => return Err(ScanError::Malformed),
+            };
+            unit = unit * 16 + u32::from(digit);
+        }
+        Ok(unit)
+    }
+
+    fn digits(&mut self) -> Scan<()> {
+        if !self.peek()?.is_ascii_digit() {
+            return Err(ScanError::Malformed);
+        }
+        while self.bytes.get(self.at).is_some_and(u8::is_ascii_digit) {
+            self.at += 1;
+        }
+        Ok(())
+    }
+
+    fn number(&mut self) -> Scan<()> {
+        if self.peek()? == b'-' {
+            self.at += 1;
+        }
+        if self.peek()? == b'0' {
+            self.at += 1;
+        } else {
+            self.digits()?;
+        }
+        if self.bytes.get(self.at) == Some(&b'.') {
+            self.at += 1;
+            self.digits()?;
+        }
+        if let Some(b'e' | b'E') = self.bytes.get(self.at) {
+            self.at += 1;
+            if let b'+' | b'-' = self.peek()? {
+                self.at += 1;
+            }
+            self.digits()?;
+        }
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Scan<()> {
+        for &expected in word {
+            if self.next()? != expected {
+                return Err(ScanError::Malformed);
+            }
+        }
+        Ok(())
+    }
+
+    /// An array or object, at nesting `depth`.
+    fn nested(&mut self, depth: usize) -> Scan<()> {
+        if depth > MAX_DEPTH {
+            return Err(ScanError::Malformed);
+        }
+        let close = if self.next()? == b'[' { b']' } else { b'}' };
+        self.skip_ws();
+        if self.peek()? == close {
+            self.at += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            if close == b'}' {
+                self.expect(b'"')?;
+                self.string_rest()?;
+                self.skip_ws();
+                self.expect(b':')?;
+                self.skip_ws();
+            }
+            self.value(depth)?;
+            self.skip_ws();
+            match self.next()? {
+                b',' => {}
+                b if b == close => return Ok(()),
+                _ => return Err(ScanError::Malformed),
+            }
+        }
+    }
+}
+
+/// An instant as seconds since the Unix epoch (negative before 1970) and nanoseconds.
+pub type Instant = (i64, u32);
+
+/// Parses an RFC 3339 date-time, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
+///
+/// `T` and `Z` may be lower case and `T` a space, as RFC 3339 allows; a leap second (`:60`)
+/// is read as the next second. Digits of the fraction past the ninth are ignored.
+pub fn parse_rfc3339(text: &[u8]) -> Option<Instant> {
+    fn num(text: &[u8], range: Range<usize>) -> Option<i64> {
+        let digits = text.get(range)?;
+        digits.iter().try_fold(0i64, |acc, &b| {
+            b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0'))
+        })
+    }
+    if text.len() < 20
+        || text[4] != b'-'
+        || text[7] != b'-'
+        || !matches!(text[10], b'T' | b't' | b' ')
+        || text[13] != b':'
+        || text[16] != b':'
+    {
+        return None;
+    }
+    let (year, month, day) = (num(text, 0..4)?, num(text, 5..7)?, num(text, 8..10)?);
+    let (hour, minute, second) = (num(text, 11..13)?, num(text, 14..16)?, num(text, 17..19)?);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut at = 19;
+    let mut nanos = 0u32;
+    if text[at] == b'.' {
+        at += 1;
+        let start = at;
+        while text.get(at).is_some_and(u8::is_ascii_digit) {
+            if at - start < 9 {
+                nanos = nanos * 10 + u32::from(text[at] - b'0');
+            }
+            at += 1;
+        }
+        if at == start {
+            return None;
+        }
+        for _ in (at - start)..9 {
+            nanos *= 10;
+        }
+    }
+    let offset = match text.get(at..)? {
+        b"Z" | b"z" => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (h, m) = (num(text, at + 1..at + 3)?, num(text, at + 4..at + 6)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let minutes = h * 60 + m;
+            if *sign == b'+' {
+                minutes
+            } else {
+                -minutes
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset * 60;
+    Some((secs, nanos))
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to the given proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_from_march = (month + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(line: &str) -> Scan<usize> {
+        let mut row = Row::default();
+        row.scan(line.as_bytes()).map(|()| row.members().len())
+    }
+
+    #[test]
+    fn scans_like_serde_json() {
+        let rows: &[&str] = &[
+            r#"{"ts":"2026-05-01T12:00:00Z","event":"join"}"#,
+            r#"{}"#,
+            r#" { "a" : 1 , "b":[1,{"c":null}] } "#,
+            r#"{"a":-0.5e+3,"b":true,"c":false,"d":"\u00e9\ud83d\ude00\n"}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":"\ud83d"}"#,
+            r#"{"a":"\x"}"#,
+            r#"{"a":1}x"#,
+            r#"{"a":1,}"#,
+            r#"[1]"#,
+            r#"{"a":tru}"#,
+            "{\"a\":\"\t\"}",
+            r#"{"a":"é"}"#,
+        ];
+        for line in rows {
+            let ours = scan(line).is_ok();
+            let reference =
+                serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line);
+            assert_eq!(ours, reference.is_ok(), "{line}");
+        }
+    }
+
+    #[test]
+    fn tells_truncated_from_malformed() {
+        assert_eq!(scan(r#"{"ts":"2026-05-01T12:0"#), Err(ScanError::Truncated));
+        assert_eq!(scan(r#"{"a":1"#), Err(ScanError::Truncated));
+        assert_eq!(scan(""), Err(ScanError::Truncated));
+        assert_eq!(scan(r#"{"a":1]"#), Err(ScanError::Malformed));
+        assert_eq!(scan(r#"{"a":"x"{"ts":"#), Err(ScanError::Malformed));
+    }
+
+    #[test]
+    fn finds_duplicate_keys() {
+        let mut row = Row::default();
+        let rows: &[(&str, bool)] = &[
+            (r#"{"a":1,"b":2}"#, false),
+            (r#"{"a":1,"b":2,"a":3}"#, true),
+            (r#"{"a":1,"\u0061":2}"#, true),
+            (r#"{"ab":1,"a\u0062c":2}"#, false),
+        ];
+        for &(line, expected) in rows {
+            row.scan(line.as_bytes()).unwrap();
+            assert_eq!(row.has_duplicate_key(line.as_bytes()), expected, "{line}");
+        }
+        let many: String = (0..40).map(|i| format!("\"k{}\":1,", i % 39)).collect();
+        let line = format!("{{{}\"end\":0}}", many);
+        row.scan(line.as_bytes()).unwrap();
+        assert!(row.has_duplicate_key(line.as_bytes()));
+    }
+
+    #[test]
+    fn parses_rfc3339() {
+        let rows: &[(&str, Option<Instant>)] = &[
+            ("1970-01-01T00:00:00Z", Some((0, 0))),
+            ("2026-05-01T12:00:00Z", Some((1_777_636_800, 0))),
+            ("2026-05-01T12:00:00.5Z", Some((1_777_636_800, 500_000_000))),
+            (
+                "2026-05-01T14:00:00.123456789123+02:00",
+                Some((1_777_636_800, 123_456_789)),
+            ),
+            ("2026-05-01t12:00:00z", Some((1_777_636_800, 0))),
+            ("1969-12-31T23:59:59Z", Some((-1, 0))),
+            ("2024-02-29T00:00:00Z", Some((1_709_164_800, 0))),
+            ("2023-02-29T00:00:00Z", None),
+            ("2026-05-01T12:00:00", None),
+            ("2026-05-01T12:00:00.Z", None),
+            ("2026-05-01T24:00:00Z", None),
+            ("2026-5-01T12:00:00Z", None),
+            ("2026-05-01T12:00:00+0200", None),
+        ];
+        for &(text, expected) in rows {
+            assert_eq!(parse_rfc3339(text.as_bytes()), expected, "{text}");
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! `logwriter show`: filters and renders rows; the reading loop of `-f` is in `follow`.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use logwriter::EventKind;
+
+use crate::follow::{self, Tail};
+use crate::lines::{Item, LineReader};
+use crate::render::Renderer;
+use crate::row::{self, Instant, Row};
+use crate::timearg;
+use crate::Failure;
+
+/// Longest line shown; longer ones are skipped (rows are at most 4096 bytes).
+pub const LINE_CAPACITY: usize = 64 * 1024;
+
+/// When to colour the output.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// When stdout is a terminal and NO_COLOR is unset or empty.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Arguments of `show`.
+#[derive(clap::Args, Debug)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct ShowArgs {
+    /// The log file.
+    pub path: PathBuf,
+    /// Read the whole rotated series: PATH.N … PATH.1, then PATH.
+    #[arg(long)]
+    pub all: bool,
+    /// After the existing rows, wait for new ones, across rotations and truncation.
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Print the selected lines exactly as they are in the file.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the full UTC time (RFC 3339) instead of the local HH:MM:SS and zone.
+    #[arg(long)]
+    pub full_time: bool,
+    /// Only rows at or after this time: a duration ago (30s, 5m, 2h, 1d) or RFC 3339.
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only the last N selected rows of what is already there (with -f, then every new one).
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
+    /// Only rows of this slot.
+    #[arg(long, value_name = "NAME")]
+    pub slot: Option<String>,
+    /// Only rows of this kind.
+    #[arg(long, value_name = "KIND")]
+    pub event: Option<String>,
+    /// Colour the event names: auto (a terminal, and NO_COLOR unset or empty), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Never colour (same as --color never).
+    #[arg(long)]
+    pub no_color: bool,
+    /// With -f: how long to wait before looking for new rows again after reaching the end.
+    #[arg(long, value_name = "DURATION", default_value = "100ms")]
+    pub poll_interval: String,
+    /// Stop after printing N rows (for scripts and tests of -f).
+    #[arg(long, value_name = "N")]
+    pub exit_after_lines: Option<u64>,
+    /// With -f: stop once no new bytes have arrived for this long.
+    #[arg(long, value_name = "DURATION")]
+    pub exit_on_idle: Option<String>,
+}
+
+/// Which rows to show.
+struct Filter {
+    since: Option<Instant>,
+    slot: Option<String>,
+    event: Option<EventKind>,
+}
+
+/// The last N selected lines, in buffers that are reused.
+struct Window {
+    capacity: usize,
+    lines: VecDeque<Vec<u8>>,
+}
+
+impl Window {
+    fn push(&mut self, line: &[u8]) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut buf = if self.lines.len() == self.capacity {
+            self.lines.pop_front().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        buf.clear();
+        buf.extend_from_slice(line);
+        self.lines.push_back(buf);
+    }
+}
+
+/// Where lines go: the filters, the `--last` window, and the output.
+pub struct Shower {
+    row: Row,
+    filter: Filter,
+    json: bool,
+    renderer: Renderer,
+    out: BufWriter<StdoutLock<'static>>,
+    window: Option<Window>,
+    shown: u64,
+    limit: Option<u64>,
+}
+
+impl Shower {
+    /// Takes one line (without `\n`). Lines that are not rows with an RFC 3339 `ts` and an
+    /// `event` string are skipped; `verify` reports them.
+    pub fn line(&mut self, line: &[u8]) -> io::Result<()> {
+        if self.done() || self.select(line).is_none() {
+            return Ok(());
+        }
+        if let Some(window) = &mut self.window {
+            window.push(line);
+            return Ok(());
+        }
+        self.emit(line)
+    }
+
+    /// Scans `line` and applies the filters; the instant if it is selected.
+    fn select(&mut self, line: &[u8]) -> Option<Instant> {
+        self.row.scan(line).ok()?;
+        let row = &self.row;
+        let text = |key| row.get(line, key).and_then(|m| row::str_value(line, m));
+        let ts = row::parse_rfc3339(text("ts")?.as_bytes())?;
+        let event = text("event")?;
+        let filter = &self.filter;
+        if filter.since.is_some_and(|since| ts < since)
+            || filter.event.is_some_and(|kind| kind.as_str() != event)
+            || filter
+                .slot
+                .as_ref()
+                .is_some_and(|slot| text("slot").as_deref() != Some(slot.as_str()))
+        {
+            return None;
+        }
+        Some(ts)
+    }
+
+    /// Writes a line that [`Shower::select`] has just selected.
+    fn emit(&mut self, line: &[u8]) -> io::Result<()> {
+        self.shown += 1;
+        if self.json {
+            self.out.write_all(line)?;
+            return self.out.write_all(b"\n");
+        }
+        let row = &self.row;
+        let text = |key| row.get(line, key).and_then(|m| row::str_value(line, m));
+        let (Some(ts), Some(event)) = (
+            text("ts").and_then(|t| row::parse_rfc3339(t.as_bytes())),
+            text("event"),
+        ) else {
+            return Ok(());
+        };
+        self.renderer.render(&mut self.out, line, row, ts, &event)
+    }
+
+    /// Prints the `--last` window and shows later lines as they come.
+    pub fn end_window(&mut self) -> io::Result<()> {
+        if let Some(window) = self.window.take() {
+            for line in &window.lines {
+                if self.done() {
+                    break;
+                }
+                if self.select(line).is_some() {
+                    self.emit(line)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `--exit-after-lines` has been reached.
+    pub fn done(&self) -> bool {
+        self.limit.is_some_and(|limit| self.shown >= limit)
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// `PATH.n`.
+pub fn numbered(path: &Path, n: u32) -> PathBuf {
+    let mut name = OsString::from(path.as_os_str());
+    name.push(format!(".{n}"));
+    PathBuf::from(name)
+}
+
+/// The backups `PATH.N` … `PATH.1` that exist, oldest first (up to the first missing number).
+fn backups(path: &Path) -> Vec<PathBuf> {
+    let mut list: Vec<PathBuf> = (1..)
+        .map(|n| numbered(path, n))
+        .take_while(|p| p.exists())
+        .collect();
+    list.reverse();
+    list
+}
+
+fn use_color(args: &ShowArgs) -> bool {
+    if args.no_color || args.json {
+        return false;
+    }
+    match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
+    }
+}
+
+pub fn run(args: &ShowArgs) -> Result<(), Failure> {
+    let event = match &args.event {
+        Some(name) => Some(EventKind::from_name(name).ok_or_else(|| {
+            Failure::usage(format!(
+                "unknown event kind '{name}' (expected one of join, commit, commit_error, renew, close, dispatched, error)"
+            ))
+        })?),
+        None => None,
+    };
+    let since = match &args.since {
+        Some(text) => Some(timearg::parse_since(text, SystemTime::now()).map_err(Failure::usage)?),
+        None => None,
+    };
+    let poll = timearg::parse_duration(&args.poll_interval).map_err(Failure::usage)?;
+    let idle = match &args.exit_on_idle {
+        Some(text) => Some(timearg::parse_duration(text).map_err(Failure::usage)?),
+        None => None,
+    };
+    let mut shower = Shower {
+        row: Row::default(),
+        filter: Filter {
+            since,
+            slot: args.slot.clone(),
+            event,
+        },
+        json: args.json,
+        renderer: Renderer::new(args.full_time, use_color(args)),
+        out: BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
+        window: args.last.map(|capacity| Window {
+            capacity,
+            lines: VecDeque::with_capacity(capacity.min(4096)),
+        }),
+        shown: 0,
+        limit: args.exit_after_lines,
+    };
+    let mut reader = LineReader::with_capacity(LINE_CAPACITY);
+    if args.all {
+        for backup in backups(&args.path) {
+            let name = backup.display().to_string();
+            match File::open(&backup) {
+                Ok(mut file) => read_all(&mut reader, &mut file, &mut shower)
+                    .map_err(|err| Failure::io(&name, &err))?,
+                // Rotated away since it was listed.
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                Err(err) => return Err(Failure::io(&format!("open {name}"), &err)),
+            }
+        }
+    }
+    let name = args.path.display().to_string();
+    let mut active = match Tail::open(&args.path) {
+        Ok(tail) => Some(tail),
+        Err(err) if err.kind() == io::ErrorKind::NotFound && args.follow => None,
+        Err(err) => return Err(Failure::io(&format!("open {name}"), &err)),
+    };
+    let result = (|| {
+        if let Some(tail) = &mut active {
+            tail.drain(&mut shower)?;
+        }
+        shower.end_window()?;
+        shower.flush()?;
+        if args.follow {
+            follow::run(
+                &args.path,
+                active,
+                &mut shower,
+                &follow::Settings { poll, idle },
+            )?;
+        }
+        shower.flush()
+    })();
+    result.map_err(|err| Failure::io(&name, &err))
+}
+
+fn read_all(reader: &mut LineReader, file: &mut File, shower: &mut Shower) -> io::Result<()> {
+    reader.reset();
+    while let Some(item) = reader.next_item(file)? {
+        if shower.done() {
+            break;
+        }
+        if let Item::Line(range) = item {
+            shower.line(reader.bytes(range))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! Durations (`100ms`, `5m`, `1h30m`) and `--since` values on the command line.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::row::{parse_rfc3339, Instant};
+
+/// Parses a duration: one or more `<integer><unit>` parts, units `ms`, `s`, `m`, `h`, `d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("invalid duration '{text}' (expected e.g. 100ms, 30s, 5m, 1h30m, 2d)");
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err(invalid());
+    }
+    let mut total = Duration::ZERO;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let number: u64 = rest[..digits].parse().map_err(|_| invalid())?;
+        rest = &rest[digits..];
+        let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let millis_per = match &rest[..unit_len] {
+            "ms" => 1,
+            "s" => 1000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            _ => return Err(invalid()),
+        };
+        rest = &rest[unit_len..];
+        let part = number.checked_mul(millis_per).ok_or_else(invalid)?;
+        total = total
+            .checked_add(Duration::from_millis(part))
+            .ok_or_else(invalid)?;
+    }
+    Ok(total)
+}
+
+/// Parses `--since`: a duration before `now` or an RFC 3339 date-time.
+pub fn parse_since(text: &str, now: SystemTime) -> Result<Instant, String> {
+    if let Some(instant) = parse_rfc3339(text.as_bytes()) {
+        return Ok(instant);
+    }
+    let ago = parse_duration(text).map_err(|_| {
+        format!("invalid --since '{text}' (expected a duration such as 5m or 2h, or an RFC 3339 time such as 2026-05-01T12:00:00Z)")
+    })?;
+    let since = now.checked_sub(ago).unwrap_or(UNIX_EPOCH);
+    Ok(match since.duration_since(UNIX_EPOCH) {
+        Ok(after) => (
+            i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+            after.subsec_nanos(),
+        ),
+        Err(_) => (i64::MIN, 0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_table() {
+        let rows: &[(&str, Option<u64>)] = &[
+            ("100ms", Some(100)),
+            ("30s", Some(30_000)),
+            ("5m", Some(300_000)),
+            ("1h30m", Some(5_400_000)),
+            ("2d", Some(172_800_000)),
+            ("", None),
+            ("5", None),
+            ("m", None),
+            ("5x", None),
+            ("-5m", None),
+        ];
+        for &(text, millis) in rows {
+            assert_eq!(
+                parse_duration(text).ok(),
+                millis.map(Duration::from_millis),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn since_table() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_777_636_800);
+        assert_eq!(parse_since("5m", now), Ok((1_777_636_500, 0)));
+        assert_eq!(
+            parse_since("2026-05-01T12:00:00Z", now),
+            Ok((1_777_636_800, 0))
+        );
+        assert!(parse_since("yesterday", now)
+            .unwrap_err()
+            .contains("invalid --since"));
+    }
+}

@@ -1,0 +1,295 @@
+//! `logwriter verify`: checks every line of a log or of its rotated series.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use logwriter::{EventKind, MAX_LINE};
+
+use crate::lines::{Item, LineReader};
+use crate::row::{self, Instant, Row, ScanError};
+use crate::show::numbered;
+use crate::Failure;
+
+/// Longest line checked byte by byte; longer ones are only counted as too long.
+const LINE_CAPACITY: usize = 1 << 20;
+
+/// Problems reported after this many are only counted.
+const MAX_EXAMPLES: usize = 20;
+
+/// Arguments of `verify`.
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// The log file.
+    pub path: PathBuf,
+    /// Check the whole rotated series: PATH.N … PATH.1, then PATH.
+    #[arg(long)]
+    pub all: bool,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The kinds of problem, in report order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Problem {
+    Torn,
+    Glued,
+    InvalidJson,
+    BadTs,
+    UnknownEvent,
+    DuplicateKey,
+    TooLong,
+    TsBackwards,
+}
+
+impl Problem {
+    const ALL: [Problem; 8] = [
+        Problem::Torn,
+        Problem::Glued,
+        Problem::InvalidJson,
+        Problem::BadTs,
+        Problem::UnknownEvent,
+        Problem::DuplicateKey,
+        Problem::TooLong,
+        Problem::TsBackwards,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Problem::Torn => "torn",
+            Problem::Glued => "glued",
+            Problem::InvalidJson => "invalid_json",
+            Problem::BadTs => "bad_ts",
+            Problem::UnknownEvent => "unknown_event",
+            Problem::DuplicateKey => "duplicate_key",
+            Problem::TooLong => "too_long",
+            Problem::TsBackwards => "ts_backwards",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Problem::Torn => "torn line: cut short before its end",
+            Problem::Glued => "glued line: an event cut short, then another event on the same line",
+            Problem::InvalidJson => "not a JSON object",
+            Problem::BadTs => "ts missing or not RFC 3339",
+            Problem::UnknownEvent => "event missing or not a known kind",
+            Problem::DuplicateKey => "duplicate key",
+            Problem::TooLong => "over the 4096-byte line limit",
+            Problem::TsBackwards => "ts earlier than the line before",
+        }
+    }
+}
+
+/// Counts over every file checked.
+struct Checker {
+    row: Row,
+    lines: u64,
+    events: [u64; EventKind::ALL.len()],
+    problems: [u64; Problem::ALL.len()],
+    examples: Vec<String>,
+    previous_ts: Option<Instant>,
+}
+
+impl Checker {
+    fn report(&mut self, problem: Problem, file: &str, line_no: u64, detail: &str) {
+        self.problems[problem as usize] += 1;
+        if self.examples.len() < MAX_EXAMPLES {
+            let mut text = format!("{file}:{line_no}: {}", problem.describe());
+            if !detail.is_empty() {
+                let _ = write!(text, " ({detail})");
+            }
+            self.examples.push(text);
+        }
+    }
+
+    fn check_file(
+        &mut self,
+        name: &str,
+        file: &mut File,
+        reader: &mut LineReader,
+    ) -> io::Result<()> {
+        self.previous_ts = None;
+        reader.reset();
+        let mut line_no = 0;
+        while let Some(item) = reader.next_item(file)? {
+            line_no += 1;
+            match item {
+                Item::Line(range) => self.check_line(name, line_no, reader.bytes(range), true),
+                Item::Overlong(len) => {
+                    self.lines += 1;
+                    self.report(Problem::TooLong, name, line_no, &format!("{len} bytes"));
+                }
+            }
+        }
+        if reader.has_pending() {
+            line_no += 1;
+            self.check_line(name, line_no, reader.pending(), false);
+        }
+        Ok(())
+    }
+
+    fn check_line(&mut self, name: &str, line_no: u64, line: &[u8], terminated: bool) {
+        self.lines += 1;
+        let len = line.len() + usize::from(terminated);
+        if len > MAX_LINE {
+            self.report(Problem::TooLong, name, line_no, &format!("{len} bytes"));
+        }
+        match self.row.scan(line) {
+            Ok(()) if terminated => self.check_row(name, line_no, line),
+            Ok(()) => self.report(
+                Problem::Torn,
+                name,
+                line_no,
+                "no newline at the end of the file",
+            ),
+            Err(err) => {
+                if let Some(at) = glue_point(line) {
+                    self.report(
+                        Problem::Glued,
+                        name,
+                        line_no,
+                        &format!("second event at byte {at}"),
+                    );
+                    let rest = &line[at..];
+                    if self.row.scan(rest).is_ok() {
+                        self.check_row(name, line_no, rest);
+                    }
+                } else if err == ScanError::Truncated || !terminated {
+                    self.report(Problem::Torn, name, line_no, "");
+                } else {
+                    self.report(Problem::InvalidJson, name, line_no, "");
+                }
+            }
+        }
+    }
+
+    fn check_row(&mut self, name: &str, line_no: u64, line: &[u8]) {
+        if self.row.has_duplicate_key(line) {
+            self.report(Problem::DuplicateKey, name, line_no, "");
+        }
+        let row = &self.row;
+        let text = |key| row.get(line, key).and_then(|m| row::str_value(line, m));
+        let ts = text("ts").and_then(|t| row::parse_rfc3339(t.as_bytes()));
+        let kind = text("event").and_then(|e| EventKind::from_name(&e));
+        match kind {
+            Some(kind) => self.events[kind as usize] += 1,
+            None => self.report(Problem::UnknownEvent, name, line_no, ""),
+        }
+        match ts {
+            Some(ts) => {
+                if self.previous_ts.is_some_and(|previous| ts < previous) {
+                    self.report(Problem::TsBackwards, name, line_no, "");
+                }
+                self.previous_ts = Some(ts);
+            }
+            None => self.report(Problem::BadTs, name, line_no, ""),
+        }
+    }
+
+    fn total_problems(&self) -> u64 {
+        self.problems.iter().sum()
+    }
+}
+
+/// Where a second row starts inside a line: the last `{"ts":` after byte 0.
+fn glue_point(line: &[u8]) -> Option<usize> {
+    memchr::memmem::rfind(line.get(1..)?, b"{\"ts\":").map(|at| at + 1)
+}
+
+pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
+    let mut files = Vec::new();
+    if args.all {
+        files.extend(
+            (1..)
+                .map(|n| numbered(&args.path, n))
+                .take_while(|p| p.exists()),
+        );
+        files.reverse();
+    }
+    files.push(args.path.clone());
+    let mut checker = Checker {
+        row: Row::default(),
+        lines: 0,
+        events: [0; EventKind::ALL.len()],
+        problems: [0; Problem::ALL.len()],
+        examples: Vec::new(),
+        previous_ts: None,
+    };
+    let mut reader = LineReader::with_capacity(LINE_CAPACITY);
+    let mut names = Vec::new();
+    for path in &files {
+        let name = path.display().to_string();
+        let mut file =
+            File::open(path).map_err(|err| Failure::io(&format!("open {name}"), &err))?;
+        checker
+            .check_file(&name, &mut file, &mut reader)
+            .map_err(|err| Failure::io(&format!("read {name}"), &err))?;
+        names.push(name);
+    }
+    let summary = if args.json {
+        json_summary(&checker, &names)
+    } else {
+        text_summary(&checker, &names)
+    };
+    io::stdout()
+        .lock()
+        .write_all(summary.as_bytes())
+        .map_err(|err| Failure::io("stdout", &err))?;
+    Ok(if checker.total_problems() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn json_summary(checker: &Checker, names: &[String]) -> String {
+    let events: serde_json::Map<String, serde_json::Value> = EventKind::ALL
+        .iter()
+        .map(|kind| {
+            (
+                kind.as_str().to_owned(),
+                checker.events[*kind as usize].into(),
+            )
+        })
+        .collect();
+    let problems: serde_json::Map<String, serde_json::Value> = Problem::ALL
+        .iter()
+        .map(|p| (p.name().to_owned(), checker.problems[*p as usize].into()))
+        .collect();
+    let summary = serde_json::json!({
+        "files": names,
+        "lines": checker.lines,
+        "events": events,
+        "problems": problems,
+        "problem_count": checker.total_problems(),
+        "examples": checker.examples,
+        "ok": checker.total_problems() == 0,
+    });
+    format!("{summary}\n")
+}
+
+fn text_summary(checker: &Checker, names: &[String]) -> String {
+    let mut out = String::new();
+    for example in &checker.examples {
+        let _ = writeln!(out, "{example}");
+    }
+    let _ = writeln!(out, "files: {}", names.join(" "));
+    let _ = writeln!(out, "lines: {}", checker.lines);
+    let events: Vec<String> = EventKind::ALL
+        .iter()
+        .map(|kind| format!("{kind} {}", checker.events[*kind as usize]))
+        .collect();
+    let _ = writeln!(out, "events: {}", events.join(", "));
+    let problems: Vec<String> = Problem::ALL
+        .iter()
+        .map(|p| format!("{} {}", p.name(), checker.problems[*p as usize]))
+        .collect();
+    let total = checker.total_problems();
+    let _ = writeln!(out, "problems: {total} ({})", problems.join(", "));
+    let _ = writeln!(out, "{}", if total == 0 { "ok" } else { "FAILED" });
+    out
+}
