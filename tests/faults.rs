@@ -1,0 +1,261 @@
+//! Faults while appending: the disk full (`/dev/full` and a 64 KiB tmpfs), the file-size
+//! limit (`RLIMIT_FSIZE` with `SIGXFSZ` ignored, so `write(2)` fails with `EFBIG`), and the
+//! short writes both cause, which leave a partial line.
+//!
+//! Every fault returns an error and the process carries on; the partial line is ended with
+//! `\n` before the next line, so every later line parses; `Stats::failed` and
+//! `Stats::bytes_lost` count exactly the lines that did not reach the file whole.
+//!
+//! The limits are set in child processes: `RLIMIT_FSIZE` would hit every test thread, and
+//! mounting needs a mount namespace of its own.
+
+mod rotation_support;
+
+use std::path::Path;
+use std::process::Command;
+
+use logwriter::{ErrorKind, Event, EventKind, Field, Line, Op, Options, Timestamp, Writer};
+use rotation_support::{child, child_ignoring_sigxfsz, role};
+use rustix::io::Errno;
+use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+
+const DIR: &str = "LOGWRITER_TEST_DIR";
+const BLOB: &str = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+
+/// Line `n`: about 150 bytes, fixed timestamp, so its length is known in advance.
+fn append_numbered(log: &mut Writer, n: u64) -> Result<(), logwriter::Error> {
+    let fields = [Field::new("n", n), Field::new("blob", BLOB)];
+    let ts = Timestamp::from_unix(1_777_636_800, 0).expect("timestamp");
+    log.append(&Event::new(EventKind::Error).at(ts).fields(&fields))
+}
+
+fn line_len(n: u64) -> u64 {
+    let fields = [Field::new("n", n), Field::new("blob", BLOB)];
+    let ts = Timestamp::from_unix(1_777_636_800, 0).expect("timestamp");
+    Line::new()
+        .encode(&Event::new(EventKind::Error).at(ts).fields(&fields))
+        .expect("encode")
+        .len() as u64
+}
+
+/// The numbers of the lines of `path` that parse, and the lines that do not.
+fn read_numbers(path: &Path) -> (Vec<u64>, Vec<String>) {
+    let text = std::fs::read(path).expect("read log");
+    assert!(text.ends_with(b"\n"), "the file ends mid-line");
+    let (mut good, mut bad) = (Vec::new(), Vec::new());
+    for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        match serde_json::from_slice::<serde_json::Value>(line) {
+            Ok(value) => good.push(value["n"].as_u64().expect("n")),
+            Err(_) => bad.push(String::from_utf8_lossy(line).into_owned()),
+        }
+    }
+    (good, bad)
+}
+
+#[test]
+fn dev_full_returns_enospc_and_the_process_goes_on() {
+    let mut log = Options::new()
+        .no_rotation()
+        .open("/dev/full")
+        .expect("open /dev/full");
+    for n in 0..3 {
+        let err = append_numbered(&mut log, n).expect_err("/dev/full accepts nothing");
+        assert_eq!(err.kind(), ErrorKind::Os(Errno::NOSPC));
+        assert_eq!(err.op(), Op::Write);
+        assert!(err.to_string().contains("/dev/full"), "{err}");
+    }
+    let stats = log.stats();
+    assert_eq!((stats.appends, stats.failed), (0, 3));
+    assert_eq!(stats.bytes_lost, line_len(0) + line_len(1) + line_len(2));
+    assert_eq!(stats.bytes_written, 0);
+}
+
+/// Child side of the file-size limit test; panics (a failed exit) on any mismatch.
+fn efbig_child(dir: &Path) {
+    let path = dir.join("log");
+    let mut log = Options::new().no_rotation().open(&path).expect("open");
+    for n in 0..5 {
+        append_numbered(&mut log, n).expect("append under the limit");
+    }
+    let before = std::fs::metadata(&path).expect("stat").len();
+    // The limit falls in the middle of line 5.
+    let limit = before + line_len(5) / 2;
+    let saved = getrlimit(Resource::Fsize);
+    setrlimit(
+        Resource::Fsize,
+        Rlimit {
+            current: Some(limit),
+            maximum: saved.maximum,
+        },
+    )
+    .expect("setrlimit");
+
+    let err = append_numbered(&mut log, 5).expect_err("line 5 passes the limit");
+    let written = usize::try_from(limit - before).expect("small");
+    let len = usize::try_from(line_len(5)).expect("small");
+    assert_eq!(err.kind(), ErrorKind::ShortWrite { written, len });
+    assert!(err.to_string().contains("short write"), "{err}");
+    // At the limit nothing more fits, not even the `\n` that would end the fragment.
+    let err = append_numbered(&mut log, 6).expect_err("at the limit");
+    assert_eq!(err.kind(), ErrorKind::Os(Errno::FBIG));
+    assert_eq!(std::fs::metadata(&path).expect("stat").len(), limit);
+
+    setrlimit(Resource::Fsize, saved).expect("restore the limit");
+    append_numbered(&mut log, 7).expect("append after the limit is raised");
+    append_numbered(&mut log, 8).expect("append");
+
+    let stats = log.stats();
+    assert_eq!((stats.appends, stats.failed), (7, 2));
+    assert_eq!(stats.bytes_lost, line_len(5) + line_len(6));
+    let whole: u64 = [0, 1, 2, 3, 4, 7, 8].iter().map(|&n| line_len(n)).sum();
+    assert_eq!(
+        stats.bytes_written,
+        whole + 1,
+        "whole lines and the `\\n` after the fragment"
+    );
+    assert_eq!(
+        std::fs::metadata(&path).expect("stat").len(),
+        whole + 1 + (limit - before)
+    );
+    println!("efbig-child-done");
+}
+
+#[test]
+fn file_size_limit_gives_short_write_then_efbig() {
+    if role().as_deref() == Some("efbig") {
+        return efbig_child(Path::new(&std::env::var(DIR).expect(DIR)));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = child_ignoring_sigxfsz("file_size_limit_gives_short_write_then_efbig", "efbig")
+        .env(DIR, dir.path())
+        .output()
+        .expect("run child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("efbig-child-done"),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every line after the fragment parses; only the fragment itself does not.
+    let (good, bad) = read_numbers(&dir.path().join("log"));
+    assert_eq!(good, [0, 1, 2, 3, 4, 7, 8]);
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert!(
+        bad[0].starts_with("{\"ts\"") && bad[0].len() < 100,
+        "{bad:?}"
+    );
+}
+
+/// Child side of the tmpfs test: runs in its own mount namespace, with a 64 KiB tmpfs on `dir`.
+fn tmpfs_child(dir: &Path) {
+    // Room to free later.
+    std::fs::write(dir.join("ballast"), vec![0u8; 16 * 1024]).expect("ballast");
+    let path = dir.join("log");
+    let mut log = Options::new().no_rotation().open(&path).expect("open");
+    let mut n = 0;
+    let first = loop {
+        match append_numbered(&mut log, n) {
+            Ok(()) => n += 1,
+            Err(err) => break err,
+        }
+        assert!(n < 10_000, "the 64 KiB tmpfs never filled");
+    };
+    let failed_first = n;
+    let fragment = match first.kind() {
+        ErrorKind::ShortWrite { written, len } => {
+            assert!(written > 0 && written < len);
+            true
+        }
+        ErrorKind::Os(Errno::NOSPC) => false,
+        other => panic!("unexpected error {other:?}"),
+    };
+    n += 1;
+    let err = append_numbered(&mut log, n).expect_err("still full");
+    assert_eq!(err.kind(), ErrorKind::Os(Errno::NOSPC));
+    n += 1;
+
+    std::fs::remove_file(dir.join("ballast")).expect("free space");
+    for k in n..n + 3 {
+        append_numbered(&mut log, k).expect("append after space was freed");
+    }
+    let stats = log.stats();
+    assert_eq!(stats.failed, 2);
+    assert_eq!(
+        stats.bytes_lost,
+        line_len(failed_first) + line_len(failed_first + 1)
+    );
+
+    let (good, bad) = read_numbers(&path);
+    let expected: Vec<u64> = (0..failed_first).chain(n..n + 3).collect();
+    assert_eq!(good, expected);
+    assert_eq!(bad.len(), usize::from(fragment), "{bad:?}");
+    println!("tmpfs-child-done fragment={fragment}");
+}
+
+#[test]
+fn full_tmpfs_returns_enospc_and_ends_the_fragment() {
+    if role().as_deref() == Some("tmpfs") {
+        return tmpfs_child(Path::new(&std::env::var(DIR).expect(DIR)));
+    }
+    let usable = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "true"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !usable {
+        eprintln!("skipped: no mount namespace here (unshare -m failed); /dev/full covers ENOSPC");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let test = child("full_tmpfs_returns_enospc_and_ends_the_fragment", "tmpfs");
+    let mut command = Command::new("unshare");
+    command
+        .args(["-m", "--propagation", "private", "sh", "-c"])
+        .arg("mount -t tmpfs -o size=64k logwriter-test \"$1\" && shift && exec \"$@\"")
+        .arg("sh")
+        .arg(dir.path())
+        .arg(test.get_program())
+        .args(test.get_args())
+        .envs(test.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .env(DIR, dir.path());
+    let out = command.output().expect("run child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("tmpfs-child-done"),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!(
+        "{}",
+        stdout
+            .lines()
+            .find(|l| l.contains("tmpfs-child-done"))
+            .unwrap_or("")
+    );
+    // The tmpfs was private to the child: nothing is left here.
+    assert!(!dir.path().join("log").exists());
+}
+
+#[test]
+fn partial_line_left_by_a_dead_writer_is_ended_at_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log");
+    let mut log = Options::new().no_rotation().open(&path).expect("open");
+    append_numbered(&mut log, 0).expect("append");
+    drop(log);
+    // What a writer killed in the middle of a write(2) can leave behind.
+    let mut text = std::fs::read(&path).expect("read");
+    text.extend_from_slice(b"{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"err");
+    std::fs::write(&path, &text).expect("write fragment");
+
+    let mut log = Options::new().no_rotation().open(&path).expect("reopen");
+    append_numbered(&mut log, 1).expect("append after the fragment");
+    assert_eq!(log.stats().bytes_written, line_len(1) + 1);
+    let (good, bad) = read_numbers(&path);
+    assert_eq!(good, [0, 1]);
+    assert_eq!(bad, ["{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"err"]);
+
+    // A file that ends with a whole line gets no extra newline.
+    let mut log = Options::new().no_rotation().open(&path).expect("reopen");
+    append_numbered(&mut log, 2).expect("append");
+    assert_eq!(log.stats().bytes_written, line_len(2));
+}
