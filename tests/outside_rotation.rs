@@ -1,0 +1,169 @@
+//! Rotation done by someone else: logrotate's default rename + create, deletion of the active
+//! file, and `copytruncate`; and how the files look to a tailer that tracks inodes.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Read;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::Duration;
+
+use logwriter::{Event, EventKind, Field, Options, ReopenCheck, Writer};
+
+fn append(log: &mut Writer, n: u64) {
+    log.append(&Event::new(EventKind::Renew).fields(&[Field::new("n", n)]))
+        .expect("append");
+}
+
+/// The `n` of every line of `path`; panics on a line that does not parse.
+fn numbers(path: &Path) -> Vec<u64> {
+    fs::read_to_string(path)
+        .expect("read")
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).expect("whole JSON line");
+            value["n"].as_u64().expect("n")
+        })
+        .collect()
+}
+
+fn every(appends: u32) -> Options {
+    Options::new().no_rotation().reopen_check(Some(ReopenCheck {
+        appends,
+        interval: Duration::from_secs(3600),
+    }))
+}
+
+#[test]
+fn rename_and_create_is_followed_within_the_append_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, rotated) = (dir.path().join("log"), dir.path().join("log.1"));
+    let mut log = every(4).open(&log_path).expect("open");
+    append(&mut log, 0);
+    append(&mut log, 1);
+    log.check_now();
+    // logrotate `create`: rename, then a new empty file at the path.
+    fs::rename(&log_path, &rotated).expect("rename");
+    File::create(&log_path).expect("create");
+    for n in 2..10 {
+        append(&mut log, n);
+    }
+    // Appends 1-3 after the check go to the renamed file; the 4th checks first.
+    assert_eq!(numbers(&rotated), [0, 1, 2, 3, 4]);
+    assert_eq!(numbers(&log_path), [5, 6, 7, 8, 9]);
+    assert_eq!(log.stats().reopens, 1);
+    assert_eq!(log.stats().housekeeping_errors, 0);
+}
+
+#[test]
+fn rename_and_create_is_followed_within_the_time_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, rotated) = (dir.path().join("log"), dir.path().join("log.1"));
+    let mut log = Options::new()
+        .no_rotation()
+        .reopen_check(Some(ReopenCheck {
+            appends: u32::MAX,
+            interval: Duration::from_millis(100),
+        }))
+        .open(&log_path)
+        .expect("open");
+    append(&mut log, 0);
+    fs::rename(&log_path, &rotated).expect("rename");
+    // The time bound is what is tested: let it pass.
+    std::thread::sleep(Duration::from_millis(250));
+    append(&mut log, 1);
+    assert_eq!(numbers(&rotated), [0]);
+    assert_eq!(numbers(&log_path), [1]);
+    assert_eq!(log.stats().reopens, 1);
+}
+
+#[test]
+fn deleted_file_is_recreated_and_lines_before_the_check_are_lost() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log_path = dir.path().join("log");
+    let mut log = every(4).open(&log_path).expect("open");
+    append(&mut log, 0);
+    log.check_now();
+    fs::remove_file(&log_path).expect("delete");
+    for n in 1..8 {
+        append(&mut log, n);
+    }
+    // 1-3 went to the deleted file: gone with it.
+    assert_eq!(numbers(&log_path), [4, 5, 6, 7]);
+    assert_eq!(log.stats().reopens, 1);
+    assert_eq!(log.stats().appends, 8);
+}
+
+/// logrotate `copytruncate` copies the file, then truncates it in place. The writer is not
+/// told and needs not be: its `O_APPEND` writes land at the new end of the truncated file
+/// (no hole of NULs, as a writer keeping its own offset would leave), and no reopen happens
+/// (it is the same file). What is written between the copy and the truncation is lost: it
+/// is in neither file.
+#[test]
+fn copytruncate_loses_the_lines_between_copy_and_truncate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, copy) = (dir.path().join("log"), dir.path().join("log.1"));
+    let mut log = every(4).open(&log_path).expect("open");
+    for n in 0..3 {
+        append(&mut log, n);
+    }
+    fs::copy(&log_path, &copy).expect("copy");
+    append(&mut log, 3); // between the copy and the truncation
+    OpenOptions::new()
+        .write(true)
+        .open(&log_path)
+        .expect("open for truncation")
+        .set_len(0)
+        .expect("truncate");
+    append(&mut log, 4);
+    append(&mut log, 5);
+
+    assert_eq!(numbers(&copy), [0, 1, 2]);
+    assert_eq!(numbers(&log_path), [4, 5], "line 3 is lost, nothing else");
+    assert!(
+        !fs::read(&log_path).expect("read").contains(&0),
+        "no hole of NULs"
+    );
+    // The writer's size estimate is too large until its next check, which corrects it.
+    let size = fs::metadata(&log_path).expect("stat").len();
+    assert!(log.known_size() > size);
+    log.check_now();
+    assert_eq!(log.known_size(), size);
+    assert_eq!(log.stats().reopens, 0);
+}
+
+/// A tailer that follows by inode (Fluent Bit, Vector, Filebeat, Promtail…) keeps its
+/// descriptor on the renamed file and reads it to the end, then opens the new file at the
+/// path: it sees every line once. Nothing is ever truncated or copied.
+#[test]
+fn inode_tracking_tailer_reads_every_line_once_across_rotations() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log_path = dir.path().join("log");
+    let mut log = Options::new().max_files(10).open(&log_path).expect("open");
+    let mut seen = Vec::new();
+    let mut tail = File::open(&log_path).expect("tailer opens the log");
+    let mut n = 0;
+    for _ in 0..3 {
+        for _ in 0..3 {
+            append(&mut log, n);
+            n += 1;
+        }
+        let inode = tail.metadata().expect("fstat").ino();
+        log.rotate().expect("rotate");
+        // The tailer's file is now log.1: same inode, renamed, never truncated.
+        assert_eq!(
+            fs::metadata(dir.path().join("log.1")).expect("stat").ino(),
+            inode
+        );
+        let mut text = String::new();
+        tail.read_to_string(&mut text).expect("read to the end");
+        seen.extend(text.lines().map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).expect("line")["n"]
+                .as_u64()
+                .expect("n")
+        }));
+        // The path now names a different inode: the tailer moves to it.
+        assert_ne!(fs::metadata(&log_path).expect("stat").ino(), inode);
+        tail = File::open(&log_path).expect("open the new file");
+    }
+    assert_eq!(seen, (0..9).collect::<Vec<u64>>());
+}
