@@ -1,0 +1,273 @@
+//! No races through paths: symbolic links planted at the log, backup or lock paths are never
+//! followed, the directory is held by descriptor, every descriptor is close-on-exec, and the
+//! file mode is the configured one less the umask.
+
+mod rotation_support;
+
+use std::fs;
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use logwriter::{ErrorKind, Event, EventKind, Field, Op, Options, ReopenCheck, Writer};
+use rotation_support::{child, role};
+use rustix::fs::Mode;
+use rustix::io::Errno;
+
+fn append(log: &mut Writer, n: u64) {
+    log.append(&Event::new(EventKind::Renew).fields(&[Field::new("n", n)]))
+        .expect("append");
+}
+
+fn line_count(path: &Path) -> usize {
+    fs::read_to_string(path).expect("read").lines().count()
+}
+
+#[test]
+fn symlink_at_the_log_path_is_refused_at_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let victim = dir.path().join("victim");
+    fs::write(&victim, "precious\n").expect("victim");
+    symlink(&victim, dir.path().join("log")).expect("plant symlink");
+
+    let err = Options::new()
+        .open(dir.path().join("log"))
+        .expect_err("a symlink is no log");
+    assert_eq!(err.kind(), ErrorKind::Os(Errno::LOOP));
+    assert_eq!(err.op(), Op::Open);
+    let message = err.to_string();
+    assert!(
+        message.contains("refusing to follow a symbolic link"),
+        "{message}"
+    );
+    assert!(message.contains("/log"), "{message}");
+    assert_eq!(fs::read_to_string(&victim).expect("read"), "precious\n");
+}
+
+#[test]
+fn symlink_planted_after_a_rename_is_refused_at_the_reopen_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, moved, victim) = (
+        dir.path().join("log"),
+        dir.path().join("log.moved"),
+        dir.path().join("victim"),
+    );
+    fs::write(&victim, "").expect("victim");
+    let mut log = Options::new()
+        .no_rotation()
+        .reopen_check(Some(ReopenCheck {
+            appends: 2,
+            interval: Duration::from_secs(3600),
+        }))
+        .open(&log_path)
+        .expect("open");
+    log.check_now();
+    fs::rename(&log_path, &moved).expect("rename");
+    symlink(&victim, &log_path).expect("plant symlink");
+    for n in 0..4 {
+        append(&mut log, n);
+    }
+    // Every line went to the file the writer holds; nothing through the link.
+    assert_eq!(line_count(&moved), 4);
+    assert_eq!(fs::read(&victim).expect("read").len(), 0);
+    let stats = log.stats();
+    assert_eq!(
+        (stats.appends, stats.reopens, stats.housekeeping_errors),
+        (4, 0, 2)
+    );
+    let err = log.take_housekeeping_error().expect("the refusal is kept");
+    assert_eq!(
+        (err.kind(), err.op()),
+        (ErrorKind::Os(Errno::LOOP), Op::Open)
+    );
+}
+
+#[test]
+fn symlinks_in_the_series_are_renamed_not_followed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let victim = dir.path().join("victim");
+    fs::write(&victim, "precious\n").expect("victim");
+    let mut log = Options::new()
+        .max_files(3)
+        .open(dir.path().join("log"))
+        .expect("open");
+    append(&mut log, 0);
+    symlink(&victim, dir.path().join("log.1")).expect("plant backup symlink");
+    log.rotate().expect("rotate");
+    // The link itself moved to log.2; its target was neither written nor moved.
+    assert!(fs::symlink_metadata(dir.path().join("log.2"))
+        .expect("lstat")
+        .file_type()
+        .is_symlink());
+    assert_eq!(line_count(&dir.path().join("log.1")), 1);
+    // Dropped as the oldest: the link is removed, not its target.
+    log.rotate().expect("rotate");
+    log.rotate().expect("rotate");
+    assert!(fs::symlink_metadata(dir.path().join("log.2")).is_ok());
+    assert!(fs::symlink_metadata(dir.path().join("log.4")).is_err());
+    assert_eq!(fs::read_to_string(&victim).expect("read"), "precious\n");
+}
+
+#[test]
+fn symlink_at_the_lock_path_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let victim = dir.path().join("victim");
+    fs::write(&victim, "precious\n").expect("victim");
+    symlink(&victim, dir.path().join("log.lock")).expect("plant lock symlink");
+    let mut log = Options::new().open(dir.path().join("log")).expect("open");
+    append(&mut log, 0);
+    let err = log.rotate().expect_err("the lock path is a link");
+    assert_eq!(
+        (err.kind(), err.op()),
+        (ErrorKind::Os(Errno::LOOP), Op::OpenLock)
+    );
+    assert!(err.to_string().contains("log.lock"), "{err}");
+    assert_eq!(fs::read_to_string(&victim).expect("read"), "precious\n");
+    assert!(!dir.path().join("log.1").exists());
+}
+
+#[test]
+fn directory_replaced_by_a_symlink_after_open_is_not_followed() {
+    let top = tempfile::tempdir().expect("tempdir");
+    let (logs, moved, elsewhere) = (
+        top.path().join("logs"),
+        top.path().join("logs.moved"),
+        top.path().join("elsewhere"),
+    );
+    fs::create_dir(&elsewhere).expect("elsewhere");
+    let mut log = Options::new().open(logs.join("log")).expect("open");
+    append(&mut log, 0);
+    fs::rename(&logs, &moved).expect("move the directory");
+    symlink(&elsewhere, &logs).expect("plant directory symlink");
+    log.rotate().expect("rotate");
+    append(&mut log, 1);
+    // Rotation and the new file stayed in the directory opened at first.
+    assert_eq!(line_count(&moved.join("log.1")), 1);
+    assert_eq!(line_count(&moved.join("log")), 1);
+    assert_eq!(fs::read_dir(&elsewhere).expect("read dir").count(), 0);
+}
+
+/// The descriptors under `dir` this process holds, with their `/proc/self/fdinfo` flags.
+fn descriptors_under(dir: &Path) -> Vec<(String, u32)> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc/self/fd").expect("/proc/self/fd") {
+        let entry = entry.expect("entry");
+        let Ok(target) = fs::read_link(entry.path()) else {
+            continue;
+        };
+        if !target.starts_with(dir) {
+            continue;
+        }
+        let fd = entry.file_name().into_string().expect("fd number");
+        let info = fs::read_to_string(format!("/proc/self/fdinfo/{fd}")).unwrap_or_default();
+        let flags = info
+            .lines()
+            .find_map(|line| line.strip_prefix("flags:"))
+            .and_then(|octal| u32::from_str_radix(octal.trim(), 8).ok())
+            .unwrap_or(0);
+        found.push((target.display().to_string(), flags));
+    }
+    found
+}
+
+#[test]
+fn every_descriptor_is_close_on_exec() {
+    const O_CLOEXEC: u32 = 0o2_000_000;
+    const O_NOFOLLOW: u32 = 0o400_000;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir_path = dir.path().canonicalize().expect("canonical");
+    let mut log = Options::new().open(dir_path.join("log")).expect("open");
+    append(&mut log, 0);
+    log.rotate().expect("rotate: opens the lock file too");
+    append(&mut log, 1);
+
+    let held = descriptors_under(&dir_path);
+    // The directory, the log and the lock file.
+    assert_eq!(held.len(), 3, "{held:?}");
+    for (path, flags) in &held {
+        assert_ne!(flags & O_CLOEXEC, 0, "{path} is inherited by children");
+        if !path.ends_with("logs") && path.contains("/log") {
+            assert_ne!(flags & O_NOFOLLOW, 0, "{path} opened without O_NOFOLLOW");
+        }
+    }
+    // And a program started now sees none of them.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("for f in /proc/$$/fd/*; do readlink \"$f\"; done")
+        .output()
+        .expect("run sh");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    // The listing is real: it shows the pipe the child writes it to.
+    assert!(listing.contains("pipe:"), "{listing}");
+    assert!(
+        !listing.contains(dir_path.to_str().expect("utf-8")),
+        "inherited: {listing}"
+    );
+    drop(log);
+}
+
+/// Child side of the mode test: the umask is process-wide, so it is set in a child.
+fn mode_child() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mode_of = |name: &str| {
+        fs::metadata(dir.path().join(name))
+            .expect("stat")
+            .permissions()
+            .mode()
+            & 0o7777
+    };
+    rustix::process::umask(Mode::from_raw_mode(0o022));
+    let mut log = Options::new()
+        .open(dir.path().join("default"))
+        .expect("open");
+    append(&mut log, 0);
+    log.rotate().expect("rotate");
+    assert_eq!(mode_of("default"), 0o644);
+    assert_eq!(mode_of("default.1"), 0o644);
+    assert_eq!(mode_of("default.lock"), 0o644);
+
+    rustix::process::umask(Mode::from_raw_mode(0o027));
+    let mut log = Options::new()
+        .mode(0o666)
+        .open(dir.path().join("shared"))
+        .expect("open");
+    append(&mut log, 0);
+    log.rotate().expect("rotate");
+    assert_eq!(mode_of("shared"), 0o640, "0o666 less umask 0o027");
+    assert_eq!(mode_of("shared.lock"), 0o640);
+
+    Options::new()
+        .mode(0o600)
+        .open(dir.path().join("private"))
+        .expect("open");
+    assert_eq!(mode_of("private"), 0o600);
+    // An existing file keeps its mode.
+    fs::set_permissions(
+        dir.path().join("private"),
+        fs::Permissions::from_mode(0o604),
+    )
+    .expect("chmod");
+    Options::new()
+        .mode(0o600)
+        .open(dir.path().join("private"))
+        .expect("reopen");
+    assert_eq!(mode_of("private"), 0o604);
+    println!("mode-child-done");
+}
+
+#[test]
+fn file_mode_is_configurable_and_the_umask_respected() {
+    if role().as_deref() == Some("mode") {
+        return mode_child();
+    }
+    let out = child("file_mode_is_configurable_and_the_umask_respected", "mode")
+        .output()
+        .expect("run child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("mode-child-done"),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
