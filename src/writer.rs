@@ -349,7 +349,6 @@ impl Writer {
             }
         };
         if due {
-            self.last_sync_ns = now;
             self.sync()?;
         }
         Ok(())
@@ -362,6 +361,7 @@ impl Writer {
     /// [`ErrorKind::Os`] with [`Op::Sync`].
     pub fn sync(&mut self) -> Result<(), Error> {
         self.appends_since_sync = 0;
+        self.last_sync_ns = monotonic_ns();
         self.stats.syncs += 1;
         fdatasync(&self.file).map_err(|errno| Error::os(errno, Op::Sync, &self.path))
     }
