@@ -28,6 +28,8 @@ pub struct Member {
     pub key: Range<usize>,
     /// The key contains a backslash escape.
     pub key_escaped: bool,
+    /// Length, first and last byte of the raw key: different prints, different keys.
+    print: u32,
     /// The value's whole JSON text (quotes included for a string).
     pub value: Range<usize>,
     pub kind: Kind,
@@ -57,9 +59,6 @@ impl Row {
     /// Scans `line` (without its `\n`) as one JSON object.
     pub fn scan(&mut self, line: &[u8]) -> Scan<()> {
         self.members.clear();
-        if std::str::from_utf8(line).is_err() {
-            return Err(ScanError::Malformed);
-        }
         let mut cur = Cursor { bytes: line, at: 0 };
         cur.skip_ws();
         cur.expect(b'{')?;
@@ -79,6 +78,7 @@ impl Row {
                 let value_start = cur.at;
                 let (kind, escaped) = cur.value(0)?;
                 self.members.push(Member {
+                    print: fingerprint(&line[key.clone()]),
                     key,
                     key_escaped,
                     value: value_start..cur.at,
@@ -127,13 +127,23 @@ impl Row {
         }
         let key = |i: usize| &line[members[i].key.clone()];
         if members.len() <= 16 {
-            return (0..members.len()).any(|i| (i + 1..members.len()).any(|j| key(i) == key(j)));
+            return (0..members.len()).any(|i| {
+                (i + 1..members.len())
+                    .any(|j| members[i].print == members[j].print && key(i) == key(j))
+            });
         }
         self.order.clear();
         self.order.extend(0..members.len());
         self.order.sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
         self.order.windows(2).any(|w| key(w[0]) == key(w[1]))
     }
+}
+
+fn fingerprint(key: &[u8]) -> u32 {
+    let len = u32::try_from(key.len()).unwrap_or(u32::MAX) & 0xFFFF;
+    let first = key.first().copied().unwrap_or(0);
+    let last = key.last().copied().unwrap_or(0);
+    len << 16 | u32::from(first) << 8 | u32::from(last)
 }
 
 /// The key of `member`, unescaped.
@@ -157,22 +167,39 @@ fn decode_str(quoted: &[u8], escaped: bool) -> Cow<'_, str> {
     }
 }
 
+/// Flags (high bit set) the bytes of `word` that are `"`, `\\`, below 0x20 or above 0x7F,
+/// by the classic "has zero byte" and "has byte less than" bit tricks; zero if none is.
+const fn needs_care(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const fn has_zero(v: u64) -> u64 {
+        v.wrapping_sub(ONES) & !v & HIGH
+    }
+    let quote = has_zero(word ^ (ONES * b'"' as u64));
+    let backslash = has_zero(word ^ (ONES * b'\\' as u64));
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    quote | backslash | control | (word & HIGH)
+}
+
 struct Cursor<'a> {
     bytes: &'a [u8],
     at: usize,
 }
 
 impl Cursor<'_> {
+    #[inline]
     fn peek(&self) -> Scan<u8> {
         self.bytes.get(self.at).copied().ok_or(ScanError::Truncated)
     }
 
+    #[inline]
     fn next(&mut self) -> Scan<u8> {
         let byte = self.peek()?;
         self.at += 1;
         Ok(byte)
     }
 
+    #[inline]
     fn expect(&mut self, byte: u8) -> Scan<()> {
         if self.next()? == byte {
             Ok(())
@@ -181,6 +208,7 @@ impl Cursor<'_> {
         }
     }
 
+    #[inline]
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.at) {
             self.at += 1;
@@ -188,6 +216,7 @@ impl Cursor<'_> {
     }
 
     /// Any value; returns its kind and, for a string, whether it has escapes.
+    #[inline]
     fn value(&mut self, depth: usize) -> Scan<(Kind, bool)> {
         match self.peek()? {
             b'"' => {
@@ -204,20 +233,42 @@ impl Cursor<'_> {
     }
 
     /// The rest of a string after its opening quote; returns whether it has escapes.
+    ///
+    /// Plain ASCII runs are skipped eight bytes at a time; bytes above 0x7F are checked as
+    /// UTF-8 once the string ends.
+    #[inline]
     fn string_rest(&mut self) -> Scan<bool> {
+        let bytes = self.bytes;
+        let start = self.at;
         let mut escaped = false;
+        let mut non_ascii = false;
         loop {
+            while let Some(chunk) = bytes.get(self.at..self.at + 8) {
+                let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+                let care = needs_care(word);
+                if care != 0 {
+                    // The lowest flagged byte is exact (higher flags may be borrows).
+                    self.at += (care.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                self.at += 8;
+            }
             let byte = self.next()?;
             match byte {
-                b'"' => return Ok(escaped),
+                b'"' => break,
                 b'\\' => {
                     escaped = true;
                     self.escape()?;
                 }
                 0..=0x1f => return Err(ScanError::Malformed),
+                0x80.. => non_ascii = true,
                 _ => {}
             }
         }
+        if non_ascii && std::str::from_utf8(&bytes[start..self.at - 1]).is_err() {
+            return Err(ScanError::Malformed);
+        }
+        Ok(escaped)
     }
 
     fn escape(&mut self) -> Scan<()> {
@@ -267,6 +318,7 @@ impl Cursor<'_> {
         Ok(())
     }
 
+    #[inline]
     fn number(&mut self) -> Scan<()> {
         if self.peek()? == b'-' {
             self.at += 1;
@@ -455,6 +507,29 @@ mod tests {
             let reference =
                 serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line);
             assert_eq!(ours, reference.is_ok(), "{line}");
+        }
+    }
+
+    #[test]
+    fn checks_utf8_inside_strings() {
+        let mut row = Row::default();
+        let rows: &[(&[u8], bool)] = &[
+            (
+                b"{\"a\":\"caf\xc3\xa9 long enough to take the fast path\"}",
+                true,
+            ),
+            (b"{\"a\":\"bad \xff byte in a long enough string\"}", false),
+            (b"{\"a\":\"cut \xc3\"}", false),
+            (b"{\"\xe9\":1}", false),
+            (b"{\"a\":1}\xc3\xa9", false),
+        ];
+        for &(line, ok) in rows {
+            assert_eq!(
+                row.scan(line).is_ok(),
+                ok,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
         }
     }
 

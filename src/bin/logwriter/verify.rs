@@ -1,5 +1,6 @@
 //! `logwriter verify`: checks every line of a log or of its rotated series.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, Write};
@@ -172,9 +173,24 @@ impl Checker {
             self.report(Problem::DuplicateKey, name, line_no, "");
         }
         let row = &self.row;
-        let text = |key| row.get(line, key).and_then(|m| row::str_value(line, m));
-        let ts = text("ts").and_then(|t| row::parse_rfc3339(t.as_bytes()));
-        let kind = text("event").and_then(|e| EventKind::from_name(&e));
+        // Escaped values are decoded; the usual plain ones are read in place.
+        let raw = |key| {
+            row.get(line, key).and_then(|m| match (m.kind, m.escaped) {
+                (row::Kind::Str, false) => {
+                    Some(Cow::Borrowed(&line[m.value.start + 1..m.value.end - 1]))
+                }
+                (row::Kind::Str, true) => {
+                    row::str_value(line, m).map(|t| Cow::Owned(t.into_owned().into_bytes()))
+                }
+                _ => None,
+            })
+        };
+        let ts = raw("ts").and_then(|t| row::parse_rfc3339(&t));
+        let kind = raw("event").and_then(|e| {
+            EventKind::ALL
+                .into_iter()
+                .find(|k| k.as_str().as_bytes() == &*e)
+        });
         match kind {
             Some(kind) => self.events[kind as usize] += 1,
             None => self.report(Problem::UnknownEvent, name, line_no, ""),

@@ -1,0 +1,228 @@
+//! `logwriter append`: typed fields, rotation only when asked, and every refusal.
+#![cfg(feature = "cli")]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn logwriter(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_logwriter"))
+        .args(args)
+        .output()
+        .expect("run logwriter")
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 temp path")
+}
+
+#[test]
+fn writes_one_row_with_typed_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("sub/log");
+    let out = logwriter(&[
+        "append",
+        path_str(&log),
+        "--event",
+        "commit",
+        "--slot",
+        "a",
+        "message=fix: a=b \"quoted\"",
+        "files:=4",
+        "max:=18446744073709551615",
+        "min:=-9223372036854775808",
+        "ratio:=0.25",
+        "ok:=true",
+        "none:=null",
+        "text:=\"from json\"",
+        "n=42",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(out.stderr.is_empty());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(text.lines().count(), 1);
+    assert!(text.ends_with(
+        ",\"event\":\"commit\",\"slot\":\"a\",\"message\":\"fix: a=b \\\"quoted\\\"\",\"files\":4,\
+         \"max\":18446744073709551615,\"min\":-9223372036854775808,\"ratio\":0.25,\"ok\":true,\
+         \"none\":null,\"text\":\"from json\",\"n\":\"42\"}\n"
+    ));
+    let row: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(row["max"].as_u64(), Some(u64::MAX));
+    assert_eq!(row["min"].as_i64(), Some(i64::MIN));
+    assert!(row["ts"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn no_slot_no_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    for _ in 0..2 {
+        let out = logwriter(&["append", path_str(&log), "--event", "renew"]);
+        assert!(out.status.success(), "{out:?}");
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    for line in text.lines() {
+        let row: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).unwrap();
+        assert_eq!(row.keys().collect::<Vec<_>>(), ["event", "ts"]);
+    }
+    assert_eq!(text.lines().count(), 2);
+}
+
+#[test]
+fn rotates_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    // A file already over the library's 10 MiB default (sparse, so cheap).
+    std::fs::File::create(&log)
+        .unwrap()
+        .set_len(11 << 20)
+        .unwrap();
+    let out = logwriter(&["append", path_str(&log), "--event", "join"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(!dir.path().join("log.1").exists(), "rotated without flags");
+
+    let out = logwriter(&[
+        "append",
+        path_str(&log),
+        "--event",
+        "join",
+        "--max-files",
+        "2",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        dir.path().join("log.1").exists(),
+        "--max-files alone turns rotation on"
+    );
+    assert!(std::fs::metadata(&log).unwrap().len() < 200);
+
+    for seq in 0..20 {
+        let seq = format!("seq:={seq}");
+        let out = logwriter(&[
+            "append",
+            path_str(&log),
+            "--event",
+            "join",
+            "--max-size",
+            "200",
+            "--max-files",
+            "2",
+            &seq,
+        ]);
+        assert!(out.status.success(), "{out:?}");
+    }
+    assert!(dir.path().join("log.2").exists());
+    assert!(
+        !dir.path().join("log.3").exists(),
+        "--max-files 2 keeps two backups"
+    );
+    for name in ["log", "log.1", "log.2"] {
+        assert!(std::fs::metadata(dir.path().join(name)).unwrap().len() <= 200);
+    }
+}
+
+#[test]
+fn refusals_name_the_problem_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "not a directory").unwrap();
+    let under_file = blocker.join("log");
+    let big = format!("blob={}", "x".repeat(5000));
+    let log_s = path_str(&log);
+    // (arguments after `append`, exit status, text the message must contain)
+    let rows: &[(&[&str], i32, &str)] = &[
+        (
+            &[log_s, "--event", "deploy"],
+            2,
+            "unknown event kind 'deploy'",
+        ),
+        (
+            &[log_s, "--event", "join", "novalue"],
+            2,
+            "field 'novalue': expected key=text or key:=JSON",
+        ),
+        (&[log_s, "--event", "join", "=x"], 2, "the key is empty"),
+        (
+            &[log_s, "--event", "join", "a:=[1,2]"],
+            2,
+            "arrays and objects are not allowed",
+        ),
+        (
+            &[log_s, "--event", "join", "a:={\"b\":1}"],
+            2,
+            "arrays and objects are not allowed",
+        ),
+        (
+            &[log_s, "--event", "join", "a:=yes"],
+            2,
+            "invalid JSON value",
+        ),
+        (
+            &[log_s, "--event", "join", "a:=18446744073709551616"],
+            2,
+            "outside the 64-bit range",
+        ),
+        (
+            &[log_s, "--event", "join", "ts=now"],
+            2,
+            "'ts' is a reserved key",
+        ),
+        (
+            &[log_s, "--event", "join", "event=x"],
+            2,
+            "'event' is a reserved key",
+        ),
+        (
+            &[log_s, "--event", "join", "slot=a"],
+            2,
+            "'slot' is a reserved key",
+        ),
+        (
+            &[log_s, "--event", "join", "a=1", "a:=2"],
+            2,
+            "key 'a' is given twice",
+        ),
+        (
+            &[log_s, "--event", "join", &big],
+            1,
+            "over the 4096-byte limit; nothing was written",
+        ),
+        (
+            &[log_s, "--event", "join", "--max-size", "0"],
+            1,
+            "max_size must be at least 1",
+        ),
+        (
+            &[log_s, "--event", "join", "--max-files", "0"],
+            1,
+            "max_files must be at least 1",
+        ),
+        (
+            &[path_str(&under_file), "--event", "join"],
+            1,
+            "create directory of",
+        ),
+    ];
+    for &(args, status, expected) in rows {
+        let mut full = vec!["append"];
+        full.extend_from_slice(args);
+        let out = logwriter(&full);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(status), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("logwriter: "), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!log.exists(), "{args:?} created the log");
+    }
+}
+
+#[test]
+fn missing_event_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let out = logwriter(&["append", path_str(&log)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--event"));
+    assert!(!log.exists());
+}
