@@ -51,8 +51,43 @@ pub struct Stats {
 /// and never allocates.
 ///
 /// Several writers, in one process or many, may share one file; each needs its own
-/// `Writer` (an append takes `&mut self`). See the crate documentation for what is
-/// guaranteed then.
+/// `Writer` (an append takes `&mut self`).
+///
+/// # Sharing a rotating log
+///
+/// - **One rotation per crossing.** A writer rotates only under an exclusive `flock(2)` on
+///   `<log>.lock`, a file of its own next to the log: a lock on the log itself would be lost
+///   with the rename, and a lock on the directory would also serialise unrelated logs and
+///   tools that share it. Under the lock the writer first compares `fstat(2)` of its
+///   descriptor with `fstatat(2)` of the name (device and inode): if another writer rotated
+///   first, it reopens the new file and decides again from that file's exact size, so a
+///   crossing that several writers see at once shifts the series once. The line that made
+///   the writer rotate is written before the lock is released, so no backup is empty unless
+///   [`Writer::rotate`] forced it. The lock is taken on the rotation path only, never on an
+///   ordinary append, and a holder that dies releases it.
+/// - **Following other writers.** A writer learns of other writers' bytes and rotations, and
+///   of rotation done from outside, only at a [`ReopenCheck`](crate::ReopenCheck): every
+///   `appends` appends, every `interval`, and whenever its own bytes since the last check
+///   reach 1/64 of the maximum size, whichever comes first. Until then it keeps appending to
+///   the file it holds, which may have become `<log>.1`: those lines are kept there, not lost,
+///   unless that file is deleted as the oldest backup in the meantime. An idle writer checks
+///   at its next append; it runs no timer.
+/// - **How far past `max_size` a file can grow.** With `W` writers appending to one log,
+///   none rotates a file before the next line would take it past `max_size` by its own
+///   count, and each may append, unseen by the others, at most `min(appends × L, max_size/64
+///   − 1 + L)` bytes after its last exact look at the size (`L`: the longest line, at most
+///   4096). So no file holds more than `max_size + (W − 1) × min(appends × L, max_size/64 −
+///   1 + L)` bytes (`max_size × (1 + (W − 1)/64)` plus `W − 1` lines, with the default check),
+///   and every backup made by a size rotation holds more than `max_size − L`. A line longer
+///   than `max_size` is written alone into an empty file. Without a reopen check
+///   (`reopen_check(None)`) there is no bound: that setting is for a log with one writer.
+/// - **Crashes.** A rotation renames from the oldest backup down to the active file, so a
+///   writer killed between two renames leaves a missing number (a hole) but never two files
+///   under one name; the next rotation moves only the run `.1 … .k` below the first hole,
+///   which fills it, and the order of the files is kept. A writer killed inside a `write(2)`
+///   that spans a page boundary can leave a partial line: a writer opening the log afterwards
+///   sees the last byte is not `\n` and ends the fragment before its first line (writers
+///   already running do not look; their next line joins the fragment).
 ///
 /// # Example
 ///

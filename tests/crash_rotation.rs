@@ -107,7 +107,7 @@ fn cut_short(dir: &Path) -> bool {
     numbers
         .iter()
         .enumerate()
-        .any(|(i, &n)| u32::try_from(i).map_or(true, |i| i != n))
+        .any(|(i, &n)| u32::try_from(i) != Ok(n))
 }
 
 struct Totals {
@@ -215,7 +215,7 @@ fn crash_during_rotation() {
     let seed = std::env::var("LOGWRITER_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5EED_0F_C4A5);
+        .unwrap_or(0x005E_ED0F_C4A5);
     let mut rng = Rng(seed);
     let mut totals = Totals {
         lines: 0,
