@@ -1,0 +1,334 @@
+//! `logwriter show`: rendering, filters, the rotated series, colour and closed pipes.
+#![cfg(feature = "cli")]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const LOG: &str = concat!(
+    r#"{"ts":"2026-05-01T12:00:00Z","event":"join","slot":"a","task_id":"t-7c92","worktree":"/w/a"}"#,
+    "\n",
+    r#"{"ts":"2026-05-01T12:02:31.5Z","event":"commit","slot":"a","message":"refactor validator","sha":"abc123","files":4}"#,
+    "\n",
+    "not json at all\n",
+    r#"{"event":"close","result":"success","slot":"b","summary":"done","ts":"2026-05-01T12:07:02Z"}"#,
+    "\n",
+    r#"{"ts":"2026-05-01T12:08:00Z","event":"ren"#,
+    "\n",
+    r#"{"ts":"2026-05-01T12:09:00Z","event":"error","reason":"\u003cboom\u003e","recoverable":true,"verb":"commit"}"#,
+    "\n",
+);
+
+fn show(log: &Path, args: &[&str], tz: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_logwriter"))
+        .arg("show")
+        .arg(log)
+        .args(args)
+        .env("TZ", tz)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run logwriter")
+}
+
+fn stdout_of(out: &Output) -> String {
+    assert!(out.status.success(), "{out:?}");
+    assert!(out.stderr.is_empty(), "{out:?}");
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn crafted() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, LOG).unwrap();
+    (dir, log)
+}
+
+#[test]
+fn renders_local_time_with_zone_and_fields_in_file_order() {
+    let (_dir, log) = crafted();
+    assert_eq!(
+        stdout_of(&show(&log, &[], "UTC")),
+        "12:00:00 UTC  join          slot=a  task_id=t-7c92  worktree=/w/a\n\
+         12:02:31 UTC  commit        slot=a  message=\"refactor validator\"  sha=abc123  files=4\n\
+         12:07:02 UTC  close         slot=b  result=success  summary=done\n\
+         12:09:00 UTC  error         reason=<boom>  recoverable=true  verb=commit\n"
+    );
+    let berlin = stdout_of(&show(&log, &["--last", "1"], "Europe/Berlin"));
+    assert_eq!(
+        berlin,
+        "14:09:00 CEST  error         reason=<boom>  recoverable=true  verb=commit\n"
+    );
+}
+
+#[test]
+fn full_time_is_utc_rfc3339() {
+    let (_dir, log) = crafted();
+    let out = stdout_of(&show(
+        &log,
+        &["--full-time", "--event", "commit"],
+        "Asia/Tokyo",
+    ));
+    assert_eq!(
+        out,
+        "2026-05-01T12:02:31.5Z  commit        slot=a  message=\"refactor validator\"  sha=abc123  files=4\n"
+    );
+}
+
+#[test]
+fn json_prints_rows_byte_for_byte() {
+    let (_dir, log) = crafted();
+    let rows: Vec<&str> = LOG
+        .lines()
+        .filter(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
+        .collect();
+    assert_eq!(rows.len(), 4);
+    let out = stdout_of(&show(&log, &["--json"], "UTC"));
+    assert_eq!(
+        out,
+        rows.iter().map(|r| format!("{r}\n")).collect::<String>()
+    );
+}
+
+#[test]
+fn filters_table() {
+    let (_dir, log) = crafted();
+    // (arguments, the `ts` seconds of the rows expected, by minute:second)
+    let rows: &[(&[&str], &[&str])] = &[
+        (&["--slot", "a"], &["00:00", "02:31"]),
+        (&["--slot", "b"], &["07:02"]),
+        (&["--slot", "zzz"], &[]),
+        (&["--event", "close"], &["07:02"]),
+        (&["--since", "2026-05-01T12:05:00Z"], &["07:02", "09:00"]),
+        (
+            &["--since", "2026-05-01T14:07:02+02:00"],
+            &["07:02", "09:00"],
+        ),
+        (&["--since", "5m"], &[]),
+        (&["--last", "2"], &["07:02", "09:00"]),
+        (&["--last", "0"], &[]),
+        (&["--last", "10"], &["00:00", "02:31", "07:02", "09:00"]),
+        (&["--last", "1", "--slot", "a"], &["02:31"]),
+        (
+            &["--last", "5", "--event", "join", "--slot", "a"],
+            &["00:00"],
+        ),
+    ];
+    for &(args, expected) in rows {
+        let out = stdout_of(&show(&log, args, "UTC"));
+        let got: Vec<&str> = out.lines().map(|l| &l[3..8]).collect();
+        assert_eq!(got, expected, "{args:?}");
+    }
+}
+
+#[test]
+fn since_a_duration_counts_back_from_now() {
+    let (_dir, log) = crafted();
+    let out = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+        .args(["append"])
+        .arg(&log)
+        .args(["--event", "renew", "--slot", "now"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = stdout_of(&show(&log, &["--since", "1h", "--json"], "UTC"));
+    assert_eq!(out.lines().count(), 1);
+    assert!(out.contains("\"slot\":\"now\""));
+}
+
+#[test]
+fn all_reads_the_series_oldest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    for (name, seqs) in [("log.2", 0..3), ("log.1", 3..5), ("log", 5..8)] {
+        let text: String = seqs
+            .map(|seq| {
+                format!(
+                    "{{\"ts\":\"2026-05-01T12:00:0{seq}Z\",\"event\":\"renew\",\"seq\":{seq}}}\n"
+                )
+            })
+            .collect();
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let seqs = |out: &str| -> Vec<u64> {
+        out.lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect()
+    };
+    assert_eq!(
+        seqs(&stdout_of(&show(&log, &["--all", "--json"], "UTC"))),
+        (0..8).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        seqs(&stdout_of(&show(&log, &["--json"], "UTC"))),
+        vec![5, 6, 7]
+    );
+    assert_eq!(
+        seqs(&stdout_of(&show(
+            &log,
+            &["--all", "--json", "--last", "4"],
+            "UTC"
+        ))),
+        vec![4, 5, 6, 7]
+    );
+}
+
+#[test]
+fn colours_by_kind_and_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let lines = [
+        (r#""event":"commit""#, Some("\x1b[32m")),
+        (r#""event":"commit_error""#, Some("\x1b[31m")),
+        (r#""event":"error""#, Some("\x1b[31m")),
+        (r#""event":"close","result":"success""#, Some("\x1b[32m")),
+        (r#""event":"close","result":"fail""#, Some("\x1b[31m")),
+        (r#""event":"close","result":"fork""#, Some("\x1b[33m")),
+        (r#""event":"join""#, None),
+    ];
+    let text: String = lines
+        .iter()
+        .map(|(body, _)| format!("{{\"ts\":\"2026-05-01T12:00:00Z\",{body}}}\n"))
+        .collect();
+    std::fs::write(&log, text).unwrap();
+    let out = stdout_of(&show(&log, &["--color", "always"], "UTC"));
+    for (line, (body, colour)) in out.lines().zip(lines) {
+        match colour {
+            Some(code) => assert!(
+                line.contains(&format!("  {code}")) && line.contains("\x1b[0m"),
+                "{body}: {line:?}"
+            ),
+            None => assert!(!line.contains('\x1b'), "{body}: {line:?}"),
+        }
+    }
+    for args in [
+        &["--color", "always", "--no-color"][..],
+        &["--color", "never"],
+        &[],
+    ] {
+        let plain = stdout_of(&show(&log, args, "UTC"));
+        assert!(
+            !plain.contains('\x1b'),
+            "{args:?}: a pipe is not a terminal"
+        );
+        assert_eq!(plain.lines().count(), lines.len());
+    }
+}
+
+/// Runs `show` on a pseudo-terminal through `script(1)` (util-linux).
+fn show_on_tty(log: &Path, no_color: Option<&str>) -> String {
+    let command = format!(
+        "{} show --full-time {}",
+        env!("CARGO_BIN_EXE_logwriter"),
+        log.display()
+    );
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &command, "/dev/null"]).env("TZ", "UTC");
+    match no_color {
+        Some(value) => cmd.env("NO_COLOR", value),
+        None => cmd.env_remove("NO_COLOR"),
+    };
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .expect("script(1) from util-linux");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn terminal_gets_colour_unless_no_color() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(
+        &log,
+        "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"commit\"}\n",
+    )
+    .unwrap();
+    assert!(show_on_tty(&log, None).contains("\x1b[32mcommit\x1b[0m"));
+    assert!(
+        show_on_tty(&log, Some("")).contains("\x1b[32mcommit\x1b[0m"),
+        "an empty NO_COLOR is unset"
+    );
+    let plain = show_on_tty(&log, Some("1"));
+    assert!(
+        plain.contains("commit") && !plain.contains("\x1b["),
+        "{plain:?}"
+    );
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let text: String = (0..50_000)
+        .map(|seq| {
+            format!("{{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"seq\":{seq}}}\n")
+        })
+        .collect();
+    std::fs::write(&log, text).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+        .arg("show")
+        .arg(&log)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.ends_with("renew         seq=0\n"), "{first:?}");
+    // The reader is dropped here: the pipe closes like `| head -1`.
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn errors_table() {
+    let (dir, log) = crafted();
+    let missing = dir.path().join("missing");
+    let rows: &[(&Path, &[&str], i32, &str)] = &[
+        (
+            &log,
+            &["--event", "deploy"],
+            2,
+            "unknown event kind 'deploy'",
+        ),
+        (
+            &log,
+            &["--since", "yesterday"],
+            2,
+            "invalid --since 'yesterday'",
+        ),
+        (
+            &log,
+            &["-f", "--poll-interval", "fast"],
+            2,
+            "invalid duration 'fast'",
+        ),
+        (
+            &log,
+            &["-f", "--exit-on-idle", "10"],
+            2,
+            "invalid duration '10'",
+        ),
+        (&log, &["--last", "-1"], 2, "unexpected argument '-1'"),
+        (&missing, &[], 1, "No such file"),
+    ];
+    for &(path, args, status, expected) in rows {
+        let out = show(path, args, "UTC");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(status), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
