@@ -259,3 +259,72 @@ fn partial_line_left_by_a_dead_writer_is_ended_at_open() {
     append_numbered(&mut log, 2).expect("append");
     assert_eq!(log.stats().bytes_written, line_len(2));
 }
+
+/// Child side of the `EINTR` test: three appends, all acknowledged.
+fn eintr_child(dir: &Path) {
+    let mut log = Options::new()
+        .no_rotation()
+        .open(dir.join("log"))
+        .expect("open");
+    for n in 0..3 {
+        append_numbered(&mut log, n).expect("EINTR is retried, not returned");
+    }
+    let stats = log.stats();
+    assert_eq!((stats.appends, stats.failed, stats.bytes_lost), (3, 0, 0));
+    println!("eintr-child-done");
+}
+
+/// `EINTR` (nothing written) is retried: `strace` makes the second `write(2)` on the log fail
+/// with it, and the line is written once by the retry.
+#[test]
+fn eintr_before_any_byte_is_retried() {
+    if role().as_deref() == Some("eintr") {
+        return eintr_child(Path::new(&std::env::var(DIR).expect(DIR)));
+    }
+    let usable = Command::new("strace")
+        .args(["-qq", "-e", "trace=none", "true"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !usable {
+        eprintln!("skipped: strace is not usable here");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir_path = dir.path().canonicalize().expect("canonical");
+    let log_path = dir_path.join("log");
+    let test = child("eintr_before_any_byte_is_retried", "eintr");
+    let out = Command::new("strace")
+        .args([
+            "-f",
+            "-qq",
+            "-e",
+            "trace=write",
+            "-e",
+            "inject=write:error=EINTR:when=2",
+            "-P",
+        ])
+        .arg(&log_path)
+        .arg(test.get_program())
+        .args(test.get_args())
+        .envs(test.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .env(DIR, &dir_path)
+        .output()
+        .expect("run child under strace");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success() && stdout.contains("eintr-child-done"),
+        "{stdout}\n{stderr}"
+    );
+    let writes: Vec<&str> = stderr.lines().filter(|l| l.contains("write(")).collect();
+    assert_eq!(writes.len(), 4, "three lines, one retried: {writes:?}");
+    assert!(
+        writes[1].contains("EINTR") && writes[1].contains("INJECTED"),
+        "{writes:?}"
+    );
+    let (good, bad) = read_numbers(&log_path);
+    assert_eq!(good, [0, 1, 2], "each line exactly once");
+    assert!(bad.is_empty());
+}
