@@ -24,6 +24,9 @@ pub const ROTATE_WAIT: Duration = Duration::from_secs(2);
 /// The most numbered backups searched for the file being followed.
 const MAX_SCAN: u32 = 10_000;
 
+/// Searches of the series before deciding that the followed file left it.
+const SCAN_ATTEMPTS: u32 = 3;
+
 /// Polling settings.
 pub struct Settings {
     /// Pause between rounds that found nothing new.
@@ -159,16 +162,23 @@ pub fn run(
 
 /// The files that replaced the one with identity `ours` at `path`, oldest first.
 ///
-/// Opens `PATH`, `PATH.1`, `PATH.2`, … in that order, so a rotation during the search can
-/// make a file appear twice (kept once) but not be skipped, until it meets `ours`. When
-/// `ours` is not in the series (deleted, or moved elsewhere), only `PATH` itself is new.
+/// Opens `PATH`, `PATH.1`, `PATH.2`, … in that order until it meets `ours`. Files move
+/// toward higher numbers, the same direction as the search, so a rotation during the search
+/// can make a file appear twice (kept once) but not be skipped. A rotation in progress
+/// leaves one missing number that moves down the series, so the search steps over a single
+/// missing number and stops at two in a row; it is repeated a few times before deciding that
+/// `ours` left the series (deleted or moved elsewhere), in which case only `PATH` is new.
 fn newer_files(
     path: &Path,
     ours: Option<(u64, u64)>,
     retired: &[(Tail, Instant)],
 ) -> io::Result<Vec<Tail>> {
-    let mut found: Vec<Tail> = Vec::new();
-    if ours.is_some() {
+    let Some(ours) = ours else {
+        return active_if_new(path, retired);
+    };
+    for _attempt in 0..SCAN_ATTEMPTS {
+        let mut found: Vec<Tail> = Vec::new();
+        let mut missing_in_a_row = 0;
         for n in 0..=MAX_SCAN {
             let name = if n == 0 {
                 path.to_path_buf()
@@ -177,20 +187,31 @@ fn newer_files(
             };
             let tail = match File::open(&name) {
                 Ok(file) => Tail::from_file(file)?,
-                Err(err) if err.kind() == io::ErrorKind::NotFound && n == 0 => continue,
-                Err(err) if err.kind() == io::ErrorKind::NotFound => break,
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                    missing_in_a_row += u32::from(n > 0);
+                    if missing_in_a_row == 2 {
+                        break;
+                    }
+                    continue;
+                }
                 Err(err) => return Err(err),
             };
-            if Some(tail.id) == ours {
+            missing_in_a_row = 0;
+            if tail.id == ours {
                 found.reverse();
                 return Ok(found);
             }
-            let known = found.iter().chain(retired.iter().map(|(t, _)| t));
-            if known.clone().all(|t| t.id != tail.id) {
+            let mut known = found.iter().chain(retired.iter().map(|(t, _)| t));
+            if known.all(|t| t.id != tail.id) {
                 found.push(tail);
             }
         }
     }
+    active_if_new(path, retired)
+}
+
+/// `PATH` alone, if it exists and is not a file already read.
+fn active_if_new(path: &Path, retired: &[(Tail, Instant)]) -> io::Result<Vec<Tail>> {
     match Tail::open(path) {
         Ok(tail) if retired.iter().all(|(t, _)| t.id != tail.id) => Ok(vec![tail]),
         Ok(_) => Ok(Vec::new()),

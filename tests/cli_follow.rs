@@ -1,0 +1,331 @@
+//! `logwriter show -f`: every line exactly once, in order per writer, across rotations by
+//! this crate (in this process and in others), truncation, and logrotate's `create` mode.
+//!
+//! The follower stops by `--exit-after-lines`; `--exit-on-idle` only bounds a failing run.
+//! The tests wait for its output, never for a guessed time.
+#![cfg(feature = "cli")]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use logwriter::{append_once, Event, EventKind, Field, Options};
+
+const BIN: &str = env!("CARGO_BIN_EXE_logwriter");
+
+struct Follower {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Follower {
+    fn start(log: &Path, total: usize, poll: &str) -> Follower {
+        let mut child = Command::new(BIN)
+            .args([
+                "show",
+                "-f",
+                "--json",
+                "--exit-on-idle",
+                "10s",
+                "--poll-interval",
+                poll,
+            ])
+            .args(["--exit-after-lines", &total.to_string()])
+            .arg(log)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start follower");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if tx.send(line.unwrap()).is_err() {
+                    break;
+                }
+            }
+        });
+        Follower { child, lines: rx }
+    }
+
+    /// The next line printed (the follower has then opened the log and read to its end).
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the follower printed a line")
+    }
+
+    /// Every further line, once the follower has exited successfully.
+    fn finish(self) -> Vec<String> {
+        let rest: Vec<String> = self.lines.iter().collect();
+        let out = self.child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        rest
+    }
+}
+
+/// `(slot, seq)` of each printed row.
+fn ids(lines: &[String]) -> Vec<(String, u64)> {
+    lines
+        .iter()
+        .map(|line| {
+            let row: serde_json::Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+            (
+                row["slot"].as_str().unwrap_or_default().to_owned(),
+                row["seq"].as_u64().expect("seq"),
+            )
+        })
+        .collect()
+}
+
+/// Each writer's sequence numbers, in the order printed.
+fn per_writer(ids: &[(String, u64)], slot: &str) -> Vec<u64> {
+    ids.iter()
+        .filter(|(s, _)| s == slot)
+        .map(|&(_, seq)| seq)
+        .collect()
+}
+
+/// Asserts that `got` is exactly `0..count`, describing the difference briefly if not.
+fn assert_exactly_once_in_order(got: &[u64], count: u64, writer: &str) {
+    if got.iter().copied().eq(0..count) {
+        return;
+    }
+    let mut seen = vec![0u32; count as usize];
+    for &seq in got {
+        if let Some(n) = seen.get_mut(seq as usize) {
+            *n += 1;
+        }
+    }
+    let missing: Vec<u64> = (0..count).filter(|&s| seen[s as usize] == 0).collect();
+    let repeated: Vec<u64> = (0..count).filter(|&s| seen[s as usize] > 1).collect();
+    let first_disorder = got.windows(2).position(|w| w[1] <= w[0]);
+    panic!(
+        "{writer}: {} lines for {count}; {} missing (first {:?}), {} repeated (first {:?}), first out of order at index {first_disorder:?}",
+        got.len(),
+        missing.len(),
+        &missing[..missing.len().min(10)],
+        repeated.len(),
+        &repeated[..repeated.len().min(10)],
+    );
+}
+
+fn row(slot: &str, seq: u64, padding: &str) -> String {
+    format!("{{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"slot\":\"{slot}\",\"seq\":{seq},\"pad\":\"{padding}\"}}\n")
+}
+
+#[test]
+fn follows_rotations_by_a_writer_in_another_thread() {
+    const TOTAL: u64 = 3000;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let mut writer = Options::new()
+        .max_size(2048)
+        .max_files(1000)
+        .open(&log)
+        .unwrap();
+    let append = |writer: &mut logwriter::Writer, seq: u64| {
+        let fields = [Field::new("seq", seq)];
+        writer
+            .append(&Event::new(EventKind::Renew).slot("w").fields(&fields))
+            .unwrap();
+    };
+    append(&mut writer, 0);
+    let follower = Follower::start(&log, TOTAL as usize, "100ms");
+    let first = follower.next_line();
+    let thread = std::thread::spawn(move || {
+        for seq in 1..TOTAL {
+            append(&mut writer, seq);
+        }
+        writer.stats().rotations
+    });
+    let mut lines = vec![first];
+    lines.extend(follower.finish());
+    let rotations = thread.join().unwrap();
+    assert!(rotations > 100, "only {rotations} rotations");
+    assert!(dir.path().join("log.100").exists());
+    assert_exactly_once_in_order(&per_writer(&ids(&lines), "w"), TOTAL, "w");
+}
+
+#[test]
+fn follows_rotations_by_other_processes() {
+    const PER_WRITER: u64 = 60;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, row("start", 0, "")).unwrap();
+    let follower = Follower::start(&log, 1 + 2 * PER_WRITER as usize, "20ms");
+    assert_eq!(ids(&[follower.next_line()]), [("start".to_owned(), 0)]);
+    let writers: Vec<_> = ["w1", "w2"]
+        .into_iter()
+        .map(|slot| {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for seq in 0..PER_WRITER {
+                    let out = Command::new(BIN)
+                        .arg("append")
+                        .arg(&log)
+                        .args([
+                            "--event",
+                            "renew",
+                            "--slot",
+                            slot,
+                            "--max-size",
+                            "800",
+                            "--max-files",
+                            "500",
+                        ])
+                        .arg(format!("seq:={seq}"))
+                        .output()
+                        .unwrap();
+                    assert!(out.status.success(), "{out:?}");
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let lines = follower.finish();
+    let ids = ids(&lines);
+    assert_eq!(ids.len(), 2 * PER_WRITER as usize);
+    for slot in ["w1", "w2"] {
+        assert_exactly_once_in_order(&per_writer(&ids, slot), PER_WRITER, slot);
+    }
+    assert!(
+        dir.path().join("log.10").exists(),
+        "the writers rotated many times"
+    );
+}
+
+#[test]
+fn follows_truncation_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let pad = "x".repeat(200);
+    let text: String = (0..3).map(|seq| row("t", seq, &pad)).collect();
+    std::fs::write(&log, text).unwrap();
+    let follower = Follower::start(&log, 6, "20ms");
+    let mut lines: Vec<String> = (0..3).map(|_| follower.next_line()).collect();
+    // copytruncate: the file is emptied in place, then written again from offset 0.
+    let file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    file.set_len(0).unwrap();
+    std::fs::write(&log, row("t", 3, "")).unwrap();
+    lines.push(follower.next_line());
+    for seq in 4..6 {
+        let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        std::io::Write::write_all(&mut file, row("t", seq, "").as_bytes()).unwrap();
+    }
+    lines.extend(follower.finish());
+    assert_exactly_once_in_order(&per_writer(&ids(&lines), "t"), 6, "t");
+}
+
+#[test]
+fn follows_logrotate_create() {
+    const ROUNDS: u64 = 8;
+    const PER_ROUND: u64 = 25;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let conf = dir.path().join("logrotate.conf");
+    let state = dir.path().join("logrotate.state");
+    std::fs::write(
+        &conf,
+        format!(
+            "{} {{\n    rotate 100\n    create 0644\n    missingok\n    nocompress\n}}\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    let append = |slot: &str, seq: u64| {
+        let fields = [Field::new("seq", seq)];
+        append_once(
+            &log,
+            &Event::new(EventKind::Commit).slot(slot).fields(&fields),
+        )
+        .unwrap();
+    };
+    append("a", 0);
+    // A writer that keeps its descriptor across rotations, so its lines land in the
+    // renamed file: the follower reads that file to its end (and for a while after).
+    let mut late = Options::new()
+        .no_rotation()
+        .reopen_check(None)
+        .open(&log)
+        .unwrap();
+    let total = 1 + ROUNDS * PER_ROUND + ROUNDS;
+    let follower = Follower::start(&log, total as usize, "20ms");
+    let mut lines = vec![follower.next_line()];
+    let mut seq = 1;
+    for round in 0..ROUNDS {
+        for _ in 0..PER_ROUND {
+            append("a", seq);
+            seq += 1;
+        }
+        let out = Command::new("logrotate")
+            .arg("-f")
+            .arg("-s")
+            .arg(&state)
+            .arg(&conf)
+            .output()
+            .expect("logrotate (Debian package logrotate)");
+        assert!(out.status.success(), "{out:?}");
+        let fields = [Field::new("seq", round)];
+        late.append(&Event::new(EventKind::Commit).slot("late").fields(&fields))
+            .unwrap();
+    }
+    lines.extend(follower.finish());
+    let ids = ids(&lines);
+    assert_exactly_once_in_order(&per_writer(&ids, "a"), seq, "a");
+    assert_exactly_once_in_order(&per_writer(&ids, "late"), ROUNDS, "late");
+    assert_eq!(ids.len() as u64, total);
+    assert!(
+        dir.path().join(format!("log.{ROUNDS}")).exists(),
+        "logrotate rotated each round"
+    );
+}
+
+#[test]
+fn follow_waits_for_a_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let follower = Follower::start(&log, 2, "20ms");
+    std::fs::write(&log, row("m", 0, "")).unwrap();
+    let first = follower.next_line();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, row("m", 1, "").as_bytes()))
+        .unwrap();
+    let mut lines = vec![first];
+    lines.extend(follower.finish());
+    assert_exactly_once_in_order(&per_writer(&ids(&lines), "m"), 2, "m");
+}
+
+#[test]
+fn exit_on_idle_ends_a_quiet_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, row("q", 0, "")).unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "show",
+            "-f",
+            "--json",
+            "--exit-on-idle",
+            "200ms",
+            "--poll-interval",
+            "20ms",
+        ])
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), row("q", 0, ""));
+}
