@@ -164,7 +164,9 @@ impl Writer {
     ///
     /// Creates the directory if needed, then the file (mode 0644 less the umask).
     /// System calls: `mkdir(2)` as needed, `open(2)` of the directory, `openat(2)` of the
-    /// file, `fstat(2)` for its size.
+    /// file, `fstat(2)` for its size; if the file is not empty, a read-only `openat(2)`,
+    /// `pread(2)` of its last byte and `fstat(2)`, to find a partial line left by a writer
+    /// that died (it is ended with `\n` before the first line).
     ///
     /// # Errors
     ///
@@ -422,7 +424,9 @@ impl Writer {
 
     /// Rotates now, whatever the size: under the rotation lock, the backups shift up by one
     /// (dropping the oldest beyond the maximum), the active file becomes `.1`, and a new
-    /// empty file takes its place.
+    /// empty file takes its place. The file rotated is the one at the path when the lock is
+    /// taken (if another writer rotated first, this writer follows it and rotates again), and
+    /// it may be empty.
     ///
     /// System calls: `openat` of `<log>.lock` (first time only), `flock` twice, `fstat` and
     /// `fstatat` of the active file, `fstatat` for each backup in the run, `renameat` for each
