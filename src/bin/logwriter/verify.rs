@@ -159,6 +159,8 @@ impl Checker {
                     if self.row.scan(rest).is_ok() {
                         self.check_row(name, line_no, rest);
                     }
+                } else if line.trim_ascii().is_empty() && terminated {
+                    self.report(Problem::InvalidJson, name, line_no, "empty line");
                 } else if err == ScanError::Truncated || !terminated {
                     self.report(Problem::Torn, name, line_no, "");
                 } else {
