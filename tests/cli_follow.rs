@@ -4,6 +4,10 @@
 //! The follower stops by `--exit-after-lines`; `--exit-on-idle` only bounds a failing run.
 //! The tests wait for its output, never for a guessed time.
 #![cfg(feature = "cli")]
+// Test data reads best as format! per line, collected.
+#![allow(clippy::format_collect)]
+// Line counts in these tests are in the thousands.
+#![allow(clippy::cast_possible_truncation)]
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -55,7 +55,7 @@ fn clean_log_passes_with_counts_by_kind() {
 
 #[test]
 fn damage_table() {
-    let long = format!(
+    let oversize = format!(
         "{{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"error\",\"reason\":\"{}\"}}\n",
         "x".repeat(5000)
     );
@@ -80,7 +80,7 @@ fn damage_table() {
         (b"{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"deploy\"}\n", "unknown_event", 1),
         (b"{\"ts\":\"2026-05-01T12:00:01Z\"}\n", "unknown_event", 1),
         (b"{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"renew\",\"a\":1,\"a\":2}\n", "duplicate_key", 2),
-        (long.as_bytes(), "too_long", 2),
+        (oversize.as_bytes(), "too_long", 2),
         (b"{\"ts\":\"2026-05-01T11:59:59.9Z\",\"event\":\"renew\"}\n", "ts_backwards", 2),
     ];
     let dir = tempfile::tempdir().unwrap();

@@ -12,7 +12,7 @@ use crate::Failure;
 pub struct AppendArgs {
     /// The log file (created with its directory if missing).
     pub path: PathBuf,
-    /// The event kind: join, commit, commit_error, renew, close, dispatched or error.
+    /// The event kind: `join`, `commit`, `commit_error`, `renew`, `close`, `dispatched` or `error`.
     #[arg(long, value_name = "KIND")]
     pub event: String,
     /// The slot written on the row (omitted when empty).

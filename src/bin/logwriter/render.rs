@@ -118,7 +118,7 @@ impl Renderer {
     }
 }
 
-/// The colour of an event: commit green; commit_error and error red; close by its `result`
+/// The colour of an event: `commit` green; `commit_error` and `error` red; `close` by its `result`
 /// (success green, fail red, fork yellow).
 fn color_of(event: &str, line: &[u8], row: &Row) -> Option<&'static str> {
     match event {

@@ -488,7 +488,7 @@ mod tests {
     fn scans_like_serde_json() {
         let rows: &[&str] = &[
             r#"{"ts":"2026-05-01T12:00:00Z","event":"join"}"#,
-            r#"{}"#,
+            "{}",
             r#" { "a" : 1 , "b":[1,{"c":null}] } "#,
             r#"{"a":-0.5e+3,"b":true,"c":false,"d":"\u00e9\ud83d\ude00\n"}"#,
             r#"{"a":01}"#,
@@ -497,7 +497,7 @@ mod tests {
             r#"{"a":"\x"}"#,
             r#"{"a":1}x"#,
             r#"{"a":1,}"#,
-            r#"[1]"#,
+            "[1]",
             r#"{"a":tru}"#,
             "{\"a\":\"\t\"}",
             r#"{"a":"é"}"#,
@@ -555,8 +555,11 @@ mod tests {
             row.scan(line.as_bytes()).unwrap();
             assert_eq!(row.has_duplicate_key(line.as_bytes()), expected, "{line}");
         }
-        let many: String = (0..40).map(|i| format!("\"k{}\":1,", i % 39)).collect();
-        let line = format!("{{{}\"end\":0}}", many);
+        let many: String = (0..40)
+            .map(|i| format!("\"k{}\":1,", i % 39))
+            .collect::<Vec<_>>()
+            .concat();
+        let line = format!("{{{many}\"end\":0}}");
         row.scan(line.as_bytes()).unwrap();
         assert!(row.has_duplicate_key(line.as_bytes()));
     }

@@ -22,7 +22,7 @@ pub const LINE_CAPACITY: usize = 64 * 1024;
 /// When to colour the output.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColorChoice {
-    /// When stdout is a terminal and NO_COLOR is unset or empty.
+    /// When stdout is a terminal and `NO_COLOR` is unset or empty.
     Auto,
     /// Always.
     Always,
@@ -60,7 +60,7 @@ pub struct ShowArgs {
     /// Only rows of this kind.
     #[arg(long, value_name = "KIND")]
     pub event: Option<String>,
-    /// Colour the event names: auto (a terminal, and NO_COLOR unset or empty), always, never.
+    /// Colour the event names: auto (a terminal, and `NO_COLOR` unset or empty), always, never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Never colour (same as --color never).
@@ -204,7 +204,7 @@ pub fn numbered(path: &Path, n: u32) -> PathBuf {
 
 /// The backups `PATH.N` … `PATH.1` that exist, oldest first (up to the first missing number).
 fn backups(path: &Path) -> Vec<PathBuf> {
-    let mut list: Vec<PathBuf> = (1..)
+    let mut list: Vec<PathBuf> = (1..=u32::MAX)
         .map(|n| numbered(path, n))
         .take_while(|p| p.exists())
         .collect();
@@ -220,7 +220,8 @@ fn use_color(args: &ShowArgs) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+            std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
+                && io::stdout().is_terminal()
         }
     }
 }

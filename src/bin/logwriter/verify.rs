@@ -159,7 +159,7 @@ impl Checker {
                     if self.row.scan(rest).is_ok() {
                         self.check_row(name, line_no, rest);
                     }
-                } else if line.trim_ascii().is_empty() && terminated {
+                } else if line.iter().all(u8::is_ascii_whitespace) && terminated {
                     self.report(Problem::InvalidJson, name, line_no, "empty line");
                 } else if err == ScanError::Truncated || !terminated {
                     self.report(Problem::Torn, name, line_no, "");
@@ -222,7 +222,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     let mut files = Vec::new();
     if args.all {
         files.extend(
-            (1..)
+            (1..=u32::MAX)
                 .map(|n| numbered(&args.path, n))
                 .take_while(|p| p.exists()),
         );
