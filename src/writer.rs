@@ -165,8 +165,9 @@ impl Writer {
     /// Creates the directory if needed, then the file (mode 0644 less the umask).
     /// System calls: `mkdir(2)` as needed, `open(2)` of the directory, `openat(2)` of the
     /// file, `fstat(2)` for its size; if the file is not empty, a read-only `openat(2)`,
-    /// `pread(2)` of its last byte and `fstat(2)`, to find a partial line left by a writer
-    /// that died (it is ended with `\n` before the first line).
+    /// `fstat(2)` and `pread(2)` of its last byte, to find a partial line left by a writer
+    /// that died (it is ended with `\n` before the first line; telling it from a line being
+    /// appended at that moment costs a zero-length `write(2)` and an `fstat(2)` more).
     ///
     /// # Errors
     ///
@@ -593,8 +594,12 @@ impl Writer {
     /// in the middle of a `write(2)` or by a short write: reads its last byte through a
     /// second, read-only descriptor (the log descriptor is write-only).
     ///
-    /// A line that another writer is appending right now can look unfinished for an instant,
-    /// so an unfinished end counts only if the size has not changed when looked at again.
+    /// A line that another writer is appending at this moment looks unfinished too, for as
+    /// long as its `write(2)` lasts (which can be long if that writer is preempted). Appends
+    /// hold the inode lock while they copy; a zero-length `write(2)` takes that lock (ext4,
+    /// xfs, btrfs and tmpfs all lock before looking at the length), so once it returns any
+    /// append that was under way has finished and moved the end. An unfinished end that is
+    /// still the end after that is a fragment no writer is completing.
     /// Any failure counts as "not torn": this check is a courtesy, never a reason to refuse.
     fn ends_mid_line(&mut self, mine: &FileId) -> bool {
         if !mine.regular || mine.size == 0 {
@@ -608,6 +613,10 @@ impl Writer {
         ) else {
             return false;
         };
+        match fstat(&reader) {
+            Ok(st) if st.st_dev == mine.dev && st.st_ino == mine.ino => {}
+            _ => return false,
+        }
         let mut size = mine.size;
         for _ in 0..3 {
             let mut last = [0u8; 1];
@@ -615,14 +624,13 @@ impl Writer {
                 Ok(1) if last[0] != b'\n' => {}
                 _ => return false,
             }
-            match fstat(&reader) {
-                Ok(st) if st.st_dev != mine.dev || st.st_ino != mine.ino => return false,
-                Ok(st) if u64::try_from(st.st_size) == Ok(size) => return true,
-                Ok(st) => size = u64::try_from(st.st_size).unwrap_or(0),
-                Err(_) => return false,
-            }
-            if size == 0 {
+            if rustix::io::write(&self.file, &[]).is_err() {
                 return false;
+            }
+            match self.stat_file() {
+                Ok(now) if now.size == size => return true,
+                Ok(now) if now.size > size => size = now.size,
+                _ => return false,
             }
         }
         false
