@@ -94,27 +94,27 @@ impl Renderer {
                 None => write!(out, "{secs}.{nanos:09}"),
             };
         }
+        let clock = |out: &mut dyn Write, local: i64, zone: &str| {
+            let of_day = local.rem_euclid(86_400);
+            write!(
+                out,
+                "{:02}:{:02}:{:02} {zone}",
+                of_day / 3600,
+                of_day / 60 % 60,
+                of_day % 60
+            )
+        };
         let instant = i32::try_from(nanos)
             .ok()
             .and_then(|n| jiff::Timestamp::new(secs, n).ok());
-        let (local, zone) = match instant {
+        match instant {
             Some(instant) => {
                 let info = self.zone.to_offset_info(instant);
-                (
-                    secs + i64::from(info.offset().seconds()),
-                    info.abbreviation().to_owned(),
-                )
+                let local = secs + i64::from(info.offset().seconds());
+                clock(out, local, info.abbreviation())
             }
-            None => (secs, "UTC".to_owned()),
-        };
-        let of_day = local.rem_euclid(86_400);
-        write!(
-            out,
-            "{:02}:{:02}:{:02} {zone}",
-            of_day / 3600,
-            of_day / 60 % 60,
-            of_day % 60
-        )
+            None => clock(out, secs, "UTC"),
+        }
     }
 }
 

@@ -187,19 +187,19 @@ struct Cursor<'a> {
 }
 
 impl Cursor<'_> {
-    #[inline]
+    #[inline(always)]
     fn peek(&self) -> Scan<u8> {
         self.bytes.get(self.at).copied().ok_or(ScanError::Truncated)
     }
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Scan<u8> {
         let byte = self.peek()?;
         self.at += 1;
         Ok(byte)
     }
 
-    #[inline]
+    #[inline(always)]
     fn expect(&mut self, byte: u8) -> Scan<()> {
         if self.next()? == byte {
             Ok(())
@@ -208,7 +208,7 @@ impl Cursor<'_> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.at) {
             self.at += 1;
@@ -216,7 +216,7 @@ impl Cursor<'_> {
     }
 
     /// Any value; returns its kind and, for a string, whether it has escapes.
-    #[inline]
+    #[inline(always)]
     fn value(&mut self, depth: usize) -> Scan<(Kind, bool)> {
         match self.peek()? {
             b'"' => {
@@ -236,7 +236,7 @@ impl Cursor<'_> {
     ///
     /// Plain ASCII runs are skipped eight bytes at a time; bytes above 0x7F are checked as
     /// UTF-8 once the string ends.
-    #[inline]
+    #[inline(always)]
     fn string_rest(&mut self) -> Scan<bool> {
         let bytes = self.bytes;
         let start = self.at;
@@ -318,7 +318,7 @@ impl Cursor<'_> {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn number(&mut self) -> Scan<()> {
         if self.peek()? == b'-' {
             self.at += 1;

@@ -240,6 +240,9 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
         None => None,
     };
     let poll = timearg::parse_duration(&args.poll_interval).map_err(Failure::usage)?;
+    if poll.is_zero() {
+        return Err(Failure::usage("--poll-interval must be above zero"));
+    }
     let idle = match &args.exit_on_idle {
         Some(text) => Some(timearg::parse_duration(text).map_err(Failure::usage)?),
         None => None,
