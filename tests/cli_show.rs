@@ -319,6 +319,12 @@ fn errors_table() {
         ),
         (
             &log,
+            &["-f", "--poll-interval", "0ms"],
+            2,
+            "--poll-interval must be above zero",
+        ),
+        (
+            &log,
             &["-f", "--exit-on-idle", "10"],
             2,
             "invalid duration '10'",
