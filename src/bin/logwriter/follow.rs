@@ -162,6 +162,8 @@ pub fn run(
 
 /// The files that replaced the one with identity `ours` at `path`, oldest first.
 ///
+/// The search holds a [`SeriesLock`], so rotations by this crate wait for it: without it,
+/// two rotations between two opens could show a newer file at a higher number.
 /// Opens `PATH`, `PATH.1`, `PATH.2`, … in that order until it meets `ours`. Files move
 /// toward higher numbers, the same direction as the search, so a rotation during the search
 /// can make a file appear twice (kept once) but not be skipped. A rotation in progress
@@ -177,6 +179,7 @@ fn newer_files(
         return active_if_new(path, retired);
     };
     for _attempt in 0..SCAN_ATTEMPTS {
+        let _lock = SeriesLock::shared(path);
         let mut found: Vec<Tail> = Vec::new();
         let mut missing_in_a_row = 0;
         for n in 0..=MAX_SCAN {
@@ -208,6 +211,27 @@ fn newer_files(
         }
     }
     active_if_new(path, retired)
+}
+
+/// A shared `flock(2)` on `<log>.lock`, the lock this crate's writers rotate under: while
+/// it is held, none of them can rotate, so the series holds still during a search. Without
+/// that file (logs not rotated by this crate), there is nothing to hold; released on drop.
+pub struct SeriesLock {
+    _held: Option<File>,
+}
+
+impl SeriesLock {
+    pub fn shared(path: &Path) -> SeriesLock {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".lock");
+        let file = File::open(name).ok().filter(|file| loop {
+            match rustix::fs::flock(file, rustix::fs::FlockOperation::LockShared) {
+                Err(rustix::io::Errno::INTR) => {}
+                result => break result.is_ok(),
+            }
+        });
+        SeriesLock { _held: file }
+    }
 }
 
 /// `PATH` alone, if it exists and is not a file already read.

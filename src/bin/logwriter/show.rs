@@ -265,24 +265,31 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
         limit: args.exit_after_lines,
     };
     let mut reader = LineReader::with_capacity(LINE_CAPACITY);
+    let name = args.path.display().to_string();
+    // Open the series as one snapshot: this crate's writers cannot rotate meanwhile.
+    let lock = follow::SeriesLock::shared(&args.path);
+    let mut opened = Vec::new();
     if args.all {
         for backup in backups(&args.path) {
-            let name = backup.display().to_string();
             match File::open(&backup) {
-                Ok(mut file) => read_all(&mut reader, &mut file, &mut shower)
-                    .map_err(|err| Failure::io(&name, &err))?,
+                Ok(file) => opened.push((backup.display().to_string(), file)),
                 // Rotated away since it was listed.
                 Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-                Err(err) => return Err(Failure::io(&format!("open {name}"), &err)),
+                Err(err) => {
+                    return Err(Failure::io(&format!("open {}", backup.display()), &err));
+                }
             }
         }
     }
-    let name = args.path.display().to_string();
     let mut active = match Tail::open(&args.path) {
         Ok(tail) => Some(tail),
         Err(err) if err.kind() == io::ErrorKind::NotFound && args.follow => None,
         Err(err) => return Err(Failure::io(&format!("open {name}"), &err)),
     };
+    drop(lock);
+    for (backup, mut file) in opened {
+        read_all(&mut reader, &mut file, &mut shower).map_err(|err| Failure::io(&backup, &err))?;
+    }
     let result = (|| {
         if let Some(tail) = &mut active {
             tail.drain(&mut shower)?;
