@@ -389,7 +389,7 @@ pub type Instant = (i64, u32);
 
 /// Parses an RFC 3339 date-time, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
 ///
-/// `T` and `Z` may be lower case and `T` a space, as RFC 3339 allows; a leap second (`:60`)
+/// `T` and `Z` may be lower case, as RFC 3339 allows; a leap second (`:60`)
 /// is read as the next second. Digits of the fraction past the ninth are ignored.
 pub fn parse_rfc3339(text: &[u8]) -> Option<Instant> {
     fn num(text: &[u8], range: Range<usize>) -> Option<i64> {
@@ -401,7 +401,7 @@ pub fn parse_rfc3339(text: &[u8]) -> Option<Instant> {
     if text.len() < 20
         || text[4] != b'-'
         || text[7] != b'-'
-        || !matches!(text[10], b'T' | b't' | b' ')
+        || !matches!(text[10], b'T' | b't')
         || text[13] != b':'
         || text[16] != b':'
     {
@@ -581,6 +581,7 @@ mod tests {
             ("2024-02-29T00:00:00Z", Some((1_709_164_800, 0))),
             ("2023-02-29T00:00:00Z", None),
             ("2026-05-01T12:00:00", None),
+            ("2026-05-01 12:00:00Z", None),
             ("2026-05-01T12:00:00.Z", None),
             ("2026-05-01T24:00:00Z", None),
             ("2026-5-01T12:00:00Z", None),
