@@ -59,8 +59,9 @@
 //!
 //! # Crate features
 //!
-//! - `cli`: the `logwriter` command-line tool (adds `clap`). Off by default: the library
-//!   depends only on `rustix`, `itoa` and `ryu`.
+//! - `cli`: the `logwriter` command-line tool: `append`, `show` (and follow), `verify` (adds
+//!   `clap`, `serde_json`, `jiff` and `memchr`). Off by default: the library depends only on
+//!   `rustix`, `itoa` and `ryu`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
