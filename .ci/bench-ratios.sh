@@ -32,8 +32,10 @@ for group in encode_join encode_commit encode_error encode_error_3k5_escaped app
             'BEGIN { printf "%-26s %-18s %12.1f %10.2f\n", g, c, v, v / o }'
     done
 done
-rotation="$(median rotation rotate_5_backups)"
-awk -v v="$rotation" 'BEGIN { printf "%-26s %-18s %12.1f\n", "rotation", "rotate_5_backups", v }'
+if [[ -f "$criterion/rotation/rotate_5_backups/new/estimates.json" ]]; then
+    rotation="$(median rotation rotate_5_backups)"
+    awk -v v="$rotation" 'BEGIN { printf "%-26s %-18s %12.1f\n", "rotation", "rotate_5_backups", v }'
+fi
 
 missed=0
 # check <name> <value> <op> <limit>: prints the target line and counts misses.
