@@ -6,9 +6,11 @@
 use core::fmt;
 
 use crate::error::{Error, ErrorKind, Op};
-use crate::escape::write_escaped;
+use crate::escape::{flag_escapes, load8, load_short, write_escaped};
 use crate::event::{Event, EventKind, Field, Value};
-use crate::time::{format_into, Precision, Timestamp, MAX_TIMESTAMP_LEN};
+use crate::time::{
+    format_fraction, format_seconds, Precision, Timestamp, FRACTION_LEN, SECONDS_LEN,
+};
 
 /// The longest line, `\n` included, that is ever written: Linux's `PIPE_BUF`.
 ///
@@ -18,6 +20,10 @@ pub const MAX_LINE: usize = 4096;
 /// The most fields a line can hold: the shortest field, `,"":0`, is 5 bytes and the
 /// shortest row prefix is 42 bytes.
 const MAX_KEPT_FIELDS: usize = (MAX_LINE - 42) / 5 + 1;
+
+/// Bytes past the line that fast copies may write (whole 8- or 16-byte words), so that
+/// short strings are copied without a call to `memcpy`.
+const SLACK: usize = 24;
 
 /// A buffer of [`MAX_LINE`] bytes on the stack holding one encoded line.
 ///
@@ -39,10 +45,15 @@ const MAX_KEPT_FIELDS: usize = (MAX_LINE - 42) / 5 + 1;
 /// ```
 #[derive(Clone)]
 pub struct Line {
-    buf: [u8; MAX_LINE],
+    /// The line, then [`SLACK`] bytes that word-sized copies may overrun.
+    buf: [u8; MAX_LINE + SLACK],
     /// Bytes the line has so far. It keeps counting past [`MAX_LINE`] (without writing)
     /// so that an oversize error can say how long the line would have been.
     len: usize,
+    /// The whole seconds last formatted, and their text: consecutive lines mostly fall in
+    /// the same second, so the date is computed once per second.
+    ts_secs: u64,
+    ts_text: [u8; SECONDS_LEN],
 }
 
 impl Default for Line {
@@ -63,8 +74,10 @@ impl Line {
     /// An empty line.
     pub const fn new() -> Line {
         Line {
-            buf: [0; MAX_LINE],
+            buf: [0; MAX_LINE + SLACK],
             len: 0,
+            ts_secs: u64::MAX,
+            ts_text: [0; SECONDS_LEN],
         }
     }
 
@@ -121,34 +134,38 @@ impl Line {
         slot: &str,
         fields: &[Field<'_>],
     ) -> Result<(), TooManyFields> {
-        let mut ts_text = [0u8; MAX_TIMESTAMP_LEN];
-        let ts_len = format_into(ts, precision, &mut ts_text);
+        if ts.unix_secs() != self.ts_secs {
+            format_seconds(ts.unix_secs(), &mut self.ts_text);
+            self.ts_secs = ts.unix_secs();
+        }
+        let seconds = self.ts_text;
+        let mut fraction = [0u8; FRACTION_LEN];
+        let fraction_len = format_fraction(ts.subsec_nanos(), precision, &mut fraction);
         self.put(b"{\"ts\":\"");
-        self.put(&ts_text[..ts_len]);
+        self.put_small(&seconds);
+        self.put_small(&fraction[..fraction_len]);
         self.put(b"\",\"event\":\"");
-        self.put(kind.as_str().as_bytes());
+        self.put_small(kind.as_str().as_bytes());
         self.put(b"\"");
         if !slot.is_empty() {
             self.put(b",\"slot\":");
             self.put_str(slot);
         }
 
-        // Indices of the fields written so far, to drop later repeats of their keys.
-        let mut kept = [0usize; MAX_KEPT_FIELDS];
-        let mut kept_len = 0;
+        let mut kept = 0;
         for (index, field) in fields.iter().enumerate() {
-            if is_reserved(field.key)
-                || kept[..kept_len].iter().any(|&k| fields[k].key == field.key)
+            // A later field with an earlier field's key is dropped: the earlier one was
+            // written, or was itself dropped as reserved or repeated.
+            if is_reserved(field.key) || fields[..index].iter().any(|f| same_key(f.key, field.key))
             {
                 continue;
             }
-            // A line this full is over the limit whatever follows.
-            let slot = kept.get_mut(kept_len).ok_or(TooManyFields)?;
-            *slot = index;
-            kept_len += 1;
-            self.put(b",");
-            self.put_str(field.key);
-            self.put(b":");
+            // A line with this many fields is over the limit whatever follows.
+            if kept == MAX_KEPT_FIELDS {
+                return Err(TooManyFields);
+            }
+            kept += 1;
+            self.put_quoted(*b",\"", field.key, *b"\":");
             self.put_value(field.value);
         }
         self.put(b"}\n");
@@ -165,19 +182,107 @@ impl Line {
         self.len = end;
     }
 
+    /// Appends at most [`SLACK`] bytes with word stores into the slack (no `memcpy` call).
+    #[inline]
+    fn put_small(&mut self, bytes: &[u8]) {
+        let n = bytes.len();
+        let at = self.len;
+        let Some(dst) = self.buf.get_mut(at..at + SLACK) else {
+            return self.put(bytes);
+        };
+        match n {
+            0..=7 => dst[..8].copy_from_slice(&load_short(bytes).to_le_bytes()),
+            8..=16 => {
+                dst[..8].copy_from_slice(&load8(bytes, 0));
+                dst[n - 8..n].copy_from_slice(&load8(bytes, n - 8));
+            }
+            17..=SLACK => {
+                dst[..8].copy_from_slice(&load8(bytes, 0));
+                dst[8..16].copy_from_slice(&load8(bytes, 8));
+                dst[n - 8..n].copy_from_slice(&load8(bytes, n - 8));
+            }
+            _ => return self.put(bytes),
+        }
+        self.len = at + n;
+    }
+
+    /// Appends `text` as a JSON string.
+    #[inline]
     fn put_str(&mut self, text: &str) {
-        self.put(b"\"");
-        write_escaped(text.as_bytes(), |run| self.put(run));
-        self.put(b"\"");
+        self.put_quoted(*b"\"", text, *b"\"");
+    }
+
+    /// Appends `lead`, `text` escaped, then `tail`: `"text"` for a value, `,"key":` for a key.
+    ///
+    /// Clean text is copied and checked eight bytes at a time into the slack past the line;
+    /// the first byte that needs escaping hands over to the table-driven slow path.
+    #[inline(always)]
+    #[allow(clippy::inline_always)] // One copy per call site: keys and string values.
+    fn put_quoted<const LEAD: usize, const TAIL: usize>(
+        &mut self,
+        lead: [u8; LEAD],
+        text: &str,
+        tail: [u8; TAIL],
+    ) {
+        let bytes = text.as_bytes();
+        let n = bytes.len();
+        let at = self.len;
+        // Room for the lead, the tail and a whole last word.
+        if at + LEAD + n + TAIL + 8 > self.buf.len() {
+            self.put(&lead);
+            return self.put_escaped_from(bytes, 0, &tail);
+        }
+        self.buf[at..at + LEAD].copy_from_slice(&lead);
+        let body = at + LEAD;
+        let mut flagged = 0;
+        let mut done = 0;
+        if n < 8 {
+            let word = load_short(bytes);
+            self.buf[body..body + 8].copy_from_slice(&word.to_le_bytes());
+            flagged = flag_escapes(word);
+        } else {
+            while done + 8 <= n {
+                let word = load8(bytes, done);
+                self.buf[body + done..body + done + 8].copy_from_slice(&word);
+                flagged = flag_escapes(u64::from_le_bytes(word));
+                if flagged != 0 {
+                    break;
+                }
+                done += 8;
+            }
+            if flagged == 0 && done < n {
+                // The last eight bytes, overlapping some already copied and found clean.
+                done = n - 8;
+                let word = load8(bytes, done);
+                self.buf[body + done..body + done + 8].copy_from_slice(&word);
+                flagged = flag_escapes(u64::from_le_bytes(word));
+            }
+        }
+        if flagged != 0 {
+            let first = done + (flagged.trailing_zeros() / 8) as usize;
+            self.len = body + first;
+            return self.put_escaped_from(bytes, first, &tail);
+        }
+        self.buf[body + n..body + n + TAIL].copy_from_slice(&tail);
+        self.len = body + n + TAIL;
+    }
+
+    /// Writes `bytes[from..]` escaped, then `tail`, after the lead and `bytes[..from]`,
+    /// which are on the line already.
+    #[cold]
+    #[inline(never)]
+    fn put_escaped_from(&mut self, bytes: &[u8], from: usize, tail: &[u8]) {
+        write_escaped(&bytes[from..], |run| self.put(run));
+        self.put(tail);
     }
 
     fn put_value(&mut self, value: Value<'_>) {
         match value {
             Value::Str(text) => self.put_str(text),
-            Value::I64(n) => self.put(itoa::Buffer::new().format(n).as_bytes()),
-            Value::U64(n) => self.put(itoa::Buffer::new().format(n).as_bytes()),
+            Value::I64(n) => self.put_small(itoa::Buffer::new().format(n).as_bytes()),
+            Value::U64(n) => self.put_small(itoa::Buffer::new().format(n).as_bytes()),
             Value::F64(x) if x.is_finite() => {
-                self.put(ryu::Buffer::new().format_finite(x).as_bytes());
+                self.put_small(ryu::Buffer::new().format_finite(x).as_bytes());
             }
             Value::F64(_) | Value::Null => self.put(b"null"),
             Value::Bool(true) => self.put(b"true"),
@@ -188,6 +293,12 @@ impl Line {
 
 /// More distinct fields than could ever fit on one line.
 struct TooManyFields;
+
+/// Key equality with a cheap first look at the length and the first byte.
+#[inline]
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
 
 /// Whether a field key collides with a key of the row itself.
 fn is_reserved(key: &str) -> bool {

@@ -64,36 +64,80 @@ pub(crate) fn write_escaped(bytes: &[u8], mut out: impl FnMut(&[u8])) {
 
 /// The index of the first byte at or after `from` that needs escaping, or `bytes.len()`.
 #[inline]
-fn next_escape(bytes: &[u8], from: usize) -> usize {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+pub(crate) fn next_escape(bytes: &[u8], from: usize) -> usize {
     let mut at = from;
     let mut words = bytes.get(from..).unwrap_or_default().chunks_exact(8);
     for chunk in &mut words {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        // A byte's high bit is set in `flagged` if it is below 0x20, or equals `"` or `\`.
-        // Borrows can only flag bytes above a truly flagged one, so the lowest flag is exact.
-        let below_space = w.wrapping_sub(LOW * 0x20) & !w;
-        let quote = w ^ (LOW * u64::from(b'"'));
-        let backslash = w ^ (LOW * u64::from(b'\\'));
-        let flagged = (below_space
-            | (quote.wrapping_sub(LOW) & !quote)
-            | (backslash.wrapping_sub(LOW) & !backslash))
-            & HIGH;
+        let flagged = flag_escapes(u64::from_le_bytes(word));
         if flagged != 0 {
             return at + (flagged.trailing_zeros() / 8) as usize;
         }
         at += 8;
     }
-    for &byte in words.remainder() {
-        if ESCAPE[usize::from(byte)] != 0 {
-            return at;
+    let tail = words.remainder();
+    if !tail.is_empty() {
+        // Pad with spaces, which never need escaping, and test the tail as one word.
+        let mut word = [b' '; 8];
+        word[..tail.len()].copy_from_slice(tail);
+        let flagged = flag_escapes(u64::from_le_bytes(word));
+        if flagged != 0 {
+            return at + (flagged.trailing_zeros() / 8) as usize;
         }
-        at += 1;
+        at += tail.len();
     }
     at
+}
+
+/// Sets the high bit of each byte of `w` (little-endian) that is below 0x20, `"` or `\\`.
+/// Borrows can only flag bytes above a truly flagged one, so the lowest flag is exact.
+#[inline]
+pub(crate) fn flag_escapes(w: u64) -> u64 {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below_space = w.wrapping_sub(LOW * 0x20) & !w;
+    let quote = w ^ (LOW * u64::from(b'"'));
+    let backslash = w ^ (LOW * u64::from(b'\\'));
+    (below_space | (quote.wrapping_sub(LOW) & !quote) | (backslash.wrapping_sub(LOW) & !backslash))
+        & HIGH
+}
+
+/// The eight bytes of `bytes` at `at` (which has at least eight from there).
+#[inline]
+pub(crate) fn load8(bytes: &[u8], at: usize) -> [u8; 8] {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[at..at + 8]);
+    word
+}
+
+/// The bytes of `bytes`, at most 7 of them, as a little-endian word padded with spaces
+/// (which never need escaping), loaded without a call to `memcpy`.
+#[inline]
+pub(crate) fn load_short(bytes: &[u8]) -> u64 {
+    const SPACES: u64 = 0x2020_2020_2020_2020;
+    let n = bytes.len();
+    let word = match n {
+        0 => 0,
+        1 => u64::from(bytes[0]),
+        2..=3 => {
+            let lo = u64::from(u16::from_le_bytes([bytes[0], bytes[1]]));
+            let hi = u64::from(u16::from_le_bytes([bytes[n - 2], bytes[n - 1]]));
+            lo | hi << ((n - 2) * 8)
+        }
+        _ => {
+            let lo = u64::from(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]));
+            let hi = u64::from(u32::from_le_bytes([
+                bytes[n - 4],
+                bytes[n - 3],
+                bytes[n - 2],
+                bytes[n - 1],
+            ]));
+            lo | hi << ((n - 4) * 8)
+        }
+    };
+    let pad = u64::MAX << (8 * n);
+    (word & !pad) | (SPACES & pad)
 }
 
 #[cfg(test)]

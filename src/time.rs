@@ -153,40 +153,87 @@ pub(crate) fn format_into(
     precision: Precision,
     out: &mut [u8; MAX_TIMESTAMP_LEN],
 ) -> usize {
-    let days = ts.secs / SECS_PER_DAY;
-    let secs_of_day = ts.secs % SECS_PER_DAY;
+    let mut seconds = [0u8; SECONDS_LEN];
+    format_seconds(ts.secs, &mut seconds);
+    out[..SECONDS_LEN].copy_from_slice(&seconds);
+    let mut fraction = [0u8; FRACTION_LEN];
+    let len = format_fraction(ts.nanos, precision, &mut fraction);
+    out[SECONDS_LEN..SECONDS_LEN + len].copy_from_slice(&fraction[..len]);
+    SECONDS_LEN + len
+}
+
+/// Length of `YYYY-MM-DDTHH:MM:SS`.
+pub(crate) const SECONDS_LEN: usize = 19;
+
+/// Longest fraction and zone: `.123456789Z`.
+pub(crate) const FRACTION_LEN: usize = 11;
+
+/// Writes `YYYY-MM-DDTHH:MM:SS` for `secs` seconds after the epoch (at most year 9999).
+pub(crate) fn format_seconds(secs: u64, out: &mut [u8; SECONDS_LEN]) {
+    let days = secs / SECS_PER_DAY;
+    // Below 86,400, so it fits in u32.
+    #[allow(clippy::cast_possible_truncation)]
+    let secs_of_day = (secs % SECS_PER_DAY) as u32;
     let (year, month, day) = civil_from_days(days);
     // The range invariant keeps the year within four digits.
-    put_digits(&mut out[0..4], u64::from(year));
+    put_pair(&mut out[0..2], year / 100);
+    put_pair(&mut out[2..4], year % 100);
     out[4] = b'-';
-    put_digits(&mut out[5..7], u64::from(month));
+    put_pair(&mut out[5..7], month);
     out[7] = b'-';
-    put_digits(&mut out[8..10], u64::from(day));
+    put_pair(&mut out[8..10], day);
     out[10] = b'T';
-    put_digits(&mut out[11..13], secs_of_day / 3600);
+    put_pair(&mut out[11..13], secs_of_day / 3600);
     out[13] = b':';
-    put_digits(&mut out[14..16], secs_of_day / 60 % 60);
+    put_pair(&mut out[14..16], secs_of_day / 60 % 60);
     out[16] = b':';
-    put_digits(&mut out[17..19], secs_of_day % 60);
+    put_pair(&mut out[17..19], secs_of_day % 60);
+}
 
+/// Writes the fraction of a second the precision asks for and the closing `Z`; returns
+/// the length written.
+pub(crate) fn format_fraction(
+    nanos: u32,
+    precision: Precision,
+    out: &mut [u8; FRACTION_LEN],
+) -> usize {
     let digits = match precision {
         Precision::Seconds => 0,
         Precision::Millis => 3,
         Precision::Micros => 6,
         Precision::Nanos => 9,
-        Precision::Auto if ts.nanos == 0 => 0,
-        Precision::Auto => 9 - ts.nanos.trailing_zeros_decimal(),
+        Precision::Auto if nanos == 0 => 0,
+        Precision::Auto => 9 - nanos.trailing_zeros_decimal(),
     };
-    let mut len = 19;
-    if digits > 0 {
-        out[19] = b'.';
-        let mut nine = [0u8; 9];
-        put_digits(&mut nine, u64::from(ts.nanos));
-        out[20..20 + digits].copy_from_slice(&nine[..digits]);
-        len = 20 + digits;
+    if digits == 0 {
+        out[0] = b'Z';
+        return 1;
     }
-    out[len] = b'Z';
-    len + 1
+    out[0] = b'.';
+    // Nine digits: one, then four pairs.
+    out[1] = b'0' + (nanos / 100_000_000) as u8;
+    let rest = nanos % 100_000_000;
+    put_pair(&mut out[2..4], rest / 1_000_000);
+    put_pair(&mut out[4..6], rest / 10_000 % 100);
+    put_pair(&mut out[6..8], rest / 100 % 100);
+    put_pair(&mut out[8..10], rest % 100);
+    out[1 + digits] = b'Z';
+    digits + 2
+}
+
+/// "00" to "99".
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Writes `value`, below 100, as two digits.
+#[inline]
+fn put_pair(out: &mut [u8], value: u32) {
+    let at = value as usize % 100 * 2;
+    out[..2].copy_from_slice(&DIGIT_PAIRS[at..at + 2]);
 }
 
 /// Counting trailing decimal zeros of the nanosecond field.
@@ -202,17 +249,6 @@ impl TrailingZerosDecimal for u32 {
             zeros += 1;
         }
         zeros
-    }
-}
-
-/// Writes `value` as exactly `out.len()` decimal digits, zero-padded on the left.
-fn put_digits(out: &mut [u8], mut value: u64) {
-    for byte in out.iter_mut().rev() {
-        // `value % 10` is below 10, so the cast cannot truncate.
-        #[allow(clippy::cast_possible_truncation)]
-        let digit = (value % 10) as u8;
-        *byte = b'0' + digit;
-        value /= 10;
     }
 }
 
