@@ -6,7 +6,7 @@
 use core::fmt;
 
 use crate::error::{Error, ErrorKind, Op};
-use crate::escape::{flag_escapes, load8, load_short, write_escaped};
+use crate::escape::{escape_into, flag_escapes, load8, load_short, write_escaped};
 use crate::event::{Event, EventKind, Field, Value};
 use crate::time::{
     format_fraction, format_seconds, Precision, Timestamp, FRACTION_LEN, SECONDS_LEN,
@@ -272,7 +272,18 @@ impl Line {
     #[cold]
     #[inline(never)]
     fn put_escaped_from(&mut self, bytes: &[u8], from: usize, tail: &[u8]) {
-        write_escaped(&bytes[from..], |run| self.put(run));
+        let rest = &bytes[from..];
+        let at = self.len;
+        // With room for the worst case, escape straight into the buffer; near the end of
+        // the line, go piece by piece so the length is still counted past the limit.
+        let written = self
+            .buf
+            .get_mut(at..at.saturating_add(rest.len().saturating_mul(6)))
+            .and_then(|out| escape_into(rest, out));
+        match written {
+            Some(len) => self.len = at + len,
+            None => write_escaped(rest, |run| self.put(run)),
+        }
         self.put(tail);
     }
 

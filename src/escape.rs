@@ -62,6 +62,44 @@ pub(crate) fn write_escaped(bytes: &[u8], mut out: impl FnMut(&[u8])) {
     }
 }
 
+/// Writes the escaped form of `bytes` at the start of `out` and returns its length, or
+/// `None` (having written an unspecified prefix) if `out` is shorter than the worst case,
+/// six bytes per input byte.
+///
+/// The same escaping as [`write_escaped`], straight into the buffer, a byte at a time: it
+/// takes over after the first byte that needs escaping, where escapes tend to be dense.
+pub(crate) fn escape_into(bytes: &[u8], out: &mut [u8]) -> Option<usize> {
+    if out.len() / 6 < bytes.len() {
+        return None;
+    }
+    let mut pos = 0;
+    for &byte in bytes {
+        match ESCAPE[usize::from(byte)] {
+            __ => {
+                out[pos] = byte;
+                pos += 1;
+            }
+            UU => {
+                out[pos..pos + 6].copy_from_slice(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX_DIGITS[usize::from(byte >> 4)],
+                    HEX_DIGITS[usize::from(byte & 0xF)],
+                ]);
+                pos += 6;
+            }
+            letter => {
+                out[pos] = b'\\';
+                out[pos + 1] = letter;
+                pos += 2;
+            }
+        }
+    }
+    Some(pos)
+}
+
 /// The index of the first byte at or after `from` that needs escaping, or `bytes.len()`.
 #[inline]
 pub(crate) fn next_escape(bytes: &[u8], from: usize) -> usize {
@@ -165,6 +203,28 @@ mod tests {
         ];
         for &(input, expected) in rows {
             assert_eq!(escape(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn escape_into_matches_write_escaped() {
+        let samples = [
+            String::new(),
+            "plain text that is long enough to take the slice copy".to_owned(),
+            "\u{1b}[31mred\u{1b}[0m \"q\" \\ \t\r\n é€😀".repeat(7),
+            (0u8..0x80).map(char::from).collect::<String>(),
+        ];
+        for text in samples {
+            let expected = escape(&text);
+            let mut out = vec![0u8; text.len() * 6];
+            let len = escape_into(text.as_bytes(), &mut out).unwrap();
+            assert_eq!(&out[..len], expected.as_bytes(), "{text:?}");
+            if !text.is_empty() {
+                assert_eq!(
+                    escape_into(text.as_bytes(), &mut out[..text.len() * 6 - 1]),
+                    None
+                );
+            }
         }
     }
 
