@@ -75,7 +75,7 @@ pub(crate) fn escape_into(bytes: &[u8], out: &mut [u8]) -> Option<usize> {
     let mut pos = 0;
     for &byte in bytes {
         match ESCAPE[usize::from(byte)] {
-            __ => {
+            0 => {
                 out[pos] = byte;
                 pos += 1;
             }
