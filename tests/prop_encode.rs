@@ -106,6 +106,9 @@ struct EventSpec {
     nanos: u32,
     precision: usize,
     fields: Vec<(String, OwnedValue)>,
+    /// Another instant (seconds from the first, nanoseconds) to encode the event at, in the
+    /// same buffer, which keeps the text of the last whole second it wrote.
+    then: (i16, u32),
 }
 
 fn event_spec() -> impl Strategy<Value = EventSpec> {
@@ -117,9 +120,13 @@ fn event_spec() -> impl Strategy<Value = EventSpec> {
         0..1_000_000_000u32,
         0..PRECISIONS.len(),
         proptest::collection::vec((key(), value()), 0..12),
+        (
+            prop_oneof![Just(0i16), -2i16..=2, any::<i16>()],
+            0..1_000_000_000u32,
+        ),
     )
         .prop_map(
-            |(kind, slot, default_slot, secs, nanos, precision, fields)| EventSpec {
+            |(kind, slot, default_slot, secs, nanos, precision, fields, then)| EventSpec {
                 kind,
                 slot,
                 default_slot,
@@ -127,6 +134,7 @@ fn event_spec() -> impl Strategy<Value = EventSpec> {
                 nanos,
                 precision,
                 fields,
+                then,
             },
         )
 }
@@ -157,9 +165,13 @@ fn check(spec: &EventSpec) {
         &spec.default_slot,
         JsonFloats::BestEffort,
     );
+    let (delta, nanos) = spec.then;
+    let max = i64::try_from(MAX_SECS).expect("fits");
+    let later =
+        Timestamp::from_unix((secs + i64::from(delta)).clamp(0, max), nanos).expect("in range");
     check_encode(
         &mut line,
-        &event,
+        &event.at(later),
         precision,
         &spec.default_slot,
         JsonFloats::BestEffort,

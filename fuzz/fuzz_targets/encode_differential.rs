@@ -56,8 +56,9 @@ struct Input {
     /// the encoder compares each key with every key before it, and under coverage tracing
     /// such an input takes tens of milliseconds.)
     numbered: u8,
-    /// At 255, encodes a second time into the buffer that holds the first result.
-    reuse: u8,
+    /// Other instants (seconds from the first, nanoseconds) at which to encode the same
+    /// event into the same buffer, which keeps the text of the last whole second it wrote.
+    then: Vec<(i16, u32)>,
 }
 
 const EDGES: [Value<'static>; 16] = [
@@ -153,10 +154,12 @@ fuzz_target!(|input: Input| {
         &default_slot,
         JsonFloats::Exact,
     );
-    if input.reuse == 255 {
+    for &(later, nanos) in input.then.iter().take(4) {
+        let secs = (secs + i64::from(later)).clamp(0, MAX_SECS as i64);
+        let ts = Timestamp::from_unix(secs, nanos % 1_000_000_000).expect("in range");
         check_encode(
             &mut line,
-            &event,
+            &event.at(ts),
             precision,
             &default_slot,
             JsonFloats::Exact,
