@@ -37,6 +37,19 @@ static ESCAPE: [u8; 256] = [
 
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
+/// `\u00XX` for a control byte, with lowercase hex digits as `serde_json` writes them.
+#[inline]
+fn unicode_escape(byte: u8) -> [u8; 6] {
+    [
+        b'\\',
+        b'u',
+        b'0',
+        b'0',
+        HEX_DIGITS[usize::from(byte >> 4)],
+        HEX_DIGITS[usize::from(byte & 0xF)],
+    ]
+}
+
 /// Passes the escaped form of `bytes` to `out` as a sequence of slices.
 #[inline]
 pub(crate) fn write_escaped(bytes: &[u8], mut out: impl FnMut(&[u8])) {
@@ -48,14 +61,7 @@ pub(crate) fn write_escaped(bytes: &[u8], mut out: impl FnMut(&[u8])) {
         }
         let Some(&byte) = bytes.get(at) else { return };
         match ESCAPE[usize::from(byte)] {
-            UU => out(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX_DIGITS[usize::from(byte >> 4)],
-                HEX_DIGITS[usize::from(byte & 0xF)],
-            ]),
+            UU => out(&unicode_escape(byte)),
             letter => out(&[b'\\', letter]),
         }
         start = at + 1;
@@ -80,14 +86,7 @@ pub(crate) fn escape_into(bytes: &[u8], out: &mut [u8]) -> Option<usize> {
                 pos += 1;
             }
             UU => {
-                out[pos..pos + 6].copy_from_slice(&[
-                    b'\\',
-                    b'u',
-                    b'0',
-                    b'0',
-                    HEX_DIGITS[usize::from(byte >> 4)],
-                    HEX_DIGITS[usize::from(byte & 0xF)],
-                ]);
+                out[pos..pos + 6].copy_from_slice(&unicode_escape(byte));
                 pos += 6;
             }
             letter => {
