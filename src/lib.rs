@@ -27,8 +27,9 @@
 //! # Guarantees
 //!
 //! - **One line, one system call.** [`Writer::append`] performs exactly one `write(2)` of one
-//!   whole line ending in `\n`, and allocates nothing. Every [`ReopenCheck`] period (default:
-//!   1024 appends or 1 s) adds one `fstat(2)` and one `fstatat(2)`; a rotation adds its own.
+//!   whole line ending in `\n`, and allocates nothing. A [`ReopenCheck`] (by default every
+//!   1024 appends, every second, or whenever the writer's own bytes reach 1/64 of the maximum
+//!   size) adds one `fstat(2)` and one `fstatat(2)`; a rotation adds its own.
 //! - **No interleaving.** On a local Linux filesystem (ext4, xfs, btrfs, tmpfs…), a `write(2)`
 //!   on an `O_APPEND` descriptor finds the end of the file and writes under the inode lock in
 //!   one step, so lines from concurrent writers, threads or processes, never interleave.
@@ -44,7 +45,9 @@
 //!   only the first is written, so no line has a duplicate key.
 //! - **Rotation without loss.** The active file is renamed, never truncated or copied.
 //!   Rotation happens under an exclusive `flock(2)` on `<log>.lock`, after checking that
-//!   no other writer rotated first, so each crossing of the size limit rotates once.
+//!   no other writer rotated first, so each crossing of the size limit rotates once. A
+//!   `SIGKILL` at any point, between the renames of a rotation included, loses no line that
+//!   `append` acknowledged. [`Writer`] documents the bounds that hold for shared logs.
 //!
 //! # Limits
 //!
@@ -56,6 +59,8 @@
 //!   renamed file for up to one [`ReopenCheck`] period; those lines are in a backup, not lost,
 //!   unless that backup is dropped as the oldest before the writer notices.
 //! - Timestamps run from 1970 to 9999 ([`Timestamp`]).
+//! - Repeated keys are found by comparing each key with the keys before it: `n²/2`
+//!   comparisons for an event of `n` fields.
 //!
 //! # Crate features
 //!
