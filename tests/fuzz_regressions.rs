@@ -15,7 +15,7 @@ mod encode_check;
 #[path = "../fuzz/src/rotation_check.rs"]
 mod rotation_check;
 
-use encode_check::{check_encode, reference_encode, JsonFloats};
+use encode_check::{check_encode, reference_encode};
 use logwriter::{ErrorKind, Event, EventKind, Field, Line, Precision, Timestamp, Value, MAX_LINE};
 use rotation_check::{Harness, RenameTarget, Settings, Step};
 use time_check::{check_timestamp, reference_text};
@@ -23,13 +23,7 @@ use time_check::{check_timestamp, reference_text};
 const TS: Timestamp = Timestamp::UNIX_EPOCH;
 
 fn check(event: &Event<'_>, precision: Precision, default_slot: &str) {
-    check_encode(
-        &mut Line::new(),
-        event,
-        precision,
-        default_slot,
-        JsonFloats::BestEffort,
-    );
+    check_encode(&mut Line::new(), event, precision, default_slot);
 }
 
 fn run(settings: Settings, steps: &[Step]) {

@@ -12,7 +12,7 @@ mod time_check;
 #[path = "../fuzz/src/encode_check.rs"]
 mod encode_check;
 
-use encode_check::{check_encode, JsonFloats};
+use encode_check::check_encode;
 use logwriter::{Event, EventKind, Field, Line, Timestamp, Value};
 use proptest::prelude::*;
 use time_check::{MAX_SECS, PRECISIONS};
@@ -155,27 +155,13 @@ fn check(spec: &EventSpec) {
         .fields(&fields)
         .at(ts);
     let mut line = Line::new();
-    // The main crate's serde_json parses floats on a best-effort basis (no
-    // `float_roundtrip`); the fuzz target compares them bit for bit.
     let precision = PRECISIONS[spec.precision];
-    check_encode(
-        &mut line,
-        &event,
-        precision,
-        &spec.default_slot,
-        JsonFloats::BestEffort,
-    );
+    check_encode(&mut line, &event, precision, &spec.default_slot);
     let (delta, nanos) = spec.then;
     let max = i64::try_from(MAX_SECS).expect("fits");
     let later =
         Timestamp::from_unix((secs + i64::from(delta)).clamp(0, max), nanos).expect("in range");
-    check_encode(
-        &mut line,
-        &event.at(later),
-        precision,
-        &spec.default_slot,
-        JsonFloats::BestEffort,
-    );
+    check_encode(&mut line, &event.at(later), precision, &spec.default_slot);
 }
 
 proptest! {

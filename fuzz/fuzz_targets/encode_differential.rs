@@ -5,7 +5,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use logwriter::{Event, EventKind, Field, Line, Precision, Timestamp, Value};
-use logwriter_fuzz::encode_check::{check_encode, JsonFloats};
+use logwriter_fuzz::encode_check::check_encode;
 use logwriter_fuzz::time_check::{MAX_SECS, PRECISIONS};
 
 /// Text from arbitrary bytes: any byte, invalid UTF-8 made valid as `from_utf8_lossy` does.
@@ -147,22 +147,10 @@ fuzz_target!(|input: Input| {
 
     let event = Event::new(kind).slot(&slot).fields(&fields).at(ts);
     let mut line = Line::new();
-    check_encode(
-        &mut line,
-        &event,
-        precision,
-        &default_slot,
-        JsonFloats::Exact,
-    );
+    check_encode(&mut line, &event, precision, &default_slot);
     for &(later, nanos) in input.then.iter().take(4) {
         let secs = (secs + i64::from(later)).clamp(0, MAX_SECS as i64);
         let ts = Timestamp::from_unix(secs, nanos % 1_000_000_000).expect("in range");
-        check_encode(
-            &mut line,
-            &event.at(ts),
-            precision,
-            &default_slot,
-            JsonFloats::Exact,
-        );
+        check_encode(&mut line, &event.at(ts), precision, &default_slot);
     }
 });
