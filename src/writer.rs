@@ -556,8 +556,9 @@ impl Writer {
             Ok(_) | Err(Errno::NOENT) => {
                 let file = self.open_active()?;
                 // End a fragment in the old file before leaving it.
-                if self.torn && rustix::io::write(&self.file, b"\n") == Ok(1) {
-                    self.torn = false;
+                // Best effort: the new file starts clean whatever happens to the old one.
+                if self.torn {
+                    let _ = rustix::io::write(&self.file, b"\n");
                 }
                 self.torn = false;
                 self.file = file;
