@@ -3,11 +3,10 @@
 
 mod rotation_support;
 
-use std::process::Command;
 use std::time::Duration;
 
 use logwriter::{Durability, Event, EventKind, Options, Writer};
-use rotation_support::{child, role};
+use rotation_support::{child, role, run_under_strace, strace_usable};
 
 fn append(log: &mut Writer) {
     log.append(&Event::new(EventKind::Renew)).expect("append");
@@ -122,28 +121,14 @@ fn drop_syncs_pending_appends() {
     if role().as_deref() == Some("drop") {
         return drop_child();
     }
-    let traced = Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=fdatasync", "true"])
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if !traced {
+    if !strace_usable() {
         eprintln!("skipped: strace is not usable here");
         return;
     }
     let test = child("drop_syncs_pending_appends", "drop");
-    let out = Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=fdatasync"])
-        .arg(test.get_program())
-        .args(test.get_args())
-        .envs(test.get_envs().filter_map(|(k, v)| Some((k, v?))))
-        .output()
-        .expect("run child under strace");
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
+    let (success, stdout, stderr) = run_under_strace(&test, ["-f", "-qq", "-e", "trace=fdatasync"]);
     assert!(
-        out.status.success() && stdout.contains("drop-child-done"),
+        success && stdout.contains("drop-child-done"),
         "{stdout}\n{stderr}"
     );
     let calls = stderr.lines().filter(|l| l.contains("fdatasync(")).count();

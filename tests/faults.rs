@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::Command;
 
 use logwriter::{ErrorKind, Event, EventKind, Field, Line, Op, Options, Timestamp, Writer};
-use rotation_support::{child, child_ignoring_sigxfsz, role};
+use rotation_support::{child, child_ignoring_sigxfsz, role, run_under_strace, strace_usable};
 use rustix::io::Errno;
 use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
 
@@ -281,41 +281,28 @@ fn eintr_before_any_byte_is_retried() {
     if role().as_deref() == Some("eintr") {
         return eintr_child(Path::new(&std::env::var(DIR).expect(DIR)));
     }
-    let usable = Command::new("strace")
-        .args(["-qq", "-e", "trace=none", "true"])
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if !usable {
+    if !strace_usable() {
         eprintln!("skipped: strace is not usable here");
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let dir_path = dir.path().canonicalize().expect("canonical");
     let log_path = dir_path.join("log");
-    let test = child("eintr_before_any_byte_is_retried", "eintr");
-    let out = Command::new("strace")
-        .args([
-            "-f",
-            "-qq",
-            "-e",
-            "trace=write",
-            "-e",
-            "inject=write:error=EINTR:when=2",
-            "-P",
-        ])
-        .arg(&log_path)
-        .arg(test.get_program())
-        .args(test.get_args())
-        .envs(test.get_envs().filter_map(|(k, v)| Some((k, v?))))
-        .env(DIR, &dir_path)
-        .output()
-        .expect("run child under strace");
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
+    let mut test = child("eintr_before_any_byte_is_retried", "eintr");
+    test.env(DIR, &dir_path);
+    let strace_args: [&std::ffi::OsStr; 8] = [
+        "-f".as_ref(),
+        "-qq".as_ref(),
+        "-e".as_ref(),
+        "trace=write".as_ref(),
+        "-e".as_ref(),
+        "inject=write:error=EINTR:when=2".as_ref(),
+        "-P".as_ref(),
+        log_path.as_os_str(),
+    ];
+    let (success, stdout, stderr) = run_under_strace(&test, strace_args);
     assert!(
-        out.status.success() && stdout.contains("eintr-child-done"),
+        success && stdout.contains("eintr-child-done"),
         "{stdout}\n{stderr}"
     );
     let writes: Vec<&str> = stderr.lines().filter(|l| l.contains("write(")).collect();

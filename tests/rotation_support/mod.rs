@@ -18,6 +18,34 @@ pub fn role() -> Option<String> {
     std::env::var(ROLE).ok()
 }
 
+/// Whether `strace` can trace here (it may be missing, or ptrace may be refused).
+pub fn strace_usable() -> bool {
+    Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=none", "true"])
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+/// Runs the child `test` (from [`child`]) under `strace` with `strace_args`; returns whether
+/// it succeeded, its stdout, and its stderr, which holds the trace.
+pub fn run_under_strace<S: AsRef<OsStr>>(
+    test: &Command,
+    strace_args: impl IntoIterator<Item = S>,
+) -> (bool, String, String) {
+    let out = Command::new("strace")
+        .args(strace_args)
+        .arg(test.get_program())
+        .args(test.get_args())
+        .envs(test.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .output()
+        .expect("run child under strace");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// A command that runs exactly `test` of this test binary as a child in `role`.
 pub fn child(test: &str, role: &str) -> Command {
     let exe = std::env::current_exe().expect("test binary path");
