@@ -9,7 +9,8 @@ use crate::error::{Error, ErrorKind, Op};
 use crate::escape::{escape_into, flag_escapes, load8, load_short, write_escaped};
 use crate::event::{Event, EventKind, Field, Value};
 use crate::time::{
-    format_fraction, format_seconds, Precision, Timestamp, FRACTION_LEN, SECONDS_LEN,
+    digits8, format_seconds, fraction, Precision, Timestamp, ASCII_ZEROS, FRACTION_DIGITS_LEN,
+    SECONDS_LEN,
 };
 
 /// The longest line, `\n` included, that is ever written: Linux's `PIPE_BUF`.
@@ -24,6 +25,48 @@ const MAX_KEPT_FIELDS: usize = (MAX_LINE - 42) / 5 + 1;
 /// Bytes past the line that fast copies may write (whole 8- or 16-byte words), so that
 /// short strings are copied without a call to `memcpy`.
 const SLACK: usize = 24;
+
+/// `{"ts":"` and the date and time to the second: the start of every row, cached per second.
+const HEAD_LEN: usize = 7 + SECONDS_LEN;
+
+/// The cached head, padded so that it is copied as whole words.
+const HEAD_BUF_LEN: usize = 32;
+
+/// `,"slot":`, the end of every kind segment, left out when the row has no slot.
+const SLOT_KEY: &[u8] = b",\"slot\":";
+
+/// The longest kind segment, `Z","event":"commit_error","slot":`, rounded up to words.
+const SEGMENT_LEN: usize = 40;
+
+/// For each kind, in catalog order: `Z","event":"<kind>","slot":`, padded to
+/// [`SEGMENT_LEN`] so that it is copied whole, and its length. It closes the timestamp.
+static KIND_SEGMENTS: [([u8; SEGMENT_LEN], usize); EventKind::ALL.len()] = kind_segments();
+
+const fn kind_segments() -> [([u8; SEGMENT_LEN], usize); EventKind::ALL.len()] {
+    let mut table = [([0u8; SEGMENT_LEN], 0); EventKind::ALL.len()];
+    let mut kind = 0;
+    while kind < EventKind::ALL.len() {
+        let parts: [&[u8]; 4] = [
+            b"Z\",\"event\":\"",
+            EventKind::ALL[kind].as_str().as_bytes(),
+            b"\"",
+            SLOT_KEY,
+        ];
+        let (segment, len) = &mut table[kind];
+        let mut part = 0;
+        while part < parts.len() {
+            let mut at = 0;
+            while at < parts[part].len() {
+                segment[*len] = parts[part][at];
+                *len += 1;
+                at += 1;
+            }
+            part += 1;
+        }
+        kind += 1;
+    }
+    table
+}
 
 /// A buffer of [`MAX_LINE`] bytes on the stack holding one encoded line.
 ///
@@ -50,10 +93,10 @@ pub struct Line {
     /// Bytes the line has so far. It keeps counting past [`MAX_LINE`] (without writing)
     /// so that an oversize error can say how long the line would have been.
     len: usize,
-    /// The whole seconds last formatted, and their text: consecutive lines mostly fall in
-    /// the same second, so the date is computed once per second.
+    /// The whole seconds last formatted, and the row's head with their text: consecutive
+    /// lines mostly fall in the same second, so the date is computed once per second.
     ts_secs: u64,
-    ts_text: [u8; SECONDS_LEN],
+    head: [u8; HEAD_BUF_LEN],
 }
 
 impl Default for Line {
@@ -77,7 +120,7 @@ impl Line {
             buf: [0; MAX_LINE + SLACK],
             len: 0,
             ts_secs: u64::MAX,
-            ts_text: [0; SECONDS_LEN],
+            head: [0; HEAD_BUF_LEN],
         }
     }
 
@@ -135,28 +178,41 @@ impl Line {
         fields: &[Field<'_>],
     ) -> Result<(), TooManyFields> {
         if ts.unix_secs() != self.ts_secs {
-            format_seconds(ts.unix_secs(), &mut self.ts_text);
-            self.ts_secs = ts.unix_secs();
+            self.set_head(ts.unix_secs());
         }
-        let seconds = self.ts_text;
-        let mut fraction = [0u8; FRACTION_LEN];
-        let fraction_len = format_fraction(ts.subsec_nanos(), precision, &mut fraction);
-        self.put(b"{\"ts\":\"");
-        self.put_small(&seconds);
-        self.put_small(&fraction[..fraction_len]);
-        self.put(b"\",\"event\":\"");
-        self.put_small(kind.as_str().as_bytes());
-        self.put(b"\"");
-        if !slot.is_empty() {
-            self.put(b",\"slot\":");
+        // The row's start is at fixed offsets well inside the buffer: whole-word copies,
+        // then the length moves on by what each part really holds.
+        self.buf[..HEAD_BUF_LEN].copy_from_slice(&self.head);
+        let (fraction, fraction_len) = fraction(ts.subsec_nanos(), precision);
+        self.buf[HEAD_LEN..HEAD_LEN + FRACTION_DIGITS_LEN].copy_from_slice(&fraction);
+        let at = HEAD_LEN + fraction_len.min(FRACTION_DIGITS_LEN);
+        let (segment, segment_len) = &KIND_SEGMENTS[kind as usize];
+        self.buf[at..at + SEGMENT_LEN].copy_from_slice(segment);
+        if slot.is_empty() {
+            self.len = at + segment_len - SLOT_KEY.len();
+        } else {
+            self.len = at + segment_len;
             self.put_str(slot);
         }
 
         let mut kept = 0;
+        // One bit per short key written, chosen by a multiplicative hash of its word: a
+        // clear bit proves the key is new without looking back at earlier fields.
+        let mut seen = 0u64;
         for (index, field) in fields.iter().enumerate() {
             // A later field with an earlier field's key is dropped: the earlier one was
             // written, or was itself dropped as reserved or repeated.
-            if is_reserved(field.key) || fields[..index].iter().any(|f| same_key(f.key, field.key))
+            let word = field.key_word();
+            if word != 0 {
+                let bit = 1 << (word.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58);
+                if seen & bit != 0 && fields[..index].iter().any(|f| f.key_word() == word) {
+                    continue;
+                }
+                seen |= bit;
+            } else if is_reserved(field.key())
+                || fields[..index]
+                    .iter()
+                    .any(|f| same_key(f.key(), field.key()))
             {
                 continue;
             }
@@ -165,11 +221,42 @@ impl Line {
                 return Err(TooManyFields);
             }
             kept += 1;
-            self.put_quoted(*b",\"", field.key, *b"\":");
-            self.put_value(field.value);
+            if word != 0 {
+                self.put_key_word(word, field.key().len());
+            } else {
+                self.put_quoted(*b",\"", field.key(), *b"\":");
+            }
+            self.put_value(field.value());
         }
         self.put(b"}\n");
         Ok(())
+    }
+
+    /// Formats the head for a new second.
+    #[cold]
+    fn set_head(&mut self, secs: u64) {
+        let mut seconds = [0u8; SECONDS_LEN];
+        format_seconds(secs, &mut seconds);
+        self.head[..7].copy_from_slice(b"{\"ts\":\"");
+        self.head[7..HEAD_LEN].copy_from_slice(&seconds);
+        self.ts_secs = secs;
+    }
+
+    /// Appends `,"key":` for a key held whole in `word` (see `Field`), `n` bytes long.
+    #[inline]
+    fn put_key_word(&mut self, word: u64, n: usize) {
+        let n = n.min(8);
+        let at = self.len;
+        if let Some(dst) = self.buf.get_mut(at..at + 12) {
+            dst[..2].copy_from_slice(b",\"");
+            dst[2..10].copy_from_slice(&word.to_le_bytes());
+            dst[2 + n..4 + n].copy_from_slice(b"\":");
+            self.len = at + 4 + n;
+        } else {
+            self.put(b",\"");
+            self.put(&word.to_le_bytes()[..n]);
+            self.put(b"\":");
+        }
     }
 
     /// Appends `bytes`, or only counts them once the line is over the limit.
@@ -287,11 +374,34 @@ impl Line {
         self.put(tail);
     }
 
+    /// Appends `n` in decimal: below 10^8 (counts, sizes, ids) as eight digits made at
+    /// once by [`digits8`] with the leading zeros shifted out; above, through `itoa`.
+    #[inline]
+    fn put_u64(&mut self, n: u64) {
+        let at = self.len;
+        match (u32::try_from(n), self.buf.get_mut(at..at + 8)) {
+            (Ok(small), Some(dst)) if small < 100_000_000 => {
+                let digits = digits8(small);
+                // Leading zero digits are the word's zero bytes from the bottom; zero
+                // itself keeps one.
+                let skip = ((digits | 1 << 56).trailing_zeros() / 8) as usize;
+                dst.copy_from_slice(&((digits | ASCII_ZEROS) >> (8 * skip)).to_le_bytes());
+                self.len = at + 8 - skip;
+            }
+            _ => self.put_small(itoa::Buffer::new().format(n).as_bytes()),
+        }
+    }
+
     fn put_value(&mut self, value: Value<'_>) {
         match value {
             Value::Str(text) => self.put_str(text),
-            Value::I64(n) => self.put_small(itoa::Buffer::new().format(n).as_bytes()),
-            Value::U64(n) => self.put_small(itoa::Buffer::new().format(n).as_bytes()),
+            Value::I64(n) => {
+                if n < 0 {
+                    self.put(b"-");
+                }
+                self.put_u64(n.unsigned_abs());
+            }
+            Value::U64(n) => self.put_u64(n),
             Value::F64(x) if x.is_finite() => {
                 self.put_small(ryu::Buffer::new().format_finite(x).as_bytes());
             }

@@ -129,15 +129,18 @@ pub(crate) fn next_escape(bytes: &[u8], from: usize) -> usize {
 
 /// Sets the high bit of each byte of `w` (little-endian) that is below 0x20, `"` or `\\`.
 /// Borrows can only flag bytes above a truly flagged one, so the lowest flag is exact.
+///
+/// Flipping bit 1 maps `"` (0x22) to 0x20 and keeps every other byte below 0x21 where it
+/// was (0x20 goes to 0x22, 0x23 to 0x21), so one "below 0x21" test finds control bytes
+/// and quotes together; a second test finds backslashes.
 #[inline]
 pub(crate) fn flag_escapes(w: u64) -> u64 {
     const LOW: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below_space = w.wrapping_sub(LOW * 0x20) & !w;
-    let quote = w ^ (LOW * u64::from(b'"'));
+    let flipped = w ^ (LOW * 0x02);
+    let below = flipped.wrapping_sub(LOW * 0x21) & !flipped;
     let backslash = w ^ (LOW * u64::from(b'\\'));
-    (below_space | (quote.wrapping_sub(LOW) & !quote) | (backslash.wrapping_sub(LOW) & !backslash))
-        & HIGH
+    (below | (backslash.wrapping_sub(LOW) & !backslash)) & HIGH
 }
 
 /// The eight bytes of `bytes` at `at` (which has at least eight from there).
@@ -223,6 +226,23 @@ mod tests {
                     escape_into(text.as_bytes(), &mut out[..text.len() * 6 - 1]),
                     None
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn flag_escapes_lowest_flag_is_exact_for_every_byte_pair() {
+        let needs = |b: u8| ESCAPE[usize::from(b)] != 0;
+        for fill in 0u8..=255 {
+            for byte in 0u8..=255 {
+                for pos in 0..8 {
+                    let mut word = [fill; 8];
+                    word[pos] = byte;
+                    let flagged = flag_escapes(u64::from_le_bytes(word));
+                    let first = word.iter().position(|&b| needs(b));
+                    let lowest = (flagged != 0).then(|| (flagged.trailing_zeros() / 8) as usize);
+                    assert_eq!(lowest, first, "{fill:#x} with {byte:#x} at {pos}");
+                }
             }
         }
     }

@@ -166,12 +166,28 @@ impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
 ///
 /// A field whose key is `ts`, `event` or `slot` is dropped, and of several fields with the
 /// same key only the first is written: no line ever carries a duplicate key.
-#[derive(Clone, Copy, Debug, PartialEq)]
+///
+/// [`Field::new`] classifies the key once, when the field is made: a key of one to eight
+/// bytes that needs no escaping and is not reserved is kept as a word the encoder writes
+/// and compares whole. For a string literal the compiler does that work at compile time,
+/// so the encoder's per-key cost is a few stores.
+#[derive(Clone, Copy, PartialEq)]
 pub struct Field<'a> {
-    /// The key, escaped like any JSON string.
-    pub key: &'a str,
-    /// The value.
-    pub value: Value<'a>,
+    key: &'a str,
+    value: Value<'a>,
+    /// The key's bytes as a little-endian word, zero-padded, when the key is one to eight
+    /// bytes, none of them escaped, and not reserved; 0 otherwise. A clean key has no zero
+    /// byte, so the word alone identifies it.
+    word: u64,
+}
+
+impl fmt::Debug for Field<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Field")
+            .field("key", &self.key)
+            .field("value", &self.value)
+            .finish()
+    }
 }
 
 impl<'a> Field<'a> {
@@ -180,15 +196,63 @@ impl<'a> Field<'a> {
     /// ```
     /// use logwriter::{Field, Value};
     ///
-    /// assert_eq!(Field::new("files", 4u32).value, Value::U64(4));
-    /// assert_eq!(Field::new("sha", "abc123").value, Value::Str("abc123"));
-    /// assert_eq!(Field::new("size", None::<u64>).value, Value::Null);
+    /// assert_eq!(Field::new("files", 4u32).value(), Value::U64(4));
+    /// assert_eq!(Field::new("sha", "abc123").value(), Value::Str("abc123"));
+    /// assert_eq!(Field::new("size", None::<u64>).value(), Value::Null);
+    /// assert_eq!(Field::new("sha", "abc123").key(), "sha");
     /// ```
+    #[inline]
     pub fn new(key: &'a str, value: impl Into<Value<'a>>) -> Field<'a> {
         Field {
             key,
             value: value.into(),
+            word: key_word(key),
         }
+    }
+
+    /// The key, as given (escaped like any JSON string when written).
+    #[inline]
+    pub const fn key(&self) -> &'a str {
+        self.key
+    }
+
+    /// The value.
+    #[inline]
+    pub const fn value(&self) -> Value<'a> {
+        self.value
+    }
+
+    /// The key as a word, or 0 if the encoder must take the general path (see `word`).
+    #[inline]
+    pub(crate) const fn key_word(&self) -> u64 {
+        self.word
+    }
+}
+
+/// The word of a key of one to eight bytes that needs no escaping and is not reserved,
+/// else 0. Written as a loop the compiler unrolls and folds for a constant key.
+#[inline]
+const fn key_word(key: &str) -> u64 {
+    const TS: u64 = u16::from_le_bytes(*b"ts") as u64;
+    const EVENT: u64 = u64::from_le_bytes(*b"event\0\0\0");
+    const SLOT: u64 = u32::from_le_bytes(*b"slot") as u64;
+    let bytes = key.as_bytes();
+    if bytes.is_empty() || bytes.len() > 8 {
+        return 0;
+    }
+    let mut word = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        if byte < 0x20 || byte == b'"' || byte == b'\\' {
+            return 0;
+        }
+        word |= (byte as u64) << (8 * at);
+        at += 1;
+    }
+    match word {
+        TS | EVENT | SLOT => 0,
+        _ => word,
     }
 }
 

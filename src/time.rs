@@ -197,28 +197,57 @@ pub(crate) fn format_fraction(
     precision: Precision,
     out: &mut [u8; FRACTION_LEN],
 ) -> usize {
+    let (fraction, len) = fraction(nanos, precision);
+    out[..FRACTION_DIGITS_LEN].copy_from_slice(&fraction);
+    out[len] = b'Z';
+    len + 1
+}
+
+/// Length of `.123456789`.
+pub(crate) const FRACTION_DIGITS_LEN: usize = 10;
+
+/// `.` and all nine digits of `nanos`, and how many of those bytes the precision keeps:
+/// 0 (no fraction), or 1 + the digits kept.
+#[inline]
+pub(crate) fn fraction(nanos: u32, precision: Precision) -> ([u8; FRACTION_DIGITS_LEN], usize) {
+    // Below 10, as `nanos` is below 10^9.
+    #[allow(clippy::cast_possible_truncation)]
+    let first = (nanos / 100_000_000) as u8;
+    let rest = digits8(nanos % 100_000_000);
     let digits = match precision {
         Precision::Seconds => 0,
         Precision::Millis => 3,
         Precision::Micros => 6,
         Precision::Nanos => 9,
         Precision::Auto if nanos == 0 => 0,
-        Precision::Auto => 9 - nanos.trailing_zeros_decimal(),
+        // Trailing zero digits are the word's zero bytes from the top.
+        Precision::Auto if rest == 0 => 1,
+        Precision::Auto => 9 - (rest.leading_zeros() / 8) as usize,
     };
-    if digits == 0 {
-        out[0] = b'Z';
-        return 1;
-    }
+    let mut out = [0u8; FRACTION_DIGITS_LEN];
     out[0] = b'.';
-    // Nine digits: one, then four pairs.
-    out[1] = b'0' + (nanos / 100_000_000) as u8;
-    let rest = nanos % 100_000_000;
-    put_pair(&mut out[2..4], rest / 1_000_000);
-    put_pair(&mut out[4..6], rest / 10_000 % 100);
-    put_pair(&mut out[6..8], rest / 100 % 100);
-    put_pair(&mut out[8..10], rest % 100);
-    out[1 + digits] = b'Z';
-    digits + 2
+    out[1] = b'0' + first;
+    out[2..].copy_from_slice(&(rest | ASCII_ZEROS).to_le_bytes());
+    (out, if digits == 0 { 0 } else { digits + 1 })
+}
+
+/// `b'0'` in every byte.
+pub(crate) const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// The eight decimal digits of `n` (below 10^8), most significant first, as the bytes of
+/// a little-endian word, each 0 to 9 (add [`ASCII_ZEROS`] for text). Three rounds of
+/// divide-by-multiply split the number into halves, pairs and digits, all lanes at once.
+#[inline]
+pub(crate) fn digits8(n: u32) -> u64 {
+    let n = u64::from(n);
+    // [n / 10^4, n % 10^4] in 32-bit lanes, the more significant half first.
+    let halves = (n / 10_000) | ((n % 10_000) << 32);
+    // x * 10_486 >> 20 == x / 100 for every x below 10^4.
+    let hundreds = ((halves * 10_486) >> 20) & 0x0000_007F_0000_007F;
+    let pairs = hundreds | ((halves - hundreds * 100) << 16);
+    // x * 103 >> 10 == x / 10 for every x below 100.
+    let tens = ((pairs * 103) >> 10) & 0x000F_000F_000F_000F;
+    tens | ((pairs - tens * 10) << 8)
 }
 
 /// "00" to "99".
@@ -234,22 +263,6 @@ const DIGIT_PAIRS: &[u8; 200] = b"\
 fn put_pair(out: &mut [u8], value: u32) {
     let at = value as usize % 100 * 2;
     out[..2].copy_from_slice(&DIGIT_PAIRS[at..at + 2]);
-}
-
-/// Counting trailing decimal zeros of the nanosecond field.
-trait TrailingZerosDecimal {
-    fn trailing_zeros_decimal(self) -> usize;
-}
-
-impl TrailingZerosDecimal for u32 {
-    fn trailing_zeros_decimal(mut self) -> usize {
-        let mut zeros = 0;
-        while zeros < 9 && self % 10 == 0 {
-            self /= 10;
-            zeros += 1;
-        }
-        zeros
-    }
 }
 
 /// The proleptic Gregorian date of the day `days` after 1970-01-01.
@@ -279,6 +292,41 @@ fn civil_from_days(days: u64) -> (u32, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digits8_matches_division() {
+        // Every value below 10^5, then a stride through the rest of the range.
+        let values = (0..100_000)
+            .chain((0..100_000_000).step_by(9_973))
+            .chain([99_999_999]);
+        for n in values {
+            let expected = format!("{n:08}");
+            let got = (digits8(n) | ASCII_ZEROS).to_le_bytes();
+            assert_eq!(&got, expected.as_bytes(), "{n}");
+        }
+    }
+
+    #[test]
+    fn auto_fraction_trims_like_the_decimal_text() {
+        let nanos = (0..1_000_000_000u32).step_by(7_919).chain([
+            0,
+            1,
+            10,
+            100_000_000,
+            120_000_000,
+            999_999_999,
+            500_000_000,
+            100,
+        ]);
+        for n in nanos {
+            let full = format!(".{n:09}");
+            let trimmed = full.trim_end_matches('0');
+            let expected = if trimmed == "." { "" } else { trimmed };
+            let (bytes, len) = fraction(n, Precision::Auto);
+            assert_eq!(&bytes[..], full.as_bytes(), "{n}");
+            assert_eq!(&full[..len], expected, "{n}");
+        }
+    }
 
     fn text(secs: i64, nanos: u32, precision: Precision) -> String {
         let ts = Timestamp::from_unix(secs, nanos).expect("in range");

@@ -83,6 +83,18 @@ fn values_table() {
         (Value::I64(i64::MAX), "9223372036854775807"),
         (Value::U64(u64::MAX), "18446744073709551615"),
         (Value::U64(0), "0"),
+        (Value::I64(0), "0"),
+        (Value::U64(7), "7"),
+        (Value::I64(-7), "-7"),
+        (Value::U64(10), "10"),
+        (Value::U64(100), "100"),
+        (Value::U64(10_000_000), "10000000"),
+        (Value::U64(10_203_000), "10203000"),
+        (Value::U64(99_999_999), "99999999"),
+        (Value::I64(-99_999_999), "-99999999"),
+        (Value::U64(100_000_000), "100000000"),
+        (Value::I64(-100_000_000), "-100000000"),
+        (Value::U64(4_294_967_296), "4294967296"),
         (Value::F64(1.5), "1.5"),
         (Value::F64(1.0), "1.0"),
         (Value::F64(-0.0), "-0.0"),
@@ -96,7 +108,7 @@ fn values_table() {
         (Value::Null, "null"),
     ];
     for &(value, text) in rows {
-        let fields = [Field { key: "v", value }];
+        let fields = [Field::new("v", value)];
         let line = encode(&Event::new(EventKind::Error).fields(&fields).at(ts()));
         assert_eq!(
             line,

@@ -33,10 +33,7 @@ fn ten_thousand_appends_allocate_nothing() {
             Field::new("ratio", 1.0 / (seq as f64 + 1.0)),
             Field::new("nan", f64::NAN),
             Field::new("recoverable", seq % 2 == 0),
-            Field {
-                key: "nothing",
-                value: Value::Null,
-            },
+            Field::new("nothing", Value::Null),
             Field::new("seq", "repeated key, dropped"),
             Field::new("ts", "reserved key, dropped"),
         ];

@@ -29,6 +29,8 @@ enum ValueSpec {
     Str(Text),
     I64(i64),
     U64(u64),
+    /// Magnitudes below 2^31, where the encoder takes its own digit path.
+    Small(i32),
     F64(f64),
     /// Extremes and special floats, often missed by chance.
     Edge(u8),
@@ -126,17 +128,18 @@ fuzz_target!(|input: Input| {
         .fields
         .iter()
         .zip(keys.iter().zip(&strings))
-        .map(|(spec, (key, string))| Field {
-            key,
-            value: match spec.value {
+        .map(|(spec, (key, string))| {
+            let value = match spec.value {
                 ValueSpec::Str(_) => Value::Str(string),
                 ValueSpec::I64(n) => Value::I64(n),
                 ValueSpec::U64(n) => Value::U64(n),
+                ValueSpec::Small(n) => Value::I64(n.into()),
                 ValueSpec::F64(x) => Value::F64(x),
                 ValueSpec::Edge(n) => EDGES[usize::from(n) % EDGES.len()],
                 ValueSpec::Bool(b) => Value::Bool(b),
                 ValueSpec::Null => Value::Null,
-            },
+            };
+            Field::new(key, value)
         })
         .collect();
     fields.extend(

@@ -60,11 +60,11 @@ pub fn reference_encode(ts_text: &str, event: &Event<'_>, default_slot: &str) ->
     let mut kept_fields = 0;
     let mut seen = HashSet::new();
     for field in event.field_list() {
-        if RESERVED_KEYS.contains(&field.key) || !seen.insert(field.key) {
+        if RESERVED_KEYS.contains(&field.key()) || !seen.insert(field.key()) {
             continue;
         }
         kept_fields += 1;
-        let (text, expected) = match field.value {
+        let (text, expected) = match field.value() {
             Value::Str(s) => (json(s), Expected::Str(s.to_owned())),
             Value::I64(n) => (n.to_string(), Expected::Int(n.into())),
             Value::U64(n) => (n.to_string(), Expected::Int(n.into())),
@@ -83,10 +83,10 @@ pub fn reference_encode(ts_text: &str, event: &Event<'_>, default_slot: &str) ->
             Value::Null => ("null".to_owned(), Expected::Null),
         };
         line.push(',');
-        line.push_str(&json(field.key));
+        line.push_str(&json(field.key()));
         line.push(':');
         line.push_str(&text);
-        pairs.push((field.key.to_owned(), expected));
+        pairs.push((field.key().to_owned(), expected));
     }
     line.push_str("}\n");
     Reference {

@@ -31,10 +31,7 @@ impl ParsedField {
             FieldValue::Bool(b) => Value::Bool(*b),
             FieldValue::Null => Value::Null,
         };
-        Field {
-            key: &self.key,
-            value,
-        }
+        Field::new(&self.key, value)
     }
 }
 
