@@ -152,23 +152,50 @@ impl Line {
         precision: Precision,
         default_slot: &str,
     ) -> Result<&[u8], Error> {
-        let ts = event.timestamp().unwrap_or_else(Timestamp::now);
+        let len = self.encode_len(event, precision, default_slot)?;
+        Ok(&self.buf[..len])
+    }
+
+    /// [`Line::encode_with`], returning the length of the line. Always inlined, so that
+    /// `Writer::append` runs as one function: its whole hot path then spans fewer code
+    /// pages, which measurably lowers the kernel's instruction-TLB misses in the `write`
+    /// that follows.
+    #[inline(always)]
+    #[allow(clippy::inline_always)]
+    pub(crate) fn encode_len(
+        &mut self,
+        event: &Event<'_>,
+        precision: Precision,
+        default_slot: &str,
+    ) -> Result<usize, Error> {
+        let ts = match event.timestamp() {
+            Some(ts) => ts,
+            None => Timestamp::now(),
+        };
         let slot = match event.slot_name() {
             "" => default_slot,
             slot => slot,
         };
         self.len = 0;
         match self.encode_row(ts, precision, event.kind(), slot, event.field_list()) {
-            Ok(()) if self.len <= MAX_LINE => Ok(&self.buf[..self.len]),
-            result => {
-                let len = result.ok().map(|()| self.len);
-                self.len = 0;
-                Err(Error::new(ErrorKind::LineTooLong { len }, Op::Encode, None))
-            }
+            Ok(()) if self.len <= MAX_LINE => Ok(self.len),
+            result => Err(self.refuse(result.is_ok())),
         }
     }
 
+    /// Empties the buffer and makes the error for a line over [`MAX_LINE`], with its
+    /// length if it was measured.
+    #[cold]
+    #[inline(never)]
+    fn refuse(&mut self, measured: bool) -> Error {
+        let len = measured.then_some(self.len);
+        self.len = 0;
+        Error::new(ErrorKind::LineTooLong { len }, Op::Encode, None)
+    }
+
     /// Writes the row; `Err` means it has too many distinct fields to measure.
+    #[inline(always)]
+    #[allow(clippy::inline_always)]
     fn encode_row(
         &mut self,
         ts: Timestamp,
@@ -224,7 +251,7 @@ impl Line {
             if word != 0 {
                 self.put_key_word(word, field.key().len());
             } else {
-                self.put_quoted(*b",\"", field.key(), *b"\":");
+                self.put_key(field.key());
             }
             self.put_value(field.value());
         }
@@ -297,6 +324,13 @@ impl Line {
     #[inline]
     fn put_str(&mut self, text: &str) {
         self.put_quoted(*b"\"", text, *b"\"");
+    }
+
+    /// Appends `,"key":` for a key that is long, needs escaping, or was made without
+    /// [`Field::new`]'s classification.
+    #[inline(never)]
+    fn put_key(&mut self, key: &str) {
+        self.put_quoted(*b",\"", key, *b"\":");
     }
 
     /// Appends `lead`, `text` escaped, then `tail`: `"text"` for a value, `,"key":` for a key.
@@ -388,10 +422,24 @@ impl Line {
                 dst.copy_from_slice(&((digits | ASCII_ZEROS) >> (8 * skip)).to_le_bytes());
                 self.len = at + 8 - skip;
             }
-            _ => self.put_small(itoa::Buffer::new().format(n).as_bytes()),
+            _ => self.put_u64_wide(n),
         }
     }
 
+    /// Appends `n` through `itoa`: 10^8 and above, or near the end of the buffer.
+    #[inline(never)]
+    fn put_u64_wide(&mut self, n: u64) {
+        self.put_small(itoa::Buffer::new().format(n).as_bytes());
+    }
+
+    /// Appends a finite float in `ryu`'s shortest round-trip form.
+    #[inline(never)]
+    fn put_f64(&mut self, x: f64) {
+        self.put_small(ryu::Buffer::new().format_finite(x).as_bytes());
+    }
+
+    #[inline(always)]
+    #[allow(clippy::inline_always)] // Called once, in the field loop.
     fn put_value(&mut self, value: Value<'_>) {
         match value {
             Value::Str(text) => self.put_str(text),
@@ -402,9 +450,7 @@ impl Line {
                 self.put_u64(n.unsigned_abs());
             }
             Value::U64(n) => self.put_u64(n),
-            Value::F64(x) if x.is_finite() => {
-                self.put_small(ryu::Buffer::new().format_finite(x).as_bytes());
-            }
+            Value::F64(x) if x.is_finite() => self.put_f64(x),
             Value::F64(_) | Value::Null => self.put(b"null"),
             Value::Bool(true) => self.put(b"true"),
             Value::Bool(false) => self.put(b"false"),

@@ -71,6 +71,7 @@ impl Timestamp {
     ///
     /// A clock set before 1970 reads as [`Timestamp::UNIX_EPOCH`]; one set after 9999 reads as
     /// [`Timestamp::MAX`].
+    #[inline]
     pub fn now() -> Timestamp {
         let now = rustix::time::clock_gettime(rustix::time::ClockId::Realtime);
         let nanos = u32::try_from(now.tv_nsec).unwrap_or(0);

@@ -271,21 +271,37 @@ impl Writer {
     ///
     /// Rotation and reopen-check failures do not fail the append: the line goes to the
     /// current file, and the failure is counted in [`Stats::housekeeping_errors`].
+    #[inline]
     pub fn append(&mut self, event: &Event<'_>) -> Result<(), Error> {
-        let len = match self
-            .line
-            .encode_with(event, self.options.precision, &self.options.slot)
-        {
-            Ok(bytes) => bytes.len(),
-            Err(err) => {
-                self.stats.failed += 1;
-                return Err(err.with_path(Op::Append, &self.path));
-            }
-        };
+        // The encoder is an ordinary call; the rest, with its one `write(2)`, is inlined
+        // into the caller's loop (see "Performance" in the crate docs for why).
+        let len = self.encode_event(event)?;
         self.write_line(len)
     }
 
+    /// Encodes `event` into `self.line`; a refused line is counted and names the log.
+    #[inline(never)]
+    fn encode_event(&mut self, event: &Event<'_>) -> Result<usize, Error> {
+        match self
+            .line
+            .encode_len(event, self.options.precision, &self.options.slot)
+        {
+            Ok(len) => Ok(len),
+            Err(err) => Err(self.refused(err)),
+        }
+    }
+
+    /// Counts a line the encoder refused and names the log in its error.
+    #[cold]
+    #[inline(never)]
+    fn refused(&mut self, err: Error) -> Error {
+        self.stats.failed += 1;
+        err.with_path(Op::Append, &self.path)
+    }
+
     /// Writes the encoded line held in `self.line`, `len` bytes.
+    #[inline(always)]
+    #[allow(clippy::inline_always)] // The hot path of `append`, kept in one function.
     fn write_line(&mut self, len: usize) -> Result<(), Error> {
         let now = if self.options.reopen_check.is_some()
             || matches!(self.options.durability, Durability::Periodic { .. })
@@ -326,6 +342,7 @@ impl Writer {
     }
 
     /// One `write(2)` of the whole line; `EINTR` (nothing written) is retried.
+    #[inline]
     fn write_whole(&mut self, len: usize) -> Result<(), Error> {
         let bytes = &self.line.as_bytes()[..len];
         loop {
@@ -350,6 +367,8 @@ impl Writer {
     }
 
     /// Counts a line that did not reach the file whole.
+    #[cold]
+    #[inline(never)]
     fn lost(&mut self, len: usize, kind: ErrorKind) -> Error {
         self.stats.failed += 1;
         self.stats.bytes_lost += len as u64;
@@ -357,10 +376,18 @@ impl Writer {
     }
 
     /// Ends a partial line left by a short write, so the next line starts on its own.
+    #[inline]
     fn end_torn_fragment(&mut self) -> Result<(), Error> {
-        if !self.torn {
-            return Ok(());
+        if self.torn {
+            self.write_torn_end()
+        } else {
+            Ok(())
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn write_torn_end(&mut self) -> Result<(), Error> {
         let len = self.line.as_bytes().len();
         loop {
             match rustix::io::write(&self.file, b"\n") {
@@ -377,6 +404,7 @@ impl Writer {
         }
     }
 
+    #[inline]
     fn after_write(&mut self, now: u64) -> Result<(), Error> {
         let due = match self.options.durability {
             Durability::None => false,
@@ -454,6 +482,8 @@ impl Writer {
     /// Takes the lock; under it, follows another writer's rotation if there was one, then
     /// rotates if a line of `len` bytes would take the file past `max_size` (or always, if
     /// `force`). On `Ok` the lock is still held.
+    #[cold]
+    #[inline(never)]
     fn rotate_locked(
         &mut self,
         len: u64,
@@ -533,6 +563,8 @@ impl Writer {
         self.check_now_at(monotonic_ns());
     }
 
+    #[cold]
+    #[inline(never)]
     fn check_now_at(&mut self, now: u64) {
         self.appends_since_check = 0;
         self.last_check_ns = now;
@@ -637,6 +669,8 @@ impl Writer {
         false
     }
 
+    #[cold]
+    #[inline(never)]
     fn housekeeping_failed(&mut self, err: Error, pause_rotation: bool) {
         self.stats.housekeeping_errors += 1;
         self.rotation_paused |= pause_rotation;
@@ -697,6 +731,7 @@ fn retry_intr(mut call: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::R
 }
 
 /// `CLOCK_MONOTONIC_COARSE` in nanoseconds: a vDSO read, no system call.
+#[inline]
 fn monotonic_ns() -> u64 {
     let now = rustix::time::clock_gettime(rustix::time::ClockId::MonotonicCoarse);
     u64::try_from(now.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::try_from(now.tv_nsec).unwrap_or(0)
