@@ -307,13 +307,13 @@ impl Line {
         match n {
             0..=7 => dst[..8].copy_from_slice(&load_short(bytes).to_le_bytes()),
             8..=16 => {
-                dst[..8].copy_from_slice(&load8(bytes, 0));
-                dst[n - 8..n].copy_from_slice(&load8(bytes, n - 8));
+                dst[..8].copy_from_slice(&load8(bytes, 0).to_le_bytes());
+                dst[n - 8..n].copy_from_slice(&load8(bytes, n - 8).to_le_bytes());
             }
             17..=SLACK => {
-                dst[..8].copy_from_slice(&load8(bytes, 0));
-                dst[8..16].copy_from_slice(&load8(bytes, 8));
-                dst[n - 8..n].copy_from_slice(&load8(bytes, n - 8));
+                dst[..8].copy_from_slice(&load8(bytes, 0).to_le_bytes());
+                dst[8..16].copy_from_slice(&load8(bytes, 8).to_le_bytes());
+                dst[n - 8..n].copy_from_slice(&load8(bytes, n - 8).to_le_bytes());
             }
             _ => return self.put(bytes),
         }
@@ -362,10 +362,11 @@ impl Line {
             self.buf[body..body + 8].copy_from_slice(&word.to_le_bytes());
             flagged = flag_escapes(word);
         } else {
-            while done + 8 <= n {
-                let word = load8(bytes, done);
-                self.buf[body + done..body + done + 8].copy_from_slice(&word);
-                flagged = flag_escapes(u64::from_le_bytes(word));
+            // One bounds check for the whole body, none per word.
+            let out = &mut self.buf[body..body + n];
+            for (word, dst) in bytes.chunks_exact(8).zip(out.chunks_exact_mut(8)) {
+                dst.copy_from_slice(word);
+                flagged = flag_escapes(load8(word, 0));
                 if flagged != 0 {
                     break;
                 }
@@ -375,8 +376,8 @@ impl Line {
                 // The last eight bytes, overlapping some already copied and found clean.
                 done = n - 8;
                 let word = load8(bytes, done);
-                self.buf[body + done..body + done + 8].copy_from_slice(&word);
-                flagged = flag_escapes(u64::from_le_bytes(word));
+                out[done..].copy_from_slice(&word.to_le_bytes());
+                flagged = flag_escapes(word);
             }
         }
         if flagged != 0 {

@@ -143,12 +143,13 @@ pub(crate) fn flag_escapes(w: u64) -> u64 {
     (below | (backslash.wrapping_sub(LOW) & !backslash)) & HIGH
 }
 
-/// The eight bytes of `bytes` at `at` (which has at least eight from there).
+/// The eight bytes of `bytes` at `at` (which has at least eight from there) as a
+/// little-endian word.
 #[inline]
-pub(crate) fn load8(bytes: &[u8], at: usize) -> [u8; 8] {
+pub(crate) fn load8(bytes: &[u8], at: usize) -> u64 {
     let mut word = [0u8; 8];
     word.copy_from_slice(&bytes[at..at + 8]);
-    word
+    u64::from_le_bytes(word)
 }
 
 /// The bytes of `bytes`, at most 7 of them, as a little-endian word padded with spaces

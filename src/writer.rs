@@ -271,7 +271,8 @@ impl Writer {
     ///
     /// Rotation and reopen-check failures do not fail the append: the line goes to the
     /// current file, and the failure is counted in [`Stats::housekeeping_errors`].
-    #[inline]
+    #[inline(always)]
+    #[allow(clippy::inline_always)] // See "Performance" in the crate docs.
     pub fn append(&mut self, event: &Event<'_>) -> Result<(), Error> {
         // The encoder is an ordinary call; the rest, with its one `write(2)`, is inlined
         // into the caller's loop (see "Performance" in the crate docs for why).
@@ -320,17 +321,34 @@ impl Writer {
             }
         }
 
+        let rotate = self.options.rotation.is_some_and(|rotation| {
+            self.size > 0 && self.size + len as u64 > rotation.max_size && !self.rotation_paused
+        });
+        if rotate || self.torn {
+            return self.write_line_rare(len, now, rotate);
+        }
+        // Steady state: the one system call.
+        match rustix::io::write(&self.file, &self.line.as_bytes()[..len]) {
+            Ok(written) if written == len => self.wrote(len),
+            result => self.write_retry(result, len)?,
+        }
+        if matches!(self.options.durability, Durability::None) {
+            return Ok(());
+        }
+        self.after_write(now)
+    }
+
+    /// The append after a rotation is due or a short write left a fragment to end.
+    #[cold]
+    #[inline(never)]
+    fn write_line_rare(&mut self, len: usize, now: u64, rotate: bool) -> Result<(), Error> {
         let mut locked = false;
-        if let Some(rotation) = self.options.rotation {
-            if self.size > 0 && self.size + len as u64 > rotation.max_size && !self.rotation_paused
-            {
-                match self.rotate_locked(len as u64, rotation.max_size, rotation.max_files, false) {
-                    Ok(()) => locked = true,
-                    Err(err) => self.housekeeping_failed(err, true),
-                }
+        if let (true, Some(rotation)) = (rotate, self.options.rotation) {
+            match self.rotate_locked(len as u64, rotation.max_size, rotation.max_files, false) {
+                Ok(()) => locked = true,
+                Err(err) => self.housekeeping_failed(err, true),
             }
         }
-
         let result = self
             .end_torn_fragment()
             .and_then(|()| self.write_whole(len));
@@ -341,17 +359,40 @@ impl Writer {
         self.after_write(now)
     }
 
+    /// Counts a line written whole.
+    #[inline(always)]
+    #[allow(clippy::inline_always)]
+    fn wrote(&mut self, len: usize) {
+        self.size += len as u64;
+        self.bytes_since_check += len as u64;
+        self.stats.appends += 1;
+        self.stats.bytes_written += len as u64;
+    }
+
+    /// After a first `write(2)` that did not take the whole line: retries on `EINTR`
+    /// (nothing was written), else counts the loss as [`Writer::write_whole`] does.
+    #[cold]
+    #[inline(never)]
+    fn write_retry(&mut self, first: rustix::io::Result<usize>, len: usize) -> Result<(), Error> {
+        match first {
+            Err(Errno::INTR) => self.write_whole(len),
+            Ok(written) => {
+                self.size += written as u64;
+                self.bytes_since_check += written as u64;
+                self.torn = written > 0;
+                Err(self.lost(len, ErrorKind::ShortWrite { written, len }))
+            }
+            Err(errno) => Err(self.lost(len, ErrorKind::Os(errno))),
+        }
+    }
+
     /// One `write(2)` of the whole line; `EINTR` (nothing written) is retried.
-    #[inline]
     fn write_whole(&mut self, len: usize) -> Result<(), Error> {
         let bytes = &self.line.as_bytes()[..len];
         loop {
             match rustix::io::write(&self.file, bytes) {
                 Ok(written) if written == len => {
-                    self.size += len as u64;
-                    self.bytes_since_check += len as u64;
-                    self.stats.appends += 1;
-                    self.stats.bytes_written += len as u64;
+                    self.wrote(len);
                     return Ok(());
                 }
                 Ok(written) => {
@@ -404,7 +445,6 @@ impl Writer {
         }
     }
 
-    #[inline]
     fn after_write(&mut self, now: u64) -> Result<(), Error> {
         let due = match self.options.durability {
             Durability::None => false,
