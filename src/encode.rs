@@ -1,7 +1,13 @@
 //! The line encoder: an event in, one flat JSON object and `\n` out, in a stack buffer.
 //!
 //! No I/O, no allocation, no panic. Strings are escaped byte-for-byte as `serde_json` escapes
-//! them; integers go through `itoa`, floats through `ryu`.
+//! them; integers below 10^8 go through an eight-digit SWAR conversion, larger ones through
+//! `itoa`; floats through `ryu`.
+//!
+//! The start of every row is copied as whole words: a per-second cached `{"ts":"<date>`, the
+//! fraction, and one padded segment per kind (`Z","event":"<kind>","slot":`). Keys that
+//! [`Field::new`] classified as short and clean are written as one word; strings are copied
+//! and checked for escapes eight bytes at a time.
 
 use core::fmt;
 
@@ -41,6 +47,15 @@ const SEGMENT_LEN: usize = 40;
 /// For each kind, in catalog order: `Z","event":"<kind>","slot":`, padded to
 /// [`SEGMENT_LEN`] so that it is copied whole, and its length. It closes the timestamp.
 static KIND_SEGMENTS: [([u8; SEGMENT_LEN], usize); EventKind::ALL.len()] = kind_segments();
+
+// The table is indexed by `kind as usize`: the catalog order must be the declaration order.
+const _: () = {
+    let mut kind = 0;
+    while kind < EventKind::ALL.len() {
+        assert!(EventKind::ALL[kind] as usize == kind);
+        kind += 1;
+    }
+};
 
 const fn kind_segments() -> [([u8; SEGMENT_LEN], usize); EventKind::ALL.len()] {
     let mut table = [([0u8; SEGMENT_LEN], 0); EventKind::ALL.len()];
@@ -272,6 +287,7 @@ impl Line {
     /// Appends `,"key":` for a key held whole in `word` (see `Field`), `n` bytes long.
     #[inline]
     fn put_key_word(&mut self, word: u64, n: usize) {
+        // Always true for a classified key; it lets the compiler drop the bounds checks.
         let n = n.min(8);
         let at = self.len;
         if let Some(dst) = self.buf.get_mut(at..at + 12) {
@@ -326,8 +342,8 @@ impl Line {
         self.put_quoted(*b"\"", text, *b"\"");
     }
 
-    /// Appends `,"key":` for a key that is long, needs escaping, or was made without
-    /// [`Field::new`]'s classification.
+    /// Appends `,"key":` for a key that [`Field::new`] did not classify as short and clean:
+    /// longer than 8 bytes, empty, or with bytes to escape.
     #[inline(never)]
     fn put_key(&mut self, key: &str) {
         self.put_quoted(*b",\"", key, *b"\":");

@@ -59,8 +59,25 @@
 //!   renamed file for up to one [`ReopenCheck`] period; those lines are in a backup, not lost,
 //!   unless that backup is dropped as the oldest before the writer notices.
 //! - Timestamps run from 1970 to 9999 ([`Timestamp`]).
-//! - Repeated keys are found by comparing each key with the keys before it: `n²/2`
-//!   comparisons for an event of `n` fields.
+//! - Repeated keys: a key of at most 8 bytes with nothing to escape is checked against a
+//!   64-bit mask of the keys already written, and compared with earlier keys only when its
+//!   mask bit is taken; any other key is compared with every earlier key. An event of `n`
+//!   fields costs at worst `n²/2` comparisons (measured: 6 µs at 100 short keys, 52 µs at 100
+//!   long ones, 2.8 ms at 800 long ones, the most a 4096-byte line can hold).
+//!
+//! # Performance
+//!
+//! The encoder is an ordinary function call; [`Writer::append`] itself is
+//! `#[inline(always)]`, so the checks and the one `write(2)` run in the caller's own loop.
+//! On the machine these numbers come from (a KVM guest on AMD EPYC, Linux 6.18), a
+//! `write(2)` issued from a called function rather than from the loop that calls it took
+//! about 34 instruction-TLB page walks instead of 5 to 8, and 300 to 800 ns more, for a
+//! bare write as much as for ours. The inlined part is the steady state only: rotation,
+//! reopen checks and error handling stay out of line.
+//!
+//! [`Field::new`] classifies its key once; for a literal key the compiler does it at compile
+//! time, and the encoder then writes the key with three stores. The README has the measured
+//! ratios and the command that reproduces them.
 //!
 //! # Crate features
 //!

@@ -307,6 +307,26 @@ mod tests {
         }
     }
 
+    /// Every value below 10^8: about a second in release, a minute in debug.
+    /// `cargo test --release --lib -- --ignored digits8`
+    #[test]
+    #[ignore = "exhaustive; run with --release --ignored"]
+    fn digits8_matches_division_for_every_value() {
+        let mut text = *b"00000000";
+        for n in 0..100_000_000u32 {
+            assert_eq!((digits8(n) | ASCII_ZEROS).to_le_bytes(), text, "{n}");
+            // Increment the decimal text.
+            for digit in text.iter_mut().rev() {
+                if *digit == b'9' {
+                    *digit = b'0';
+                } else {
+                    *digit += 1;
+                    break;
+                }
+            }
+        }
+    }
+
     #[test]
     fn auto_fraction_trims_like_the_decimal_text() {
         let nanos = (0..1_000_000_000u32).step_by(7_919).chain([
