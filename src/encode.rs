@@ -237,6 +237,11 @@ impl Line {
             self.put_str(slot);
         }
 
+        if fields.len() > FEW_FIELDS {
+            self.put_many_fields(fields)?;
+            self.put(b"}\n");
+            return Ok(());
+        }
         let mut kept = 0;
         // One bit per short key written, chosen by a multiplicative hash of its word: a
         // clear bit proves the key is new without looking back at earlier fields.
@@ -271,6 +276,53 @@ impl Line {
             self.put_value(field.value());
         }
         self.put(b"}\n");
+        Ok(())
+    }
+
+    /// The field loop for events of more than [`FEW_FIELDS`] fields: repeated keys are
+    /// found through a hash table on the stack instead of by looking back at every
+    /// earlier field, so the cost grows linearly rather than quadratically.
+    #[cold]
+    #[inline(never)]
+    fn put_many_fields(&mut self, fields: &[Field<'_>]) -> Result<(), TooManyFields> {
+        // Open addressing over the keys written so far, each slot holding a field's index
+        // + 1 (0: empty). At most MAX_KEPT_FIELDS keys are ever inserted: load below 0.4.
+        let mut slots = [0u32; TABLE_SLOTS];
+        let mut kept = 0;
+        for (index, field) in fields.iter().enumerate() {
+            let key = field.key();
+            if field.key_word() == 0 && is_reserved(key) {
+                continue;
+            }
+            let mut slot = key_hash(key) & (TABLE_SLOTS - 1);
+            let mut repeated = false;
+            while let Some(taken) = slots[slot].checked_sub(1) {
+                if fields
+                    .get(taken as usize)
+                    .is_some_and(|earlier| same_key(earlier.key(), key))
+                {
+                    repeated = true;
+                    break;
+                }
+                slot = (slot + 1) & (TABLE_SLOTS - 1);
+            }
+            if repeated {
+                continue;
+            }
+            // A line with this many fields is over the limit whatever follows; this also
+            // keeps the table from filling up.
+            if kept == MAX_KEPT_FIELDS {
+                return Err(TooManyFields);
+            }
+            kept += 1;
+            // An event of more than u32::MAX fields (192 GiB of them) is refused as too long.
+            slots[slot] = u32::try_from(index + 1).map_err(|_| TooManyFields)?;
+            match field.key_word() {
+                0 => self.put_key(key),
+                word => self.put_key_word(word, key.len()),
+            }
+            self.put_value(field.value());
+        }
         Ok(())
     }
 
@@ -478,6 +530,30 @@ impl Line {
 /// More distinct fields than could ever fit on one line.
 struct TooManyFields;
 
+/// Events with at most this many fields find repeated keys by looking back (cheap for a
+/// handful); larger ones use a hash table.
+const FEW_FIELDS: usize = 32;
+
+/// Slots of the repeated-key table: a power of two above twice [`MAX_KEPT_FIELDS`].
+const TABLE_SLOTS: usize = 2048;
+const _: () = assert!(TABLE_SLOTS.is_power_of_two() && TABLE_SLOTS > 2 * MAX_KEPT_FIELDS);
+
+/// FNV-1a over the key's bytes, then the `MurmurHash3` finalizer, so that keys differing only
+/// in their last byte spread over the whole table.
+fn key_hash(key: &str) -> usize {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in key.as_bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    hash ^= hash >> 33;
+    // Only the low bits are used (the table has 2048 slots), which fit in any usize.
+    #[allow(clippy::cast_possible_truncation)]
+    let index = hash as usize;
+    index
+}
+
 /// Key equality with a cheap first look at the length and the first byte.
 #[inline]
 fn same_key(a: &str, b: &str) -> bool {
@@ -487,4 +563,68 @@ fn same_key(a: &str, b: &str) -> bool {
 /// Whether a field key collides with a key of the row itself.
 fn is_reserved(key: &str) -> bool {
     matches!(key, "ts" | "event" | "slot")
+}
+
+#[cfg(test)]
+mod tests {
+    use core::fmt::Write as _;
+
+    use super::*;
+    use crate::event::Value;
+
+    /// The line a naive encoder writes for `fields`: each key kept unless reserved or
+    /// equal to any key before it.
+    fn naive_fields(fields: &[Field<'_>]) -> String {
+        let mut out = String::new();
+        for (index, field) in fields.iter().enumerate() {
+            let key = field.key();
+            if is_reserved(key) || fields[..index].iter().any(|f| f.key() == key) {
+                continue;
+            }
+            let Value::U64(n) = field.value() else {
+                panic!("the test uses integers")
+            };
+            write!(out, ",\"{key}\":{n}").expect("a String takes any text");
+        }
+        out
+    }
+
+    #[test]
+    fn many_fields_whose_keys_collide_in_the_table() {
+        // Keys that all land in one slot, so every lookup walks a probe chain.
+        let slot = key_hash("k0") & (TABLE_SLOTS - 1);
+        let colliding: Vec<String> = (0..200_000)
+            .map(|i| format!("k{i}"))
+            .filter(|key| key_hash(key) & (TABLE_SLOTS - 1) == slot)
+            .take(40)
+            .collect();
+        assert_eq!(colliding.len(), 40);
+        // Then each again in reverse, the reserved keys, a short key twice and a long one.
+        let mut keys: Vec<&str> = colliding.iter().map(String::as_str).collect();
+        keys.extend(colliding.iter().rev().map(String::as_str));
+        keys.extend([
+            "ts",
+            "event",
+            "slot",
+            "a",
+            "a",
+            "long key, over eight bytes",
+        ]);
+        let fields: Vec<Field<'_>> = keys
+            .iter()
+            .enumerate()
+            .map(|(n, key)| Field::new(key, n as u64))
+            .collect();
+        assert!(fields.len() > FEW_FIELDS);
+
+        let ts = Timestamp::from_unix(0, 0).expect("in range");
+        let event = Event::new(EventKind::Renew).fields(&fields).at(ts);
+        let mut line = Line::new();
+        let text = std::str::from_utf8(line.encode(&event).expect("fits")).expect("UTF-8");
+        let expected = format!(
+            "{{\"ts\":\"1970-01-01T00:00:00Z\",\"event\":\"renew\"{}}}\n",
+            naive_fields(&fields)
+        );
+        assert_eq!(text, expected);
+    }
 }

@@ -64,6 +64,24 @@ fn key() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Keys for events of many fields: short ones that repeat, reserved, long, and escaped.
+fn many_key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => "[a-d]{0,2}",
+        1 => prop::sample::select(vec!["ts", "event", "slot"]).prop_map(str::to_owned),
+        2 => "[a-c]{9,10}",
+        1 => "[a\"\\\\\n]{1,3}",
+    ]
+}
+
+/// Values short enough for an event of many fields to fit on a line.
+fn small_value() -> impl Strategy<Value = OwnedValue> {
+    prop_oneof![
+        (0u64..1000).prop_map(OwnedValue::U64),
+        any::<bool>().prop_map(OwnedValue::Bool),
+    ]
+}
+
 fn float() -> impl Strategy<Value = f64> {
     prop_oneof![
         3 => any::<f64>(),
@@ -128,7 +146,11 @@ fn event_spec() -> impl Strategy<Value = EventSpec> {
         0..=MAX_SECS,
         0..1_000_000_000u32,
         0..PRECISIONS.len(),
-        proptest::collection::vec((key(), value()), 0..12),
+        prop_oneof![
+            6 => proptest::collection::vec((key(), value()), 0..12),
+            // Past 32 fields the encoder finds repeated keys through a hash table.
+            1 => proptest::collection::vec((many_key(), small_value()), 33..150),
+        ],
         (
             prop_oneof![Just(0i16), -2i16..=2, any::<i16>()],
             0..1_000_000_000u32,
