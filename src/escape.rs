@@ -232,6 +232,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "half a million words of plain arithmetic: minutes under Miri"
+    )]
     fn flag_escapes_lowest_flag_is_exact_for_every_byte_pair() {
         let needs = |b: u8| ESCAPE[usize::from(b)] != 0;
         for fill in 0u8..=255 {
