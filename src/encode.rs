@@ -268,12 +268,7 @@ impl Line {
                 return Err(TooManyFields);
             }
             kept += 1;
-            if word != 0 {
-                self.put_key_word(word, field.key().len());
-            } else {
-                self.put_key(field.key());
-            }
-            self.put_value(field.value());
+            self.put_field(field);
         }
         self.put(b"}\n");
         Ok(())
@@ -317,13 +312,20 @@ impl Line {
             kept += 1;
             // An event of more than u32::MAX fields (192 GiB of them) is refused as too long.
             slots[slot] = u32::try_from(index + 1).map_err(|_| TooManyFields)?;
-            match field.key_word() {
-                0 => self.put_key(key),
-                word => self.put_key_word(word, key.len()),
-            }
-            self.put_value(field.value());
+            self.put_field(field);
         }
         Ok(())
+    }
+
+    /// Appends `,"key":value`, the key as one word if [`Field::new`] classified it so.
+    #[inline(always)]
+    #[allow(clippy::inline_always)] // One copy in each field loop.
+    fn put_field(&mut self, field: &Field<'_>) {
+        match field.key_word() {
+            0 => self.put_key(field.key()),
+            word => self.put_key_word(word, field.key().len()),
+        }
+        self.put_value(field.value());
     }
 
     /// Formats the head for a new second.
