@@ -287,13 +287,9 @@ impl Writer {
     /// Encodes `event` into `self.line`; a refused line is counted and names the log.
     #[inline(never)]
     fn encode_event(&mut self, event: &Event<'_>) -> Result<usize, Error> {
-        match self
-            .line
+        self.line
             .encode_len(event, self.options.precision, &self.options.slot)
-        {
-            Ok(len) => Ok(len),
-            Err(err) => Err(self.refused(err)),
-        }
+            .map_err(|err| self.refused(err))
     }
 
     /// Counts a line the encoder refused and names the log in its error.
@@ -334,7 +330,7 @@ impl Writer {
         // Steady state: the one system call.
         match rustix::io::write(&self.file, &self.line.as_bytes()[..len]) {
             Ok(written) if written == len => self.wrote(len),
-            result => self.write_retry(result, len)?,
+            result => self.finish_write(result, len)?,
         }
         if matches!(self.options.durability, Durability::None) {
             return Ok(());
@@ -373,31 +369,23 @@ impl Writer {
         self.stats.bytes_written += len as u64;
     }
 
-    /// After a first `write(2)` that did not take the whole line: retries on `EINTR`
-    /// (nothing was written), else counts the loss as [`Writer::write_whole`] does.
+    /// Finishes an append whose `write(2)` returned `result`: counts a whole line, retries
+    /// on `EINTR` (nothing was written), else counts the loss.
     #[cold]
     #[inline(never)]
-    fn write_retry(&mut self, first: rustix::io::Result<usize>, len: usize) -> Result<(), Error> {
-        match first {
-            Err(Errno::INTR) => self.write_whole(len),
-            Ok(written) => {
-                self.size += written as u64;
-                self.bytes_since_check += written as u64;
-                self.torn = written > 0;
-                Err(self.lost(len, ErrorKind::ShortWrite { written, len }))
-            }
-            Err(errno) => Err(self.lost(len, ErrorKind::Os(errno))),
-        }
-    }
-
-    /// One `write(2)` of the whole line; `EINTR` (nothing written) is retried.
-    fn write_whole(&mut self, len: usize) -> Result<(), Error> {
-        let bytes = &self.line.as_bytes()[..len];
+    fn finish_write(
+        &mut self,
+        mut result: rustix::io::Result<usize>,
+        len: usize,
+    ) -> Result<(), Error> {
         loop {
-            match rustix::io::write(&self.file, bytes) {
+            match result {
                 Ok(written) if written == len => {
                     self.wrote(len);
                     return Ok(());
+                }
+                Err(Errno::INTR) => {
+                    result = rustix::io::write(&self.file, &self.line.as_bytes()[..len]);
                 }
                 Ok(written) => {
                     self.size += written as u64;
@@ -405,10 +393,15 @@ impl Writer {
                     self.torn = written > 0;
                     return Err(self.lost(len, ErrorKind::ShortWrite { written, len }));
                 }
-                Err(Errno::INTR) => {}
                 Err(errno) => return Err(self.lost(len, ErrorKind::Os(errno))),
             }
         }
+    }
+
+    /// One `write(2)` of the whole line; `EINTR` (nothing written) is retried.
+    fn write_whole(&mut self, len: usize) -> Result<(), Error> {
+        let result = rustix::io::write(&self.file, &self.line.as_bytes()[..len]);
+        self.finish_write(result, len)
     }
 
     /// Counts a line that did not reach the file whole.
