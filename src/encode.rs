@@ -11,12 +11,11 @@
 
 use core::fmt;
 
+use crate::cursor::{Cursor, LineBuf, SLACK};
 use crate::error::{Error, ErrorKind, Op};
-use crate::escape::{escape_into, flag_escapes, load8, load_short, write_escaped};
-use crate::event::{Event, EventKind, Field, Value};
+use crate::event::{Event, EventKind, Field};
 use crate::time::{
-    digits8, format_seconds, fraction, Precision, Timestamp, ASCII_ZEROS, FRACTION_DIGITS_LEN,
-    SECONDS_LEN,
+    format_seconds, fraction, Precision, Timestamp, FRACTION_DIGITS_LEN, SECONDS_LEN,
 };
 
 /// The longest line, `\n` included, that is ever written: Linux's `PIPE_BUF`.
@@ -27,10 +26,6 @@ pub const MAX_LINE: usize = 4096;
 /// The most fields a line can hold: the shortest field, `,"":0`, is 5 bytes and the
 /// shortest row prefix is 42 bytes.
 const MAX_KEPT_FIELDS: usize = (MAX_LINE - 42) / 5 + 1;
-
-/// Bytes past the line that fast copies may write (whole 8- or 16-byte words), so that
-/// short strings are copied without a call to `memcpy`.
-const SLACK: usize = 24;
 
 /// `{"ts":"` and the date and time to the second: the start of every row, cached per second.
 const HEAD_LEN: usize = 7 + SECONDS_LEN;
@@ -191,10 +186,12 @@ impl Line {
             "" => default_slot,
             slot => slot,
         };
-        self.len = 0;
         match self.encode_row(ts, precision, event.kind(), slot, event.field_list()) {
-            Ok(()) if self.len <= MAX_LINE => Ok(self.len),
-            result => Err(self.refuse(result.is_ok())),
+            Ok(len) if len <= MAX_LINE => {
+                self.len = len;
+                Ok(len)
+            }
+            result => Err(self.refuse(result.ok())),
         }
     }
 
@@ -202,13 +199,13 @@ impl Line {
     /// length if it was measured.
     #[cold]
     #[inline(never)]
-    fn refuse(&mut self, measured: bool) -> Error {
-        let len = measured.then_some(self.len);
+    fn refuse(&mut self, len: Option<usize>) -> Error {
         self.len = 0;
         Error::new(ErrorKind::LineTooLong { len }, Op::Encode, None)
     }
 
-    /// Writes the row; `Err` means it has too many distinct fields to measure.
+    /// Writes the row and returns its length; `Err` means it has too many distinct fields
+    /// to measure.
     #[inline(always)]
     #[allow(clippy::inline_always)]
     fn encode_row(
@@ -218,7 +215,7 @@ impl Line {
         kind: EventKind,
         slot: &str,
         fields: &[Field<'_>],
-    ) -> Result<(), TooManyFields> {
+    ) -> Result<usize, TooManyFields> {
         if ts.unix_secs() != self.ts_secs {
             self.set_head(ts.unix_secs());
         }
@@ -230,102 +227,42 @@ impl Line {
         let at = HEAD_LEN + fraction_len.min(FRACTION_DIGITS_LEN);
         let (segment, segment_len) = &KIND_SEGMENTS[kind as usize];
         self.buf[at..at + SEGMENT_LEN].copy_from_slice(segment);
+        let mut line = Cursor {
+            buf: &mut self.buf,
+            len: at + segment_len,
+        };
         if slot.is_empty() {
-            self.len = at + segment_len - SLOT_KEY.len();
+            line.len -= SLOT_KEY.len();
         } else {
-            self.len = at + segment_len;
-            self.put_str(slot);
+            line.put_str(slot);
         }
 
         if fields.len() > FEW_FIELDS {
-            self.put_many_fields(fields)?;
-            self.put(b"}\n");
-            return Ok(());
+            line.len = put_many_fields(line.buf, line.len, fields)?;
+            line.put(b"}\n");
+            return Ok(line.len);
         }
-        let mut kept = 0;
         // One bit per short key written, chosen by a multiplicative hash of its word: a
-        // clear bit proves the key is new without looking back at earlier fields.
+        // clear bit proves the key is new without looking back at earlier fields. With at
+        // most FEW_FIELDS fields, the line is never too long to measure.
         let mut seen = 0u64;
-        for (index, field) in fields.iter().enumerate() {
+        for field in fields {
             // A later field with an earlier field's key is dropped: the earlier one was
             // written, or was itself dropped as reserved or repeated.
             let word = field.key_word();
             if word != 0 {
                 let bit = 1 << (word.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58);
-                if seen & bit != 0 && fields[..index].iter().any(|f| f.key_word() == word) {
+                if seen & bit != 0 && repeated_word(fields, field) {
                     continue;
                 }
                 seen |= bit;
-            } else if is_reserved(field.key())
-                || fields[..index]
-                    .iter()
-                    .any(|f| same_key(f.key(), field.key()))
-            {
+            } else if is_reserved(field.key()) || repeated_key(fields, field) {
                 continue;
             }
-            // A line with this many fields is over the limit whatever follows.
-            if kept == MAX_KEPT_FIELDS {
-                return Err(TooManyFields);
-            }
-            kept += 1;
-            self.put_field(field);
+            line.put_field(field);
         }
-        self.put(b"}\n");
-        Ok(())
-    }
-
-    /// The field loop for events of more than [`FEW_FIELDS`] fields: repeated keys are
-    /// found through a hash table on the stack instead of by looking back at every
-    /// earlier field, so the cost grows linearly rather than quadratically.
-    #[cold]
-    #[inline(never)]
-    fn put_many_fields(&mut self, fields: &[Field<'_>]) -> Result<(), TooManyFields> {
-        // Open addressing over the keys written so far, each slot holding a field's index
-        // + 1 (0: empty). At most MAX_KEPT_FIELDS keys are ever inserted: load below 0.4.
-        let mut slots = [0u32; TABLE_SLOTS];
-        let mut kept = 0;
-        for (index, field) in fields.iter().enumerate() {
-            let key = field.key();
-            if field.key_word() == 0 && is_reserved(key) {
-                continue;
-            }
-            let mut slot = key_hash(key) & (TABLE_SLOTS - 1);
-            let mut repeated = false;
-            while let Some(taken) = slots[slot].checked_sub(1) {
-                if fields
-                    .get(taken as usize)
-                    .is_some_and(|earlier| same_key(earlier.key(), key))
-                {
-                    repeated = true;
-                    break;
-                }
-                slot = (slot + 1) & (TABLE_SLOTS - 1);
-            }
-            if repeated {
-                continue;
-            }
-            // A line with this many fields is over the limit whatever follows; this also
-            // keeps the table from filling up.
-            if kept == MAX_KEPT_FIELDS {
-                return Err(TooManyFields);
-            }
-            kept += 1;
-            // An event of more than u32::MAX fields (192 GiB of them) is refused as too long.
-            slots[slot] = u32::try_from(index + 1).map_err(|_| TooManyFields)?;
-            self.put_field(field);
-        }
-        Ok(())
-    }
-
-    /// Appends `,"key":value`, the key as one word if [`Field::new`] classified it so.
-    #[inline(always)]
-    #[allow(clippy::inline_always)] // One copy in each field loop.
-    fn put_field(&mut self, field: &Field<'_>) {
-        match field.key_word() {
-            0 => self.put_key(field.key()),
-            word => self.put_key_word(word, field.key().len()),
-        }
-        self.put_value(field.value());
+        line.put(b"}\n");
+        Ok(line.len)
     }
 
     /// Formats the head for a new second.
@@ -336,196 +273,6 @@ impl Line {
         self.head[..7].copy_from_slice(b"{\"ts\":\"");
         self.head[7..HEAD_LEN].copy_from_slice(&seconds);
         self.ts_secs = secs;
-    }
-
-    /// Appends `,"key":` for a key held whole in `word` (see `Field`), `n` bytes long.
-    #[inline]
-    fn put_key_word(&mut self, word: u64, n: usize) {
-        // Always true for a classified key; it lets the compiler drop the bounds checks.
-        let n = n.min(8);
-        let at = self.len;
-        if let Some(dst) = self.buf.get_mut(at..at + 12) {
-            dst[..2].copy_from_slice(b",\"");
-            dst[2..10].copy_from_slice(&word.to_le_bytes());
-            dst[2 + n..4 + n].copy_from_slice(b"\":");
-            self.len = at + 4 + n;
-        } else {
-            self.put(b",\"");
-            self.put(&word.to_le_bytes()[..n]);
-            self.put(b"\":");
-        }
-    }
-
-    /// Appends `bytes`, or only counts them once the line is over the limit.
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) {
-        let end = self.len + bytes.len();
-        if let Some(dst) = self.buf.get_mut(self.len..end) {
-            dst.copy_from_slice(bytes);
-        }
-        self.len = end;
-    }
-
-    /// Appends at most [`SLACK`] bytes with word stores into the slack (no `memcpy` call).
-    #[inline]
-    fn put_small(&mut self, bytes: &[u8]) {
-        let n = bytes.len();
-        let at = self.len;
-        let Some(dst) = self.buf.get_mut(at..at + SLACK) else {
-            return self.put(bytes);
-        };
-        match n {
-            0..=7 => dst[..8].copy_from_slice(&load_short(bytes).to_le_bytes()),
-            8..=16 => {
-                dst[..8].copy_from_slice(&load8(bytes, 0).to_le_bytes());
-                dst[n - 8..n].copy_from_slice(&load8(bytes, n - 8).to_le_bytes());
-            }
-            17..=SLACK => {
-                dst[..8].copy_from_slice(&load8(bytes, 0).to_le_bytes());
-                dst[8..16].copy_from_slice(&load8(bytes, 8).to_le_bytes());
-                dst[n - 8..n].copy_from_slice(&load8(bytes, n - 8).to_le_bytes());
-            }
-            _ => return self.put(bytes),
-        }
-        self.len = at + n;
-    }
-
-    /// Appends `text` as a JSON string.
-    #[inline]
-    fn put_str(&mut self, text: &str) {
-        self.put_quoted(*b"\"", text, *b"\"");
-    }
-
-    /// Appends `,"key":` for a key that [`Field::new`] did not classify as short and clean:
-    /// longer than 8 bytes, empty, or with bytes to escape.
-    #[inline(never)]
-    fn put_key(&mut self, key: &str) {
-        self.put_quoted(*b",\"", key, *b"\":");
-    }
-
-    /// Appends `lead`, `text` escaped, then `tail`: `"text"` for a value, `,"key":` for a key.
-    ///
-    /// Clean text is copied and checked eight bytes at a time into the slack past the line;
-    /// the first byte that needs escaping hands over to the table-driven slow path.
-    #[inline(always)]
-    #[allow(clippy::inline_always)] // One copy per call site: keys and string values.
-    fn put_quoted<const LEAD: usize, const TAIL: usize>(
-        &mut self,
-        lead: [u8; LEAD],
-        text: &str,
-        tail: [u8; TAIL],
-    ) {
-        let bytes = text.as_bytes();
-        let n = bytes.len();
-        let at = self.len;
-        // Room for the lead, the tail and a whole last word.
-        if at + LEAD + n + TAIL + 8 > self.buf.len() {
-            self.put(&lead);
-            return self.put_escaped_from(bytes, 0, &tail);
-        }
-        self.buf[at..at + LEAD].copy_from_slice(&lead);
-        let body = at + LEAD;
-        let mut flagged = 0;
-        let mut done = 0;
-        if n < 8 {
-            let word = load_short(bytes);
-            self.buf[body..body + 8].copy_from_slice(&word.to_le_bytes());
-            flagged = flag_escapes(word);
-        } else {
-            // One bounds check for the whole body, none per word.
-            let out = &mut self.buf[body..body + n];
-            for (word, dst) in bytes.chunks_exact(8).zip(out.chunks_exact_mut(8)) {
-                dst.copy_from_slice(word);
-                flagged = flag_escapes(load8(word, 0));
-                if flagged != 0 {
-                    break;
-                }
-                done += 8;
-            }
-            if flagged == 0 && done < n {
-                // The last eight bytes, overlapping some already copied and found clean.
-                done = n - 8;
-                let word = load8(bytes, done);
-                out[done..].copy_from_slice(&word.to_le_bytes());
-                flagged = flag_escapes(word);
-            }
-        }
-        if flagged != 0 {
-            let first = done + (flagged.trailing_zeros() / 8) as usize;
-            self.len = body + first;
-            return self.put_escaped_from(bytes, first, &tail);
-        }
-        self.buf[body + n..body + n + TAIL].copy_from_slice(&tail);
-        self.len = body + n + TAIL;
-    }
-
-    /// Writes `bytes[from..]` escaped, then `tail`, after the lead and `bytes[..from]`,
-    /// which are on the line already.
-    #[cold]
-    #[inline(never)]
-    fn put_escaped_from(&mut self, bytes: &[u8], from: usize, tail: &[u8]) {
-        let rest = &bytes[from..];
-        let at = self.len;
-        // With room for the worst case, escape straight into the buffer; near the end of
-        // the line, go piece by piece so the length is still counted past the limit.
-        let written = self
-            .buf
-            .get_mut(at..at.saturating_add(rest.len().saturating_mul(6)))
-            .and_then(|out| escape_into(rest, out));
-        match written {
-            Some(len) => self.len = at + len,
-            None => write_escaped(rest, |run| self.put(run)),
-        }
-        self.put(tail);
-    }
-
-    /// Appends `n` in decimal: below 10^8 (counts, sizes, ids) as eight digits made at
-    /// once by [`digits8`] with the leading zeros shifted out; above, through `itoa`.
-    #[inline]
-    fn put_u64(&mut self, n: u64) {
-        let at = self.len;
-        match (u32::try_from(n), self.buf.get_mut(at..at + 8)) {
-            (Ok(small), Some(dst)) if small < 100_000_000 => {
-                let digits = digits8(small);
-                // Leading zero digits are the word's zero bytes from the bottom; zero
-                // itself keeps one.
-                let skip = ((digits | 1 << 56).trailing_zeros() / 8) as usize;
-                dst.copy_from_slice(&((digits | ASCII_ZEROS) >> (8 * skip)).to_le_bytes());
-                self.len = at + 8 - skip;
-            }
-            _ => self.put_u64_wide(n),
-        }
-    }
-
-    /// Appends `n` through `itoa`: 10^8 and above, or near the end of the buffer.
-    #[inline(never)]
-    fn put_u64_wide(&mut self, n: u64) {
-        self.put_small(itoa::Buffer::new().format(n).as_bytes());
-    }
-
-    /// Appends a finite float in `ryu`'s shortest round-trip form.
-    #[inline(never)]
-    fn put_f64(&mut self, x: f64) {
-        self.put_small(ryu::Buffer::new().format_finite(x).as_bytes());
-    }
-
-    #[inline(always)]
-    #[allow(clippy::inline_always)] // Called once, in the field loop.
-    fn put_value(&mut self, value: Value<'_>) {
-        match value {
-            Value::Str(text) => self.put_str(text),
-            Value::I64(n) => {
-                if n < 0 {
-                    self.put(b"-");
-                }
-                self.put_u64(n.unsigned_abs());
-            }
-            Value::U64(n) => self.put_u64(n),
-            Value::F64(x) if x.is_finite() => self.put_f64(x),
-            Value::F64(_) | Value::Null => self.put(b"null"),
-            Value::Bool(true) => self.put(b"true"),
-            Value::Bool(false) => self.put(b"false"),
-        }
     }
 }
 
@@ -539,6 +286,54 @@ const FEW_FIELDS: usize = 32;
 /// Slots of the repeated-key table: a power of two above twice [`MAX_KEPT_FIELDS`].
 const TABLE_SLOTS: usize = 2048;
 const _: () = assert!(TABLE_SLOTS.is_power_of_two() && TABLE_SLOTS > 2 * MAX_KEPT_FIELDS);
+
+/// The field loop for events of more than [`FEW_FIELDS`] fields: repeated keys are
+/// found through a hash table on the stack instead of by looking back at every
+/// earlier field, so the cost grows linearly rather than quadratically.
+#[cold]
+#[inline(never)]
+fn put_many_fields(
+    buf: &mut LineBuf,
+    len: usize,
+    fields: &[Field<'_>],
+) -> Result<usize, TooManyFields> {
+    let mut line = Cursor { buf, len };
+    // Open addressing over the keys written so far, each slot holding a field's index
+    // + 1 (0: empty). At most MAX_KEPT_FIELDS keys are ever inserted: load below 0.4.
+    let mut slots = [0u32; TABLE_SLOTS];
+    let mut kept = 0;
+    for (index, field) in fields.iter().enumerate() {
+        let key = field.key();
+        if field.key_word() == 0 && is_reserved(key) {
+            continue;
+        }
+        let mut slot = key_hash(key) & (TABLE_SLOTS - 1);
+        let mut repeated = false;
+        while let Some(taken) = slots[slot].checked_sub(1) {
+            if fields
+                .get(taken as usize)
+                .is_some_and(|earlier| same_key(earlier.key(), key))
+            {
+                repeated = true;
+                break;
+            }
+            slot = (slot + 1) & (TABLE_SLOTS - 1);
+        }
+        if repeated {
+            continue;
+        }
+        // A line with this many fields is over the limit whatever follows; this also
+        // keeps the table from filling up.
+        if kept == MAX_KEPT_FIELDS {
+            return Err(TooManyFields);
+        }
+        kept += 1;
+        // An event of more than u32::MAX fields (192 GiB of them) is refused as too long.
+        slots[slot] = u32::try_from(index + 1).map_err(|_| TooManyFields)?;
+        line.put_field(field);
+    }
+    Ok(line.len)
+}
 
 /// FNV-1a over the key's bytes, then the `MurmurHash3` finalizer, so that keys differing only
 /// in their last byte spread over the whole table.
@@ -554,6 +349,26 @@ fn key_hash(key: &str) -> usize {
     #[allow(clippy::cast_possible_truncation)]
     let index = hash as usize;
     index
+}
+
+/// Whether a field before `field` in `fields` has its key word: the slow check after a
+/// seen-mask collision, out of line so that the loop keeps its registers.
+#[cold]
+#[inline(never)]
+fn repeated_word(fields: &[Field<'_>], field: &Field<'_>) -> bool {
+    fields
+        .iter()
+        .take_while(|earlier| !core::ptr::eq(*earlier, field))
+        .any(|earlier| earlier.key_word() == field.key_word())
+}
+
+/// Whether a field before `field` in `fields` has its key (one not held as a word).
+#[inline(never)]
+fn repeated_key(fields: &[Field<'_>], field: &Field<'_>) -> bool {
+    fields
+        .iter()
+        .take_while(|earlier| !core::ptr::eq(*earlier, field))
+        .any(|earlier| same_key(earlier.key(), field.key()))
 }
 
 /// Key equality with a cheap first look at the length and the first byte.

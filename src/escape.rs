@@ -143,6 +143,23 @@ pub(crate) fn flag_escapes(w: u64) -> u64 {
     (below | (backslash.wrapping_sub(LOW) & !backslash)) & HIGH
 }
 
+/// Whether any of sixteen bytes needs escaping.
+///
+/// A plain loop over a fixed-size array, written so that the compiler turns it into a few
+/// SSE2 instructions (part of the `x86_64` baseline): one XOR, one unsigned minimum and
+/// three compares, then `pmovmskb`. No `unsafe` and no intrinsics, so it is portable, and
+/// other targets get an unrolled scalar loop. The test is the one [`flag_escapes`] makes:
+/// with bit 1 flipped, exactly the control bytes and `"` are at most 0x20.
+#[inline(always)]
+#[allow(clippy::inline_always)] // Tiny, and must be inlined into the copy loop to vectorise.
+pub(crate) fn any_escape16(chunk: &[u8; 16]) -> bool {
+    let mut found = 0u8;
+    for &byte in chunk {
+        found |= u8::from(byte ^ 2 <= 0x20) | u8::from(byte == b'\\');
+    }
+    found != 0
+}
+
 /// The eight bytes of `bytes` at `at` (which has at least eight from there) as a
 /// little-endian word.
 #[inline]
@@ -247,6 +264,25 @@ mod tests {
                     let first = word.iter().position(|&b| needs(b));
                     let lowest = (flagged != 0).then(|| (flagged.trailing_zeros() / 8) as usize);
                     assert_eq!(lowest, first, "{fill:#x} with {byte:#x} at {pos}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn any_escape16_flags_exactly_the_escaped_bytes_at_every_position() {
+        for fill in [b'a', b' ', b'#', b'!', 0x7f, 0xff] {
+            assert!(!any_escape16(&[fill; 16]), "{fill:#x}");
+            for byte in 0u8..=255 {
+                for pos in 0..16 {
+                    let mut chunk = [fill; 16];
+                    chunk[pos] = byte;
+                    let needs = ESCAPE[usize::from(byte)] != 0;
+                    assert_eq!(
+                        any_escape16(&chunk),
+                        needs,
+                        "{byte:#x} at {pos} in {fill:#x}"
+                    );
                 }
             }
         }

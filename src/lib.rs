@@ -87,6 +87,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod cursor;
 mod encode;
 mod error;
 mod escape;
