@@ -134,12 +134,12 @@ pub(crate) fn next_escape(bytes: &[u8], from: usize) -> usize {
 /// was (0x20 goes to 0x22, 0x23 to 0x21), so one "below 0x21" test finds control bytes
 /// and quotes together; a second test finds backslashes.
 #[inline]
-pub(crate) fn flag_escapes(w: u64) -> u64 {
+pub(crate) const fn flag_escapes(w: u64) -> u64 {
     const LOW: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let flipped = w ^ (LOW * 0x02);
     let below = flipped.wrapping_sub(LOW * 0x21) & !flipped;
-    let backslash = w ^ (LOW * u64::from(b'\\'));
+    let backslash = w ^ (LOW * b'\\' as u64);
     (below | (backslash.wrapping_sub(LOW) & !backslash)) & HIGH
 }
 
