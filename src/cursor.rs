@@ -177,12 +177,19 @@ impl Cursor<'_> {
         self.len = at + LEAD + n + TAIL;
     }
 
-    /// Appends `n` in decimal: below 10^8 (counts, sizes, ids) as eight digits made at
-    /// once by [`digits8`] with the leading zeros shifted out; above, through `itoa`.
+    /// Appends `n` in decimal: a single digit (counts, flags, exit codes) with one store;
+    /// below 10^8 (sizes, ids) as eight digits made at once by [`digits8`] with the
+    /// leading zeros shifted out; above, through `itoa`.
     #[inline]
     fn put_u64(&mut self, n: u64) {
         let at = self.len;
         match (u32::try_from(n), self.buf.get_mut(at..at + 8)) {
+            (Ok(digit @ 0..=9), Some(dst)) => {
+                #[allow(clippy::cast_possible_truncation)] // Below 10.
+                let digit = digit as u8;
+                dst[0] = b'0' + digit;
+                self.len = at + 1;
+            }
             (Ok(small), Some(dst)) if small < 100_000_000 => {
                 let digits = digits8(small);
                 // Leading zero digits are the word's zero bytes from the bottom; zero
