@@ -1,13 +1,14 @@
 //! The line encoder: an event in, one flat JSON object and `\n` out, in a stack buffer.
 //!
 //! No I/O, no allocation, no panic. Strings are escaped byte-for-byte as `serde_json` escapes
-//! them; integers below 10^8 go through an eight-digit SWAR conversion, larger ones through
-//! `itoa`; floats through `ryu`.
+//! them; integers below 10 are one store, below 10^8 an eight-digit SWAR conversion, larger
+//! ones go through `itoa`; floats through `ryu`.
 //!
-//! The start of every row is copied as whole words: a per-second cached `{"ts":"<date>`, the
-//! fraction, and one padded segment per kind (`Z","event":"<kind>","slot":`). Keys that
-//! [`Field::new`] classified as short and clean are written as one word; strings are copied
-//! and checked for escapes eight bytes at a time.
+//! This module lays out the row; [`crate::cursor`] appends its pieces. The start of every
+//! row is copied as whole words: a per-second cached `{"ts":"<date>`, the fraction, and one
+//! padded segment per kind (`Z","event":"<kind>","slot":`). Keys that [`Field::new`]
+//! classified as short and clean are written as one word; strings are copied and checked
+//! for escapes sixteen bytes at a time.
 
 use core::fmt;
 
