@@ -98,16 +98,16 @@ const fn kind_segments() -> [([u8; SEGMENT_LEN], usize); EventKind::ALL.len()] {
 /// );
 /// ```
 #[derive(Clone)]
+#[repr(C)] // Everything but the buffer, then the buffer's start, in one cache line.
 pub struct Line {
-    /// The line, then [`SLACK`] bytes that word-sized copies may overrun.
-    buf: [u8; MAX_LINE + SLACK],
-    /// Bytes the line has so far. It keeps counting past [`MAX_LINE`] (without writing)
-    /// so that an oversize error can say how long the line would have been.
-    len: usize,
     /// The whole seconds last formatted, and the row's head with their text: consecutive
     /// lines mostly fall in the same second, so the date is computed once per second.
     ts_secs: u64,
+    /// Bytes of the last line encoded; 0 after a refused one.
+    len: usize,
     head: [u8; HEAD_BUF_LEN],
+    /// The line, then [`SLACK`] bytes that word-sized copies may overrun.
+    buf: [u8; MAX_LINE + SLACK],
 }
 
 impl Default for Line {
