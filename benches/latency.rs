@@ -15,10 +15,11 @@ mod common;
 
 use std::fs;
 use std::hint::black_box;
+use std::path::Path;
 use std::time::Instant;
 
 use common::{commit_fields, COMMIT_BYTES, COMMIT_FILES, COMMIT_MESSAGE, COMMIT_SHA, SLOT};
-use logwriter::{Event, EventKind, Options, Timestamp};
+use logwriter::{Event, EventKind, Options, Timestamp, Writer};
 use rustix::fs::{Mode, OFlags};
 
 const NAME: &str = "append_latency";
@@ -49,26 +50,30 @@ impl Latencies {
     }
 }
 
-/// Times `appends` appends through a `Writer` and as many bare writes of the same line,
-/// alternating blocks of each so that both see the same load on the machine.
-fn time_interleaved(appends: usize) -> (Latencies, Latencies, logwriter::Stats) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut writer = Options::new()
-        .max_size(MAX_SIZE)
+/// In `dir`: a writer of `log` with `options` (5 backups), a bare `O_APPEND` file
+/// `bare.log`, and the pre-encoded `commit` line the bare file is given.
+fn open_pair(dir: &Path, options: Options) -> (Writer, fs::File, Vec<u8>) {
+    let writer = options
         .max_files(5)
-        .open(dir.path().join("log"))
+        .open(dir.join("log"))
         .expect("open writer");
-    let fields = commit_fields(COMMIT_MESSAGE, COMMIT_SHA, COMMIT_FILES, COMMIT_BYTES);
-    let event = Event::new(EventKind::Commit).slot(SLOT).fields(&fields);
-
-    let line = common::commit_line(Timestamp::now());
-    let bare: fs::File = rustix::fs::open(
-        dir.path().join("bare.log"),
+    let bare = rustix::fs::open(
+        dir.join("bare.log"),
         OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC,
         Mode::from_raw_mode(0o644),
     )
     .expect("open")
     .into();
+    (writer, bare, common::commit_line(Timestamp::now()))
+}
+
+/// Times `appends` appends through a `Writer` and as many bare writes of the same line,
+/// alternating blocks of each so that both see the same load on the machine.
+fn time_interleaved(appends: usize) -> (Latencies, Latencies, logwriter::Stats) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut writer, bare, line) = open_pair(dir.path(), Options::new().max_size(MAX_SIZE));
+    let fields = commit_fields(COMMIT_MESSAGE, COMMIT_SHA, COMMIT_FILES, COMMIT_BYTES);
+    let event = Event::new(EventKind::Commit).slot(SLOT).fields(&fields);
     let mut bare_size = 0;
 
     let mut ours = Vec::with_capacity(appends);
@@ -114,20 +119,10 @@ fn time_interleaved(appends: usize) -> (Latencies, Latencies, logwriter::Stats) 
 /// between blocks when it would pass the same size.
 fn time_blocks(blocks: usize) -> (Vec<f64>, Vec<f64>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut writer = Options::new()
-        .open(dir.path().join("log"))
-        .expect("open writer");
+    let (mut writer, bare, line) = open_pair(dir.path(), Options::new());
     let max_size = writer.options().rotation().expect("rotates").max_size;
     let fields = commit_fields(COMMIT_MESSAGE, COMMIT_SHA, COMMIT_FILES, COMMIT_BYTES);
     let event = Event::new(EventKind::Commit).slot(SLOT).fields(&fields);
-    let line = common::commit_line(Timestamp::now());
-    let bare: fs::File = rustix::fs::open(
-        dir.path().join("bare.log"),
-        OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::CLOEXEC,
-        Mode::from_raw_mode(0o644),
-    )
-    .expect("open")
-    .into();
     let mut bare_size = 0;
 
     let warm_up = (WARM_UP / BLOCK).min(blocks);
