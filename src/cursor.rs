@@ -101,9 +101,9 @@ impl Cursor<'_> {
 
     /// Appends `lead`, `text` escaped, then `tail`: `"text"` for a value, `,"key":` for a key.
     ///
-    /// Clean text is copied and checked sixteen bytes at a time (eight below sixteen bytes);
-    /// the first chunk found to need escaping hands over to the slow path, which finds the
-    /// exact byte.
+    /// Clean text is copied and checked sixteen bytes at a time (as one word padded with
+    /// spaces when it is shorter than eight bytes); the first chunk found to need escaping
+    /// hands over to the slow path, which finds the exact byte.
     #[inline(always)]
     #[allow(clippy::inline_always)] // One copy per call site: keys and string values.
     fn put_quoted<const LEAD: usize, const TAIL: usize>(
