@@ -6,8 +6,9 @@
 //! long keys, wide integers, floats) are out-of-line functions that take the buffer and the
 //! length apart and return the new length, for the same reason.
 //!
-//! Past [`MAX_LINE`] the cursor stops writing but keeps counting, so that an oversize error
-//! can say how long the line would have been.
+//! A line that grows past [`MAX_LINE`] is refused, but the cursor keeps counting its length,
+//! so that the error can say how long the line would have been: pieces that still fit in
+//! the buffer's [`SLACK`] are written there, and pieces past its end are only counted.
 
 use crate::encode::MAX_LINE;
 use crate::escape::{
@@ -16,8 +17,9 @@ use crate::escape::{
 use crate::event::{Field, Value};
 use crate::time::{digits8, ASCII_ZEROS};
 
-/// Bytes past the line that fast copies may write (whole 8- or 16-byte words), so that
-/// short strings are copied without a call to `memcpy`.
+/// Bytes past the longest line that the buffer also holds: fast copies write whole 8- or
+/// 16-byte words there (so that short strings are copied without a call to `memcpy`), and
+/// a refused line's last pieces may land there.
 pub(crate) const SLACK: usize = 24;
 
 /// A line's buffer: [`MAX_LINE`] bytes, then [`SLACK`].
@@ -30,7 +32,7 @@ pub(crate) struct Cursor<'a> {
 }
 
 impl Cursor<'_> {
-    /// Appends `bytes`, or only counts them once the line is over the limit.
+    /// Appends `bytes`, or only counts them when they would pass the end of the buffer.
     #[inline]
     pub(crate) fn put(&mut self, bytes: &[u8]) {
         let end = self.len + bytes.len();
@@ -78,7 +80,8 @@ impl Cursor<'_> {
     /// Appends `,"key":` for a key held whole in `word` (see `Field`), `n` bytes long.
     #[inline]
     fn put_key_word(&mut self, word: u64, n: usize) {
-        // Always true for a classified key; it lets the compiler drop the bounds checks.
+        // A classified key has at most 8 bytes; saying so lets the compiler drop the bounds
+        // checks.
         let n = n.min(8);
         let at = self.len;
         if let Some(dst) = self.buf.get_mut(at..at + 12) {

@@ -98,7 +98,7 @@ const fn kind_segments() -> [([u8; SEGMENT_LEN], usize); EventKind::ALL.len()] {
 /// );
 /// ```
 #[derive(Clone)]
-#[repr(C)] // Everything but the buffer, then the buffer's start, in one cache line.
+#[repr(C)] // The encoder's own state first, next to the row's start.
 pub struct Line {
     /// The whole seconds last formatted, and the row's head with their text: consecutive
     /// lines mostly fall in the same second, so the date is computed once per second.
@@ -354,9 +354,12 @@ fn key_hash(key: &str) -> usize {
 
 /// Whether a field before `field` in `fields` has its key word: the slow check after a
 /// seen-mask collision, out of line so that the loop keeps its registers.
+///
+/// `field` must be an element of `fields` (not a copy): the scan stops at its address.
 #[cold]
 #[inline(never)]
 fn repeated_word(fields: &[Field<'_>], field: &Field<'_>) -> bool {
+    debug_assert!(fields.as_ptr_range().contains(&core::ptr::from_ref(field)));
     fields
         .iter()
         .take_while(|earlier| !core::ptr::eq(*earlier, field))
@@ -364,8 +367,11 @@ fn repeated_word(fields: &[Field<'_>], field: &Field<'_>) -> bool {
 }
 
 /// Whether a field before `field` in `fields` has its key (one not held as a word).
+///
+/// `field` must be an element of `fields` (not a copy): the scan stops at its address.
 #[inline(never)]
 fn repeated_key(fields: &[Field<'_>], field: &Field<'_>) -> bool {
+    debug_assert!(fields.as_ptr_range().contains(&core::ptr::from_ref(field)));
     fields
         .iter()
         .take_while(|earlier| !core::ptr::eq(*earlier, field))

@@ -147,8 +147,8 @@ pub(crate) const fn flag_escapes(w: u64) -> u64 {
 /// Whether any of sixteen bytes needs escaping.
 ///
 /// A plain loop over a fixed-size array, written so that the compiler turns it into a few
-/// SSE2 instructions (part of the `x86_64` baseline): one XOR, one unsigned minimum and
-/// three compares, then `pmovmskb`. No `unsafe` and no intrinsics, so it is portable, and
+/// SSE2 instructions (part of the `x86_64` baseline): one XOR, one unsigned minimum, two
+/// compares and an OR, then `pmovmskb`. No `unsafe` and no intrinsics, so it is portable, and
 /// other targets get an unrolled scalar loop. The test is the one [`flag_escapes`] makes:
 /// with bit 1 flipped, exactly the control bytes and `"` are at most 0x20.
 #[inline(always)]
@@ -171,27 +171,26 @@ pub(crate) fn load8(bytes: &[u8], at: usize) -> u64 {
 }
 
 /// The bytes of `bytes`, at most 7 of them, as a little-endian word padded with spaces
-/// (which never need escaping), loaded without a call to `memcpy`.
+/// (which never need escaping), loaded without a call to `memcpy`: two loads that overlap
+/// for lengths that are not a power of two. A `const fn`, so that [`Field`](crate::Field)
+/// keys are classified with it at compile time.
 #[inline]
-pub(crate) fn load_short(bytes: &[u8]) -> u64 {
+#[allow(clippy::cast_lossless)] // `u64::from` is not const.
+pub(crate) const fn load_short(bytes: &[u8]) -> u64 {
     const SPACES: u64 = 0x2020_2020_2020_2020;
     let n = bytes.len();
     let word = match n {
         0 => 0,
-        1 => u64::from(bytes[0]),
+        1 => bytes[0] as u64,
         2..=3 => {
-            let lo = u64::from(u16::from_le_bytes([bytes[0], bytes[1]]));
-            let hi = u64::from(u16::from_le_bytes([bytes[n - 2], bytes[n - 1]]));
+            let lo = u16::from_le_bytes([bytes[0], bytes[1]]) as u64;
+            let hi = u16::from_le_bytes([bytes[n - 2], bytes[n - 1]]) as u64;
             lo | hi << ((n - 2) * 8)
         }
         _ => {
-            let lo = u64::from(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]));
-            let hi = u64::from(u32::from_le_bytes([
-                bytes[n - 4],
-                bytes[n - 3],
-                bytes[n - 2],
-                bytes[n - 1],
-            ]));
+            let lo = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as u64;
+            let hi =
+                u32::from_le_bytes([bytes[n - 4], bytes[n - 3], bytes[n - 2], bytes[n - 1]]) as u64;
             lo | hi << ((n - 4) * 8)
         }
     };

@@ -3,7 +3,7 @@
 use core::fmt;
 use core::str::FromStr;
 
-use crate::escape::flag_escapes;
+use crate::escape::{flag_escapes, load_short};
 use crate::time::Timestamp;
 
 /// One entry in the closed catalog of slot and workspace events.
@@ -236,8 +236,8 @@ impl<'a> Field<'a> {
 const fn key_word(key: &str) -> u64 {
     let word = packed(key.as_bytes());
     let mut reserved = 0;
-    while reserved < RESERVED_KEYS.len() {
-        if word == packed(RESERVED_KEYS[reserved].as_bytes()) {
+    while reserved < RESERVED_WORDS.len() {
+        if word == RESERVED_WORDS[reserved] {
             return 0;
         }
         reserved += 1;
@@ -246,39 +246,38 @@ const fn key_word(key: &str) -> u64 {
 }
 
 /// `bytes` packed little-endian into a zero-padded word, if they are one to eight bytes
-/// none of which needs escaping; else 0 (a packed word is never 0).
-///
-/// Straight-line word arithmetic, no loop: the compiler folds it for a constant, and it
-/// costs a handful of instructions for a name only known at run time.
+/// none of which needs escaping; else 0 (a packed word is never 0). Straight-line word
+/// arithmetic: a few instructions for a key only known at run time.
 #[inline]
 const fn packed(bytes: &[u8]) -> u64 {
-    const SPACES: u64 = 0x2020_2020_2020_2020;
     let n = bytes.len();
-    if n == 0 || n > 8 {
+    let padded = match n {
+        1..=7 => load_short(bytes),
+        8 => u64::from_le_bytes([
+            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+        ]),
+        _ => return 0,
+    };
+    if flag_escapes(padded) != 0 {
         return 0;
     }
-    // Two loads that overlap for lengths that are not a power of two.
-    let word = if n >= 4 {
-        let lo = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as u64;
-        let hi = u32::from_le_bytes([bytes[n - 4], bytes[n - 3], bytes[n - 2], bytes[n - 1]]);
-        lo | (hi as u64) << ((n - 4) * 8)
-    } else if n >= 2 {
-        let lo = u16::from_le_bytes([bytes[0], bytes[1]]) as u64;
-        let hi = u16::from_le_bytes([bytes[n - 2], bytes[n - 1]]);
-        lo | (hi as u64) << ((n - 2) * 8)
-    } else {
-        bytes[0] as u64
-    };
-    // Bytes past the name are padded with spaces, which never need escaping.
-    let padding = match n {
-        8 => 0,
-        _ => SPACES << (8 * n),
-    };
-    if flag_escapes(word | padding) != 0 {
-        return 0;
+    match n {
+        8 => padded,
+        // Drop the spaces `load_short` padded with.
+        _ => padded & !(u64::MAX << (8 * n)),
     }
-    word
 }
+
+/// The words of [`RESERVED_KEYS`], which [`key_word`] never returns.
+const RESERVED_WORDS: [u64; RESERVED_KEYS.len()] = {
+    let mut words = [0; RESERVED_KEYS.len()];
+    let mut key = 0;
+    while key < RESERVED_KEYS.len() {
+        words[key] = packed(RESERVED_KEYS[key].as_bytes());
+        key += 1;
+    }
+    words
+};
 
 /// The keys the row itself uses; a field with one of these keys is dropped.
 pub const RESERVED_KEYS: [&str; 3] = ["ts", "event", "slot"];
