@@ -271,7 +271,13 @@ mod tests {
 
     #[test]
     fn any_escape16_flags_exactly_the_escaped_bytes_at_every_position() {
-        for fill in [b'a', b' ', b'#', b'!', 0x7f, 0xff] {
+        // Fill bytes on both sides of the tested ranges; one under Miri, which is slow.
+        let fills: &[u8] = if cfg!(miri) {
+            b"a"
+        } else {
+            &[b'a', b' ', b'#', b'!', 0x7f, 0xff]
+        };
+        for &fill in fills {
             assert!(!any_escape16(&[fill; 16]), "{fill:#x}");
             for byte in 0u8..=255 {
                 for pos in 0..16 {
