@@ -354,28 +354,32 @@ fn key_hash(key: &str) -> usize {
 
 /// Whether a field before `field` in `fields` has its key word: the slow check after a
 /// seen-mask collision, out of line so that the loop keeps its registers.
-///
-/// `field` must be an element of `fields` (not a copy): the scan stops at its address.
 #[cold]
 #[inline(never)]
 fn repeated_word(fields: &[Field<'_>], field: &Field<'_>) -> bool {
-    debug_assert!(fields.as_ptr_range().contains(&core::ptr::from_ref(field)));
-    fields
+    let word = field.key_word();
+    fields_before(fields, field)
         .iter()
-        .take_while(|earlier| !core::ptr::eq(*earlier, field))
-        .any(|earlier| earlier.key_word() == field.key_word())
+        .any(|earlier| earlier.key_word() == word)
 }
 
 /// Whether a field before `field` in `fields` has its key (one not held as a word).
-///
-/// `field` must be an element of `fields` (not a copy): the scan stops at its address.
 #[inline(never)]
 fn repeated_key(fields: &[Field<'_>], field: &Field<'_>) -> bool {
-    debug_assert!(fields.as_ptr_range().contains(&core::ptr::from_ref(field)));
-    fields
+    fields_before(fields, field)
         .iter()
-        .take_while(|earlier| !core::ptr::eq(*earlier, field))
         .any(|earlier| same_key(earlier.key(), field.key()))
+}
+
+/// The fields before `field`, which must be an element of `fields` (not a copy): found
+/// from its address, so that the field loop need not carry an index.
+fn fields_before<'f, 'a>(fields: &'f [Field<'a>], field: &Field<'a>) -> &'f [Field<'a>] {
+    let offset = core::ptr::from_ref(field)
+        .addr()
+        .wrapping_sub(fields.as_ptr().addr());
+    let index = offset / core::mem::size_of::<Field<'_>>();
+    debug_assert!(index < fields.len(), "the field is not in the slice");
+    &fields[..index.min(fields.len())]
 }
 
 /// Key equality with a cheap first look at the length and the first byte.
