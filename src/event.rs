@@ -177,8 +177,8 @@ pub struct Field<'a> {
     key: &'a str,
     value: Value<'a>,
     /// The key's bytes as a little-endian word, zero-padded, when the key is one to eight
-    /// bytes, none of them escaped, and not reserved; 0 otherwise. A clean key has no zero
-    /// byte, so the word alone identifies it.
+    /// bytes, none of them escaped, and not reserved; [`RESERVED_WORD`] for a reserved key;
+    /// 0 otherwise. A clean key has no zero byte, so the word alone identifies it.
     word: u64,
 }
 
@@ -223,7 +223,8 @@ impl<'a> Field<'a> {
         self.value
     }
 
-    /// The key as a word, or 0 if the encoder must take the general path (see `word`).
+    /// The key as a word, [`RESERVED_WORD`] if the field is to be dropped, or 0 if the
+    /// encoder must take the general path (see `word`).
     #[inline]
     pub(crate) const fn key_word(&self) -> u64 {
         self.word
@@ -231,19 +232,23 @@ impl<'a> Field<'a> {
 }
 
 /// The word of a key of one to eight bytes that needs no escaping and is not reserved,
-/// else 0. The compiler folds it for a constant key.
+/// [`RESERVED_WORD`] for a reserved key, else 0. The compiler folds it for a constant key.
 #[inline]
 const fn key_word(key: &str) -> u64 {
     let word = packed(key.as_bytes());
     let mut reserved = 0;
     while reserved < RESERVED_WORDS.len() {
         if word == RESERVED_WORDS[reserved] {
-            return 0;
+            return RESERVED_WORD;
         }
         reserved += 1;
     }
     word
 }
+
+/// The key word of a field whose key is one of [`RESERVED_KEYS`]: such a field is dropped.
+/// No key packs to it, as UTF-8 text never holds the byte 0xFF.
+pub(crate) const RESERVED_WORD: u64 = u64::MAX;
 
 /// `bytes` packed little-endian into a zero-padded word, if they are one to eight bytes
 /// none of which needs escaping; else 0 (a packed word is never 0). Straight-line word
@@ -268,7 +273,7 @@ const fn packed(bytes: &[u8]) -> u64 {
     }
 }
 
-/// The words of [`RESERVED_KEYS`], which [`key_word`] never returns.
+/// The words of [`RESERVED_KEYS`], which [`key_word`] turns into [`RESERVED_WORD`].
 const RESERVED_WORDS: [u64; RESERVED_KEYS.len()] = {
     let mut words = [0; RESERVED_KEYS.len()];
     let mut key = 0;
@@ -365,7 +370,7 @@ mod tests {
     }
 
     #[test]
-    fn words_hold_short_clean_unreserved_keys() {
+    fn words_hold_short_clean_keys_and_mark_reserved_ones() {
         let names = [
             "",
             "a",
@@ -387,7 +392,9 @@ mod tests {
         ];
         for name in names {
             let key = key_word(name);
-            if (1..=8).contains(&name.len()) && clean(name) && !RESERVED_KEYS.contains(&name) {
+            if RESERVED_KEYS.contains(&name) {
+                assert_eq!(key, RESERVED_WORD, "{name:?}");
+            } else if (1..=8).contains(&name.len()) && clean(name) {
                 let bytes = key.to_le_bytes();
                 assert_eq!(&bytes[..name.len()], name.as_bytes(), "{name:?}");
                 assert!(bytes[name.len()..].iter().all(|&b| b == 0), "{name:?}");
