@@ -183,6 +183,19 @@ impl Line {
             Some(ts) => ts,
             None => Timestamp::now(),
         };
+        self.encode_len_at(event, ts, precision, default_slot)
+    }
+
+    /// [`Line::encode_len`] with the timestamp `ts` whatever the event carries.
+    #[inline(always)]
+    #[allow(clippy::inline_always)]
+    pub(crate) fn encode_len_at(
+        &mut self,
+        event: &Event<'_>,
+        ts: Timestamp,
+        precision: Precision,
+        default_slot: &str,
+    ) -> Result<usize, Error> {
         let slot = match event.slot_name() {
             "" => default_slot,
             slot => slot,

@@ -51,8 +51,13 @@ pub struct Rotation {
 pub struct ReopenCheck {
     /// Check before at most this many appends have gone by since the last check.
     pub appends: u32,
-    /// Check before the first append that comes this long after the last check
-    /// (measured on `CLOCK_MONOTONIC_COARSE`, read from the vDSO without a system call).
+    /// Check before the first append that comes this long after the last check.
+    ///
+    /// Measured on the realtime clock, read from the vDSO without a system call: an append
+    /// that stamps its event reuses that reading, so it reads the clock once; one whose
+    /// event has its own timestamp reads `CLOCK_REALTIME_COARSE` (resolution one kernel
+    /// tick, 1 to 10 ms). A clock stepped by `interval` or more either way also makes a
+    /// check due.
     pub interval: Duration,
 }
 
@@ -89,7 +94,7 @@ pub enum Durability {
     Periodic {
         /// Appends between syncs.
         appends: u32,
-        /// Time between syncs.
+        /// Time between syncs, on the same clock as [`ReopenCheck::interval`].
         interval: Duration,
     },
 }

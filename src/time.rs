@@ -73,7 +73,20 @@ impl Timestamp {
     /// [`Timestamp::MAX`].
     #[inline]
     pub fn now() -> Timestamp {
-        let now = rustix::time::clock_gettime(rustix::time::ClockId::Realtime);
+        Timestamp::read(rustix::time::ClockId::Realtime)
+    }
+
+    /// The current time from `CLOCK_REALTIME_COARSE`: cheaper than [`Timestamp::now`], but
+    /// only as fine as the kernel's tick (1 to 10 ms).
+    pub(crate) fn now_coarse() -> Timestamp {
+        Timestamp::read(rustix::time::ClockId::RealtimeCoarse)
+    }
+
+    /// Reads `clock`, clamped to the representable range.
+    #[inline(always)]
+    #[allow(clippy::inline_always)] // Keeps `now` one vDSO call and a few compares.
+    fn read(clock: rustix::time::ClockId) -> Timestamp {
+        let now = rustix::time::clock_gettime(clock);
         let nanos = u32::try_from(now.tv_nsec).unwrap_or(0);
         match Timestamp::from_unix(now.tv_sec, nanos) {
             Some(ts) => ts,

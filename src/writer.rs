@@ -18,6 +18,7 @@ use crate::error::{Error, ErrorKind, Op};
 use crate::event::Event;
 use crate::options::{Durability, Options};
 use crate::series::{shift, SeriesName, ShiftError};
+use crate::time::Timestamp;
 
 /// Counters of what a writer did, from [`Writer::stats`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -247,7 +248,7 @@ impl Writer {
         let mine = writer.stat_file()?;
         writer.size = mine.size;
         writer.torn = writer.ends_mid_line(&mine);
-        writer.last_check_ns = monotonic_ns();
+        writer.last_check_ns = coarse_clock_ns();
         writer.last_sync_ns = writer.last_check_ns;
         Ok(writer)
     }
@@ -255,7 +256,9 @@ impl Writer {
     /// Encodes `event` and appends it as one line with one `write(2)`.
     ///
     /// An event without a timestamp is stamped with the realtime clock now (vDSO, no
-    /// system call). Steady state, this is the only system call; every
+    /// system call); that one reading also times the reopen checks and periodic syncs. An
+    /// event with its own timestamp costs a coarse clock read for them instead, when either
+    /// is enabled. Steady state, the `write(2)` is the only system call; every
     /// [`ReopenCheck`](crate::ReopenCheck) period adds an `fstat` and an `fstatat`, and a
     /// rotation adds its own (see [`Writer::rotate`]). It never allocates.
     ///
@@ -280,16 +283,38 @@ impl Writer {
     pub fn append(&mut self, event: &Event<'_>) -> Result<(), Error> {
         // The encoder is an ordinary call; the rest, with its one `write(2)`, is inlined
         // into the caller's loop (see "Performance" in the crate docs for why).
-        let len = self.encode_event(event)?;
-        self.write_line(len)
+        let (len, now) = self.encode_event(event)?;
+        self.write_line(len, now)
     }
 
     /// Encodes `event` into `self.line`; a refused line is counted and names the log.
+    /// Returns the line's length and the clock in nanoseconds for the interval checks:
+    /// the reading that stamped the line, so that an append reads the clock once.
     #[inline(never)]
-    fn encode_event(&mut self, event: &Event<'_>) -> Result<usize, Error> {
-        self.line
-            .encode_len(event, self.options.precision, &self.options.slot)
-            .map_err(|err| self.refused(err))
+    fn encode_event(&mut self, event: &Event<'_>) -> Result<(usize, u64), Error> {
+        let (ts, now) = match event.timestamp() {
+            None => {
+                let ts = Timestamp::now();
+                (ts, clock_ns(ts))
+            }
+            Some(ts) if self.times_intervals() => (ts, coarse_clock_ns()),
+            Some(ts) => (ts, 0),
+        };
+        match self
+            .line
+            .encode_len_at(event, ts, self.options.precision, &self.options.slot)
+        {
+            Ok(len) => Ok((len, now)),
+            Err(err) => Err(self.refused(err)),
+        }
+    }
+
+    /// Whether appends need the time: for reopen checks or periodic syncs.
+    #[inline(always)]
+    #[allow(clippy::inline_always)] // Two loads and a compare, on the hot path.
+    fn times_intervals(&self) -> bool {
+        self.options.reopen_check.is_some()
+            || matches!(self.options.durability, Durability::Periodic { .. })
     }
 
     /// Counts a line the encoder refused and names the log in its error.
@@ -303,14 +328,7 @@ impl Writer {
     /// Writes the encoded line held in `self.line`, `len` bytes.
     #[inline(always)]
     #[allow(clippy::inline_always)] // The hot path of `append`, kept in one function.
-    fn write_line(&mut self, len: usize) -> Result<(), Error> {
-        let now = if self.options.reopen_check.is_some()
-            || matches!(self.options.durability, Durability::Periodic { .. })
-        {
-            monotonic_ns()
-        } else {
-            0
-        };
+    fn write_line(&mut self, len: usize, now: u64) -> Result<(), Error> {
         if let Some(check) = self.options.reopen_check {
             self.appends_since_check += 1;
             if self.appends_since_check >= check.appends
@@ -464,7 +482,7 @@ impl Writer {
     /// [`ErrorKind::Os`] with [`Op::Sync`].
     pub fn sync(&mut self) -> Result<(), Error> {
         self.appends_since_sync = 0;
-        self.last_sync_ns = monotonic_ns();
+        self.last_sync_ns = coarse_clock_ns();
         self.stats.syncs += 1;
         fdatasync(&self.file).map_err(|errno| Error::os(errno, Op::Sync, &self.path))
     }
@@ -597,7 +615,7 @@ impl Writer {
     /// Checks now that the descriptor is still the file at the path, reopening it if not,
     /// and refreshes the size from the file. Failures are counted, not returned.
     pub fn check_now(&mut self) {
-        self.check_now_at(monotonic_ns());
+        self.check_now_at(coarse_clock_ns());
     }
 
     #[cold]
@@ -767,15 +785,30 @@ fn retry_intr(mut call: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::R
     }
 }
 
-/// `CLOCK_MONOTONIC_COARSE` in nanoseconds: a vDSO read, no system call.
-#[inline]
-fn monotonic_ns() -> u64 {
-    let now = rustix::time::clock_gettime(rustix::time::ClockId::MonotonicCoarse);
-    u64::try_from(now.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::try_from(now.tv_nsec).unwrap_or(0)
+/// The interval clock: the realtime clock in nanoseconds since the epoch, saturating in
+/// the year 2554.
+///
+/// It is the clock the lines are stamped with, so that an append that stamps its line
+/// reads the clock once: the second vDSO read of a separate monotonic clock measured
+/// about 1% of an append. Being the realtime clock, it can be stepped; [`elapsed`] treats
+/// a step either way as time gone by.
+fn clock_ns(ts: Timestamp) -> u64 {
+    ts.unix_secs()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(u64::from(ts.subsec_nanos()))
 }
 
+/// The interval clock read as `CLOCK_REALTIME_COARSE` (vDSO, no system call, one tick
+/// of resolution), for appends whose event brings its own timestamp.
+fn coarse_clock_ns() -> u64 {
+    clock_ns(Timestamp::now_coarse())
+}
+
+/// Whether `interval` has gone by between two readings of the interval clock. A clock
+/// stepped back by at least `interval` counts too: a check too many is cheap, while
+/// waiting for the clock to catch up could take as long as the step.
 fn elapsed(since_ns: u64, now_ns: u64, interval: Duration) -> bool {
-    u128::from(now_ns.saturating_sub(since_ns)) >= interval.as_nanos()
+    u128::from(now_ns.abs_diff(since_ns)) >= interval.as_nanos()
 }
 
 /// The path of a slot's log: `<slot_dir>/log`. Slot logs never rotate; the slot name is
@@ -853,5 +886,32 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
             Err(Errno::INTR) => {}
             Err(errno) => return Err(os(errno, Op::Write)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elapsed_counts_a_step_either_way_of_at_least_the_interval() {
+        let second = Duration::from_secs(1);
+        let t = 1_777_636_800_000_000_000;
+        assert!(!elapsed(t, t, second));
+        assert!(!elapsed(t, t + 999_999_999, second));
+        assert!(elapsed(t, t + 1_000_000_000, second));
+        // A coarse reading a tick behind a precise one: no time has gone by.
+        assert!(!elapsed(t, t - 4_000_000, second));
+        // The clock stepped back by the interval or more.
+        assert!(elapsed(t, t - 1_000_000_000, second));
+        assert!(elapsed(t, 0, second));
+        assert!(!elapsed(u64::MAX, u64::MAX, Duration::MAX));
+    }
+
+    #[test]
+    fn clock_ns_saturates_past_2554() {
+        let ts = Timestamp::from_unix(1_777_636_800, 5).expect("in range");
+        assert_eq!(clock_ns(ts), 1_777_636_800_000_000_005);
+        assert_eq!(clock_ns(Timestamp::MAX), u64::MAX);
     }
 }

@@ -7,7 +7,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::Duration;
 
-use logwriter::{Event, EventKind, Field, Options, ReopenCheck, Writer};
+use logwriter::{Event, EventKind, Field, Options, ReopenCheck, Timestamp, Writer};
 
 fn append(log: &mut Writer, n: u64) {
     log.append(&Event::new(EventKind::Renew).fields(&[Field::new("n", n)]))
@@ -54,26 +54,68 @@ fn rename_and_create_is_followed_within_the_append_bound() {
     assert_eq!(log.stats().housekeeping_errors, 0);
 }
 
-#[test]
-fn rename_and_create_is_followed_within_the_time_bound() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (log_path, rotated) = (dir.path().join("log"), dir.path().join("log.1"));
-    let mut log = Options::new()
+/// A writer whose check is due only by time, never by count.
+fn timed(log_path: &Path, interval: Duration) -> Writer {
+    Options::new()
         .no_rotation()
         .reopen_check(Some(ReopenCheck {
             appends: u32::MAX,
-            interval: Duration::from_millis(100),
+            interval,
         }))
-        .open(&log_path)
-        .expect("open");
-    append(&mut log, 0);
+        .open(log_path)
+        .expect("open")
+}
+
+/// An event numbered `n`, stamped by the writer or carrying `ts`.
+fn append_at(log: &mut Writer, n: u64, ts: Option<Timestamp>) {
+    let fields = [Field::new("n", n)];
+    let event = Event::new(EventKind::Renew).fields(&fields);
+    let event = match ts {
+        Some(ts) => event.at(ts),
+        None => event,
+    };
+    log.append(&event).expect("append");
+}
+
+#[test]
+fn rename_and_create_is_followed_within_the_time_bound() {
+    // Stamped by the writer (the stamp's clock reading times the check), and with a
+    // timestamp of the event's own, far in the past (the coarse clock times it).
+    for ts in [None, Timestamp::from_unix(1_000_000_000, 0)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (log_path, rotated) = (dir.path().join("log"), dir.path().join("log.1"));
+        let mut log = timed(&log_path, Duration::from_millis(100));
+        append_at(&mut log, 0, ts);
+        fs::rename(&log_path, &rotated).expect("rename");
+        // The time bound is what is tested: let it pass.
+        std::thread::sleep(Duration::from_millis(250));
+        append_at(&mut log, 1, ts);
+        assert_eq!(numbers(&rotated), [0], "{ts:?}");
+        assert_eq!(numbers(&log_path), [1], "{ts:?}");
+        assert_eq!(log.stats().reopens, 1, "{ts:?}");
+    }
+}
+
+#[test]
+fn an_events_own_timestamp_does_not_time_the_check() {
+    // Timestamps decades from the clock: were they taken for the time, every append would
+    // find the hour gone by and check.
+    let far = [
+        Timestamp::UNIX_EPOCH,
+        Timestamp::from_unix(1_000_000_000, 0).expect("2001"),
+        Timestamp::MAX,
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, rotated) = (dir.path().join("log"), dir.path().join("log.1"));
+    let mut log = timed(&log_path, Duration::from_secs(3600));
     fs::rename(&log_path, &rotated).expect("rename");
-    // The time bound is what is tested: let it pass.
-    std::thread::sleep(Duration::from_millis(250));
-    append(&mut log, 1);
-    assert_eq!(numbers(&rotated), [0]);
-    assert_eq!(numbers(&log_path), [1]);
-    assert_eq!(log.stats().reopens, 1);
+    for (n, ts) in (0..).zip(far) {
+        append_at(&mut log, n, Some(ts));
+    }
+    // No check, so all went to the file the writer holds.
+    assert_eq!(numbers(&rotated), [0, 1, 2]);
+    assert!(!log_path.exists());
+    assert_eq!(log.stats().reopens, 0);
 }
 
 #[test]
