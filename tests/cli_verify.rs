@@ -1,6 +1,7 @@
 //! `logwriter verify`: clean logs pass; each kind of damage is found, counted and fails.
 #![cfg(feature = "cli")]
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -81,7 +82,7 @@ fn damage_table() {
         (b"{\"ts\":\"2026-05-01T12:00:01Z\"}\n", "unknown_event", 1),
         (b"{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"renew\",\"a\":1,\"a\":2}\n", "duplicate_key", 2),
         (oversize.as_bytes(), "too_long", 2),
-        (b"{\"ts\":\"2026-05-01T11:59:59.9Z\",\"event\":\"renew\"}\n", "ts_backwards", 2),
+        (b"{\"ts\":\"2026-05-01T11:59:59.9Z\",\"event\":\"renew\",\"slot\":\"a\"}\n", "ts_backwards", 2),
     ];
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");
@@ -109,6 +110,49 @@ fn damage_table() {
             "{example}"
         );
     }
+}
+
+#[test]
+fn order_is_checked_per_slot() {
+    // A shared log: each writer stamps its line before writing it, so a line of slot b
+    // can land after a later line of slot a. Within one slot (and among lines without a
+    // slot), order must hold.
+    let rows = [
+        ("12:00:00.3", Some("a")),
+        ("12:00:00.2", Some("b")),
+        ("12:00:00.1", None),
+        ("12:00:00.4", Some("a")),
+        ("12:00:00.2", Some("b")),
+        ("12:00:00.2", None),
+        ("12:00:00.35", Some("a")),
+        ("12:00:00.15", None),
+        ("12:00:00.5", Some("b")),
+    ];
+    let mut text = String::new();
+    for (time, slot) in rows {
+        let slot = slot.map_or(String::new(), |s| format!(",\"slot\":\"{s}\""));
+        writeln!(
+            text,
+            "{{\"ts\":\"2026-05-01T{time}Z\",\"event\":\"renew\"{slot}}}"
+        )
+        .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, text).unwrap();
+    let out = verify(&["--json"], &log);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let summary = summary(&out);
+    assert_eq!(summary["problem_count"], 2, "{summary}");
+    assert_eq!(summary["problems"]["ts_backwards"], 2, "{summary}");
+    let path = log.display();
+    assert_eq!(
+        summary["examples"],
+        serde_json::json!([
+            format!("{path}:7: ts earlier than the slot's line before (slot \"a\")"),
+            format!("{path}:8: ts earlier than the slot's line before (slot \"\")"),
+        ]),
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `logwriter verify`: checks every line of a log or of its rotated series.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, Write};
@@ -19,6 +20,50 @@ const LINE_CAPACITY: usize = 1 << 20;
 
 /// Problems reported after this many are only counted.
 const MAX_EXAMPLES: usize = 20;
+
+/// Slots whose timestamps are checked for order in one file; the lines of further slots
+/// are not, which keeps memory bounded on any file.
+const MAX_ORDERED_SLOTS: usize = 65_536;
+
+/// Slots looked up by a linear search before the hash map: a workspace has a handful, and
+/// hashing every line's slot made `verify` a quarter slower.
+const FEW_SLOTS: usize = 16;
+
+/// The last timestamp of each slot in the file being checked (the empty slot: lines
+/// without one).
+///
+/// Order is checked per slot: a shared log's writers each stamp a line before they write
+/// it, so lines of different writers can be out of order by the time in between.
+#[derive(Default)]
+struct SlotOrder {
+    few: Vec<(Vec<u8>, Instant)>,
+    many: HashMap<Vec<u8>, Instant>,
+}
+
+impl SlotOrder {
+    /// Records `ts` as the slot's latest; returns whether it is earlier than the one
+    /// before it. A slot past [`MAX_ORDERED_SLOTS`] is not recorded.
+    fn goes_back(&mut self, slot: &[u8], ts: Instant) -> bool {
+        let previous = match self.few.iter_mut().find(|(s, _)| s == slot) {
+            Some((_, previous)) => Some(previous),
+            None => self.many.get_mut(slot),
+        };
+        if let Some(previous) = previous {
+            return ts < std::mem::replace(previous, ts);
+        }
+        if self.few.len() < FEW_SLOTS {
+            self.few.push((slot.to_vec(), ts));
+        } else if self.many.len() < MAX_ORDERED_SLOTS - FEW_SLOTS {
+            self.many.insert(slot.to_vec(), ts);
+        }
+        false
+    }
+
+    fn clear(&mut self) {
+        self.few.clear();
+        self.many.clear();
+    }
+}
 
 /// Arguments of `verify`.
 #[derive(clap::Args, Debug)]
@@ -80,7 +125,7 @@ impl Problem {
             Problem::UnknownEvent => "event missing or not a known kind",
             Problem::DuplicateKey => "duplicate key",
             Problem::TooLong => "over the 4096-byte line limit",
-            Problem::TsBackwards => "ts earlier than the line before",
+            Problem::TsBackwards => "ts earlier than the slot's line before",
         }
     }
 }
@@ -92,7 +137,7 @@ struct Checker {
     events: [u64; EventKind::ALL.len()],
     problems: [u64; Problem::ALL.len()],
     examples: Vec<String>,
-    previous_ts: Option<Instant>,
+    previous_ts: SlotOrder,
 }
 
 impl Checker {
@@ -113,7 +158,7 @@ impl Checker {
         file: &mut File,
         reader: &mut LineReader,
     ) -> io::Result<()> {
-        self.previous_ts = None;
+        self.previous_ts.clear();
         reader.reset();
         let mut line_no = 0;
         while let Some(item) = reader.next_item(file)? {
@@ -188,6 +233,7 @@ impl Checker {
             })
         };
         let ts = raw("ts").and_then(|t| row::parse_rfc3339(&t));
+        let slot = raw("slot").unwrap_or_default();
         let kind = raw("event").and_then(|e| {
             EventKind::ALL
                 .into_iter()
@@ -197,14 +243,18 @@ impl Checker {
             Some(kind) => self.events[kind as usize] += 1,
             None => self.report(Problem::UnknownEvent, name, line_no, ""),
         }
-        match ts {
-            Some(ts) => {
-                if self.previous_ts.is_some_and(|previous| ts < previous) {
-                    self.report(Problem::TsBackwards, name, line_no, "");
-                }
-                self.previous_ts = Some(ts);
-            }
-            None => self.report(Problem::BadTs, name, line_no, ""),
+        let Some(ts) = ts else {
+            self.report(Problem::BadTs, name, line_no, "");
+            return;
+        };
+        if self.previous_ts.goes_back(&slot, ts) {
+            let slot = String::from_utf8_lossy(&slot);
+            self.report(
+                Problem::TsBackwards,
+                name,
+                line_no,
+                &format!("slot {slot:?}"),
+            );
         }
     }
 
@@ -235,7 +285,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
         events: [0; EventKind::ALL.len()],
         problems: [0; Problem::ALL.len()],
         examples: Vec::new(),
-        previous_ts: None,
+        previous_ts: SlotOrder::default(),
     };
     let mut reader = LineReader::with_capacity(LINE_CAPACITY);
     let mut names = Vec::new();
@@ -310,4 +360,45 @@ fn text_summary(checker: &Checker, names: &[String]) -> String {
     let _ = writeln!(out, "problems: {total} ({})", problems.join(", "));
     let _ = writeln!(out, "{}", if total == 0 { "ok" } else { "FAILED" });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(second: u32) -> Instant {
+        row::parse_rfc3339(
+            format!("2026-05-01T12:{:02}:{:02}Z", second / 60, second % 60).as_bytes(),
+        )
+        .expect("valid")
+    }
+
+    #[test]
+    fn slot_order_is_kept_per_slot_up_to_the_limit() {
+        let mut order = SlotOrder::default();
+        let slots: Vec<Vec<u8>> = (0..MAX_ORDERED_SLOTS + 10)
+            .map(|n| n.to_string().into_bytes())
+            .collect();
+        for slot in &slots {
+            assert!(!order.goes_back(slot, at(100)));
+        }
+        // Slots found by linear search, in the map, and past the limit.
+        for n in [0, FEW_SLOTS - 1, FEW_SLOTS, MAX_ORDERED_SLOTS - 1] {
+            assert!(!order.goes_back(&slots[n], at(101)), "{n}");
+            assert!(order.goes_back(&slots[n], at(99)), "{n}");
+            assert!(
+                !order.goes_back(&slots[n], at(99)),
+                "{n}: equal is in order"
+            );
+        }
+        assert!(
+            !order.goes_back(&slots[MAX_ORDERED_SLOTS], at(1)),
+            "not recorded"
+        );
+        order.clear();
+        assert!(
+            !order.goes_back(&slots[0], at(1)),
+            "a new file starts afresh"
+        );
+    }
 }
