@@ -12,14 +12,17 @@
 
 mod common;
 
+use std::fs;
 use std::hint::black_box;
+use std::path::Path;
+use std::time::Instant;
 
 use common::{
     commit_fields, commit_map, ts_text, CommitRow, ErrorRow, Inputs, JoinRow, Workload,
     COMMIT_BYTES, COMMIT_FILES, COMMIT_MESSAGE, COMMIT_SHA, ERROR_REASON, ERROR_VERB, JOIN_TASK_ID,
     JOIN_WORKTREE, SLOT, TS,
 };
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 use logwriter::{Event, EventKind, Field, Line, Timestamp, TimestampBuf};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
@@ -171,35 +174,40 @@ fn check_same_row(case: &Case<'_>) -> usize {
     len
 }
 
+/// The case of `workload`, with its inputs.
+fn case_of(workload: Workload, inputs: &Inputs) -> Case<'_> {
+    match workload {
+        Workload::Join => Case {
+            workload,
+            strings: [JOIN_TASK_ID, JOIN_WORKTREE],
+            numbers: [0, 0],
+            flag: false,
+        },
+        Workload::Commit => Case {
+            workload,
+            strings: [COMMIT_MESSAGE, COMMIT_SHA],
+            numbers: [COMMIT_FILES, COMMIT_BYTES],
+            flag: false,
+        },
+        Workload::Error => Case {
+            workload,
+            strings: [ERROR_VERB, ERROR_REASON],
+            numbers: [0, 0],
+            flag: true,
+        },
+        Workload::NoisyError => Case {
+            workload,
+            strings: [ERROR_VERB, &inputs.noisy_reason],
+            numbers: [0, 0],
+            flag: false,
+        },
+    }
+}
+
 fn bench_encode(c: &mut Criterion) {
     let inputs = Inputs::new();
     for workload in Workload::ALL {
-        let case = match workload {
-            Workload::Join => Case {
-                workload,
-                strings: [JOIN_TASK_ID, JOIN_WORKTREE],
-                numbers: [0, 0],
-                flag: false,
-            },
-            Workload::Commit => Case {
-                workload,
-                strings: [COMMIT_MESSAGE, COMMIT_SHA],
-                numbers: [COMMIT_FILES, COMMIT_BYTES],
-                flag: false,
-            },
-            Workload::Error => Case {
-                workload,
-                strings: [ERROR_VERB, ERROR_REASON],
-                numbers: [0, 0],
-                flag: true,
-            },
-            Workload::NoisyError => Case {
-                workload,
-                strings: [ERROR_VERB, &inputs.noisy_reason],
-                numbers: [0, 0],
-                flag: false,
-            },
-        };
+        let case = case_of(workload, &inputs);
         let len = check_same_row(&case);
 
         let mut group = c.benchmark_group(format!("encode_{}", workload.name()));
@@ -222,5 +230,104 @@ fn bench_encode(c: &mut Criterion) {
     }
 }
 
+/// Blocks of each encoder timed in [`time_interleaved`], after as many for warm-up.
+const BLOCKS: usize = 1_000;
+
+/// About how long one block of one encoder takes.
+const BLOCK_NANOS: f64 = 50_000.0;
+
+/// The median nanoseconds per encode of each encoder (ours, `Map`, derive) over `blocks`
+/// blocks, the three taking turns block by block and each block timed whole, so that the
+/// machine's drift falls on all three alike. Criterion times them one after the other.
+fn time_interleaved(case: &Case<'_>, blocks: usize) -> [f64; 3] {
+    let mut line = Line::new();
+    let mut out = Vec::new();
+    // The mean nanoseconds per encode over `calls` encodes by `encoder`.
+    #[allow(clippy::cast_precision_loss)]
+    let mut time = |encoder: usize, calls: usize| {
+        let start = Instant::now();
+        for _ in 0..calls {
+            let len = match encoder {
+                0 => black_box(case).encode_ours(&mut line, black_box(TS)),
+                1 => black_box(case).encode_map(black_box(TS)).len(),
+                _ => {
+                    black_box(case).encode_derive(&mut out, black_box(TS));
+                    out.len()
+                }
+            };
+            black_box(len);
+        }
+        start.elapsed().as_nanos() as f64 / calls as f64
+    };
+    // Calls per block: about BLOCK_NANOS of each encoder.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let calls = [0, 1, 2].map(|encoder| (BLOCK_NANOS / time(encoder, 100)).ceil() as usize);
+    let mut means: [Vec<f64>; 3] = Default::default();
+    for block in 0..2 * blocks {
+        for (encoder, calls) in calls.into_iter().enumerate() {
+            let mean = time(encoder, calls);
+            if block >= blocks {
+                means[encoder].push(mean);
+            }
+        }
+    }
+    means.map(|mut values| {
+        values.sort_unstable_by(f64::total_cmp);
+        values[values.len() / 2]
+    })
+}
+
+/// Prints the interleaved medians and ratios of every workload, and saves them for
+/// `.ci/bench-ratios.sh`.
+fn report_interleaved(test_mode: bool, filters: &[&str]) {
+    let inputs = Inputs::new();
+    let blocks = if test_mode { 2 } else { BLOCKS };
+    println!("encode, interleaved: {blocks} blocks of each encoder taking turns, each timed whole");
+    println!(
+        "  {:<28} {:>10} {:>10} {:>10} {:>8} {:>8}",
+        "median ns per encode", "logwriter", "map", "derive", "map/ours", "der/ours"
+    );
+    let mut summary = Vec::new();
+    for workload in Workload::ALL {
+        let name = format!("encode_{}", workload.name());
+        if !filters.is_empty()
+            && !filters
+                .iter()
+                .any(|f| name.contains(f) || *f == "interleaved")
+        {
+            continue;
+        }
+        let case = case_of(workload, &inputs);
+        let [ours, map, derive] = time_interleaved(&case, blocks);
+        println!(
+            "  {name:<28} {ours:>10.1} {map:>10.1} {derive:>10.1} {:>8.2} {:>8.2}",
+            map / ours,
+            derive / ours
+        );
+        summary.push(format!(
+            "\"{name}\":{{\"logwriter\":{ours:.1},\"serde_json_map\":{map:.1},\"serde_json_derive\":{derive:.1}}}"
+        ));
+    }
+    if !test_mode {
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("encode_interleaved.json");
+        if let Err(err) = fs::write(&path, format!("{{{}}}\n", summary.join(","))) {
+            eprintln!("encode: cannot write {}: {err}", path.display());
+        }
+    }
+}
+
 criterion_group!(benches, bench_encode);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // As criterion's: `cargo bench -- encode_commit` runs the commit workload only, and
+    // `interleaved` selects all of them.
+    let filters: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|arg| !arg.starts_with('-'))
+        .collect();
+    report_interleaved(args.iter().any(|arg| arg == "--test"), &filters);
+}
