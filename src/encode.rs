@@ -136,6 +136,7 @@ impl Line {
     }
 
     /// The encoded line, `\n` included; empty before the first successful encode.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len.min(MAX_LINE)]
     }
