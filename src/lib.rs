@@ -75,9 +75,10 @@
 //! reopen checks and error handling stay out of line.
 //!
 //! An append reads the clock once: the realtime reading that stamps the line also times the
-//! reopen checks and periodic syncs. Each vDSO clock read costs about 40 ns there, 2% of
-//! an append; a second one, of a monotonic clock, measured about 1% more in the append
-//! bench. The price is that the intervals follow the realtime clock, so a step of the
+//! reopen checks and periodic syncs. A vDSO clock read costs about 40 ns there, 2% of an
+//! append; dropping the second one, of a coarse monotonic clock, took the append bench's
+//! ratio to a bare `write(2)` from 1.126–1.156 to 1.105–1.124 (four alternating runs
+//! each). The price is that the intervals follow the realtime clock, so a step of the
 //! clock makes a check due early ([`ReopenCheck::interval`]).
 //!
 //! [`Field::new`] classifies its key once; for a literal key the compiler does it at compile
