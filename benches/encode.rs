@@ -261,7 +261,8 @@ fn time_interleaved(case: &Case<'_>, blocks: usize) -> [f64; 3] {
     };
     // Calls per block: about BLOCK_NANOS of each encoder.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let calls = [0, 1, 2].map(|encoder| (BLOCK_NANOS / time(encoder, 100)).ceil() as usize);
+    let calls = [0, 1, 2]
+        .map(|encoder| ((BLOCK_NANOS / time(encoder, 100).max(1.0)).ceil() as usize).max(1));
     let mut means: [Vec<f64>; 3] = Default::default();
     for block in 0..2 * blocks {
         for (encoder, calls) in calls.into_iter().enumerate() {

@@ -789,8 +789,8 @@ fn retry_intr(mut call: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::R
 /// the year 2554.
 ///
 /// It is the clock the lines are stamped with, so that an append that stamps its line
-/// reads the clock once (see "Performance" in the crate docs). Being the realtime clock, it can be stepped; [`elapsed`] treats
-/// a step either way as time gone by.
+/// reads the clock once (see "Performance" in the crate docs). Being the realtime clock,
+/// it can be stepped; [`elapsed`] treats a step either way as time gone by.
 fn clock_ns(ts: Timestamp) -> u64 {
     ts.unix_secs()
         .saturating_mul(1_000_000_000)
