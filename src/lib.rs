@@ -75,11 +75,14 @@
 //! reopen checks and error handling stay out of line.
 //!
 //! An append reads the clock once: the realtime reading that stamps the line also times the
-//! reopen checks and periodic syncs. A vDSO clock read costs about 40 ns there, 2% of an
-//! append; dropping the second one, of a coarse monotonic clock, took the append bench's
-//! ratio to a bare `write(2)` from 1.126–1.156 to 1.105–1.124 (four alternating runs
-//! each). The price is that the intervals follow the realtime clock, so a step of the
-//! clock makes a check due early ([`ReopenCheck::interval`]).
+//! reopen checks and periodic syncs. The precise read costs about 45 ns on the machine the
+//! README's numbers come from; the coarse monotonic read this replaced costs about 10 ns
+//! in a loop of its own, yet dropping it took the append bench's ratio to a bare
+//! `write(2)` from 1.126–1.156 to 1.105–1.124 (four alternating runs each): right after a
+//! `write(2)` it cost more than in a loop, or the code's layout moved with it. An event
+//! with its own timestamp still costs a coarse read. The price is that the intervals follow
+//! the realtime clock, so a step of the clock makes a check due early
+//! ([`ReopenCheck::interval`]).
 //!
 //! [`Field::new`] classifies its key once; for a literal key the compiler does it at compile
 //! time, and the encoder then writes the key with three stores. Strings are copied and

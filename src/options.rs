@@ -56,8 +56,9 @@ pub struct ReopenCheck {
     /// Measured on the realtime clock, read from the vDSO without a system call: an append
     /// that stamps its event reuses that reading, so it reads the clock once; one whose
     /// event has its own timestamp reads `CLOCK_REALTIME_COARSE` (resolution one kernel
-    /// tick, 1 to 10 ms). A clock stepped by `interval` or more either way also makes a
-    /// check due.
+    /// tick, 1 to 10 ms). A clock stepped back by more than 20 ms also makes a check due,
+    /// at the next append. A clock before 1970 reads as 1970 and one after 2554 as 2554,
+    /// and then only `appends` and the size bound make checks due.
     pub interval: Duration,
 }
 

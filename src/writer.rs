@@ -803,11 +803,19 @@ fn coarse_clock_ns() -> u64 {
     clock_ns(Timestamp::now_coarse())
 }
 
+/// How far a reading may be behind the last one before it counts as the clock stepped
+/// back: more than the kernel's tick (at most 10 ms), by which a coarse reading can trail
+/// a precise one.
+const CLOCK_SLACK_NS: u64 = 20_000_000;
+
 /// Whether `interval` has gone by between two readings of the interval clock. A clock
-/// stepped back by at least `interval` counts too: a check too many is cheap, while
-/// waiting for the clock to catch up could take as long as the step.
+/// stepped back by more than [`CLOCK_SLACK_NS`] counts too: a check too many is cheap,
+/// while waiting for the clock to catch up could take as long as the step.
 fn elapsed(since_ns: u64, now_ns: u64, interval: Duration) -> bool {
-    u128::from(now_ns.abs_diff(since_ns)) >= interval.as_nanos()
+    match now_ns.checked_sub(since_ns) {
+        Some(gone) => u128::from(gone) >= interval.as_nanos(),
+        None => since_ns - now_ns > CLOCK_SLACK_NS,
+    }
 }
 
 /// The path of a slot's log: `<slot_dir>/log`. Slot logs never rotate; the slot name is
@@ -893,16 +901,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn elapsed_counts_a_step_either_way_of_at_least_the_interval() {
+    fn elapsed_counts_the_interval_or_a_step_back() {
         let second = Duration::from_secs(1);
         let t = 1_777_636_800_000_000_000;
         assert!(!elapsed(t, t, second));
         assert!(!elapsed(t, t + 999_999_999, second));
         assert!(elapsed(t, t + 1_000_000_000, second));
-        // A coarse reading a tick behind a precise one: no time has gone by.
-        assert!(!elapsed(t, t - 4_000_000, second));
-        // The clock stepped back by the interval or more.
-        assert!(elapsed(t, t - 1_000_000_000, second));
+        // A coarse reading a tick behind a precise one: no time has gone by, even with an
+        // interval shorter than the tick.
+        assert!(!elapsed(t, t - 10_000_000, second));
+        assert!(!elapsed(t, t - CLOCK_SLACK_NS, Duration::from_millis(1)));
+        // The clock stepped back by more than the slack, however short the step.
+        assert!(elapsed(t, t - CLOCK_SLACK_NS - 1, second));
+        assert!(elapsed(t, t - 1_990_000_000, second));
         assert!(elapsed(t, 0, second));
         assert!(!elapsed(u64::MAX, u64::MAX, Duration::MAX));
     }

@@ -5,7 +5,7 @@ mod rotation_support;
 
 use std::time::Duration;
 
-use logwriter::{Durability, Event, EventKind, Options, Writer};
+use logwriter::{Durability, Event, EventKind, Options, ReopenCheck, Timestamp, Writer};
 use rotation_support::{child, role, run_under_strace, strace_usable};
 
 fn append(log: &mut Writer) {
@@ -78,6 +78,43 @@ fn periodic_syncs_after_the_interval() {
     std::thread::sleep(Duration::from_millis(250));
     append(&mut log);
     assert_eq!(log.stats().syncs, before + 1);
+}
+
+/// Events with their own timestamp, decades from the clock: the interval is timed by the
+/// clock, with or without reopen checks.
+#[test]
+fn periodic_with_own_timestamps_is_timed_by_the_clock() {
+    let old = Timestamp::from_unix(1_000_000_000, 0).expect("2001");
+    let append_old = |log: &mut Writer| {
+        log.append(&Event::new(EventKind::Renew).at(old))
+            .expect("append");
+    };
+    for reopen_check in [Some(ReopenCheck::default()), None] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let open = |interval| {
+            Options::new()
+                .reopen_check(reopen_check)
+                .durability(Durability::Periodic {
+                    appends: u32::MAX,
+                    interval,
+                })
+                .open(dir.path().join("log"))
+                .expect("open")
+        };
+        let mut hourly = open(Duration::from_secs(3600));
+        for _ in 0..5 {
+            append_old(&mut hourly);
+        }
+        assert_eq!(hourly.stats().syncs, 0, "{reopen_check:?}");
+
+        let mut log = open(Duration::from_millis(100));
+        append_old(&mut log);
+        assert_eq!(log.stats().syncs, 0, "{reopen_check:?}");
+        // The interval is what is tested: let it pass.
+        std::thread::sleep(Duration::from_millis(250));
+        append_old(&mut log);
+        assert_eq!(log.stats().syncs, 1, "{reopen_check:?}");
+    }
 }
 
 #[test]

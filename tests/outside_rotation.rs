@@ -97,6 +97,22 @@ fn rename_and_create_is_followed_within_the_time_bound() {
 }
 
 #[test]
+fn a_check_due_by_time_restarts_the_period() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, rotated) = (dir.path().join("log"), dir.path().join("log.1"));
+    let mut log = timed(&log_path, Duration::from_secs(1));
+    append_at(&mut log, 0, None);
+    // The interval is what is tested: let it pass. The next append checks (and finds
+    // the same file); the one after it, well within the second, must not check again.
+    std::thread::sleep(Duration::from_millis(1100));
+    append_at(&mut log, 1, None);
+    fs::rename(&log_path, &rotated).expect("rename");
+    append_at(&mut log, 2, None);
+    assert_eq!(numbers(&rotated), [0, 1, 2]);
+    assert_eq!(log.stats().reopens, 0);
+}
+
+#[test]
 fn an_events_own_timestamp_does_not_time_the_check() {
     // Timestamps decades from the clock: were they taken for the time, every append would
     // find the hour gone by and check.
