@@ -1,7 +1,6 @@
 //! `logwriter verify`: checks every line of a log or of its rotated series.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, Write};
@@ -11,7 +10,7 @@ use std::process::ExitCode;
 use logwriter::{EventKind, MAX_LINE};
 
 use crate::lines::{Item, LineReader};
-use crate::row::{self, Instant, Row, ScanError};
+use crate::row::{self, Row, ScanError};
 use crate::show::numbered;
 use crate::Failure;
 
@@ -20,50 +19,6 @@ const LINE_CAPACITY: usize = 1 << 20;
 
 /// Problems reported after this many are only counted.
 const MAX_EXAMPLES: usize = 20;
-
-/// Slots whose timestamps are checked for order in one file; the lines of further slots
-/// are not, which keeps memory bounded on any file.
-const MAX_ORDERED_SLOTS: usize = 65_536;
-
-/// Slots looked up by a linear search before the hash map: a workspace has a handful, and
-/// hashing every line's slot made `verify` a quarter slower.
-const FEW_SLOTS: usize = 16;
-
-/// The last timestamp of each slot in the file being checked (the empty slot: lines
-/// without one).
-///
-/// Order is checked per slot: a shared log's writers each stamp a line before they write
-/// it, so lines of different writers can be out of order by the time in between.
-#[derive(Default)]
-struct SlotOrder {
-    few: Vec<(Vec<u8>, Instant)>,
-    many: HashMap<Vec<u8>, Instant>,
-}
-
-impl SlotOrder {
-    /// Records `ts` as the slot's latest; returns whether it is earlier than the one
-    /// before it. A slot past [`MAX_ORDERED_SLOTS`] is not recorded.
-    fn goes_back(&mut self, slot: &[u8], ts: Instant) -> bool {
-        let previous = match self.few.iter_mut().find(|(s, _)| s == slot) {
-            Some((_, previous)) => Some(previous),
-            None => self.many.get_mut(slot),
-        };
-        if let Some(previous) = previous {
-            return ts < std::mem::replace(previous, ts);
-        }
-        if self.few.len() < FEW_SLOTS {
-            self.few.push((slot.to_vec(), ts));
-        } else if self.many.len() < MAX_ORDERED_SLOTS - FEW_SLOTS {
-            self.many.insert(slot.to_vec(), ts);
-        }
-        false
-    }
-
-    fn clear(&mut self) {
-        self.few.clear();
-        self.many.clear();
-    }
-}
 
 /// Arguments of `verify`.
 #[derive(clap::Args, Debug)]
@@ -76,6 +31,11 @@ pub struct VerifyArgs {
     /// Print the summary as one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// How far a row's ts may be behind the latest ts before it in the same file. Writers
+    /// that share a log each stamp a line before they write it, so their lines can land
+    /// out of order by the time in between. 0 asks for strict order.
+    #[arg(long, value_name = "DURATION", default_value = "1s")]
+    pub order_slack: String,
 }
 
 /// The kinds of problem, in report order.
@@ -125,7 +85,7 @@ impl Problem {
             Problem::UnknownEvent => "event missing or not a known kind",
             Problem::DuplicateKey => "duplicate key",
             Problem::TooLong => "over the 4096-byte line limit",
-            Problem::TsBackwards => "ts earlier than the slot's line before",
+            Problem::TsBackwards => "ts behind an earlier line's by more than the order slack",
         }
     }
 }
@@ -137,7 +97,10 @@ struct Checker {
     events: [u64; EventKind::ALL.len()],
     problems: [u64; Problem::ALL.len()],
     examples: Vec<String>,
-    previous_ts: SlotOrder,
+    /// The latest ts in the file being checked, in nanoseconds since the epoch.
+    latest_ts: Option<i128>,
+    /// [`VerifyArgs::order_slack`] in nanoseconds.
+    order_slack: i128,
 }
 
 impl Checker {
@@ -158,7 +121,7 @@ impl Checker {
         file: &mut File,
         reader: &mut LineReader,
     ) -> io::Result<()> {
-        self.previous_ts.clear();
+        self.latest_ts = None;
         reader.reset();
         let mut line_no = 0;
         while let Some(item) = reader.next_item(file)? {
@@ -233,7 +196,6 @@ impl Checker {
             })
         };
         let ts = raw("ts").and_then(|t| row::parse_rfc3339(&t));
-        let slot = raw("slot").unwrap_or_default();
         let kind = raw("event").and_then(|e| {
             EventKind::ALL
                 .into_iter()
@@ -247,14 +209,20 @@ impl Checker {
             self.report(Problem::BadTs, name, line_no, "");
             return;
         };
-        if self.previous_ts.goes_back(&slot, ts) {
-            let slot = String::from_utf8_lossy(&slot);
-            self.report(
-                Problem::TsBackwards,
-                name,
-                line_no,
-                &format!("slot {slot:?}"),
-            );
+        let ts = i128::from(ts.0) * 1_000_000_000 + i128::from(ts.1);
+        match self.latest_ts {
+            Some(latest) if latest - ts > self.order_slack => {
+                #[allow(clippy::cast_precision_loss)] // Only printed.
+                let behind = (latest - ts) as f64 / 1e9;
+                self.report(
+                    Problem::TsBackwards,
+                    name,
+                    line_no,
+                    &format!("{behind:.3} s"),
+                );
+            }
+            Some(latest) if latest >= ts => {}
+            _ => self.latest_ts = Some(ts),
         }
     }
 
@@ -269,6 +237,7 @@ fn glue_point(line: &[u8]) -> Option<usize> {
 }
 
 pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
+    let order_slack = crate::timearg::parse_duration(&args.order_slack).map_err(Failure::usage)?;
     let mut files = Vec::new();
     if args.all {
         files.extend(
@@ -285,7 +254,8 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
         events: [0; EventKind::ALL.len()],
         problems: [0; Problem::ALL.len()],
         examples: Vec::new(),
-        previous_ts: SlotOrder::default(),
+        latest_ts: None,
+        order_slack: i128::try_from(order_slack.as_nanos()).unwrap_or(i128::MAX),
     };
     let mut reader = LineReader::with_capacity(LINE_CAPACITY);
     let mut names = Vec::new();
@@ -360,45 +330,4 @@ fn text_summary(checker: &Checker, names: &[String]) -> String {
     let _ = writeln!(out, "problems: {total} ({})", problems.join(", "));
     let _ = writeln!(out, "{}", if total == 0 { "ok" } else { "FAILED" });
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(second: u32) -> Instant {
-        row::parse_rfc3339(
-            format!("2026-05-01T12:{:02}:{:02}Z", second / 60, second % 60).as_bytes(),
-        )
-        .expect("valid")
-    }
-
-    #[test]
-    fn slot_order_is_kept_per_slot_up_to_the_limit() {
-        let mut order = SlotOrder::default();
-        let slots: Vec<Vec<u8>> = (0..MAX_ORDERED_SLOTS + 10)
-            .map(|n| n.to_string().into_bytes())
-            .collect();
-        for slot in &slots {
-            assert!(!order.goes_back(slot, at(100)));
-        }
-        // Slots found by linear search, in the map, and past the limit.
-        for n in [0, FEW_SLOTS - 1, FEW_SLOTS, MAX_ORDERED_SLOTS - 1] {
-            assert!(!order.goes_back(&slots[n], at(101)), "{n}");
-            assert!(order.goes_back(&slots[n], at(99)), "{n}");
-            assert!(
-                !order.goes_back(&slots[n], at(99)),
-                "{n}: equal is in order"
-            );
-        }
-        assert!(
-            !order.goes_back(&slots[MAX_ORDERED_SLOTS], at(1)),
-            "not recorded"
-        );
-        order.clear();
-        assert!(
-            !order.goes_back(&slots[0], at(1)),
-            "a new file starts afresh"
-        );
-    }
 }
