@@ -278,11 +278,12 @@ fn time_interleaved(case: &Case<'_>, blocks: usize) -> [f64; 3] {
     })
 }
 
-/// Prints the interleaved medians and ratios of every workload, and saves them for
-/// `.ci/bench-ratios.sh`.
-fn report_interleaved(test_mode: bool, filters: &[&str]) {
+/// Prints the interleaved medians and ratios of each selected workload (`cargo bench --
+/// encode_commit`; `interleaved` selects them all) and, after a timed run of all of them,
+/// saves them for `.ci/bench-ratios.sh`.
+fn report_interleaved(args: &common::BenchArgs) {
     let inputs = Inputs::new();
-    let blocks = if test_mode { 2 } else { BLOCKS };
+    let blocks = if args.test_mode { 2 } else { BLOCKS };
     println!("encode, interleaved: {blocks} blocks of each encoder taking turns, each timed whole");
     println!(
         "  {:<28} {:>10} {:>10} {:>10} {:>8} {:>8}",
@@ -291,11 +292,7 @@ fn report_interleaved(test_mode: bool, filters: &[&str]) {
     let mut summary = Vec::new();
     for workload in Workload::ALL {
         let name = format!("encode_{}", workload.name());
-        if !filters.is_empty()
-            && !filters
-                .iter()
-                .any(|f| name.contains(f) || *f == "interleaved")
-        {
+        if !args.selects(&name) && !args.filters.iter().any(|f| f == "interleaved") {
             continue;
         }
         let case = case_of(workload, &inputs);
@@ -309,7 +306,7 @@ fn report_interleaved(test_mode: bool, filters: &[&str]) {
             "\"{name}\":{{\"logwriter\":{ours:.1},\"serde_json_map\":{map:.1},\"serde_json_derive\":{derive:.1}}}"
         ));
     }
-    if !test_mode {
+    if !args.test_mode && summary.len() == Workload::ALL.len() {
         let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("encode_interleaved.json");
         if let Err(err) = fs::write(&path, format!("{{{}}}\n", summary.join(","))) {
             eprintln!("encode: cannot write {}: {err}", path.display());
@@ -322,13 +319,8 @@ criterion_group!(benches, bench_encode);
 fn main() {
     benches();
     Criterion::default().configure_from_args().final_summary();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    // As criterion's: `cargo bench -- encode_commit` runs the commit workload only, and
-    // `interleaved` selects all of them.
-    let filters: Vec<&str> = args
-        .iter()
-        .map(String::as_str)
-        .filter(|arg| !arg.starts_with('-'))
-        .collect();
-    report_interleaved(args.iter().any(|arg| arg == "--test"), &filters);
+    let args = common::BenchArgs::from_env();
+    if !args.list {
+        report_interleaved(&args);
+    }
 }

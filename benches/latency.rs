@@ -170,11 +170,10 @@ fn nanos(start: Instant) -> u64 {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let test_mode = args.iter().any(|arg| arg == "--test");
+    let args = common::BenchArgs::from_env();
+    let test_mode = args.test_mode;
     // Honour a `cargo bench <filter>` that names another bench.
-    let filters: Vec<&String> = args.iter().filter(|arg| !arg.starts_with('-')).collect();
-    if !filters.is_empty() && !filters.iter().any(|f| NAME.contains(f.as_str())) {
+    if args.list || !args.selects(NAME) {
         return;
     }
     let appends = if test_mode { 1_000 } else { 1_000_000 };

@@ -168,3 +168,63 @@ pub fn commit_line(ts: Timestamp) -> Vec<u8> {
     let mut line = Line::new();
     line.encode(&event).expect("the commit line fits").to_vec()
 }
+
+/// How a bench binary without criterion's own harness was invoked, read as criterion reads
+/// its arguments.
+pub struct BenchArgs {
+    /// Run once, untimed: `--test`, or no `--bench` (as under `cargo test --benches`).
+    pub test_mode: bool,
+    /// `--list`: only name the benchmarks.
+    pub list: bool,
+    /// The positional arguments: substrings of the names to run (none: run all).
+    pub filters: Vec<String>,
+}
+
+/// Criterion's options that take a value as the next argument, which is not a filter.
+const OPTIONS_WITH_VALUES: [&str; 19] = [
+    "-c",
+    "--color",
+    "-s",
+    "--save-baseline",
+    "-b",
+    "--baseline",
+    "--baseline-lenient",
+    "--load-baseline",
+    "--sample-size",
+    "--warm-up-time",
+    "--measurement-time",
+    "--nresamples",
+    "--noise-threshold",
+    "--confidence-level",
+    "--significance-level",
+    "--plotting-backend",
+    "--output-format",
+    "--profile-time",
+    "--format",
+];
+
+impl BenchArgs {
+    /// The arguments of this process.
+    pub fn from_env() -> BenchArgs {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let has = |flag: &str| args.iter().any(|arg| arg == flag);
+        let mut filters = Vec::new();
+        let mut after_option = false;
+        for arg in &args {
+            if !arg.starts_with('-') && !after_option {
+                filters.push(arg.clone());
+            }
+            after_option = OPTIONS_WITH_VALUES.contains(&arg.as_str());
+        }
+        BenchArgs {
+            test_mode: has("--test") || !has("--bench"),
+            list: has("--list"),
+            filters,
+        }
+    }
+
+    /// Whether the benchmark `name` is selected.
+    pub fn selects(&self, name: &str) -> bool {
+        self.filters.is_empty() || self.filters.iter().any(|f| name.contains(f.as_str()))
+    }
+}
