@@ -176,31 +176,21 @@ fn check_same_row(case: &Case<'_>) -> usize {
 
 /// The case of `workload`, with its inputs.
 fn case_of(workload: Workload, inputs: &Inputs) -> Case<'_> {
-    match workload {
-        Workload::Join => Case {
-            workload,
-            strings: [JOIN_TASK_ID, JOIN_WORKTREE],
-            numbers: [0, 0],
-            flag: false,
-        },
-        Workload::Commit => Case {
-            workload,
-            strings: [COMMIT_MESSAGE, COMMIT_SHA],
-            numbers: [COMMIT_FILES, COMMIT_BYTES],
-            flag: false,
-        },
-        Workload::Error => Case {
-            workload,
-            strings: [ERROR_VERB, ERROR_REASON],
-            numbers: [0, 0],
-            flag: true,
-        },
-        Workload::NoisyError => Case {
-            workload,
-            strings: [ERROR_VERB, &inputs.noisy_reason],
-            numbers: [0, 0],
-            flag: false,
-        },
+    let (strings, numbers, flag) = match workload {
+        Workload::Join => ([JOIN_TASK_ID, JOIN_WORKTREE], [0, 0], false),
+        Workload::Commit => (
+            [COMMIT_MESSAGE, COMMIT_SHA],
+            [COMMIT_FILES, COMMIT_BYTES],
+            false,
+        ),
+        Workload::Error => ([ERROR_VERB, ERROR_REASON], [0, 0], true),
+        Workload::NoisyError => ([ERROR_VERB, inputs.noisy_reason.as_str()], [0, 0], false),
+    };
+    Case {
+        workload,
+        strings,
+        numbers,
+        flag,
     }
 }
 
