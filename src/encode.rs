@@ -164,33 +164,18 @@ impl Line {
         precision: Precision,
         default_slot: &str,
     ) -> Result<&[u8], Error> {
-        let len = self.encode_len(event, precision, default_slot)?;
+        let ts = event.timestamp().unwrap_or_else(Timestamp::now);
+        let len = self.encode_len(event, ts, precision, default_slot)?;
         Ok(&self.buf[..len])
     }
 
-    /// [`Line::encode_with`], returning the length of the line. Always inlined, so that
-    /// `Writer::append` runs as one function: its whole hot path then spans fewer code
-    /// pages, which measurably lowers the kernel's instruction-TLB misses in the `write`
-    /// that follows.
+    /// [`Line::encode_with`] with the timestamp `ts` whatever the event carries, returning
+    /// the length of the line. Always inlined, so that `Writer::append` runs as one
+    /// function: its whole hot path then spans fewer code pages, which measurably lowers
+    /// the kernel's instruction-TLB misses in the `write` that follows.
     #[inline(always)]
     #[allow(clippy::inline_always)]
     pub(crate) fn encode_len(
-        &mut self,
-        event: &Event<'_>,
-        precision: Precision,
-        default_slot: &str,
-    ) -> Result<usize, Error> {
-        let ts = match event.timestamp() {
-            Some(ts) => ts,
-            None => Timestamp::now(),
-        };
-        self.encode_len_at(event, ts, precision, default_slot)
-    }
-
-    /// [`Line::encode_len`] with the timestamp `ts` whatever the event carries.
-    #[inline(always)]
-    #[allow(clippy::inline_always)]
-    pub(crate) fn encode_len_at(
         &mut self,
         event: &Event<'_>,
         ts: Timestamp,

@@ -302,7 +302,7 @@ impl Writer {
         };
         match self
             .line
-            .encode_len_at(event, ts, self.options.precision, &self.options.slot)
+            .encode_len(event, ts, self.options.precision, &self.options.slot)
         {
             Ok(len) => Ok((len, now)),
             Err(err) => Err(self.refused(err)),

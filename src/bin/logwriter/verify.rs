@@ -210,20 +210,15 @@ impl Checker {
             return;
         };
         let ts = i128::from(ts.0) * 1_000_000_000 + i128::from(ts.1);
-        match self.latest_ts {
-            Some(latest) if latest - ts > self.order_slack => {
+        if let Some(latest) = self.latest_ts {
+            if latest - ts > self.order_slack {
                 #[allow(clippy::cast_precision_loss)] // Only printed.
                 let behind = (latest - ts) as f64 / 1e9;
-                self.report(
-                    Problem::TsBackwards,
-                    name,
-                    line_no,
-                    &format!("{behind:.3} s"),
-                );
+                let detail = format!("{behind:.3} s");
+                self.report(Problem::TsBackwards, name, line_no, &detail);
             }
-            Some(latest) if latest >= ts => {}
-            _ => self.latest_ts = Some(ts),
         }
+        self.latest_ts = Some(self.latest_ts.map_or(ts, |latest| latest.max(ts)));
     }
 
     fn total_problems(&self) -> u64 {
