@@ -166,6 +166,8 @@ fn order_allows_the_slack_of_writers_sharing_a_log() {
     );
     // Strict: every line behind the latest before it.
     let strict = backwards(&["--json", "--order-slack", "0s"]);
+    // As the help says, a bare `0` is strict too.
+    assert_eq!(backwards(&["--json", "--order-slack", "0"]), strict);
     let lines: Vec<&str> = strict
         .as_array()
         .unwrap()

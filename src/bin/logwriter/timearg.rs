@@ -4,12 +4,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::row::{parse_rfc3339, Instant};
 
-/// Parses a duration: one or more `<integer><unit>` parts, units `ms`, `s`, `m`, `h`, `d`.
+/// Parses a duration: one or more `<integer><unit>` parts, units `ms`, `s`, `m`, `h`, `d`,
+/// or a bare `0`, which is zero in any unit.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let invalid = || format!("invalid duration '{text}' (expected e.g. 100ms, 30s, 5m, 1h30m, 2d)");
     let mut rest = text.trim();
     if rest.is_empty() {
         return Err(invalid());
+    }
+    if rest == "0" {
+        return Ok(Duration::ZERO);
     }
     let mut total = Duration::ZERO;
     while !rest.is_empty() {
@@ -66,6 +70,9 @@ mod tests {
             ("2d", Some(172_800_000)),
             ("", None),
             ("5", None),
+            ("0", Some(0)),
+            ("00", None),
+            ("0s", Some(0)),
             ("m", None),
             ("5x", None),
             ("-5m", None),

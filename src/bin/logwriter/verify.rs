@@ -33,7 +33,7 @@ pub struct VerifyArgs {
     pub json: bool,
     /// How far a row's ts may be behind the latest ts before it in the same file. Writers
     /// that share a log each stamp a line before they write it, so their lines can land
-    /// out of order by the time in between. 0 asks for strict order.
+    /// out of order by the time in between. `0` (or `0s`) asks for strict order.
     #[arg(long, value_name = "DURATION", default_value = "1s")]
     pub order_slack: String,
 }
