@@ -6,8 +6,9 @@
 # The probe (examples/syscall_probe.rs) is run twice into fresh directories: with 0 appends
 # and with N. The difference between the two runs is the append loop alone: process start,
 # open and exit are the same in both. With the defaults (10 MiB, 5 backups, reopen check
-# every 1024 appends or 1 s) N appends of ~175 bytes include a few rotations and about
-# N/1024 reopen checks, which are counted as the loop's other calls.
+# every 1024 appends or 1 s, or once the writer's bytes reach 1/64 of 10 MiB: about every
+# 940 appends of ~175 bytes) N appends include a few rotations (3 for 200,000) and about
+# N/940 reopen checks of two calls each, which are counted as the loop's other calls.
 #
 # Usage: .ci/syscall-check.sh [N]   (default 200000). Needs strace; installs nothing.
 set -euo pipefail

@@ -24,8 +24,9 @@ use crate::time::{
 /// Appends of at most this size are atomic on pipes and FIFOs as well as on local files.
 pub const MAX_LINE: usize = 4096;
 
-/// The most fields a line can hold: the shortest field, `,"":0`, is 5 bytes and the
-/// shortest row prefix is 42 bytes.
+/// More fields than a line can hold (592 at most fit: one empty key, `,"":0`, then 94
+/// one-byte keys and two-byte ones): every field takes at least 5 bytes, after a row
+/// prefix of at least 42. A bound for the repeated-key table, not the exact limit.
 const MAX_KEPT_FIELDS: usize = (MAX_LINE - 42) / 5 + 1;
 
 /// `{"ts":"` and the date and time to the second: the start of every row, cached per second.

@@ -63,7 +63,11 @@ pub struct ReopenCheck {
 }
 
 impl Default for ReopenCheck {
-    /// Every 1024 appends or 1 second: on average at most 0.002 extra system calls per append.
+    /// Every 1024 appends or 1 second (and, for a rotating writer, whenever its own bytes
+    /// since the last check reach 1/64 of the maximum size, the first bound reached at the
+    /// default 10 MiB: about every 940 appends of 174-byte lines). A check is an `fstat` and
+    /// an `fstatat`, so a busy writer of such lines makes about 0.0021 extra system calls per
+    /// append; one that appends less often than once a second checks before every append.
     fn default() -> Self {
         ReopenCheck {
             appends: 1024,
@@ -283,8 +287,11 @@ impl Options {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidOption`] for a zero size, count or check interval;
-    /// otherwise as [`Writer::open`].
+    /// [`ErrorKind::InvalidOption`] for a zero `max_size` or `max_files`, a zero
+    /// [`ReopenCheck::appends`] or [`Durability::Periodic`] `appends`, or `mode` bits outside
+    /// `0o7777`; otherwise as [`Writer::open`]. A zero `interval` in either is accepted: a
+    /// check or sync is then due at each append whose clock reading is not behind the last
+    /// one's.
     pub fn open(&self, path: impl AsRef<Path>) -> Result<Writer, Error> {
         Writer::open_with(path.as_ref(), self.clone())
     }

@@ -512,9 +512,12 @@ impl Writer {
     /// taken (if another writer rotated first, this writer follows it and rotates again), and
     /// it may be empty.
     ///
-    /// System calls: `openat` of `<log>.lock` (first time only), `flock` twice, `fstat` and
-    /// `fstatat` of the active file, `fstatat` for each backup in the run, `renameat` for each
-    /// file moved, `unlinkat` for the one dropped, `openat` and `fstat` of the new file.
+    /// System calls (as `strace` shows them): `openat` of `<log>.lock` (first time only),
+    /// `flock` twice, `fstat` and `fstatat` of the active file, `fstatat` for each backup in
+    /// the run and, while the run is shorter than the maximum, one more for the first free
+    /// number (`ENOENT`); with the run full, `unlinkat` of the oldest backup and of each
+    /// number above it up to the first free one (`ENOENT`); `renameat` for each file moved;
+    /// `openat` and `fstat` of the new file and `close` of the old.
     ///
     /// # Errors
     ///
@@ -790,7 +793,8 @@ fn retry_intr(mut call: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::R
 ///
 /// It is the clock the lines are stamped with, so that an append that stamps its line
 /// reads the clock once (see "Performance" in the crate docs). Being the realtime clock,
-/// it can be stepped; [`elapsed`] treats a step either way as time gone by.
+/// it can be stepped; [`elapsed`] treats a step forward, or back by more than
+/// [`CLOCK_SLACK_NS`], as time gone by.
 fn clock_ns(ts: Timestamp) -> u64 {
     ts.unix_secs()
         .saturating_mul(1_000_000_000)
@@ -809,7 +813,7 @@ fn coarse_clock_ns() -> u64 {
 const CLOCK_SLACK_NS: u64 = 20_000_000;
 
 /// Whether `interval` has gone by between two readings of the interval clock. A clock
-/// stepped back by more than [`CLOCK_SLACK_NS`] counts too: a check too many is cheap,
+/// stepped back by more than [`CLOCK_SLACK_NS`] counts too (a step forward is time gone by): a check too many is cheap,
 /// while waiting for the clock to catch up could take as long as the step.
 fn elapsed(since_ns: u64, now_ns: u64, interval: Duration) -> bool {
     match now_ns.checked_sub(since_ns) {
