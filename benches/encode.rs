@@ -9,13 +9,17 @@
 //!
 //! All three stamp the same instant with the same RFC 3339 formatter and end the line with
 //! `\n`; before timing, the lines are checked to hold the same JSON.
+//!
+//! Then `encode_many_fields`, ours alone: events of 100 and 400 fields with short keys
+//! (`k0`…), 100 with long ones (`field_number_0000`…), and 800 short ones, which cannot fit
+//! on a line and are refused after the encoder has gone through them all.
 
 mod common;
 
 use std::fs;
 use std::hint::black_box;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use common::{
     commit_fields, commit_map, ts_text, CommitRow, ErrorRow, Inputs, JoinRow, Workload,
@@ -23,7 +27,7 @@ use common::{
     JOIN_WORKTREE, SLOT, TS,
 };
 use criterion::{criterion_group, Criterion, Throughput};
-use logwriter::{Event, EventKind, Field, Line, Timestamp, TimestampBuf};
+use logwriter::{ErrorKind, Event, EventKind, Field, Line, Timestamp, TimestampBuf};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
@@ -220,6 +224,42 @@ fn bench_encode(c: &mut Criterion) {
     }
 }
 
+/// Events of many fields, each a key and the number 1: past 32 fields the encoder finds
+/// repeated keys through a hash table. (label, key prefix, key width, fields, fits a line).
+const MANY_FIELDS: [(&str, &str, usize, usize, bool); 4] = [
+    ("short_keys_100", "k", 0, 100, true),
+    ("short_keys_400", "k", 0, 400, true),
+    ("long_keys_100", "field_number_", 4, 100, true),
+    ("short_keys_800_refused", "k", 0, 800, false),
+];
+
+fn bench_many_fields(c: &mut Criterion) {
+    let mut group = c.benchmark_group("encode_many_fields");
+    group
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    for (label, prefix, width, count, fits) in MANY_FIELDS {
+        let keys: Vec<String> = (0..count).map(|i| format!("{prefix}{i:0width$}")).collect();
+        let fields: Vec<Field<'_>> = keys.iter().map(|key| Field::new(key, 1u8)).collect();
+        let event = Event::new(EventKind::Commit)
+            .slot(SLOT)
+            .fields(&fields)
+            .at(TS);
+        let mut line = Line::new();
+        match line.encode(&event) {
+            Ok(bytes) => assert!(fits, "{label}: {} bytes fit", bytes.len()),
+            Err(err) => assert!(
+                !fits && matches!(err.kind(), ErrorKind::LineTooLong { .. }),
+                "{label}: {err}"
+            ),
+        }
+        group.bench_function(label, |b| {
+            b.iter(|| line.encode(black_box(&event)).map(<[u8]>::len).ok());
+        });
+    }
+    group.finish();
+}
+
 /// Blocks of each encoder timed in [`time_interleaved`], after as many for warm-up.
 const BLOCKS: usize = 1_000;
 
@@ -304,7 +344,7 @@ fn report_interleaved(args: &common::BenchArgs) {
     }
 }
 
-criterion_group!(benches, bench_encode);
+criterion_group!(benches, bench_encode, bench_many_fields);
 
 fn main() {
     benches();
