@@ -290,8 +290,8 @@ impl Options {
     /// [`ErrorKind::InvalidOption`] for a zero `max_size` or `max_files`, a zero
     /// [`ReopenCheck::appends`] or [`Durability::Periodic`] `appends`, or `mode` bits outside
     /// `0o7777`; otherwise as [`Writer::open`]. A zero `interval` in either is accepted: a
-    /// check or sync is then due at each append whose clock reading is not behind the last
-    /// one's.
+    /// check or sync is then due at every append but one whose clock reading trails the last
+    /// by at most 20 ms (a coarse reading after a precise one, see [`ReopenCheck::interval`]).
     pub fn open(&self, path: impl AsRef<Path>) -> Result<Writer, Error> {
         Writer::open_with(path.as_ref(), self.clone())
     }

@@ -813,8 +813,9 @@ fn coarse_clock_ns() -> u64 {
 const CLOCK_SLACK_NS: u64 = 20_000_000;
 
 /// Whether `interval` has gone by between two readings of the interval clock. A clock
-/// stepped back by more than [`CLOCK_SLACK_NS`] counts too (a step forward is time gone by): a check too many is cheap,
-/// while waiting for the clock to catch up could take as long as the step.
+/// stepped forward counts as time gone by, and one stepped back by more than
+/// [`CLOCK_SLACK_NS`] counts too: a check too many is cheap, while waiting for the clock to
+/// catch up could take as long as the step.
 fn elapsed(since_ns: u64, now_ns: u64, interval: Duration) -> bool {
     match now_ns.checked_sub(since_ns) {
         Some(gone) => u128::from(gone) >= interval.as_nanos(),

@@ -263,6 +263,39 @@ fn too_many_fields_is_refused_without_a_length() {
     assert!(matches!(err.kind(), ErrorKind::LineTooLong { .. }), "{err}");
 }
 
+/// The keys of the event with the most fields that fit on a line: the empty key, every
+/// one-byte key that needs no escape (94 of them), then two-byte keys.
+fn shortest_keys(count: usize) -> Vec<String> {
+    let one_byte = (0x20u8..=0x7f)
+        .filter(|&b| b != b'"' && b != b'\\')
+        .map(|b| char::from(b).to_string());
+    let two_bytes = (b'a'..=b'z')
+        .flat_map(|a| (b'a'..=b'z').map(move |b| format!("{}{}", char::from(a), char::from(b))));
+    std::iter::once(String::new())
+        .chain(one_byte)
+        .chain(two_bytes)
+        .take(count)
+        .collect()
+}
+
+#[test]
+fn at_most_592_fields_fit_on_a_line() {
+    // The shortest row, `{"ts":"…Z","event":"join"` and `}\n`, is 45 bytes, and each field
+    // is `,"<key>":0` with distinct keys: 5 bytes for the empty key, 6 for each of the 94
+    // one-byte keys, 7 for two-byte ones. 45 + 5 + 94 * 6 + 497 * 7 = 4093.
+    let ts = Timestamp::from_unix(0, 0).unwrap();
+    let keys = shortest_keys(593);
+    assert_eq!(keys.len(), 593);
+    let fields: Vec<Field<'_>> = keys.iter().map(|k| Field::new(k, 0u8)).collect();
+    let mut line = Line::new();
+    let fits = line.encode(&Event::new(EventKind::Join).fields(&fields[..592]).at(ts));
+    assert_eq!(fits.map(<[u8]>::len).ok(), Some(4093));
+    let err = line
+        .encode(&Event::new(EventKind::Join).fields(&fields).at(ts))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LineTooLong { len: Some(4100) });
+}
+
 #[test]
 fn many_repeats_of_few_keys_still_fit() {
     let mut fields = vec![Field::new("ts", 0); 10_000];
