@@ -58,6 +58,9 @@
 //! - A writer that has not yet noticed another writer's rotation keeps appending to the
 //!   renamed file for up to one [`ReopenCheck`] period; those lines are in a backup, not lost,
 //!   unless that backup is dropped as the oldest before the writer notices.
+//! - The append that rotates waits for the rotation, which drops the oldest backup once all
+//!   exist: the kernel frees that file's page cache inside the call, about 4 ms for a full
+//!   10 MiB file on the machine the README's figures come from (0.1 ms with small files).
 //! - Timestamps run from 1970 to 9999 ([`Timestamp`]).
 //! - Repeated keys: up to 32 fields, each key is checked against the keys before it (short
 //!   clean keys through a 64-bit mask first); past 32, through a hash table on the stack, so
