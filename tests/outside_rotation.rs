@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use logwriter::{Event, EventKind, Field, Options, ReopenCheck, Timestamp, Writer};
 
+/// An event numbered `n`, stamped by the writer.
 fn append(log: &mut Writer, n: u64) {
-    log.append(&Event::new(EventKind::Renew).fields(&[Field::new("n", n)]))
-        .expect("append");
+    append_at(log, n, None);
 }
 
 /// The `n` of every line of `path`; panics on a line that does not parse.
@@ -101,13 +101,13 @@ fn a_check_due_by_time_restarts_the_period() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (log_path, rotated) = (dir.path().join("log"), dir.path().join("log.1"));
     let mut log = timed(&log_path, Duration::from_secs(1));
-    append_at(&mut log, 0, None);
+    append(&mut log, 0);
     // The interval is what is tested: let it pass. The next append checks (and finds
     // the same file); the one after it, well within the second, must not check again.
     std::thread::sleep(Duration::from_millis(1100));
-    append_at(&mut log, 1, None);
+    append(&mut log, 1);
     fs::rename(&log_path, &rotated).expect("rename");
-    append_at(&mut log, 2, None);
+    append(&mut log, 2);
     assert_eq!(numbers(&rotated), [0, 1, 2]);
     assert_eq!(log.stats().reopens, 0);
 }
