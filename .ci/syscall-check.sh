@@ -10,6 +10,11 @@
 # 940 appends of ~175 bytes) N appends include a few rotations (3 for 200,000) and about
 # N/940 reopen checks of two calls each, which are counted as the loop's other calls.
 #
+# Then it traces the stat-family calls of N appends, and of `logwriter show -f` reading
+# their log, and fails if any of them could report a timestamp: on Linux 6.13+, a stat that
+# reports the change time makes every writer's next write(2) journal the inode (see
+# src/identity.rs).
+#
 # Usage: .ci/syscall-check.sh [N]   (default 200000). Needs strace; installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,3 +63,43 @@ awk -v n="$appends" -v limit="$max_other_per_append" '
         if (other / n > limit) { print "syscall-check: FAIL: too many other system calls"; exit 1 }
         print "syscall-check: ok"
     }' "$work/base" "$work/loop"
+
+# The stat-family calls of a traced program from the first call that names `dir` on (the
+# dynamic loader's and the runtime's own come before). Each must be a statx(2) whose request
+# mask holds no time and no group that includes times.
+# Usage: no_timestamps_read LABEL TRACE DIR
+no_timestamps_read() {
+    awk -v label="$1" -v dir="$3" '
+        index($0, dir) { mine = 1 }
+        !mine || !/^[0-9]+ +(stat|lstat|fstat|newfstatat|statx)\(/ { next }
+        {
+            calls++
+            # statx(dirfd, "path", flags, MASK, ...): the fourth argument.
+            ok = 0
+            if (match($0, /^[0-9]+ +statx\([^,]*, "[^"]*", [^,]*, [A-Z_|0-9x]+,/)) {
+                mask = substr($0, RSTART, RLENGTH)
+                sub(/.*, /, "", mask); sub(/,$/, "", mask)
+                ok = mask !~ /TIME|BASIC_STATS|ALL/
+            }
+            if (!ok) { bad++; if (bad <= 5) print "  asks for timestamps: " $0 }
+        }
+        END {
+            printf "stat-check: %s: %d stat-family calls, %d that could report a timestamp\n", label, calls, bad
+            if (calls == 0) { print "stat-check: FAIL: no stat-family call seen; the trace is not what this script expects"; exit 1 }
+            if (bad) { printf "stat-check: FAIL: %s reads file timestamps\n", label; exit 1 }
+        }' "$2"
+}
+traced="stat,lstat,fstat,newfstatat,statx,mkdir,openat"
+
+# The writer, over N appends: its reopen checks and rotations.
+strace -f -e trace="$traced" -o "$work/writer.trace" "$probe" "$work/stat-run" "$appends"
+no_timestamps_read writer "$work/writer.trace" "$work/stat-run"
+
+# The follower (`logwriter show -f`) reading that log to its end and waiting for more: it
+# looks at the file and the path after every read, as often as a busy log keeps it reading.
+cargo build --release --features cli --bin logwriter
+cli="${CARGO_TARGET_DIR:-target}/release/logwriter"
+strace -f -e trace="$traced" -o "$work/follow.trace" \
+    "$cli" show -f --exit-on-idle 300ms --poll-interval 20ms "$work/stat-run/log" >/dev/null
+no_timestamps_read "show -f" "$work/follow.trace" "$work/stat-run"
+echo "stat-check: ok"

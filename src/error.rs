@@ -55,7 +55,8 @@ pub enum Op {
     OpenLock,
     /// Taking or releasing the rotation lock (`flock(2)`).
     Lock,
-    /// `fstat(2)`/`fstatat(2)` of the log file.
+    /// `statx(2)` of the log file, its descriptor or a backup (`fstat(2)`/`fstatat(2)` on
+    /// kernels without `statx`).
     Stat,
     /// `write(2)` of a line.
     Write,

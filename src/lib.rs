@@ -29,7 +29,8 @@
 //! - **One line, one system call.** [`Writer::append`] performs exactly one `write(2)` of one
 //!   whole line ending in `\n`, and allocates nothing. A [`ReopenCheck`] (by default every
 //!   1024 appends, every second, or whenever the writer's own bytes reach 1/64 of the maximum
-//!   size) adds one `fstat(2)` and one `fstatat(2)`; a rotation adds its own.
+//!   size) adds two `statx(2)` calls, which ask for no timestamps (see [`ReopenCheck`]); a
+//!   rotation adds its own.
 //! - **No interleaving.** On a local Linux filesystem (ext4, xfs, btrfs, tmpfs…), a `write(2)`
 //!   on an `O_APPEND` descriptor finds the end of the file and writes under the inode lock in
 //!   one step, so lines from concurrent writers, threads or processes, never interleave.
@@ -108,6 +109,7 @@ mod encode;
 mod error;
 mod escape;
 mod event;
+mod identity;
 mod options;
 mod series;
 mod time;

@@ -6,8 +6,10 @@
 use std::ffi::CStr;
 use std::os::fd::AsFd;
 
-use rustix::fs::{renameat, statat, unlinkat, AtFlags};
+use rustix::fs::{renameat, unlinkat, AtFlags};
 use rustix::io::Errno;
+
+use crate::identity;
 
 /// Longest file name Linux accepts (`NAME_MAX`).
 pub(crate) const NAME_MAX: usize = 255;
@@ -68,7 +70,7 @@ pub(crate) enum ShiftError {
     Rename(u32, Errno),
     /// `unlinkat` of `<name>.index`.
     Unlink(u32, Errno),
-    /// `fstatat` while looking for the end of the series.
+    /// `statx` while looking for the end of the series.
     Stat(Errno),
 }
 
@@ -78,7 +80,7 @@ pub(crate) enum ShiftError {
 /// Only the run of backups `.1 … .k` before the first missing number moves: a hole
 /// (left by a crash between two renames) absorbs the shift, and the relative order of every
 /// file is kept. Backups numbered above `max_files` (left by an earlier, larger setting)
-/// are removed. System calls: one `fstatat` per backup in the run, one `renameat` per file
+/// are removed. System calls: one `statx` per backup in the run, one `renameat` per file
 /// moved, one `unlinkat` per file dropped.
 pub(crate) fn shift<Fd: AsFd>(
     dir: Fd,
@@ -89,7 +91,7 @@ pub(crate) fn shift<Fd: AsFd>(
     // The length of the run of existing backups, capped at max_files.
     let mut run = 0;
     while run < max_files {
-        match statat(dir, name.backup(run + 1), AtFlags::SYMLINK_NOFOLLOW) {
+        match identity::at(dir, name.backup(run + 1)) {
             Ok(_) => run += 1,
             Err(Errno::NOENT) => break,
             Err(errno) => return Err(ShiftError::Stat(errno)),

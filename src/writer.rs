@@ -8,14 +8,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustix::fs::{
-    fdatasync, flock, fstat, openat, statat, AtFlags, FileType, FlockOperation, Mode, OFlags, Stat,
-};
+use rustix::fs::{fdatasync, flock, openat, FlockOperation, Mode, OFlags};
 use rustix::io::{pread, Errno};
 
 use crate::encode::Line;
 use crate::error::{Error, ErrorKind, Op};
 use crate::event::Event;
+use crate::identity::{self, FileId};
 use crate::options::{Durability, Options};
 use crate::series::{shift, SeriesName, ShiftError};
 use crate::time::Timestamp;
@@ -48,7 +47,7 @@ pub struct Stats {
 ///
 /// Holds the file open with `O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW`, and a
 /// descriptor of its directory for every later `openat`, `renameat`, `unlinkat` and
-/// `fstatat`. Each [`append`](Writer::append) is exactly one `write(2)` of one whole line,
+/// `statx`. Each [`append`](Writer::append) is exactly one `write(2)` of one whole line,
 /// and never allocates.
 ///
 /// Several writers, in one process or many, may share one file; each needs its own
@@ -59,8 +58,8 @@ pub struct Stats {
 /// - **One rotation per crossing.** A writer rotates only under an exclusive `flock(2)` on
 ///   `<log>.lock`, a file of its own next to the log: a lock on the log itself would be lost
 ///   with the rename, and a lock on the directory would also serialise unrelated logs and
-///   tools that share it. Under the lock the writer first compares `fstat(2)` of its
-///   descriptor with `fstatat(2)` of the name (device and inode): if another writer rotated
+///   tools that share it. Under the lock the writer first compares `statx(2)` of its
+///   descriptor with `statx(2)` of the name (device and inode): if another writer rotated
 ///   first, it reopens the new file and decides again from that file's exact size, so a
 ///   crossing that several writers see at once shifts the series once. The line that made
 ///   the writer rotate is written before the lock is released, so no backup is empty unless
@@ -165,10 +164,11 @@ impl Writer {
     ///
     /// Creates the directory if needed, then the file (mode 0644 less the umask).
     /// System calls: `mkdir(2)` as needed, `open(2)` of the directory, `openat(2)` of the
-    /// file, `fstat(2)` for its size; if the file is not empty, a read-only `openat(2)`,
-    /// `fstat(2)` and `pread(2)` of its last byte, to find a partial line left by a writer
+    /// file, `statx(2)` for its size; if the file is not empty, a read-only `openat(2)`,
+    /// `statx(2)` and `pread(2)` of its last byte, to find a partial line left by a writer
     /// that died (it is ended with `\n` before the first line; telling it from a line being
-    /// appended at that moment costs a zero-length `write(2)` and an `fstat(2)` more).
+    /// appended at that moment costs a zero-length `write(2)` and a `statx(2)` more). No call
+    /// asks for timestamps (see [`ReopenCheck`](crate::ReopenCheck)).
     ///
     /// # Errors
     ///
@@ -259,7 +259,7 @@ impl Writer {
     /// system call); that one reading also times the reopen checks and periodic syncs. An
     /// event with its own timestamp costs a coarse clock read for them instead, when either
     /// is enabled. Steady state, the `write(2)` is the only system call; every
-    /// [`ReopenCheck`](crate::ReopenCheck) period adds an `fstat` and an `fstatat`, and a
+    /// [`ReopenCheck`](crate::ReopenCheck) period adds two `statx`, and a
     /// rotation adds its own (see [`Writer::rotate`]). It never allocates.
     ///
     /// # Errors
@@ -513,11 +513,11 @@ impl Writer {
     /// it may be empty.
     ///
     /// System calls (as `strace` shows them): `openat` of `<log>.lock` (first time only),
-    /// `flock` twice, `fstat` and `fstatat` of the active file, `fstatat` for each backup in
+    /// `flock` twice, `statx` of the descriptor and of the active name, `statx` for each backup in
     /// the run and, while the run is shorter than the maximum, one more for the first free
     /// number (`ENOENT`); with the run full, `unlinkat` of the oldest backup and of each
     /// number above it up to the first free one (`ENOENT`); `renameat` for each file moved;
-    /// `openat` and `fstat` of the new file and `close` of the old.
+    /// `openat` and `statx` of the new file and `close` of the old.
     ///
     /// Dropping the oldest backup frees its page cache inside the `unlinkat`: with full
     /// default-size (10 MiB) files a rotation takes milliseconds rather than the 0.1 ms of
@@ -636,13 +636,12 @@ impl Writer {
         }
     }
 
-    /// Compares `fstat` of the descriptor with `fstatat` of the name; reopens the path if
+    /// Compares `statx` of the descriptor with `statx` of the name; reopens the path if
     /// the file there is another one or none. Sets `size` from the file.
     fn follow_path(&mut self) -> Result<(), Error> {
         let mine = self.stat_file()?;
-        let at_path = statat(&self.dir, self.name.active(), AtFlags::SYMLINK_NOFOLLOW);
-        match at_path {
-            Ok(st) if st.st_dev == mine.dev && st.st_ino == mine.ino => {
+        match identity::at(&self.dir, self.name.active()) {
+            Ok(there) if there.same_file(&mine) => {
                 self.size = mine.size;
                 self.bytes_since_check = 0;
                 Ok(())
@@ -676,13 +675,7 @@ impl Writer {
     }
 
     fn stat_file(&self) -> Result<FileId, Error> {
-        let st: Stat = fstat(&self.file).map_err(|errno| Error::os(errno, Op::Stat, &self.path))?;
-        Ok(FileId {
-            dev: st.st_dev,
-            ino: st.st_ino,
-            size: u64::try_from(st.st_size).unwrap_or(0),
-            regular: FileType::from_raw_mode(st.st_mode) == FileType::RegularFile,
-        })
+        identity::of_fd(&self.file).map_err(|errno| Error::os(errno, Op::Stat, &self.path))
     }
 
     /// Whether the regular file just opened ends in a partial line, left by a writer killed
@@ -708,8 +701,8 @@ impl Writer {
         ) else {
             return false;
         };
-        match fstat(&reader) {
-            Ok(st) if st.st_dev == mine.dev && st.st_ino == mine.ino => {}
+        match identity::of_fd(&reader) {
+            Ok(there) if there.same_file(mine) => {}
             _ => return false,
         }
         let mut size = mine.size;
@@ -774,13 +767,6 @@ impl Drop for Writer {
             let _ = fdatasync(&self.file);
         }
     }
-}
-
-struct FileId {
-    dev: u64,
-    ino: u64,
-    size: u64,
-    regular: bool,
 }
 
 fn retry_intr(mut call: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::Result<()> {
