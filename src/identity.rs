@@ -1,16 +1,17 @@
 //! Which file a descriptor or a name is, and its size, without reading its timestamps.
 //!
-//! Every check the writer makes goes through here: `statx(2)` asking only for the type,
-//! the inode number and the size. A plain `fstat(2)` also reports the change time, and on
+//! Every stat the writer makes goes through here: `statx(2)` asking only for the type, the
+//! inode number and the size. A plain `fstat(2)` also reports the change time, and on
 //! Linux 6.13 and later, filesystems with multigrain timestamps (ext4, xfs, btrfs, tmpfs)
 //! remember that it was read: the next `write(2)` to the file then stamps it with the fine
 //! clock and dirties the inode in the journal, where a write would otherwise leave the
 //! coarse, unchanged time alone. At the default reopen-check rate that made every append
-//! cost about 35 more kernel instructions (measured with `perf stat -e instructions:k`,
-//! README "Performance"). A `statx` without the time bits leaves the inode unmarked.
+//! cost 38 more kernel instructions (`perf stat -e instructions:k`, README "Performance").
+//! A `statx` without the time bits leaves the inode unmarked.
 //!
 //! Kernels before 4.11, and sandboxes that refuse `statx`, get `fstat`/`fstatat` instead
-//! (`rustix` finds out once and then reports `ENOSYS` without a call).
+//! (`rustix` finds out once and then reports `ENOSYS` without a call; `EPERM` from a
+//! seccomp filter is taken the same way).
 
 use std::ffi::CStr;
 use std::os::fd::AsFd;
@@ -43,19 +44,23 @@ const WANTED: StatxFlags = StatxFlags::TYPE
     .union(StatxFlags::INO)
     .union(StatxFlags::SIZE);
 
-/// The file `fd` refers to.
+/// The file `fd` refers to: `statx(fd, "", AT_EMPTY_PATH)`, else `fstat(2)`.
 pub(crate) fn of_fd(fd: impl AsFd) -> Result<FileId, Errno> {
     match statx(&fd, c"", AtFlags::EMPTY_PATH, WANTED) {
-        Err(Errno::NOSYS) => fstat(&fd).map(from_stat),
+        Err(Errno::NOSYS | Errno::PERM) => fstat(&fd).map(from_stat),
         result => result.map(from_statx),
     }
 }
 
 /// The file at `name` in the directory `dir`; a symbolic link there is reported as
-/// itself, not followed.
+/// itself, not followed, and an automount point is not mounted: `statx(dir, name,
+/// AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT)`, else `fstatat(2)`, which never automounts.
 pub(crate) fn at(dir: impl AsFd, name: &CStr) -> Result<FileId, Errno> {
-    match statx(&dir, name, AtFlags::SYMLINK_NOFOLLOW, WANTED) {
-        Err(Errno::NOSYS) => statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).map(from_stat),
+    let flags = AtFlags::SYMLINK_NOFOLLOW | AtFlags::NO_AUTOMOUNT;
+    match statx(&dir, name, flags, WANTED) {
+        Err(Errno::NOSYS | Errno::PERM) => {
+            statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).map(from_stat)
+        }
         result => result.map(from_statx),
     }
 }

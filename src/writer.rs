@@ -111,6 +111,7 @@ pub struct Stats {
 /// [`open(2)`](https://man7.org/linux/man-pages/man2/open.2.html),
 /// [`rename(2)`](https://man7.org/linux/man-pages/man2/rename.2.html),
 /// [`flock(2)`](https://man7.org/linux/man-pages/man2/flock.2.html),
+/// [`statx(2)`](https://man7.org/linux/man-pages/man2/statx.2.html),
 /// [`fdatasync(2)`](https://man7.org/linux/man-pages/man2/fdatasync.2.html)
 pub struct Writer {
     line: Line,
@@ -163,8 +164,9 @@ impl Writer {
     /// (see [`Options::from_env`]).
     ///
     /// Creates the directory if needed, then the file (mode 0644 less the umask).
-    /// System calls: `mkdir(2)` as needed, `open(2)` of the directory, `openat(2)` of the
-    /// file, `statx(2)` for its size; if the file is not empty, a read-only `openat(2)`,
+    /// System calls: `open(2)` of the directory (if it does not exist: `mkdir(2)` of it and
+    /// of its missing ancestors, then `open(2)` again), `openat(2)` of the file, `statx(2)`
+    /// for its size; if the file is not empty, a read-only `openat(2)`,
     /// `statx(2)` and `pread(2)` of its last byte, to find a partial line left by a writer
     /// that died (it is ended with `\n` before the first line; telling it from a line being
     /// appended at that moment costs a zero-length `write(2)` and a `statx(2)` more). No call
@@ -204,16 +206,7 @@ impl Writer {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
         };
-        std::fs::create_dir_all(parent).map_err(|err| {
-            let errno = Errno::from_io_error(&err).unwrap_or(Errno::IO);
-            Error::os(errno, Op::CreateDir, &shared)
-        })?;
-        let dir = rustix::fs::open(
-            parent,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|errno| Error::os(errno, Op::OpenDir, &shared))?;
+        let dir = open_dir(parent).map_err(|(errno, op)| Error::os(errno, op, &shared))?;
         let check_bytes = options
             .rotation
             .map_or(u64::MAX, |rotation| (rotation.max_size / 64).max(1));
@@ -769,6 +762,32 @@ impl Drop for Writer {
     }
 }
 
+/// Opens the directory `parent`, first creating it and its missing ancestors if it does
+/// not exist. Opening first costs one call when the directory is there, and skips the stat
+/// that `create_dir_all` makes of a directory that exists (one that reads its timestamps:
+/// see [`crate::ReopenCheck`]). Returns the error and the operation that failed.
+fn open_dir(parent: &Path) -> Result<OwnedFd, (Errno, Op)> {
+    let open = || {
+        rustix::fs::open(
+            parent,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+    };
+    match open() {
+        Err(Errno::NOENT) => {
+            create_dir_all(parent).map_err(|errno| (errno, Op::CreateDir))?;
+            open().map_err(|errno| (errno, Op::OpenDir))
+        }
+        result => result.map_err(|errno| (errno, Op::OpenDir)),
+    }
+}
+
+/// `std::fs::create_dir_all`, its error as an `Errno`.
+fn create_dir_all(dir: &Path) -> Result<(), Errno> {
+    std::fs::create_dir_all(dir).map_err(|err| Errno::from_io_error(&err).unwrap_or(Errno::IO))
+}
+
 fn retry_intr(mut call: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::Result<()> {
     loop {
         match call() {
@@ -860,18 +879,18 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
             Some(&Arc::from(path)),
         ));
     }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|err| {
-            os(
-                Errno::from_io_error(&err).unwrap_or(Errno::IO),
-                Op::CreateDir,
-            )
-        })?;
-    }
     let c_path = CString::new(path.as_os_str().as_bytes())
         .map_err(|_| Error::new(ErrorKind::InvalidPath, Op::Open, Some(&Arc::from(path))))?;
-    let file = rustix::fs::open(c_path.as_c_str(), FILE_FLAGS, Mode::from_raw_mode(0o644))
-        .map_err(|errno| os(errno, Op::Open))?;
+    let open = || rustix::fs::open(c_path.as_c_str(), FILE_FLAGS, Mode::from_raw_mode(0o644));
+    let file = match (open(), path.parent().filter(|p| !p.as_os_str().is_empty())) {
+        // A missing directory: create it and its missing ancestors, then try again.
+        (Err(Errno::NOENT), Some(parent)) => {
+            create_dir_all(parent).map_err(|errno| os(errno, Op::CreateDir))?;
+            open()
+        }
+        (result, _) => result,
+    }
+    .map_err(|errno| os(errno, Op::Open))?;
     loop {
         match rustix::io::write(&file, bytes) {
             Ok(written) if written == bytes.len() => return Ok(()),

@@ -200,7 +200,7 @@ fn refusals_name_the_problem_and_write_nothing() {
         (
             &[path_str(&under_file), "--event", "join"],
             1,
-            "create directory of",
+            "open directory of",
         ),
     ];
     for &(args, status, expected) in rows {

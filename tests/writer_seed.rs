@@ -373,16 +373,28 @@ fn errors_name_the_operation_and_path_and_convert_to_io() {
     fs::write(&blocker, b"").unwrap();
     let path = blocker.join("log"); // parent is a regular file
     let err = Writer::open(&path).unwrap_err();
-    assert_eq!(err.op(), Op::CreateDir);
-    assert!(err.raw_os_error().is_some());
+    assert_eq!(err.op(), Op::OpenDir);
+    assert_eq!(
+        err.raw_os_error(),
+        Some(rustix::io::Errno::NOTDIR.raw_os_error())
+    );
     let text = err.to_string();
     assert!(
-        text.starts_with("create directory of ") && text.contains(&path.display().to_string()),
+        text.starts_with("open directory of ") && text.contains(&path.display().to_string()),
         "{text}"
     );
     let io: std::io::Error = err.into();
     assert_eq!(io.raw_os_error(), None, "wrapped, with its message");
-    assert!(io.to_string().contains("create directory of"));
+    assert!(io.to_string().contains("open directory of"));
+
+    // A directory that is missing but cannot be created: a dangling symbolic link.
+    let dangling = dir.path().join("dangling");
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
+    let err = Writer::open(dangling.join("log")).unwrap_err();
+    assert_eq!(err.op(), Op::CreateDir, "{err}");
+    assert!(err.to_string().starts_with("create directory of "), "{err}");
+    let err = append_once(dangling.join("log"), &Event::new(EventKind::Join)).unwrap_err();
+    assert_eq!(err.op(), Op::CreateDir, "{err}");
 
     let err = Writer::open(dir.path().join("..")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidPath);
