@@ -11,6 +11,7 @@ mod lines;
 mod render;
 mod row;
 mod show;
+mod stat;
 mod timearg;
 mod verify;
 

@@ -206,7 +206,7 @@ pub fn numbered(path: &Path, n: u32) -> PathBuf {
 fn backups(path: &Path) -> Vec<PathBuf> {
     let mut list: Vec<PathBuf> = (1..=u32::MAX)
         .map(|n| numbered(path, n))
-        .take_while(|p| p.exists())
+        .take_while(|p| crate::stat::exists(p))
         .collect();
     list.reverse();
     list

@@ -238,7 +238,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
         files.extend(
             (1..=u32::MAX)
                 .map(|n| numbered(&args.path, n))
-                .take_while(|p| p.exists()),
+                .take_while(|p| crate::stat::exists(p)),
         );
         files.reverse();
     }
