@@ -8,7 +8,8 @@
 //! blocks of 1,000 calls of each case, alternating, each block timed whole (no clock read
 //! per call), and the medians of the per-block means compared. A third case in the same
 //! blocks shows what the clock costs: a writer without reopen checks appending an event
-//! stamped in advance, so that its appends read no clock at all.
+//! stamped in advance, so that its appends read no clock at all (it also skips the two
+//! `statx` calls a reopen check makes about every 940 appends, well under 1 ns an append).
 //!
 //! `cargo bench --bench latency`; with `--test` (as `cargo bench -- --test` passes), it
 //! runs 1,000 appends only, to check that it works.

@@ -18,7 +18,7 @@
 mod common;
 
 use std::hint::black_box;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -35,12 +35,14 @@ const CASES: [&str; 3] = ["spin", "metadata", "statx_no_times"];
 /// Tells the watcher to return.
 const STOP: u8 = u8::MAX;
 
-/// Runs the watcher's current case against `path` until told to stop; returns how many
-/// stats it made in each case.
-fn watch(path: &PathBuf, case: &AtomicU8) -> [u64; 3] {
+/// Runs the case in `case` against `path` until told to stop, echoing each case it takes
+/// up in `running`; returns how many stats it made in each case.
+fn watch(path: &Path, case: &AtomicU8, running: &AtomicU8) -> [u64; 3] {
     let mut stats = [0u64; 3];
     loop {
-        match case.load(Ordering::Relaxed) {
+        let now = case.load(Ordering::Relaxed);
+        running.store(now, Ordering::Relaxed);
+        match now {
             1 => {
                 // The log may be between a rotation's rename and its new file.
                 let _ = black_box(std::fs::metadata(path));
@@ -76,16 +78,22 @@ fn main() {
     let event = Event::new(EventKind::Commit).slot(SLOT).fields(&fields);
 
     let case = Arc::new(AtomicU8::new(0));
+    let running = Arc::new(AtomicU8::new(STOP));
     let watcher = {
-        let case = Arc::clone(&case);
+        let (case, running) = (Arc::clone(&case), Arc::clone(&running));
         let path = path.clone();
-        std::thread::spawn(move || watch(&path, &case))
+        std::thread::spawn(move || watch(&path, &case, &running))
     };
 
     let mut means: [Vec<f64>; 3] = Default::default();
     for block in 0..warm_up + blocks {
         for (index, mean) in means.iter_mut().enumerate() {
-            case.store(u8::try_from(index).expect("three cases"), Ordering::Relaxed);
+            let wanted = u8::try_from(index).expect("three cases");
+            case.store(wanted, Ordering::Relaxed);
+            // Time the block only once the watcher has taken up its case.
+            while running.load(Ordering::Relaxed) != wanted {
+                std::hint::spin_loop();
+            }
             let start = Instant::now();
             for _ in 0..BLOCK {
                 writer.append(black_box(&event)).expect("append");
