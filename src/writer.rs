@@ -202,11 +202,15 @@ impl Writer {
             .file_name()
             .and_then(|name| SeriesName::new(name.as_bytes()))
             .ok_or_else(|| Error::new(ErrorKind::InvalidPath, Op::Open, Some(&shared)))?;
-        let parent = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-        let dir = open_dir(parent).map_err(|(errno, op)| Error::os(errno, op, &shared))?;
+        let parent = parent_dir(path);
+        let dir = open_creating_dir(parent, Op::OpenDir, || {
+            rustix::fs::open(
+                parent,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+        })
+        .map_err(|(errno, op)| Error::os(errno, op, &shared))?;
         let check_bytes = options
             .rotation
             .map_or(u64::MAX, |rotation| (rotation.max_size / 64).max(1));
@@ -762,30 +766,34 @@ impl Drop for Writer {
     }
 }
 
-/// Opens the directory `parent`, first creating it and its missing ancestors if it does
-/// not exist. Opening first costs one call when the directory is there, and skips the stat
-/// that `create_dir_all` makes of a directory that exists (one that reads its timestamps:
-/// see [`crate::ReopenCheck`]). Returns the error and the operation that failed.
-fn open_dir(parent: &Path) -> Result<OwnedFd, (Errno, Op)> {
-    let open = || {
-        rustix::fs::open(
-            parent,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-    };
-    match open() {
-        Err(Errno::NOENT) => {
-            create_dir_all(parent).map_err(|errno| (errno, Op::CreateDir))?;
-            open().map_err(|errno| (errno, Op::OpenDir))
-        }
-        result => result.map_err(|errno| (errno, Op::OpenDir)),
+/// The directory `path` is in: its parent, or `.` for a bare file name.
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
     }
 }
 
-/// `std::fs::create_dir_all`, its error as an `Errno`.
-fn create_dir_all(dir: &Path) -> Result<(), Errno> {
-    std::fs::create_dir_all(dir).map_err(|err| Errno::from_io_error(&err).unwrap_or(Errno::IO))
+/// Runs `open`; if that fails with `ENOENT`, creates `dir` and its missing ancestors and
+/// runs it once more. Trying first costs one call when the directory is there, and skips
+/// the stat that `create_dir_all` makes of a directory that exists (one that reads its
+/// timestamps: see [`crate::ReopenCheck`]). An error comes with the operation that failed:
+/// `op` for `open`, [`Op::CreateDir`] for the creation.
+fn open_creating_dir<T>(
+    dir: &Path,
+    op: Op,
+    open: impl Fn() -> rustix::io::Result<T>,
+) -> Result<T, (Errno, Op)> {
+    match open() {
+        Err(Errno::NOENT) => {
+            std::fs::create_dir_all(dir).map_err(|err| {
+                let errno = Errno::from_io_error(&err).unwrap_or(Errno::IO);
+                (errno, Op::CreateDir)
+            })?;
+            open().map_err(|errno| (errno, op))
+        }
+        result => result.map_err(|errno| (errno, op)),
+    }
 }
 
 fn retry_intr(mut call: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::Result<()> {
@@ -881,16 +889,10 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
     }
     let c_path = CString::new(path.as_os_str().as_bytes())
         .map_err(|_| Error::new(ErrorKind::InvalidPath, Op::Open, Some(&Arc::from(path))))?;
-    let open = || rustix::fs::open(c_path.as_c_str(), FILE_FLAGS, Mode::from_raw_mode(0o644));
-    let file = match (open(), path.parent().filter(|p| !p.as_os_str().is_empty())) {
-        // A missing directory: create it and its missing ancestors, then try again.
-        (Err(Errno::NOENT), Some(parent)) => {
-            create_dir_all(parent).map_err(|errno| os(errno, Op::CreateDir))?;
-            open()
-        }
-        (result, _) => result,
-    }
-    .map_err(|errno| os(errno, Op::Open))?;
+    let file = open_creating_dir(parent_dir(path), Op::Open, || {
+        rustix::fs::open(c_path.as_c_str(), FILE_FLAGS, Mode::from_raw_mode(0o644))
+    })
+    .map_err(|(errno, op)| os(errno, op))?;
     loop {
         match rustix::io::write(&file, bytes) {
             Ok(written) if written == bytes.len() => return Ok(()),
