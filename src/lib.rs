@@ -67,6 +67,9 @@
 //!   loop that nearly doubles an append's cost. The writer's own stats ask for no timestamps
 //!   (see [`ReopenCheck`]).
 //! - Timestamps run from 1970 to 9999 ([`Timestamp`]).
+//! - Programs that use the crate run under valgrind: the clock finds the vDSO through
+//!   libc's `getauxval` (`rustix`'s `use-libc-auxv` feature), which sees what valgrind shows
+//!   the program; there the clock read is a system call.
 //! - Repeated keys: up to 32 fields, each key is checked against the keys before it (short
 //!   clean keys through a 64-bit mask first); past 32, through a hash table on the stack, so
 //!   an event of 400 fields encodes in about 6 µs (at most 592 fit on a line). Keys crafted
