@@ -11,6 +11,7 @@
 #     zero_alloc), as built by `cargo test`;
 #   - examples/syscall_probe with enough appends to rotate once at the default 10 MiB;
 #   - the `logwriter` tool: append (rotating), show, verify.
+# Then it counts the instructions of an append under callgrind and fails above a budget.
 #
 # Usage: .ci/valgrind-check.sh   Needs valgrind; installs nothing. About a minute.
 set -euo pipefail
@@ -69,4 +70,25 @@ if [ ! -s "$work/cli/log.1" ] || [ ! -s "$work/shown" ]; then
     echo "valgrind-check: the tool did not rotate or show anything" >&2
     exit 1
 fi
-echo "valgrind-check: ok, no memory errors"
+
+# Instructions per append, counted by callgrind: the same count on every run of the same
+# binary, whatever else the machine is doing, so it can catch a slower hot path where
+# timings on a shared machine cannot. The difference between 0 and N appends is the loop
+# alone (process start, open and exit cancel out); it includes the amortised reopen checks
+# and one rotation. Under valgrind the clock read is a system call, so the vDSO's own
+# instructions are not in the count: what is counted is this crate's code and rustix's.
+max_instructions_per_append=750
+appends=100000
+instructions() {
+    valgrind -q --tool=callgrind --callgrind-out-file="$work/callgrind.$1" "$probe" "$work/count.$1" "$1"
+    awk '$1 == "summary:" { print $2 }' "$work/callgrind.$1"
+}
+base="$(instructions 0)"
+loop="$(instructions "$appends")"
+per_append="$(( (loop - base) / appends ))"
+echo "valgrind-check: $per_append instructions per append (callgrind, $appends appends; budget $max_instructions_per_append)"
+if [ "$per_append" -gt "$max_instructions_per_append" ]; then
+    echo "valgrind-check: an append takes more instructions than the budget" >&2
+    exit 1
+fi
+echo "valgrind-check: ok, no memory errors, instruction count within budget"
