@@ -104,11 +104,6 @@ fn run_only(lines: &Lines, spec: &str) {
     }
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_unstable_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 fn main() {
     let args = common::BenchArgs::from_env();
     if args.list || !args.selects(NAME) {
@@ -149,7 +144,7 @@ fn main() {
             }
         }
     }
-    let medians: Vec<f64> = means.iter_mut().map(|m| median(m)).collect();
+    let medians: Vec<f64> = means.iter_mut().map(|m| common::median(m)).collect();
 
     println!("{NAME}: {blocks} blocks of {BLOCK} iterations per case, alternating");
     if args.test_mode {

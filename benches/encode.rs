@@ -302,10 +302,7 @@ fn time_interleaved(case: &Case<'_>, blocks: usize) -> [f64; 3] {
             }
         }
     }
-    means.map(|mut values| {
-        values.sort_unstable_by(f64::total_cmp);
-        values[values.len() / 2]
-    })
+    means.map(|mut values| common::median(&mut values))
 }
 
 /// Prints the interleaved medians and ratios of each selected workload (`cargo bench --

@@ -21,7 +21,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
-use common::{commit_fields, COMMIT_BYTES, COMMIT_FILES, COMMIT_MESSAGE, COMMIT_SHA, SLOT};
+use common::{commit_fields, median, COMMIT_BYTES, COMMIT_FILES, COMMIT_MESSAGE, COMMIT_SHA, SLOT};
 use logwriter::{Event, EventKind, Options, Timestamp, Writer};
 use rustix::fs::{Mode, OFlags};
 
@@ -187,12 +187,6 @@ fn time_blocks(blocks: usize) -> BlockMeans {
         bare: theirs,
         no_clock,
     }
-}
-
-/// The median of `values`.
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_unstable_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn nanos(start: Instant) -> u64 {

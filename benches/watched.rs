@@ -113,10 +113,7 @@ fn main() {
 
     let medians: Vec<f64> = means
         .iter_mut()
-        .map(|values| {
-            values.sort_unstable_by(f64::total_cmp);
-            values[values.len() / 2]
-        })
+        .map(|values| common::median(values))
         .collect();
     println!(
         "{NAME}: {blocks} blocks of {BLOCK} appends per case, the cases alternating block by block"

@@ -228,3 +228,10 @@ impl BenchArgs {
         self.filters.is_empty() || self.filters.iter().any(|f| name.contains(f.as_str()))
     }
 }
+
+/// The median of `values` (the upper one of an even count), sorting them in place: how the
+/// benches that time blocks whole compare their cases.
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_unstable_by(f64::total_cmp);
+    values[values.len() / 2]
+}
