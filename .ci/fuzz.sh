@@ -2,8 +2,8 @@
 # Fuzz smoke run: each cargo-fuzz target for FUZZ_SECONDS (default 60) on nightly, starting
 # from the committed seed corpus copied to a scratch directory, so the checkout stays clean.
 # Any crash fails the run; its input is kept under fuzz/artifacts/<target>/ for replay.
-# Then the library's unit tests and the encoder and timestamp property tests under Miri
-# (MIRI=0 skips that step).
+# Meanwhile, on the machine's other core, the library's unit tests and the encoder and
+# timestamp property tests under Miri (MIRI=0 skips them); each fuzz target runs on one core.
 #
 # Needs: cargo-fuzz (cargo install cargo-fuzz --version 0.13.2 --locked), a nightly
 # toolchain, and for Miri `rustup component add miri rust-src --toolchain nightly`.
@@ -30,6 +30,24 @@ export TMPDIR="$work"
 
 (cd fuzz && cargo +nightly fuzz build "${flags[@]}")
 
+# Under Miri: the library's unit tests (escape table and scan, timestamps, series names)
+# and the timestamp and encoder property tests with a few cases. Isolation is off for the
+# realtime clock and proptest's regression files. The writer's tests need real files and
+# `flock`, and stay out. Miri runs these about 1000 times slower than native: 4 encoder
+# cases take about 2 minutes of CPU. Interpreted on one core, they run beside the fuzzers.
+run_miri() {
+    export MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation}"
+    cargo +nightly miri test --lib
+    PROPTEST_CASES="${MIRI_PROPTEST_CASES:-4}" cargo +nightly miri test \
+        --test prop_timestamp --test prop_encode
+}
+miri_pid=""
+miri_start=$SECONDS
+if [ "${MIRI:-1}" != 0 ]; then
+    run_miri >"$work/miri.log" 2>&1 &
+    miri_pid=$!
+fi
+
 failed=0
 for target in "${targets[@]}"; do
     mkdir -p "$work/corpus/$target" "$work/artifacts/$target"
@@ -52,18 +70,15 @@ for target in "${targets[@]}"; do
             "(cd fuzz && cargo +nightly fuzz run ${flags[*]} $target artifacts/$target/<file>)" >&2
     fi
 done
+
+if [ -n "$miri_pid" ]; then
+    if wait "$miri_pid"; then
+        echo "fuzz: miri passed in $((SECONDS - miri_start)) s (beside the fuzzers)"
+    else
+        failed=1
+        echo "fuzz: miri FAILED; its log:" >&2
+        tail -60 "$work/miri.log" >&2
+    fi
+fi
 [ "$failed" = 0 ] || exit 1
 
-if [ "${MIRI:-1}" != 0 ]; then
-    # Under Miri: the library's unit tests (escape table and scan, timestamps, series names)
-    # and the timestamp and encoder property tests with a few cases. Isolation is off for
-    # the realtime clock and proptest's regression files. The writer's tests need real
-    # files and `flock`, and stay out. Miri runs these about 1000 times slower than native:
-    # 4 encoder cases take about 2 minutes of CPU.
-    start=$SECONDS
-    export MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation}"
-    cargo +nightly miri test --lib
-    PROPTEST_CASES="${MIRI_PROPTEST_CASES:-4}" cargo +nightly miri test \
-        --test prop_timestamp --test prop_encode
-    echo "fuzz: miri passed in $((SECONDS - start)) s"
-fi
