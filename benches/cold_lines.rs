@@ -61,6 +61,15 @@ impl Lines {
         sum
     }
 
+    /// Reads `count` lines one way or the other.
+    fn read(&self, chained: bool, count: usize) -> u64 {
+        if chained {
+            self.chained(count)
+        } else {
+            self.independent(count)
+        }
+    }
+
     /// Follows the chain through `count` lines.
     #[inline(never)]
     fn chained(&self, count: usize) -> u64 {
@@ -71,6 +80,25 @@ impl Lines {
             line = self.0[at];
         }
         line
+    }
+}
+
+/// One way of reading lines, and its block means without and after a `getpid(2)`.
+struct Case {
+    chained: bool,
+    count: usize,
+    hot: Vec<f64>,
+    after_getpid: Vec<f64>,
+}
+
+impl Case {
+    fn new(chained: bool, count: usize, blocks: usize) -> Case {
+        Case {
+            chained,
+            count,
+            hot: Vec::with_capacity(blocks),
+            after_getpid: Vec::with_capacity(blocks),
+        }
     }
 }
 
@@ -115,55 +143,49 @@ fn main() {
         run_only(&lines, &only);
         return;
     }
-    let read = |chained: bool, count: usize| {
-        if chained {
-            lines.chained(black_box(count))
-        } else {
-            lines.independent(black_box(count))
-        }
-    };
-
-    // Per case, per block: [getpid alone, then for each count: hot, after getpid].
-    let cases = 1 + 2 * 2 * COUNTS.len();
-    let mut means: Vec<Vec<f64>> = vec![Vec::with_capacity(blocks); cases];
+    // Every way of reading lines, each with its block means without and after a getpid.
+    let mut cases: Vec<Case> = [false, true]
+        .into_iter()
+        .flat_map(|chained| COUNTS.map(|count| Case::new(chained, count, blocks)))
+        .collect();
+    let mut getpid_alone = Vec::with_capacity(blocks);
     for _ in 0..blocks {
-        means[0].push(block(|| {
+        getpid_alone.push(block(|| {
             black_box(rustix::process::getpid());
         }));
-        let mut case = 1;
-        for chained in [false, true] {
-            for &count in &COUNTS {
-                means[case].push(block(|| {
-                    black_box(read(chained, count));
-                }));
-                means[case + 1].push(block(|| {
-                    black_box(rustix::process::getpid());
-                    black_box(read(chained, count));
-                }));
-                case += 2;
-            }
+        for case in &mut cases {
+            let (chained, count) = (case.chained, case.count);
+            case.hot.push(block(|| {
+                black_box(lines.read(chained, black_box(count)));
+            }));
+            case.after_getpid.push(block(|| {
+                black_box(rustix::process::getpid());
+                black_box(lines.read(chained, black_box(count)));
+            }));
         }
     }
-    let medians: Vec<f64> = means.iter_mut().map(|m| common::median(m)).collect();
 
     println!("{NAME}: {blocks} blocks of {BLOCK} iterations per case, alternating");
     if args.test_mode {
         println!("  (test mode: too few blocks for the numbers to mean anything)");
     }
-    println!("  getpid alone: {:.1} ns", medians[0]);
+    let getpid = common::median(&mut getpid_alone);
+    println!("  getpid alone: {getpid:.1} ns");
     println!(
         "  {:<12} {:>6} {:>14} {:>20} {:>14}",
         "lines read", "count", "ns, no syscall", "ns after getpid", "ns more a line"
     );
-    let mut case = 1;
-    for (label, _) in [("independent", false), ("chained", true)] {
-        for &count in &COUNTS {
-            let hot = medians[case];
-            let cold = medians[case + 1] - medians[0];
-            #[allow(clippy::cast_precision_loss)]
-            let per_line = (cold - hot) / count as f64;
-            println!("  {label:<12} {count:>6} {hot:>14.1} {cold:>20.1} {per_line:>14.2}");
-            case += 2;
-        }
+    for case in &mut cases {
+        let hot = common::median(&mut case.hot);
+        let cold = common::median(&mut case.after_getpid) - getpid;
+        #[allow(clippy::cast_precision_loss)]
+        let per_line = (cold - hot) / case.count as f64;
+        let label = if case.chained {
+            "chained"
+        } else {
+            "independent"
+        };
+        let count = case.count;
+        println!("  {label:<12} {count:>6} {hot:>14.1} {cold:>20.1} {per_line:>14.2}");
     }
 }
