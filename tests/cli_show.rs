@@ -340,3 +340,51 @@ fn errors_table() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn nothing_from_the_file_reaches_the_terminal_as_a_control() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let lines = [
+        // An OSC that retitles the terminal, a bell and a screen clear, as the event.
+        r#"{"ts":"2026-05-01T12:00:00Z","event":"\u001b]0;pwned\u0007\u001b[2J","n":1}"#,
+        // C1 (0x9b is an 8-bit CSI), DEL and bidi overrides, escaped in the JSON...
+        r#"{"ts":"2026-05-01T12:00:01Z","event":"renew","v":"\u009b2J\u007f\u202e","k\u009b\u2066":1,"list":["\u0085",{"\u202d":"\u007f"}]}"#,
+        // ...and raw: in a field, a key and a nested value.
+        "{\"ts\":\"2026-05-01T12:00:02Z\",\"event\":\"renew\u{9b}\",\"v\":\"\u{9b}2J\u{7f}\u{202e}\u{61c}\",\"k\u{9b}\u{2066}\":1,\"list\":[\"\u{85}\u{200f}\",{\"\u{202d}\":\"\u{7f}\u{2069}\"}]}",
+    ];
+    std::fs::write(&log, lines.map(|l| format!("{l}\n")).concat()).unwrap();
+    for args in [&[][..], &["--full-time"], &["--color", "always"]] {
+        let out = show(&log, args, "UTC");
+        let text = stdout_of(&out);
+        assert_eq!(text.lines().count(), lines.len(), "{args:?}: {text}");
+        let colours = args.contains(&"always");
+        let unsafe_chars: Vec<char> = text
+            .chars()
+            .filter(|&c| {
+                (c == '\x1b' && !colours)
+                    || matches!(c, '\u{7f}'..='\u{9f}' | '\u{61c}' | '\u{200e}' | '\u{200f}')
+                    || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            })
+            .collect();
+        assert!(
+            unsafe_chars.is_empty(),
+            "{args:?}: {unsafe_chars:?} in {text:?}"
+        );
+        if colours {
+            // The colour codes are the only escapes: none of the file's comes through.
+            assert!(
+                !text.contains("\x1b]") && !text.contains("\x1b[2J"),
+                "{text:?}"
+            );
+        }
+        assert!(
+            text.contains(r#""\u001b]0;pwned\u0007\u001b[2J""#),
+            "{args:?}: {text}"
+        );
+        assert!(
+            text.contains(r#"v="\u009b2J\u007f\u202e\u061c"  "k\u009b\u2066"=1  list=["\u0085\u200f",{"\u202d":"\u007f\u2069"}]"#),
+            "{args:?}: {text}"
+        );
+    }
+}

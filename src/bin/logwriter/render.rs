@@ -34,9 +34,13 @@ impl Renderer {
 
     /// Writes one rendered line for a scanned row whose `ts` is `ts` and `event` is `event`.
     ///
-    /// The slot comes first, then the other fields in the order of the line. A string is
-    /// written bare unless it is empty or holds a space, `"`, `=`, `\` or a control
-    /// character; then it is written as a JSON string. Other values keep their JSON text.
+    /// The event comes first, then the slot, then the other fields in the order of the line.
+    /// A string (the event, a key or a value) is written bare unless it is empty or holds
+    /// whitespace, `"`, `=`, `\`, a control character or a [bidi or invisible format
+    /// character](is_terminal_unsafe); then it is written as a JSON string, with `"`, `\`
+    /// and those characters escaped. Other values keep their JSON text, with the control
+    /// and format characters inside nested strings escaped too: nothing from the file
+    /// reaches the terminal as a control sequence or reorders the text around it.
     pub fn render(
         &self,
         out: &mut impl Write,
@@ -52,15 +56,19 @@ impl Renderer {
         } else {
             None
         };
-        match color {
-            Some(code) => write!(out, "{code}{event}{RESET}")?,
-            None => out.write_all(event.as_bytes())?,
+        // The event is text from the file like any other string: written the same way.
+        if let Some(code) = color {
+            out.write_all(code.as_bytes())?;
+        }
+        let event_width = write_text(out, event)?;
+        if color.is_some() {
+            out.write_all(RESET.as_bytes())?;
         }
         let mut padded = false;
         let mut separator = |out: &mut dyn Write| -> io::Result<()> {
             if !padded {
                 padded = true;
-                let pad = EVENT_WIDTH.saturating_sub(event.len());
+                let pad = EVENT_WIDTH.saturating_sub(event_width);
                 write!(out, "{:pad$}", "")?;
             }
             out.write_all(b"  ")
@@ -139,27 +147,117 @@ fn color_of(event: &str, line: &[u8], row: &Row) -> Option<&'static str> {
     }
 }
 
+/// Characters escaped beyond what JSON requires: DEL, the C1 controls (U+0080–U+009F;
+/// U+009B is an 8-bit CSI that some terminals obey) and the bidi and invisible format
+/// characters that reorder or hide the text around them (Trojan Source, CVE-2021-42574).
+fn is_terminal_unsafe(c: char) -> bool {
+    matches!(
+        c,
+        '\u{7f}'..='\u{9f}'
+            | '\u{61c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Whether `c` is written as an escape inside a JSON string by [`write_json_string`].
+fn needs_escape(c: char) -> bool {
+    c < ' ' || c == '"' || c == '\\' || is_terminal_unsafe(c)
+}
+
+/// Whether `text` is written as a JSON string rather than bare: it is empty, or holds
+/// whitespace, `=` or a character that [`needs_escape`].
 fn needs_quotes(text: &str) -> bool {
     text.is_empty()
         || text
             .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '=' | '\\'))
+            .any(|c| c.is_whitespace() || c == '=' || needs_escape(c))
 }
 
-fn write_text(out: &mut impl Write, text: &str) -> io::Result<()> {
+/// Writes `text` bare, or as a JSON string if [`needs_quotes`]; returns the bytes written.
+fn write_text(out: &mut impl Write, text: &str) -> io::Result<usize> {
     if needs_quotes(text) {
-        serde_json::to_writer(&mut *out, text).map_err(io::Error::from)
+        write_json_string(out, text)
     } else {
-        out.write_all(text.as_bytes())
+        out.write_all(text.as_bytes())?;
+        Ok(text.len())
     }
+}
+
+/// Writes `text` as a JSON string; returns the bytes written.
+///
+/// `"`, `\` and the C0 controls are escaped as `serde_json` escapes them (`\b \f \n \r \t`
+/// in their short forms, the others as lowercase `\u00XX`), and so is every
+/// [terminal-unsafe](is_terminal_unsafe) character, as `\uXXXX`. Unescaped runs are copied
+/// in one slice.
+fn write_json_string(out: &mut impl Write, text: &str) -> io::Result<usize> {
+    out.write_all(b"\"")?;
+    let mut written = 2;
+    let mut start = 0;
+    for (at, c) in text.char_indices().filter(|&(_, c)| needs_escape(c)) {
+        let (escape, len) = escape(c);
+        out.write_all(&text.as_bytes()[start..at])?;
+        out.write_all(&escape[..len])?;
+        written += at - start + len;
+        start = at + c.len_utf8();
+    }
+    out.write_all(&text.as_bytes()[start..])?;
+    out.write_all(b"\"")?;
+    Ok(written + text.len() - start)
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// The escape of a character that [`needs_escape`]: `\` and a letter for the short forms,
+/// else `\uXXXX` with lowercase hex digits (every such character is in the Basic
+/// Multilingual Plane). The bytes and how many of them are used.
+fn escape(c: char) -> ([u8; 6], usize) {
+    let letter = match c {
+        '"' => b'"',
+        '\\' => b'\\',
+        '\u{8}' => b'b',
+        '\u{c}' => b'f',
+        '\n' => b'n',
+        '\r' => b'r',
+        '\t' => b't',
+        _ => {
+            let code = u32::from(c);
+            let hex = |shift: u32| HEX_DIGITS[(code >> shift & 0xF) as usize];
+            return ([b'\\', b'u', hex(12), hex(8), hex(4), hex(0)], 6);
+        }
+    };
+    ([b'\\', letter, 0, 0, 0, 0], 2)
+}
+
+/// Writes nested JSON text (an array or an object) with every
+/// [terminal-unsafe](is_terminal_unsafe) character replaced by its `\uXXXX` escape.
+/// Outside strings JSON text is ASCII without DEL, so those characters only occur inside
+/// strings, where the escape means the same: the text stays valid JSON, with the same value.
+fn write_nested(out: &mut impl Write, json: &[u8]) -> io::Result<()> {
+    // The scanner checked the line's strings as UTF-8; anything else is written as it is.
+    let Ok(text) = std::str::from_utf8(json) else {
+        return out.write_all(json);
+    };
+    let mut start = 0;
+    for (at, c) in text.char_indices().filter(|&(_, c)| is_terminal_unsafe(c)) {
+        let (escape, len) = escape(c);
+        out.write_all(&json[start..at])?;
+        out.write_all(&escape[..len])?;
+        start = at + c.len_utf8();
+    }
+    out.write_all(&json[start..])
 }
 
 fn write_value(out: &mut impl Write, line: &[u8], member: &Member) -> io::Result<()> {
     match member.kind {
-        Kind::Str => write_text(out, &row::str_value(line, member).unwrap_or_default()),
-        Kind::Number | Kind::Bool | Kind::Null | Kind::Nested => {
-            out.write_all(&line[member.value.clone()])
+        Kind::Str => {
+            write_text(out, &row::str_value(line, member).unwrap_or_default())?;
+            Ok(())
         }
+        Kind::Nested => write_nested(out, &line[member.value.clone()]),
+        Kind::Number | Kind::Bool | Kind::Null => out.write_all(&line[member.value.clone()]),
     }
 }
 
@@ -222,6 +320,65 @@ mod tests {
         ];
         for &(line, full_time, color, expected) in rows {
             assert_eq!(render(line, full_time, color), expected, "{line}");
+        }
+    }
+
+    #[test]
+    fn escapes_what_a_terminal_would_obey() {
+        let rows: &[(&str, &str)] = &[
+            // An OSC title change, a bell and a screen clear, in the event.
+            (
+                r#"{"ts":"2026-05-01T12:00:00Z","event":"\u001b]0;pwned\u0007\u001b[2J"}"#,
+                "12:00:00 UTC  \"\\u001b]0;pwned\\u0007\\u001b[2J\"\n",
+            ),
+            // An unknown event that needs quotes is padded by its quoted width.
+            (
+                r#"{"ts":"2026-05-01T12:00:00Z","event":"a b","n":1}"#,
+                "12:00:00 UTC  \"a b\"         n=1\n",
+            ),
+            // C0 controls as serde_json writes them; DEL and C1 (8-bit CSI), escaped or raw.
+            (
+                r#"{"ts":"2026-05-01T12:00:00Z","event":"renew","s":"\b\f\n\r\t\u0001\"\\","d":"\u007f\u009b2J"}"#,
+                "12:00:00 UTC  renew         s=\"\\b\\f\\n\\r\\t\\u0001\\\"\\\\\"  d=\"\\u007f\\u009b2J\"\n",
+            ),
+            (
+                "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"d\":\"\u{7f}\u{85}\u{9b}2J\"}",
+                "12:00:00 UTC  renew         d=\"\\u007f\\u0085\\u009b2J\"\n",
+            ),
+            // Bidi and invisible format characters, in a value and in a key.
+            (
+                "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"v\":\"a\u{202e}b\u{2066}c\u{61c}\u{200e}\u{200f}\u{202a}\u{2069}\",\"k\u{9b}\u{202d}\":1}",
+                "12:00:00 UTC  renew         v=\"a\\u202eb\\u2066c\\u061c\\u200e\\u200f\\u202a\\u2069\"  \"k\\u009b\\u202d\"=1\n",
+            ),
+            // Inside nested values: raw ones are escaped, escaped ones stay escaped.
+            (
+                "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"list\":[\"\u{9b}2J\",{\"\u{7f}\":\"\u{202e}\\u001b\"},\"\u{e9}\"]}",
+                "12:00:00 UTC  renew         list=[\"\\u009b2J\",{\"\\u007f\":\"\\u202e\\u001b\"},\"\u{e9}\"]\n",
+            ),
+            // Characters next to the escaped ranges pass through.
+            (
+                "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"v\":\"~\u{a0}\u{200d}\u{2029}\u{206a}\"}",
+                "12:00:00 UTC  renew         v=\"~\u{a0}\u{200d}\u{2029}\u{206a}\"\n",
+            ),
+        ];
+        for &(line, expected) in rows {
+            assert_eq!(render(line, false, false), expected, "{line}");
+        }
+    }
+
+    #[test]
+    fn json_strings_match_serde_json_where_it_escapes_enough() {
+        for c in (0..=0x7e_u32).chain([0xa0, 0xe9, 0x2028, 0x1f600]) {
+            let c = char::from_u32(c).unwrap();
+            let text = format!("a{c}b");
+            let mut ours = Vec::new();
+            let len = write_json_string(&mut ours, &text).unwrap();
+            assert_eq!(len, ours.len(), "{c:?}");
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(&text).unwrap(),
+                "{c:?}"
+            );
         }
     }
 }
