@@ -179,6 +179,25 @@ fn all_reads_the_series_oldest_first() {
 }
 
 #[test]
+fn all_reads_backups_past_a_missing_number() {
+    // A crash during a rotation can leave a hole in the numbers: log.2 is missing.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    for (name, seq) in [("log.3", 0), ("log.1", 1), ("log", 2)] {
+        let text =
+            format!("{{\"ts\":\"2026-05-01T12:00:0{seq}Z\",\"event\":\"renew\",\"seq\":{seq}}}\n");
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let out = stdout_of(&show(&log, &["--all"], "UTC"));
+    assert_eq!(
+        out,
+        "12:00:00 UTC  renew         seq=0\n\
+         12:00:01 UTC  renew         seq=1\n\
+         12:00:02 UTC  renew         seq=2\n"
+    );
+}
+
+#[test]
 fn colours_by_kind_and_result() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");

@@ -258,6 +258,41 @@ fn all_checks_the_series_and_times_within_each_file() {
 }
 
 #[test]
+fn all_checks_backups_past_a_missing_number() {
+    // A crash during a rotation can leave a hole in the numbers: log.2 is missing. Names
+    // that only look like backups are not read.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(dir.path().join("log.3"), format!("{GOOD}garbage\n")).unwrap();
+    std::fs::write(dir.path().join("log.1"), GOOD).unwrap();
+    std::fs::write(&log, GOOD).unwrap();
+    for decoy in ["log.0", "log.03", "log.+4", "log.5.gz", "log.4294967296"] {
+        std::fs::write(dir.path().join(decoy), "not a row\n").unwrap();
+    }
+    let out = verify(&["--all", "--json"], &log);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let report = summary(&out);
+    let files: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = ["log.3", "log.1", "log"]
+        .iter()
+        .map(|n| dir.path().join(n).display().to_string())
+        .collect();
+    assert_eq!(files, expected);
+    assert_eq!(report["lines"], 4);
+    assert_eq!(report["problem_count"], 1, "{report}");
+    assert_eq!(report["problems"]["invalid_json"], 1, "{report}");
+    assert_eq!(
+        report["examples"],
+        serde_json::json!([format!("{}:2: not a JSON object", expected[0])])
+    );
+}
+
+#[test]
 fn line_longer_than_the_read_buffer_is_too_long() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");

@@ -18,7 +18,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::lines::{Item, LineReader};
-use crate::show::{numbered, Shower, LINE_CAPACITY};
+use crate::series::numbered;
+use crate::show::{Shower, LINE_CAPACITY};
 use crate::stat;
 
 /// How long a file that was rotated away is still read for late lines.

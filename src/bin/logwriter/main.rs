@@ -10,6 +10,7 @@ mod follow;
 mod lines;
 mod render;
 mod row;
+mod series;
 mod show;
 mod stat;
 mod timearg;

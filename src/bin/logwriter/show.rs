@@ -1,10 +1,9 @@
 //! `logwriter show`: filters and renders rows; the reading loop of `-f` is in `follow`.
 
 use std::collections::VecDeque;
-use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use logwriter::EventKind;
@@ -13,6 +12,7 @@ use crate::follow::{self, Tail};
 use crate::lines::{Item, LineReader};
 use crate::render::Renderer;
 use crate::row::{self, Instant, Row};
+use crate::series;
 use crate::timearg;
 use crate::Failure;
 
@@ -195,23 +195,6 @@ impl Shower {
     }
 }
 
-/// `PATH.n`.
-pub fn numbered(path: &Path, n: u32) -> PathBuf {
-    let mut name = OsString::from(path.as_os_str());
-    name.push(format!(".{n}"));
-    PathBuf::from(name)
-}
-
-/// The backups `PATH.N` … `PATH.1` that exist, oldest first (up to the first missing number).
-fn backups(path: &Path) -> Vec<PathBuf> {
-    let mut list: Vec<PathBuf> = (1..=u32::MAX)
-        .map(|n| numbered(path, n))
-        .take_while(|p| crate::stat::exists(p))
-        .collect();
-    list.reverse();
-    list
-}
-
 fn use_color(args: &ShowArgs) -> bool {
     if args.no_color || args.json {
         return false;
@@ -269,7 +252,9 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     let lock = follow::SeriesLock::shared(&args.path);
     let mut opened = Vec::new();
     if args.all {
-        for backup in backups(&args.path) {
+        let backups = series::backups(&args.path)
+            .map_err(|err| Failure::io(&format!("list backups of {name}"), &err))?;
+        for backup in backups {
             match File::open(&backup) {
                 Ok(file) => opened.push((backup.display().to_string(), file)),
                 // Rotated away since it was listed.

@@ -27,12 +27,6 @@ pub fn of_path(path: &Path) -> io::Result<(FileId, u64)> {
     stat(CWD, path, AtFlags::empty())
 }
 
-/// Whether `path` names a file (following symbolic links), as `Path::exists` tells, without
-/// reading its timestamps.
-pub fn exists(path: &Path) -> bool {
-    of_path(path).is_ok()
-}
-
 fn stat<Fd: rustix::fd::AsFd>(
     dir: Fd,
     path: impl rustix::path::Arg + Copy,

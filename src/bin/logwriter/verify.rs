@@ -11,7 +11,7 @@ use logwriter::{EventKind, MAX_LINE};
 
 use crate::lines::{Item, LineReader};
 use crate::row::{self, Row, ScanError};
-use crate::show::numbered;
+use crate::series;
 use crate::Failure;
 
 /// Longest line checked byte by byte; longer ones are only counted as too long.
@@ -235,12 +235,9 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     let order_slack = crate::timearg::parse_duration(&args.order_slack).map_err(Failure::usage)?;
     let mut files = Vec::new();
     if args.all {
-        files.extend(
-            (1..=u32::MAX)
-                .map(|n| numbered(&args.path, n))
-                .take_while(|p| crate::stat::exists(p)),
-        );
-        files.reverse();
+        files = series::backups(&args.path).map_err(|err| {
+            Failure::io(&format!("list backups of {}", args.path.display()), &err)
+        })?;
     }
     files.push(args.path.clone());
     let mut checker = Checker {

@@ -1,0 +1,111 @@
+//! The numbered backups of a log, `PATH.1`, `PATH.2`, …, as `show --all` and `verify --all`
+//! read them.
+
+use std::ffi::OsString;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+/// `PATH.n`.
+pub fn numbered(path: &Path, n: u32) -> PathBuf {
+    let mut name = OsString::from(path.as_os_str());
+    name.push(format!(".{n}"));
+    PathBuf::from(name)
+}
+
+/// The backups of `path`, oldest (highest number) first: every entry of its directory named
+/// `<file name>.<n>` for a [backup number](backup_number) `n`. Reads the directory
+/// (`getdents64(2)`); no stat.
+///
+/// The whole directory is listed rather than `PATH.1`, `PATH.2`, … tried in turn until one
+/// is missing: a crash during a rotation can leave a hole in the numbers (README,
+/// "Crashes"), and the files past it are backups too. A missing directory has none.
+pub fn backups(path: &Path) -> io::Result<Vec<PathBuf>> {
+    let Some(log_name) = path.file_name() else {
+        return Ok(Vec::new());
+    };
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(err),
+    };
+    let mut numbers = Vec::new();
+    for entry in entries {
+        let name = entry?.file_name();
+        let number = name
+            .as_bytes()
+            .strip_prefix(log_name.as_bytes())
+            .and_then(|rest| rest.strip_prefix(b"."))
+            .and_then(backup_number);
+        numbers.extend(number);
+    }
+    numbers.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(numbers.into_iter().map(|n| numbered(path, n)).collect())
+}
+
+/// The number of a backup suffix: a positive decimal integer that fits in a `u32`, with no
+/// sign and no leading zero (the names this crate and logrotate give), so `log.01` or
+/// `log.+1` are not taken for `log.1`.
+fn backup_number(digits: &[u8]) -> Option<u32> {
+    match digits {
+        [b'1'..=b'9', rest @ ..] if rest.iter().all(u8::is_ascii_digit) => {
+            std::str::from_utf8(digits).ok()?.parse().ok()
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backup_numbers_table() {
+        let rows: &[(&str, Option<u32>)] = &[
+            ("1", Some(1)),
+            ("2", Some(2)),
+            ("10", Some(10)),
+            ("4294967295", Some(u32::MAX)),
+            ("4294967296", None),
+            ("0", None),
+            ("01", None),
+            ("+1", None),
+            ("-1", None),
+            ("", None),
+            ("1a", None),
+            ("1.gz", None),
+            (" 1", None),
+            ("1 ", None),
+            ("\u{661}", None),
+        ];
+        for &(suffix, expected) in rows {
+            assert_eq!(backup_number(suffix.as_bytes()), expected, "{suffix:?}");
+        }
+    }
+
+    #[test]
+    fn lists_every_backup_oldest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "log", "log.1", "log.3", "log.12", "log.0", "log.02", "log.x", "log.2.gz", "logx.4",
+            "other.5", "log.lock",
+        ] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let log = dir.path().join("log");
+        let expected: Vec<PathBuf> = [12, 3, 1].iter().map(|&n| numbered(&log, n)).collect();
+        assert_eq!(backups(&log).unwrap(), expected);
+        assert_eq!(
+            backups(&dir.path().join("nothing")).unwrap(),
+            Vec::<PathBuf>::new()
+        );
+        assert_eq!(
+            backups(&dir.path().join("gone/log")).unwrap(),
+            Vec::<PathBuf>::new()
+        );
+    }
+}
