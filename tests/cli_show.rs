@@ -314,6 +314,53 @@ fn closed_pipe_ends_quietly() {
 }
 
 #[test]
+fn output_errors_are_blamed_on_stdout_and_read_errors_on_the_file() {
+    let (dir, log) = crafted();
+    std::fs::write(dir.path().join("log.1"), LOG).unwrap();
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    for args in [
+        &[][..],
+        &["--all"],
+        &["--json"],
+        &["--last", "1"],
+        &["-f", "--exit-on-idle", "10s"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+            .arg("show")
+            .arg(&log)
+            .args(args)
+            .stdout(full())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("logwriter: stdout: No space left on device")
+                && stderr.lines().count() == 1,
+            "{args:?}: {stderr}"
+        );
+    }
+    // A file that cannot be read is still named: a directory where a backup should be.
+    std::fs::remove_file(dir.path().join("log.1")).unwrap();
+    std::fs::create_dir(dir.path().join("log.1")).unwrap();
+    let out = show(&log, &["--all"], "UTC");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "logwriter: {}: Is a directory",
+            dir.path().join("log.1").display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn errors_table() {
     let (dir, log) = crafted();
     let missing = dir.path().join("missing");

@@ -106,13 +106,43 @@ impl Window {
     }
 }
 
+/// Standard output, remembering whether a write to it failed: an error met while a file is
+/// read and shown is then blamed on stdout, not on the file.
+struct Stdout {
+    inner: StdoutLock<'static>,
+    failed: bool,
+}
+
+impl Stdout {
+    /// Passes `result` on, remembering a failure.
+    fn note<T>(&mut self, result: io::Result<T>) -> io::Result<T> {
+        if let Err(err) = &result {
+            // `BufWriter` retries an interrupted write.
+            self.failed |= err.kind() != io::ErrorKind::Interrupted;
+        }
+        result
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.note(result)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let result = self.inner.flush();
+        self.note(result)
+    }
+}
+
 /// Where lines go: the filters, the `--last` window, and the output.
 pub struct Shower {
     row: Row,
     filter: Filter,
     json: bool,
     renderer: Renderer,
-    out: BufWriter<StdoutLock<'static>>,
+    out: BufWriter<Stdout>,
     window: Option<Window>,
     shown: u64,
     limit: Option<u64>,
@@ -193,6 +223,17 @@ impl Shower {
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
+
+    /// The failure for `err`, met while `file` was read and shown: an error writing the
+    /// output is reported as `stdout: …`, any other with the file's path.
+    fn failure(&self, file: &str, err: &io::Error) -> Failure {
+        let what = if self.out.get_ref().failed {
+            "stdout"
+        } else {
+            file
+        };
+        Failure::io(what, err)
+    }
 }
 
 fn use_color(args: &ShowArgs) -> bool {
@@ -238,7 +279,13 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
         },
         json: args.json,
         renderer: Renderer::new(args.full_time, use_color(args)),
-        out: BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
+        out: BufWriter::with_capacity(
+            64 * 1024,
+            Stdout {
+                inner: io::stdout().lock(),
+                failed: false,
+            },
+        ),
         window: args.last.map(|capacity| Window {
             capacity,
             lines: VecDeque::with_capacity(capacity.min(4096)),
@@ -272,7 +319,8 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     };
     drop(lock);
     for (backup, mut file) in opened {
-        read_all(&mut reader, &mut file, &mut shower).map_err(|err| Failure::io(&backup, &err))?;
+        read_all(&mut reader, &mut file, &mut shower)
+            .map_err(|err| shower.failure(&backup, &err))?;
     }
     let result = (|| {
         if let Some(tail) = &mut active {
@@ -290,7 +338,7 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
         }
         shower.flush()
     })();
-    result.map_err(|err| Failure::io(&name, &err))
+    result.map_err(|err| shower.failure(&name, &err))
 }
 
 fn read_all(reader: &mut LineReader, file: &mut File, shower: &mut Shower) -> io::Result<()> {
