@@ -52,6 +52,17 @@ fn writes_one_row_with_typed_fields() {
 }
 
 #[test]
+fn minus_zero_is_the_integer_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let out = logwriter(&["append", path_str(&log), "--event", "renew", "z:=-0"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(out.stderr.is_empty(), "{out:?}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.ends_with(",\"event\":\"renew\",\"z\":0}\n"), "{text}");
+}
+
+#[test]
 fn no_slot_no_fields() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");

@@ -93,6 +93,9 @@ fn parse_json(text: &str) -> Result<FieldValue, String> {
                 FieldValue::I64(i)
             } else if text.trim().bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
                 FieldValue::F64(n.as_f64().unwrap_or(f64::NAN))
+            } else if text.trim() == "-0" {
+                // serde_json reads the integer -0 as the float -0.0; as an integer it is 0.
+                FieldValue::U64(0)
             } else {
                 return Err(
                     "integer outside the 64-bit range (write it as a float or a string)".to_owned(),
@@ -122,6 +125,10 @@ mod tests {
             ("n=42", "n", FieldValue::Str("42".into())),
             ("n:=42", "n", FieldValue::U64(42)),
             ("n:=-42", "n", FieldValue::I64(-42)),
+            ("z:=0", "z", FieldValue::U64(0)),
+            ("z:=-0", "z", FieldValue::U64(0)),
+            ("z:= -0 ", "z", FieldValue::U64(0)),
+            ("z:=-0.0", "z", FieldValue::F64(-0.0)),
             (
                 "max:=18446744073709551615",
                 "max",
