@@ -308,6 +308,32 @@ fn line_longer_than_the_read_buffer_is_too_long() {
 }
 
 #[test]
+fn unterminated_line_longer_than_the_read_buffer_is_too_long_and_torn() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    // 3 MiB plus a bit: the reader holds 1 MiB, so most of the line is skipped.
+    let len = (3 << 20) + 5;
+    std::fs::write(&log, format!("{GOOD}{}", "y".repeat(len))).unwrap();
+    let out = verify(&["--json"], &log);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let summary = summary(&out);
+    assert_eq!(summary["lines"], 2);
+    assert_eq!(summary["problem_count"], 2, "{summary}");
+    assert_eq!(summary["problems"]["too_long"], 1, "{summary}");
+    assert_eq!(summary["problems"]["torn"], 1, "{summary}");
+    let path = log.display();
+    assert_eq!(
+        summary["examples"],
+        serde_json::json!([
+            format!("{path}:2: over the 4096-byte line limit ({len} bytes)"),
+            format!(
+                "{path}:2: torn line: cut short before its end (no newline at the end of the file)"
+            ),
+        ])
+    );
+}
+
+#[test]
 fn missing_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = verify(&[], &dir.path().join("missing"));

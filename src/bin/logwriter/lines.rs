@@ -82,6 +82,12 @@ impl LineReader {
         &self.buf[self.start..self.end]
     }
 
+    /// How many bytes of the pending line were dropped because it outgrew the buffer (0 if
+    /// none): the line's length is this plus the length of [`LineReader::pending`].
+    pub fn pending_skipped(&self) -> u64 {
+        self.skipped.unwrap_or(0)
+    }
+
     /// Whether bytes of an unfinished line are held.
     pub fn has_pending(&self) -> bool {
         self.end > self.start || self.skipped.is_some()
@@ -99,7 +105,11 @@ impl LineReader {
 mod tests {
     use super::*;
 
-    fn items(input: &[u8], capacity: usize) -> (Vec<Result<Vec<u8>, u64>>, Vec<u8>) {
+    /// Whole lines as `Ok(bytes)`, overlong ones as `Err(length)`.
+    type Items = Vec<Result<Vec<u8>, u64>>;
+
+    /// The items of `input`, the pending bytes and how many pending bytes were skipped.
+    fn items(input: &[u8], capacity: usize) -> (Items, Vec<u8>, u64) {
         let mut reader = LineReader::with_capacity(capacity);
         let mut src = input;
         let mut out = Vec::new();
@@ -109,23 +119,43 @@ mod tests {
                 Item::Overlong(len) => Err(len),
             });
         }
-        (out, reader.pending().to_vec())
+        (out, reader.pending().to_vec(), reader.pending_skipped())
     }
 
     #[test]
     fn splits_lines_and_keeps_the_tail() {
-        let (lines, rest) = items(b"a\nbb\n\nccc", 8);
+        let (lines, rest, skipped) = items(b"a\nbb\n\nccc", 8);
         assert_eq!(
             lines,
             vec![Ok(b"a".to_vec()), Ok(b"bb".to_vec()), Ok(Vec::new())]
         );
-        assert_eq!(rest, b"ccc");
+        assert_eq!((rest.as_slice(), skipped), (&b"ccc"[..], 0));
     }
 
     #[test]
     fn skips_overlong_lines() {
-        let (lines, rest) = items(b"0123456789abcdef\nok\n0123456789", 8);
+        let (lines, rest, skipped) = items(b"0123456789abcdef\nok\n0123456789", 8);
         assert_eq!(lines, vec![Err(17), Ok(b"ok".to_vec())]);
-        assert_eq!(rest, b"89");
+        assert_eq!((rest.as_slice(), skipped), (&b"89"[..], 8));
+    }
+
+    #[test]
+    fn an_overlong_tail_keeps_its_length() {
+        // (input, capacity, pending bytes, skipped bytes): pending + skipped is the length.
+        let rows: &[(&[u8], usize, &[u8], u64)] = &[
+            (b"0123456789", 8, b"89", 8),
+            (b"0123456789abcdef", 8, b"", 16),
+            (b"ok\n0123456789abcdefghij", 8, b"ghij", 16),
+            (b"0123456", 8, b"0123456", 0),
+        ];
+        for &(input, capacity, pending, skipped) in rows {
+            let (_, rest, got) = items(input, capacity);
+            assert_eq!(
+                (rest.as_slice(), got),
+                (pending, skipped),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+        }
     }
 }

@@ -136,9 +136,26 @@ impl Checker {
         }
         if reader.has_pending() {
             line_no += 1;
-            self.check_line(name, line_no, reader.pending(), false);
+            match reader.pending_skipped() {
+                0 => self.check_line(name, line_no, reader.pending(), false),
+                skipped => self.check_overlong_tail(name, line_no, skipped, reader.pending()),
+            }
         }
         Ok(())
+    }
+
+    /// The last line of a file, longer than the reader's buffer and with no `\n`: too long,
+    /// by its whole length (the `skipped` bytes and the `rest` still held), and torn.
+    fn check_overlong_tail(&mut self, name: &str, line_no: u64, skipped: u64, rest: &[u8]) {
+        self.lines += 1;
+        let len = skipped + rest.len() as u64;
+        self.report(Problem::TooLong, name, line_no, &format!("{len} bytes"));
+        self.report(
+            Problem::Torn,
+            name,
+            line_no,
+            "no newline at the end of the file",
+        );
     }
 
     fn check_line(&mut self, name: &str, line_no: u64, line: &[u8], terminated: bool) {
