@@ -200,13 +200,13 @@ fn refusals_name_the_problem_and_write_nothing() {
         ),
         (
             &[log_s, "--event", "join", "--max-size", "0"],
-            1,
-            "max_size must be at least 1",
+            2,
+            "--max-size must be at least 1",
         ),
         (
             &[log_s, "--event", "join", "--max-files", "0"],
-            1,
-            "max_files must be at least 1",
+            2,
+            "--max-files must be at least 1",
         ),
         (
             &[path_str(&under_file), "--event", "join"],

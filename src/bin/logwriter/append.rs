@@ -32,6 +32,20 @@ pub struct AppendArgs {
     pub fields: Vec<String>,
 }
 
+/// A zero `--max-size` or `--max-files` is a command line that cannot be used (exit 2), like
+/// any other bad argument, rather than a failure of the open that the library would refuse.
+fn check_rotation_args(args: &AppendArgs) -> Result<(), Failure> {
+    if args.max_size == Some(0) {
+        return Err(Failure::usage("--max-size must be at least 1 byte"));
+    }
+    if args.max_files == Some(0) {
+        return Err(Failure::usage(
+            "--max-files must be at least 1 (0 would delete the log when it rotates)",
+        ));
+    }
+    Ok(())
+}
+
 /// Checks everything that can be checked first, then opens the log and appends once.
 pub fn run(args: &AppendArgs) -> Result<(), Failure> {
     let kind = EventKind::from_name(&args.event).ok_or_else(|| {
@@ -41,6 +55,7 @@ pub fn run(args: &AppendArgs) -> Result<(), Failure> {
         ))
     })?;
     let parsed = fields::parse_all(&args.fields).map_err(Failure::usage)?;
+    check_rotation_args(args)?;
     let list: Vec<_> = parsed.iter().map(fields::ParsedField::as_field).collect();
     // One timestamp for the size check and the append, so both encode the same line.
     let event = Event::new(kind)
