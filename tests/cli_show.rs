@@ -77,6 +77,23 @@ fn full_time_is_utc_rfc3339() {
 }
 
 #[test]
+fn full_time_before_1970_is_utc_rfc3339_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(
+        &log,
+        "{\"ts\":\"1969-12-31T23:59:59.25Z\",\"event\":\"renew\"}\n\
+         {\"ts\":\"1900-01-01T09:00:00+09:00\",\"event\":\"renew\"}\n",
+    )
+    .unwrap();
+    let out = stdout_of(&show(&log, &["--full-time"], "Asia/Tokyo"));
+    assert_eq!(
+        out,
+        "1969-12-31T23:59:59.25Z  renew\n1900-01-01T00:00:00Z  renew\n"
+    );
+}
+
+#[test]
 fn json_prints_rows_byte_for_byte() {
     let (_dir, log) = crafted();
     let rows: Vec<&str> = LOG

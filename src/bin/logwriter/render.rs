@@ -49,7 +49,7 @@ impl Renderer {
         ts: Instant,
         event: &str,
     ) -> io::Result<()> {
-        self.write_time(out, ts)?;
+        self.write_time(out, ts, line, row)?;
         out.write_all(b"  ")?;
         let color = if self.color {
             color_of(event, line, row)
@@ -93,14 +93,16 @@ impl Renderer {
         out.write_all(b"\n")
     }
 
-    fn write_time(&self, out: &mut impl Write, (secs, nanos): Instant) -> io::Result<()> {
+    /// Writes the row's time: UTC RFC 3339 with `full_time`, else the local `HH:MM:SS TZ`.
+    fn write_time(
+        &self,
+        out: &mut impl Write,
+        (secs, nanos): Instant,
+        line: &[u8],
+        row: &Row,
+    ) -> io::Result<()> {
         if self.full_time {
-            return match Timestamp::from_unix(secs, nanos) {
-                Some(ts) => {
-                    out.write_all(TimestampBuf::new().format(ts, Precision::Auto).as_bytes())
-                }
-                None => write!(out, "{secs}.{nanos:09}"),
-            };
+            return write_full_time(out, (secs, nanos), line, row);
         }
         let clock = |out: &mut dyn Write, local: i64, zone: &str| {
             let of_day = local.rem_euclid(86_400);
@@ -124,6 +126,39 @@ impl Renderer {
             None => clock(out, secs, "UTC"),
         }
     }
+}
+
+/// The first second RFC 3339 can write in UTC, `0000-01-01T00:00:00Z`.
+const FIRST_RFC3339_SECOND: i64 = -62_167_219_200;
+
+/// Writes `(secs, nanos)` as UTC RFC 3339, the fraction without trailing zeros: from 1970 to
+/// 9999 with this crate's formatter, the rows it writes; before 1970 with `jiff`, which
+/// writes the same form.
+///
+/// A row can name an instant in UTC year -1 or 10000 through its offset
+/// (`0000-01-01T00:30:00+01:00`, `9999-12-31T23:00:00-02:00`), which RFC 3339 cannot write
+/// in UTC: its `ts` text is written as it is in the line.
+fn write_full_time(
+    out: &mut impl Write,
+    (secs, nanos): Instant,
+    line: &[u8],
+    row: &Row,
+) -> io::Result<()> {
+    if let Some(ts) = Timestamp::from_unix(secs, nanos) {
+        return out.write_all(TimestampBuf::new().format(ts, Precision::Auto).as_bytes());
+    }
+    let before_1970 = i32::try_from(nanos)
+        .ok()
+        .filter(|_| secs >= FIRST_RFC3339_SECOND)
+        .and_then(|nanos| jiff::Timestamp::new(secs, nanos).ok());
+    if let Some(ts) = before_1970 {
+        return write!(out, "{ts}");
+    }
+    let text = row
+        .get(line, "ts")
+        .and_then(|m| row::str_value(line, m))
+        .unwrap_or_default();
+    write_text(out, &text).map(drop)
 }
 
 /// The colour of an event: `commit` green; `commit_error` and `error` red; `close` by its `result`
@@ -320,6 +355,32 @@ mod tests {
         ];
         for &(line, full_time, color, expected) in rows {
             assert_eq!(render(line, full_time, color), expected, "{line}");
+        }
+    }
+
+    #[test]
+    fn full_time_outside_1970_to_9999_is_rfc3339() {
+        let rows: &[(&str, &str)] = &[
+            ("1969-12-31T23:59:59.25Z", "1969-12-31T23:59:59.25Z"),
+            (
+                "1969-12-31T23:59:59.000000001Z",
+                "1969-12-31T23:59:59.000000001Z",
+            ),
+            ("1900-01-01T01:00:00+01:00", "1900-01-01T00:00:00Z"),
+            ("0000-01-01T00:00:00Z", "0000-01-01T00:00:00Z"),
+            ("1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z"),
+            ("9999-12-31T23:59:59.5Z", "9999-12-31T23:59:59.5Z"),
+            // Instants RFC 3339 cannot write in UTC keep the line's text.
+            ("0000-01-01T00:30:00.5+01:00", "0000-01-01T00:30:00.5+01:00"),
+            ("9999-12-31T23:00:00-02:00", "9999-12-31T23:00:00-02:00"),
+        ];
+        for &(ts, expected) in rows {
+            let line = format!(r#"{{"ts":"{ts}","event":"renew"}}"#);
+            assert_eq!(
+                render(&line, true, false),
+                format!("{expected}  renew\n"),
+                "{ts}"
+            );
         }
     }
 
