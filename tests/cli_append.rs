@@ -63,6 +63,33 @@ fn minus_zero_is_the_integer_zero() {
 }
 
 #[test]
+fn floats_are_written_in_their_shortest_form_as_the_help_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let out = logwriter(&[
+        "append",
+        path_str(&log),
+        "--event",
+        "renew",
+        "x:=1e2",
+        "y:=2.50",
+        "z:=-1.5E-3",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.ends_with(",\"x\":100.0,\"y\":2.5,\"z\":-0.0015}\n"),
+        "{text}"
+    );
+    let help = logwriter(&["append", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("a float (written in ryu's shortest form, e.g. `1e2` becomes `100.0`)"),
+        "{help}"
+    );
+}
+
+#[test]
 fn no_slot_no_fields() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");

@@ -26,8 +26,9 @@ pub struct AppendArgs {
     /// --max-size is given).
     #[arg(long, value_name = "COUNT")]
     pub max_files: Option<u32>,
-    /// Fields: `key=text` for a string, `key:=JSON` for a number, boolean, null or JSON
-    /// string.
+    /// Fields: `key=text` for a string, `key:=JSON` for an integer (full i64/u64 range), a
+    /// float (written in ryu's shortest form, e.g. `1e2` becomes `100.0`), true, false, null
+    /// or a JSON string.
     #[arg(value_name = "FIELD")]
     pub fields: Vec<String>,
 }

@@ -1,4 +1,6 @@
-//! Field arguments of `append`: `key=text` for a string, `key:=JSON` for a JSON scalar.
+//! Field arguments of `append`: `key=text` for a string, `key:=JSON` for a JSON scalar: an
+//! integer (full `i64`/`u64` range), a float (the library writes it in ryu's shortest form,
+//! so `1e2` becomes `100.0`), `true`, `false`, `null` or a JSON string.
 
 use logwriter::{Field, Value, RESERVED_KEYS};
 

@@ -7,7 +7,10 @@
 //! `PATH.2`, … and read whole, oldest first, and the newest becomes the file followed. A
 //! replaced file stays open and is read for [`ROTATE_WAIT`] more, for writers that have not
 //! yet moved to the new file. A file shorter than the offset read so far was truncated in
-//! place (`copytruncate`) and is read again from the start.
+//! place (`copytruncate`) and is read again from the start. Only a smaller size tells: a
+//! file that grows back to the offset or past it between two polls is read on from the old
+//! offset, and lines written after the last poll and before logrotate's copy are only in
+//! the copy, which is not searched (the inode at the path did not change).
 //!
 //! Every look at a file's identity or size goes through [`crate::stat`], which asks for no
 //! timestamps: a follower of a busy log stats it after every read.
