@@ -55,9 +55,14 @@ pub enum Op {
     OpenLock,
     /// Taking or releasing the rotation lock (`flock(2)`).
     Lock,
-    /// `statx(2)` of the log file, its descriptor or a backup (`fstat(2)`/`fstatat(2)` on
-    /// kernels without `statx`).
+    /// `statx(2)` of the log file or its descriptor (`fstat(2)`/`fstatat(2)` on kernels
+    /// without `statx`).
     Stat,
+    /// `statx(2)` of a backup, `<log>.index`, while finding the end of the series.
+    StatBackup {
+        /// The number of the backup.
+        index: u32,
+    },
     /// `write(2)` of a line.
     Write,
     /// `renameat(2)` of `<log>.from` (the active file when `from` is 0) to the next number.
@@ -72,6 +77,8 @@ pub enum Op {
     },
     /// `fdatasync(2)` of the log file.
     Sync,
+    /// `fsync(2)` of the log's directory, after the writer created or renamed files in it.
+    SyncDir,
     /// Checking the options of a writer.
     Configure,
 }
@@ -169,11 +176,12 @@ impl fmt::Display for Error {
             Op::Open => "open",
             Op::OpenLock => "open rotation lock",
             Op::Lock => "lock rotation of",
-            Op::Stat => "stat",
+            Op::Stat | Op::StatBackup { .. } => "stat",
             Op::Write => "write to",
             Op::Rename { .. } => "rename",
             Op::Unlink { .. } => "remove oldest backup",
             Op::Sync => "fdatasync",
+            Op::SyncDir => "fsync directory of",
             Op::Configure => "configure writer for",
         };
         f.write_str(verb)?;
@@ -185,7 +193,9 @@ impl fmt::Display for Error {
                     Target(path, Some(from), false),
                     Target(path, Some(from + 1), false)
                 )?,
-                Op::Unlink { index } => write!(f, " {}", Target(path, Some(index), false))?,
+                Op::Unlink { index } | Op::StatBackup { index } => {
+                    write!(f, " {}", Target(path, Some(index), false))?;
+                }
                 Op::OpenLock | Op::Lock => write!(f, " {}", Target(path, None, true))?,
                 _ => write!(f, " {}", path.display())?,
             }
@@ -227,5 +237,38 @@ impl From<Error> for io::Error {
             ErrorKind::ShortWrite { .. } => io::ErrorKind::WriteZero,
         };
         io::Error::new(kind, err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_the_file_each_operation_touched() {
+        let path: Arc<Path> = Arc::from(Path::new("/ws/.bones/log"));
+        let rows = [
+            (
+                Op::Rename { from: 0 },
+                "rename /ws/.bones/log to /ws/.bones/log.1",
+            ),
+            (
+                Op::Rename { from: 4 },
+                "rename /ws/.bones/log.4 to /ws/.bones/log.5",
+            ),
+            (
+                Op::Unlink { index: 5 },
+                "remove oldest backup /ws/.bones/log.5",
+            ),
+            (Op::StatBackup { index: 3 }, "stat /ws/.bones/log.3"),
+            (Op::Stat, "stat /ws/.bones/log"),
+            (Op::OpenLock, "open rotation lock /ws/.bones/log.lock"),
+            (Op::Sync, "fdatasync /ws/.bones/log"),
+            (Op::SyncDir, "fsync directory of /ws/.bones/log"),
+        ];
+        for (op, expected) in rows {
+            let text = Error::os(Errno::IO, op, &path).to_string();
+            assert!(text.starts_with(&format!("{expected}: ")), "{text}");
+        }
     }
 }

@@ -48,7 +48,9 @@ pub struct Rotation {
 /// last one, and, for a rotating writer, before the append that comes once its own bytes
 /// since the last check reach 1/64 of the maximum size: the appends in between go to the
 /// file the writer holds. This bounds how late a writer moves to a new file (at most
-/// `appends − 1` lines, and at most `interval` for a writer that keeps appending) and how far
+/// `appends` lines: the `appends − 1` between two checks, and the checked append itself
+/// when the rename comes between the check and its `write(2)`; and at most `interval` for a
+/// writer that keeps appending) and how far
 /// past the maximum size a shared file can grow (see [`Writer`]). The clock is read from the
 /// vDSO; between checks an append makes no system call but its `write(2)`.
 ///
@@ -93,6 +95,13 @@ impl Default for ReopenCheck {
 /// is returned by the append that made it; the line itself was written. [`Writer::close`]
 /// syncs what the policy left pending and reports a failure; dropping the writer syncs it
 /// too, silently.
+///
+/// Before a rotation or a reopen check moves the writer to another file, the appends not
+/// yet synced are synced in the file they went to (a failure is counted in
+/// [`Stats::housekeeping_errors`](crate::Stats::housekeeping_errors)). The first sync after
+/// the writer created a file or renamed files in the directory also syncs the directory
+/// (`fsync(2)`, [`Op::SyncDir`](crate::Op::SyncDir) on failure), so that the synced lines
+/// are found under their names after a power loss.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Durability {
     /// Never: lines reach the page cache and the kernel writes them back in its own time.

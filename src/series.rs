@@ -70,8 +70,8 @@ pub(crate) enum ShiftError {
     Rename(u32, Errno),
     /// `unlinkat` of `<name>.index`.
     Unlink(u32, Errno),
-    /// `statx` while looking for the end of the series.
-    Stat(Errno),
+    /// `statx` of `<name>.index` while looking for the end of the series.
+    Stat(u32, Errno),
 }
 
 /// Renames the active file to `.1`, shifting the backups up by one and dropping the
@@ -79,8 +79,9 @@ pub(crate) enum ShiftError {
 ///
 /// Only the run of backups `.1 … .k` before the first missing number moves: a hole
 /// (left by a crash between two renames) absorbs the shift, and the relative order of every
-/// file is kept. Backups numbered above `max_files` (left by an earlier, larger setting)
-/// are removed. System calls: one `statx` per backup in the run, one `renameat` per file
+/// file is kept. Backups numbered from `max_files` up to the first missing number are
+/// removed (those above `max_files` were left by an earlier, larger setting; one past a
+/// hole stays). System calls: one `statx` per backup in the run, one `renameat` per file
 /// moved, one `unlinkat` per file dropped.
 pub(crate) fn shift<Fd: AsFd>(
     dir: Fd,
@@ -94,7 +95,7 @@ pub(crate) fn shift<Fd: AsFd>(
         match identity::at(dir, name.backup(run + 1)) {
             Ok(_) => run += 1,
             Err(Errno::NOENT) => break,
-            Err(errno) => return Err(ShiftError::Stat(errno)),
+            Err(errno) => return Err(ShiftError::Stat(run + 1, errno)),
         }
     }
     if run == max_files {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustix::fs::{fdatasync, flock, openat, FlockOperation, Mode, OFlags};
+use rustix::fs::{fdatasync, flock, fsync, openat, FlockOperation, Mode, OFlags};
 use rustix::io::{pread, Errno};
 
 use crate::encode::Line;
@@ -36,10 +36,12 @@ pub struct Stats {
     pub rotations: u64,
     /// Times this writer found its file renamed, deleted or replaced and reopened the path.
     pub reopens: u64,
-    /// `fdatasync(2)` calls made for the durability policy or [`Writer::sync`].
+    /// `fdatasync(2)` calls made for the durability policy or [`Writer::sync`] (the
+    /// `fsync(2)` of the directory that some of them are followed by is not counted).
     pub syncs: u64,
-    /// Rotation and reopen-check failures: the line was still appended to the current file;
-    /// [`Writer::take_housekeeping_error`] has the last one.
+    /// Rotation and reopen-check failures, and failed syncs of a file the writer moved off
+    /// (rotated or replaced) with appends still to sync: the line was still appended to the
+    /// current file; [`Writer::take_housekeeping_error`] has the last one.
     pub housekeeping_errors: u64,
 }
 
@@ -87,7 +89,8 @@ pub struct Stats {
 ///   which fills it, and the order of the files is kept. A writer killed inside a `write(2)`
 ///   that spans a page boundary can leave a partial line: a writer opening the log afterwards
 ///   sees the last byte is not `\n` and ends the fragment before its first line (writers
-///   already running do not look; their next line joins the fragment).
+///   already running do not look; their next line joins the fragment, and if that happened
+///   first, or two writers open at once, the `\n` makes an empty line).
 ///
 /// # Example
 ///
@@ -134,6 +137,9 @@ pub struct Writer {
     last_sync_ns: u64,
     /// The file ends in a partial line that must be ended before the next one.
     torn: bool,
+    /// The directory has changed since the last sync (the file may have been created, or
+    /// a rotation renamed files): the next sync also syncs the directory.
+    dir_changed: bool,
     /// Rotation failed; do not retry before the next reopen check.
     rotation_paused: bool,
     stats: Stats,
@@ -174,7 +180,8 @@ impl Writer {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidPath`] for a path with no file name; [`ErrorKind::Os`] from any
+    /// [`ErrorKind::InvalidPath`] for a path with no file name, a NUL byte, or a name too
+    /// long to carry the suffix of a backup (`.4294967295`); [`ErrorKind::Os`] from any
     /// of those calls, `ELOOP` when the log path is a symbolic link.
     pub fn open(path: impl AsRef<Path>) -> Result<Writer, Error> {
         Options::from_env().open(path)
@@ -200,6 +207,7 @@ impl Writer {
             .map_err(|kind| Options::error(kind, &shared))?;
         let name = path
             .file_name()
+            .filter(|_| !path.as_os_str().as_bytes().contains(&0))
             .and_then(|name| SeriesName::new(name.as_bytes()))
             .ok_or_else(|| Error::new(ErrorKind::InvalidPath, Op::Open, Some(&shared)))?;
         let parent = parent_dir(path);
@@ -238,12 +246,15 @@ impl Writer {
             appends_since_sync: 0,
             last_sync_ns: 0,
             torn: false,
+            dir_changed: false,
             rotation_paused: false,
             stats: Stats::default(),
             housekeeping_error: None,
         };
         let mine = writer.stat_file()?;
         writer.size = mine.size;
+        // An empty file may be one this open created.
+        writer.dir_changed = mine.size == 0;
         writer.torn = writer.ends_mid_line(&mine);
         writer.last_check_ns = coarse_clock_ns();
         writer.last_sync_ns = writer.last_check_ns;
@@ -266,8 +277,8 @@ impl Writer {
     ///   `EINTR` is retried, as it means nothing was written.
     /// - [`ErrorKind::ShortWrite`]: part of the line reached the file; the writer ends that
     ///   fragment with `\n` before its next line so later lines still parse.
-    /// - [`ErrorKind::Os`] with [`Op::Sync`]: the line was written, but the `fdatasync` the
-    ///   durability policy asked for failed. Do not append it again.
+    /// - [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`]: the line was written, but
+    ///   the sync the durability policy asked for failed. Do not append it again.
     ///
     /// Rotation and reopen-check failures do not fail the append: the line goes to the
     /// current file, and the failure is counted in [`Stats::housekeeping_errors`].
@@ -336,11 +347,8 @@ impl Writer {
             }
         }
 
-        let rotate = self.options.rotation.is_some_and(|rotation| {
-            self.size > 0 && self.size + len as u64 > rotation.max_size && !self.rotation_paused
-        });
-        if rotate || self.torn {
-            return self.write_line_rare(len, now, rotate);
+        if self.rotation_due(len as u64) || self.torn {
+            return self.write_line_rare(len, now);
         }
         // Steady state: the one system call.
         match rustix::io::write(&self.file, &self.line.as_bytes()[..len]) {
@@ -353,20 +361,38 @@ impl Writer {
         self.after_write(now)
     }
 
-    /// The append after a rotation is due or a short write left a fragment to end.
+    /// Whether appending `adds` bytes would take the file past the maximum size, so that
+    /// the append has to rotate first (never for an empty file, nor while rotation is
+    /// paused after a failure).
+    #[inline(always)]
+    #[allow(clippy::inline_always)] // Two loads and a compare, on the hot path.
+    fn rotation_due(&self, adds: u64) -> bool {
+        self.options.rotation.is_some_and(|rotation| {
+            self.size > 0 && self.size + adds > rotation.max_size && !self.rotation_paused
+        })
+    }
+
+    /// The append after a rotation is due or a short write left a fragment to end. The `\n`
+    /// that ends a fragment counts against the maximum size with the line.
     #[cold]
     #[inline(never)]
-    fn write_line_rare(&mut self, len: usize, now: u64, rotate: bool) -> Result<(), Error> {
+    fn write_line_rare(&mut self, len: usize, now: u64) -> Result<(), Error> {
+        let adds = len as u64 + u64::from(self.torn);
         let mut locked = false;
-        if let (true, Some(rotation)) = (rotate, self.options.rotation) {
+        if let (true, Some(rotation)) = (self.rotation_due(adds), self.options.rotation) {
             match self.rotate_locked(len as u64, rotation.max_size, rotation.max_files, false) {
                 Ok(()) => locked = true,
                 Err(err) => self.housekeeping_failed(err, true),
             }
         }
-        let result = self
-            .end_torn_fragment()
-            .and_then(|()| self.write_whole(len));
+        let result = match self.end_torn_fragment() {
+            Ok(()) => self.write_whole(len),
+            // Nothing of the line was written.
+            Err(ErrorKind::ShortWrite { .. }) => {
+                Err(self.lost(len, ErrorKind::ShortWrite { written: 0, len }))
+            }
+            Err(kind) => Err(self.lost(len, kind)),
+        };
         if locked {
             self.unlock();
         }
@@ -429,8 +455,9 @@ impl Writer {
     }
 
     /// Ends a partial line left by a short write, so the next line starts on its own.
+    /// A failure is returned, not counted: the caller knows whether a line is lost with it.
     #[inline]
-    fn end_torn_fragment(&mut self) -> Result<(), Error> {
+    fn end_torn_fragment(&mut self) -> Result<(), ErrorKind> {
         if self.torn {
             self.write_torn_end()
         } else {
@@ -440,8 +467,7 @@ impl Writer {
 
     #[cold]
     #[inline(never)]
-    fn write_torn_end(&mut self) -> Result<(), Error> {
-        let len = self.line.as_bytes().len();
+    fn write_torn_end(&mut self) -> Result<(), ErrorKind> {
         loop {
             match rustix::io::write(&self.file, b"\n") {
                 Ok(1) => {
@@ -450,9 +476,9 @@ impl Writer {
                     self.stats.bytes_written += 1;
                     return Ok(());
                 }
-                Ok(_) => return Err(self.lost(len, ErrorKind::ShortWrite { written: 0, len })),
+                Ok(_) => return Err(ErrorKind::ShortWrite { written: 0, len: 1 }),
                 Err(Errno::INTR) => {}
-                Err(errno) => return Err(self.lost(len, ErrorKind::Os(errno))),
+                Err(errno) => return Err(ErrorKind::Os(errno)),
             }
         }
     }
@@ -472,16 +498,36 @@ impl Writer {
         Ok(())
     }
 
-    /// Forces what was appended to disk with `fdatasync(2)`.
+    /// Forces what was appended to disk with `fdatasync(2)`; if the directory has changed
+    /// since the last sync (the writer may have created the file, or a rotation or reopen
+    /// renamed or created files), then also the directory with `fsync(2)`, so that the
+    /// file is found under its name after a power loss.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Os`] with [`Op::Sync`].
+    /// [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`].
     pub fn sync(&mut self) -> Result<(), Error> {
         self.appends_since_sync = 0;
         self.last_sync_ns = coarse_clock_ns();
         self.stats.syncs += 1;
-        fdatasync(&self.file).map_err(|errno| Error::os(errno, Op::Sync, &self.path))
+        fdatasync(&self.file).map_err(|errno| Error::os(errno, Op::Sync, &self.path))?;
+        if self.dir_changed {
+            fsync(&self.dir).map_err(|errno| Error::os(errno, Op::SyncDir, &self.path))?;
+            self.dir_changed = false;
+        }
+        Ok(())
+    }
+
+    /// Moves to `file`, first syncing the appends the durability policy has not synced yet:
+    /// they are in the file being left, where later syncs would not reach them. A failure
+    /// is counted as a housekeeping error.
+    fn replace_file(&mut self, file: OwnedFd) {
+        if self.sync_pending() {
+            if let Err(err) = self.sync() {
+                self.housekeeping_failed(err, false);
+            }
+        }
+        self.file = file;
     }
 
     /// Closes the log, first syncing appends the durability policy has not synced yet
@@ -568,22 +614,25 @@ impl Writer {
         force: bool,
     ) -> Result<(), Error> {
         self.follow_path()?;
-        let over = self.size > 0 && self.size + len > max_size;
+        let over = self.size > 0 && self.size + u64::from(self.torn) + len > max_size;
         if !force && !over {
             return Ok(());
         }
-        self.end_torn_fragment()?;
+        self.end_torn_fragment()
+            .map_err(|kind| Error::new(kind, Op::Write, Some(&self.path)))?;
         shift(&self.dir, &mut self.name, max_files).map_err(|err| {
             let (op, errno) = match err {
                 ShiftError::Rename(from, errno) => (Op::Rename { from }, errno),
                 ShiftError::Unlink(index, errno) => (Op::Unlink { index }, errno),
-                ShiftError::Stat(errno) => (Op::Stat, errno),
+                ShiftError::Stat(index, errno) => (Op::StatBackup { index }, errno),
             };
             Error::os(errno, op, &self.path)
         })?;
         // The shift is done: count it even if opening the new file fails below.
         self.stats.rotations += 1;
-        self.file = self.open_active()?;
+        self.dir_changed = true;
+        let file = self.open_active()?;
+        self.replace_file(file);
         self.size = self.stat_file()?.size;
         self.bytes_since_check = 0;
         Ok(())
@@ -647,11 +696,13 @@ impl Writer {
                 let file = self.open_active()?;
                 // End a fragment in the old file before leaving it.
                 // Best effort: the new file starts clean whatever happens to the old one.
-                if self.torn {
-                    let _ = rustix::io::write(&self.file, b"\n");
+                if self.torn && rustix::io::write(&self.file, b"\n") == Ok(1) {
+                    self.stats.bytes_written += 1;
                 }
                 self.torn = false;
-                self.file = file;
+                // Opening may have created the file.
+                self.dir_changed = true;
+                self.replace_file(file);
                 self.size = self.stat_file()?.size;
                 self.bytes_since_check = 0;
                 self.stats.reopens += 1;
@@ -761,7 +812,7 @@ impl Drop for Writer {
     /// ignored here ([`Writer::close`] reports it).
     fn drop(&mut self) {
         if self.sync_pending() {
-            let _ = fdatasync(&self.file);
+            let _ = self.sync();
         }
     }
 }

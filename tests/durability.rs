@@ -174,3 +174,168 @@ fn drop_syncs_pending_appends() {
         "one fdatasync, from the first writer's drop:\n{stderr}"
     );
 }
+
+/// A renew event with a fixed timestamp, so every line has the same length.
+fn append_fixed(log: &mut Writer) {
+    log.append(&fixed_event()).expect("append");
+}
+
+fn fixed_event() -> Event<'static> {
+    let ts = Timestamp::from_unix(1_777_636_800, 0).expect("timestamp");
+    Event::new(EventKind::Renew).at(ts)
+}
+
+/// Room for two lines and half of a third: the third and the fifth append rotate.
+fn two_lines_max() -> u64 {
+    let len = logwriter::Line::new()
+        .encode(&fixed_event())
+        .expect("encode")
+        .len() as u64;
+    len * 5 / 2
+}
+
+/// Child side: five appends and two rotations under a long period, then `close`.
+fn rotation_child(durability: Durability) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut log = Options::new()
+        .max_size(two_lines_max())
+        .max_files(3)
+        .durability(durability)
+        .open(dir.path().join("log"))
+        .expect("open");
+    let mut syncs = Vec::new();
+    for _ in 0..5 {
+        append_fixed(&mut log);
+        syncs.push(log.stats().syncs);
+    }
+    let stats = log.close().expect("close");
+    assert_eq!(stats.rotations, 2);
+    println!("syncs {syncs:?} then {}", stats.syncs);
+    println!("rotation-child-done");
+}
+
+/// The system calls of a child's trace that are about syncing and rotating, in order.
+fn sync_trace(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        // `strace -f` names the thread when there are several.
+        .map(|l| {
+            l.split_once("] ")
+                .filter(|_| l.starts_with("[pid"))
+                .map_or(l, |(_, call)| call)
+        })
+        .filter(|l| {
+            ["fdatasync(", "fsync(", "renameat(", "close("]
+                .iter()
+                .any(|call| l.starts_with(call))
+        })
+        .collect()
+}
+
+/// The descriptor a traced call was made on: `fdatasync(4) = 0` gives `4`.
+fn fd_of(call: &str) -> &str {
+    let args = &call[call.find('(').map_or(0, |at| at + 1)..];
+    &args[..args.find([',', ')']).unwrap_or(args.len())]
+}
+
+/// With a period, appends not yet synced are synced in the file they went to before a
+/// rotation moves the writer off it (else no later sync would reach them), and the
+/// directory is synced after its renames: seen from outside, under `strace`.
+#[test]
+fn periodic_syncs_the_file_it_rotates_away_from() {
+    if role().as_deref() == Some("periodic-rotation") {
+        return rotation_child(Durability::Periodic {
+            appends: 1000,
+            interval: Duration::from_secs(3600),
+        });
+    }
+    if !strace_usable() {
+        eprintln!("skipped: strace is not usable here");
+        return;
+    }
+    let test = child(
+        "periodic_syncs_the_file_it_rotates_away_from",
+        "periodic-rotation",
+    );
+    let (success, stdout, stderr) = run_under_strace(
+        &test,
+        ["-f", "-qq", "-e", "trace=fdatasync,fsync,renameat,close"],
+    );
+    assert!(
+        success && stdout.contains("rotation-child-done"),
+        "{stdout}\n{stderr}"
+    );
+    // Two lines to sync at each rotation, one at close.
+    assert!(stdout.contains("syncs [0, 0, 1, 1, 2] then 3"), "{stdout}");
+    let trace = sync_trace(&stderr);
+    let shifts: Vec<usize> = (0..trace.len())
+        .filter(|&i| trace[i].contains("\"log\", ") && trace[i].contains("\"log.1\")"))
+        .collect();
+    assert_eq!(shifts.len(), 2, "{trace:#?}");
+    for &at in &shifts {
+        // After the renames: the old file synced, the directory synced, the old file closed.
+        let after = &trace[at + 1..];
+        let datasync = after
+            .iter()
+            .position(|l| l.starts_with("fdatasync("))
+            .unwrap_or_else(|| panic!("no fdatasync after a rotation: {trace:#?}"));
+        let old = fd_of(after[datasync]);
+        assert!(
+            after[datasync + 1].starts_with("fsync("),
+            "the directory is synced with it: {trace:#?}"
+        );
+        let closed = after
+            .iter()
+            .position(|l| l.starts_with("close(") && fd_of(l) == old)
+            .unwrap_or_else(|| panic!("the old file is not closed: {trace:#?}"));
+        assert!(datasync < closed, "synced before it is closed: {trace:#?}");
+    }
+}
+
+/// With every append synced, the first sync after a rotation also syncs the directory, so
+/// that the new file (and the renames) survive a power loss with the line.
+#[test]
+fn every_append_syncs_the_directory_after_a_rotation() {
+    if role().as_deref() == Some("every-rotation") {
+        return rotation_child(Durability::EveryAppend);
+    }
+    if !strace_usable() {
+        eprintln!("skipped: strace is not usable here");
+        return;
+    }
+    let test = child(
+        "every_append_syncs_the_directory_after_a_rotation",
+        "every-rotation",
+    );
+    let (success, stdout, stderr) =
+        run_under_strace(&test, ["-f", "-qq", "-e", "trace=fdatasync,fsync,renameat"]);
+    assert!(
+        success && stdout.contains("rotation-child-done"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("syncs [1, 2, 3, 4, 5] then 5"), "{stdout}");
+    let kinds: Vec<&str> = sync_trace(&stderr)
+        .iter()
+        .filter(|l| !l.starts_with("close("))
+        .map(|l| &l[..l.find('(').unwrap_or(0)])
+        .collect();
+    // The file was created at open, so the first sync covers the directory too; then each
+    // rotation's two renames (`log.1` to `log.2` from the second on) are followed by one.
+    assert_eq!(
+        kinds,
+        [
+            "fdatasync",
+            "fsync",
+            "fdatasync",
+            "renameat",
+            "fdatasync",
+            "fsync",
+            "fdatasync",
+            "renameat",
+            "renameat",
+            "fdatasync",
+            "fsync"
+        ],
+        "{stderr}"
+    );
+}

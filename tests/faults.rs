@@ -315,3 +315,122 @@ fn eintr_before_any_byte_is_retried() {
     assert_eq!(good, [0, 1, 2], "each line exactly once");
     assert!(bad.is_empty());
 }
+
+/// Child side: a fragment at the file-size limit, a rotation due, and the `\n` that would
+/// end the fragment refused (`EFBIG`), so that both the rotation and the append fail.
+fn torn_rotation_child(dir: &Path) {
+    let saved = getrlimit(Resource::Fsize);
+    let limit = |bytes| {
+        setrlimit(
+            Resource::Fsize,
+            Rlimit {
+                current: Some(bytes),
+                maximum: saved.maximum,
+            },
+        )
+        .expect("setrlimit");
+    };
+    let path = dir.join("log");
+    std::fs::write(&path, b"partial").expect("write fragment");
+    let mut log = Options::new()
+        .max_size(10)
+        .max_files(3)
+        .open(&path)
+        .expect("open");
+    limit(7);
+    let err = append_numbered(&mut log, 0).expect_err("the fragment cannot be ended");
+    assert_eq!(err.kind(), ErrorKind::Os(Errno::FBIG));
+    let stats = log.stats();
+    assert_eq!(
+        (stats.appends, stats.failed, stats.bytes_lost),
+        (0, 1, line_len(0)),
+        "one append failed, counted once"
+    );
+    assert_eq!(stats.housekeeping_errors, 1, "the rotation failed too");
+    let rotation = log.take_housekeeping_error().expect("rotation error");
+    assert_eq!(
+        (rotation.kind(), rotation.op()),
+        (ErrorKind::Os(Errno::FBIG), Op::Write)
+    );
+
+    // `rotate` is not an append: its failure is returned, and no line is counted as lost.
+    let other = dir.join("other");
+    std::fs::write(&other, b"partial").expect("write fragment");
+    let mut log = Options::new().max_size(10).open(&other).expect("open");
+    let err = log.rotate().expect_err("the fragment cannot be ended");
+    assert_eq!(
+        (err.kind(), err.op()),
+        (ErrorKind::Os(Errno::FBIG), Op::Write)
+    );
+    let stats = log.stats();
+    assert_eq!((stats.failed, stats.bytes_lost), (0, 0));
+    println!("torn-rotation-child-done");
+}
+
+#[test]
+fn a_rotation_that_cannot_end_a_fragment_loses_the_line_once() {
+    if role().as_deref() == Some("torn-rotation") {
+        return torn_rotation_child(Path::new(&std::env::var(DIR).expect(DIR)));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = child_ignoring_sigxfsz(
+        "a_rotation_that_cannot_end_a_fragment_loses_the_line_once",
+        "torn-rotation",
+    )
+    .env(DIR, dir.path())
+    .output()
+    .expect("run child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("torn-rotation-child-done"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The `\n` that ends a fragment counts against the maximum size: a line that would fit
+/// exactly without it goes to a new file, and no file passes the maximum.
+#[test]
+fn the_newline_that_ends_a_fragment_counts_against_the_maximum() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log");
+    let fragment = b"{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"err";
+    std::fs::write(&path, fragment).expect("write fragment");
+    let max = fragment.len() as u64 + line_len(0);
+    let mut log = Options::new().max_size(max).open(&path).expect("open");
+    append_numbered(&mut log, 0).expect("append");
+    assert_eq!(log.stats().rotations, 1);
+    let backup = std::fs::read(dir.path().join("log.1")).expect("read log.1");
+    assert_eq!(backup, [&fragment[..], b"\n"].concat());
+    assert_eq!(read_numbers(&path), (vec![0], Vec::new()));
+    for file in [path, dir.path().join("log.1")] {
+        let size = std::fs::metadata(&file).expect("stat").len();
+        assert!(size <= max, "{} holds {size} > {max}", file.display());
+    }
+}
+
+/// A reopen check that finds the file renamed ends the fragment in the file it leaves, and
+/// counts that `\n` in `Stats::bytes_written` as an append's own would be.
+#[test]
+fn the_newline_that_ends_a_fragment_on_reopen_is_counted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log");
+    std::fs::write(&path, b"partial").expect("write fragment");
+    let mut log = Options::new()
+        .no_rotation()
+        .reopen_check(Some(logwriter::ReopenCheck {
+            appends: 1,
+            interval: std::time::Duration::from_secs(3600),
+        }))
+        .open(&path)
+        .expect("open");
+    std::fs::rename(&path, dir.path().join("log.1")).expect("rename");
+    append_numbered(&mut log, 0).expect("append");
+    assert_eq!(
+        std::fs::read(dir.path().join("log.1")).expect("read"),
+        b"partial\n"
+    );
+    let stats = log.stats();
+    assert_eq!((stats.reopens, stats.bytes_written), (1, line_len(0) + 1));
+    assert_eq!(read_numbers(&path), (vec![0], Vec::new()));
+}

@@ -2,6 +2,7 @@
 //! settings from the environment, one-shot appends and refused oversize lines.
 
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use logwriter::{
@@ -398,4 +399,13 @@ fn errors_name_the_operation_and_path_and_convert_to_io() {
 
     let err = Writer::open(dir.path().join("..")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidPath);
+
+    // A NUL byte anywhere in the path, the directory part included.
+    for bytes in [&b"/tmp/a\0b/log"[..], b"/tmp/log\0"] {
+        let path = Path::new(std::ffi::OsStr::from_bytes(bytes));
+        let err = Writer::open(path).unwrap_err();
+        assert_eq!((err.kind(), err.op()), (ErrorKind::InvalidPath, Op::Open));
+        let err = append_once(path, &Event::new(EventKind::Join)).unwrap_err();
+        assert_eq!((err.kind(), err.op()), (ErrorKind::InvalidPath, Op::Open));
+    }
 }
