@@ -271,18 +271,17 @@ fn escape(c: char) -> ([u8; 6], usize) {
 /// Outside strings JSON text is ASCII without DEL, so those characters only occur inside
 /// strings, where the escape means the same: the text stays valid JSON, with the same value.
 fn write_nested(out: &mut impl Write, json: &[u8]) -> io::Result<()> {
-    // The scanner checked the line's strings as UTF-8; anything else is written as it is.
-    let Ok(text) = std::str::from_utf8(json) else {
-        return out.write_all(json);
-    };
+    // The scanner checked the line's strings as UTF-8; were a byte not, it would be
+    // written as U+FFFD rather than as it is, which could be half of a C1 control.
+    let text = String::from_utf8_lossy(json);
     let mut start = 0;
     for (at, c) in text.char_indices().filter(|&(_, c)| is_terminal_unsafe(c)) {
         let (escape, len) = escape(c);
-        out.write_all(&json[start..at])?;
+        out.write_all(&text.as_bytes()[start..at])?;
         out.write_all(&escape[..len])?;
         start = at + c.len_utf8();
     }
-    out.write_all(&json[start..])
+    out.write_all(&text.as_bytes()[start..])
 }
 
 fn write_value(out: &mut impl Write, line: &[u8], member: &Member) -> io::Result<()> {
