@@ -141,8 +141,26 @@ macro_rules! value_from {
 
 value_from!(I64 as i64: i8, i16, i32, i64);
 value_from!(U64 as u64: u8, u16, u32, u64);
-value_from!(F64 as f64: f32, f64);
+value_from!(F64 as f64: f64);
 value_from!(Bool as bool: bool);
+
+impl From<f32> for Value<'_> {
+    /// The `f64` nearest to the shortest decimal that reads back as `value`, so that the
+    /// line carries the digits the `f32` means, as `ryu` and `serde_json` write an `f32`:
+    /// `0.1f32` is written `0.1`, not `0.10000000149011612` (its exact value widened).
+    ///
+    /// ```
+    /// use logwriter::Value;
+    ///
+    /// assert_eq!(Value::from(0.1f32), Value::F64(0.1));
+    /// assert_eq!(Value::from(16_777_217.0f32), Value::F64(16_777_216.0));
+    /// ```
+    fn from(value: f32) -> Self {
+        // No allocation: `ryu` formats on the stack, and parsing a float does not allocate.
+        let mut text = ryu::Buffer::new();
+        Value::F64(text.format(value).parse().unwrap_or(f64::from(value)))
+    }
+}
 
 impl From<usize> for Value<'_> {
     fn from(value: usize) -> Self {

@@ -200,3 +200,68 @@ proptest! {
         check(&spec);
     }
 }
+
+/// An `f32` field is written with the digits of its own shortest form, the number `ryu`
+/// and `serde_json` write for an `f32`, not with those of its exact value widened to `f64`.
+/// The layout is the one every float of the line has (`ryu`'s for an `f64`: `8585334000000000.0`
+/// where `ryu` writes an `f32` as `8.585334e15` and `serde_json` as `8.585334e+15`).
+fn check_f32(x: f32) {
+    let fields = [Field::new("x", x)];
+    let ts = Timestamp::from_unix(0, 0).expect("epoch");
+    let mut line = Line::new();
+    let bytes = line
+        .encode(&Event::new(EventKind::Join).fields(&fields).at(ts))
+        .expect("short line");
+    let text = std::str::from_utf8(bytes).expect("UTF-8");
+    let value = &text[text.find(",\"x\":").expect("x") + 5..text.len() - 2];
+    if !x.is_finite() {
+        assert_eq!(value, "null");
+        return;
+    }
+    let number = |text: &str| text.parse::<f64>().expect("a float");
+    let shortest = number(ryu::Buffer::new().format_finite(x));
+    let serde = number(&serde_json::to_string(&x).expect("serialise"));
+    let written = number(value);
+    assert_eq!(
+        written.to_bits(),
+        shortest.to_bits(),
+        "{x:?} ({:#010x})",
+        x.to_bits()
+    );
+    assert_eq!(written.to_bits(), serde.to_bits(), "{x:?}");
+    assert_eq!(value, ryu::Buffer::new().format_finite(shortest));
+    assert_eq!(value.parse::<f32>().expect("parses").to_bits(), x.to_bits());
+}
+
+#[test]
+fn f32_edges_are_written_in_their_own_shortest_form() {
+    for x in [
+        0.1f32,
+        -0.0,
+        0.0,
+        1.0,
+        3.3,
+        1e10,
+        1e-7,
+        16_777_217.0,
+        f32::MIN_POSITIVE,
+        f32::from_bits(1),
+        f32::MAX,
+        f32::MIN,
+        f32::EPSILON,
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ] {
+        check_f32(x);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    #[test]
+    fn any_f32_is_written_in_its_own_shortest_form(bits in any::<u32>()) {
+        check_f32(f32::from_bits(bits));
+    }
+}
