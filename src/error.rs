@@ -33,8 +33,13 @@ pub enum ErrorKind {
     Os(Errno),
     /// The path has no file name, a name too long for the rotation series, or a NUL byte.
     InvalidPath,
-    /// An option is out of its range; the text says which.
+    /// An option is out of its range, or the writer was not opened to do this; the text
+    /// says which.
     InvalidOption(&'static str),
+    /// The log is not a regular file (a FIFO, a device…), so it cannot be rotated: renaming
+    /// it away would leave a regular file in its place. Such a log never rotates by size
+    /// (its size is 0); this is what [`Writer::rotate`](crate::Writer::rotate) returns.
+    NotRegularFile,
 }
 
 /// The operation that failed.
@@ -81,6 +86,8 @@ pub enum Op {
     SyncDir,
     /// Checking the options of a writer.
     Configure,
+    /// Rotating on request, with [`Writer::rotate`](crate::Writer::rotate).
+    Rotate,
 }
 
 /// The error of every fallible operation in this crate.
@@ -183,6 +190,7 @@ impl fmt::Display for Error {
             Op::Sync => "fdatasync",
             Op::SyncDir => "fsync directory of",
             Op::Configure => "configure writer for",
+            Op::Rotate => "rotate",
         };
         f.write_str(verb)?;
         if let Some(path) = &self.path {
@@ -221,12 +229,37 @@ impl fmt::Display for Error {
                 ": invalid log path (it needs a file name without NUL bytes, short enough for its numbered backups)",
             ),
             ErrorKind::InvalidOption(what) => write!(f, ": {what}"),
+            ErrorKind::NotRegularFile => {
+                f.write_str(": not a regular file (a FIFO or a device), which is not rotated")
+            }
         }
     }
 }
 
 impl std::error::Error for Error {}
 
+/// An `io::Error` of the matching [`io::ErrorKind`] that wraps the [`Error`], so that its
+/// message still names the operation and the path. The wrapped error keeps the `errno`,
+/// which `io::Error::raw_os_error` does not see (that is only for errors made from an
+/// `errno` alone); get it back by downcasting:
+///
+/// ```
+/// use logwriter::{Options, Writer};
+///
+/// fn open(path: &std::path::Path) -> std::io::Result<Writer> {
+///     Ok(Options::new().open(path)?)
+/// }
+///
+/// let dir = tempfile::tempdir()?;
+/// let err = open(dir.path()).unwrap_err(); // a directory, not a file
+/// assert_eq!(err.kind(), std::io::ErrorKind::IsADirectory);
+/// let errno = err
+///     .get_ref()
+///     .and_then(|inner| inner.downcast_ref::<logwriter::Error>())
+///     .and_then(logwriter::Error::raw_os_error);
+/// assert_eq!(errno, Some(21)); // EISDIR
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 impl From<Error> for io::Error {
     fn from(err: Error) -> io::Error {
         let kind = match err.kind {
@@ -234,6 +267,7 @@ impl From<Error> for io::Error {
             ErrorKind::LineTooLong { .. }
             | ErrorKind::InvalidPath
             | ErrorKind::InvalidOption(_) => io::ErrorKind::InvalidInput,
+            ErrorKind::NotRegularFile => io::ErrorKind::Unsupported,
             ErrorKind::ShortWrite { .. } => io::ErrorKind::WriteZero,
         };
         io::Error::new(kind, err)
@@ -265,6 +299,7 @@ mod tests {
             (Op::OpenLock, "open rotation lock /ws/.bones/log.lock"),
             (Op::Sync, "fdatasync /ws/.bones/log"),
             (Op::SyncDir, "fsync directory of /ws/.bones/log"),
+            (Op::Rotate, "rotate /ws/.bones/log"),
         ];
         for (op, expected) in rows {
             let text = Error::os(Errno::IO, op, &path).to_string();

@@ -25,7 +25,9 @@ use crate::time::Timestamp;
 pub struct Stats {
     /// Appends that wrote their whole line.
     pub appends: u64,
-    /// Appends that returned an error (the line was refused or did not reach the file whole).
+    /// Appends whose line was refused or did not reach the file whole. An append that wrote
+    /// its line and then failed to sync it (an [`Op::Sync`] error) is in `appends`, not
+    /// here.
     pub failed: u64,
     /// Bytes of whole lines written (including a `\n` that ended a torn fragment).
     pub bytes_written: u64,
@@ -568,13 +570,16 @@ impl Writer {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidOption`] if the writer does not rotate; [`ErrorKind::Os`] from
-    /// any of the calls, with the operation and the file.
+    /// [`ErrorKind::InvalidOption`] with [`Op::Rotate`] if the writer does not rotate;
+    /// [`ErrorKind::NotRegularFile`] with [`Op::Rotate`] if the log is a FIFO, a device or
+    /// anything else that is not a regular file, which is left where it is;
+    /// [`ErrorKind::Os`] from any of the calls, with the operation and the file.
     pub fn rotate(&mut self) -> Result<(), Error> {
         let Some(rotation) = self.options.rotation else {
-            return Err(Options::error(
+            return Err(Error::new(
                 ErrorKind::InvalidOption("this writer does not rotate"),
-                &self.path,
+                Op::Rotate,
+                Some(&self.path),
             ));
         };
         let result = self.rotate_locked(0, 0, rotation.max_files, true);
@@ -613,10 +618,18 @@ impl Writer {
         max_files: u32,
         force: bool,
     ) -> Result<(), Error> {
-        self.follow_path()?;
+        let mine = self.follow_path()?;
         let over = self.size > 0 && self.size + u64::from(self.torn) + len > max_size;
         if !force && !over {
             return Ok(());
+        }
+        if !mine.regular {
+            // A FIFO or a device: renaming it away would leave a regular file in its place.
+            return Err(Error::new(
+                ErrorKind::NotRegularFile,
+                Op::Rotate,
+                Some(&self.path),
+            ));
         }
         self.end_torn_fragment()
             .map_err(|kind| Error::new(kind, Op::Write, Some(&self.path)))?;
@@ -683,14 +696,15 @@ impl Writer {
     }
 
     /// Compares `statx` of the descriptor with `statx` of the name; reopens the path if
-    /// the file there is another one or none. Sets `size` from the file.
-    fn follow_path(&mut self) -> Result<(), Error> {
+    /// the file there is another one or none. Sets `size` from the file, and returns the
+    /// identity of the file the writer now holds.
+    fn follow_path(&mut self) -> Result<FileId, Error> {
         let mine = self.stat_file()?;
         match identity::at(&self.dir, self.name.active()) {
             Ok(there) if there.same_file(&mine) => {
                 self.size = mine.size;
                 self.bytes_since_check = 0;
-                Ok(())
+                Ok(mine)
             }
             Ok(_) | Err(Errno::NOENT) => {
                 let file = self.open_active()?;
@@ -703,10 +717,11 @@ impl Writer {
                 // Opening may have created the file.
                 self.dir_changed = true;
                 self.replace_file(file);
-                self.size = self.stat_file()?.size;
+                let now = self.stat_file()?;
+                self.size = now.size;
                 self.bytes_since_check = 0;
                 self.stats.reopens += 1;
-                Ok(())
+                Ok(now)
             }
             Err(errno) => Err(Error::os(errno, Op::Stat, &self.path)),
         }
@@ -903,7 +918,8 @@ pub fn slot_log_path(slot_dir: impl AsRef<Path>, _slot: &str) -> PathBuf {
 }
 
 /// Appends one event to `path` without rotation and without keeping anything open, for
-/// call sites that carry no state.
+/// call sites that carry no state. Since it never rotates, it accepts a file name too long
+/// for a [`Writer`]'s numbered backups.
 ///
 /// The line is encoded first, so an oversize event creates and writes nothing. Then:
 /// the parent directory is created if absent (`mkdir(2)` as needed), the file is opened with

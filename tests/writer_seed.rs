@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 
 use logwriter::{
@@ -408,4 +409,49 @@ fn errors_name_the_operation_and_path_and_convert_to_io() {
         let err = append_once(path, &Event::new(EventKind::Join)).unwrap_err();
         assert_eq!((err.kind(), err.op()), (ErrorKind::InvalidPath, Op::Open));
     }
+}
+
+#[test]
+fn rotate_refuses_what_it_cannot_rotate() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut slot = Writer::open_slot(dir.path().join("a"), "a").unwrap();
+    let err = slot.rotate().unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::InvalidOption(_)), "{err}");
+    assert_eq!(err.op(), Op::Rotate);
+    assert!(err.to_string().starts_with("rotate "), "{err}");
+
+    // A FIFO: lines go through it, but renaming it away would put a regular file in its
+    // place, so it stays where it is.
+    let fifo = dir.path().join("log");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    // A reader first, so that opening the FIFO for writing does not wait for one.
+    let reader = rustix::fs::open(
+        &fifo,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::NONBLOCK,
+        rustix::fs::Mode::empty(),
+    )
+    .unwrap();
+    let mut log = Options::new().max_size(100).open(&fifo).unwrap();
+    for _ in 0..3 {
+        log.append(&Event::new(EventKind::Renew)).unwrap();
+    }
+    assert_eq!(log.stats().rotations, 0, "a FIFO never rotates by size");
+    let err = log.rotate().unwrap_err();
+    assert_eq!(
+        (err.kind(), err.op()),
+        (ErrorKind::NotRegularFile, Op::Rotate)
+    );
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(!dir.path().join("log.1").exists());
+    let mut buf = [0u8; 4096];
+    let read = rustix::io::read(&reader, &mut buf).unwrap();
+    let text = std::str::from_utf8(&buf[..read]).unwrap();
+    assert_eq!(text.lines().count(), 3, "{text}");
 }
