@@ -175,6 +175,19 @@ impl From<isize> for Value<'_> {
     }
 }
 
+/// A reference to a number or a `bool`, as iterators over collections yield them.
+macro_rules! value_from_ref {
+    ($($ty:ty),*) => {$(
+        impl From<&$ty> for Value<'_> {
+            fn from(value: &$ty) -> Self {
+                Value::from(*value)
+            }
+        }
+    )*};
+}
+
+value_from_ref!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool);
+
 impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
     fn from(value: Option<T>) -> Self {
         value.map_or(Value::Null, Into::into)
@@ -219,6 +232,11 @@ impl<'a> Field<'a> {
     /// assert_eq!(Field::new("sha", "abc123").value(), Value::Str("abc123"));
     /// assert_eq!(Field::new("size", None::<u64>).value(), Value::Null);
     /// assert_eq!(Field::new("sha", "abc123").key(), "sha");
+    ///
+    /// // References to numbers and bools, as iterators yield them.
+    /// let sizes = [7u32, 9];
+    /// let fields: Vec<Field> = sizes.iter().map(|n| Field::new("size", n)).collect();
+    /// assert_eq!(fields[1].value(), Value::U64(9));
     /// ```
     #[inline]
     pub fn new(key: &'a str, value: impl Into<Value<'a>>) -> Field<'a> {

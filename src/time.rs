@@ -106,6 +106,34 @@ impl Timestamp {
     }
 }
 
+impl fmt::Display for Timestamp {
+    /// RFC 3339 in UTC as the log writes it by default ([`Precision::Auto`]); the alternate
+    /// form (`{:#}`) always has nine digits ([`Precision::Nanos`]).
+    ///
+    /// ```
+    /// use logwriter::Timestamp;
+    ///
+    /// let ts = Timestamp::from_unix(1_777_636_800, 500_000_000).unwrap();
+    /// assert_eq!(ts.to_string(), "2026-05-01T12:00:00.5Z");
+    /// assert_eq!(format!("{ts:#}"), "2026-05-01T12:00:00.500000000Z");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let precision = if f.alternate() {
+            Precision::Nanos
+        } else {
+            Precision::Auto
+        };
+        f.pad(TimestampBuf::new().format(*self, precision))
+    }
+}
+
+impl From<Timestamp> for std::time::SystemTime {
+    /// The same instant (every `Timestamp` is one a `SystemTime` can hold).
+    fn from(ts: Timestamp) -> Self {
+        std::time::UNIX_EPOCH + std::time::Duration::new(ts.secs, ts.nanos)
+    }
+}
+
 /// How many digits of the fraction of a second a timestamp carries.
 ///
 /// The default, [`Precision::Auto`], is byte-identical to Go's `time.RFC3339Nano` in UTC,
@@ -456,6 +484,22 @@ mod tests {
             Timestamp::from_unix(253_402_300_799, 999_999_999),
             Some(Timestamp::MAX)
         );
+    }
+
+    #[test]
+    fn system_time_round_trips_and_display_pads() {
+        let instants = [
+            Timestamp::UNIX_EPOCH,
+            Timestamp::MAX,
+            Timestamp::from_unix(1_777_636_800, 1).expect("in range"),
+        ];
+        for ts in instants {
+            let system = std::time::SystemTime::from(ts);
+            assert_eq!(Timestamp::from_system_time(system), Some(ts));
+        }
+        let ts = Timestamp::from_unix(0, 0).expect("epoch");
+        assert_eq!(format!("[{ts:>22}]"), "[  1970-01-01T00:00:00Z]");
+        assert_eq!(format!("{ts:#}"), "1970-01-01T00:00:00.000000000Z");
     }
 
     #[test]
