@@ -907,7 +907,9 @@ fn elapsed(since_ns: u64, now_ns: u64, interval: Duration) -> bool {
 }
 
 /// The path of a slot's log: `<slot_dir>/log`. Slot logs never rotate; the slot name is
-/// not part of the path (each slot has its own directory).
+/// not part of the path (each slot has its own directory). The `slot` parameter is unused:
+/// it keeps the signature of the Go package's `SlotLogPath(slotDir, slot)`, so that ported
+/// call sites read the same.
 ///
 /// ```
 /// use std::path::Path;
