@@ -2,7 +2,8 @@
 //! replayed through the same checks as the fuzz targets and the property tests.
 //!
 //! The campaign found no bug in the crate. The two inputs it did stop on showed gaps in the
-//! checks themselves, fixed there; they are kept here so the checks stay right.
+//! checks themselves, fixed there; a third showed the rotation model still following a rule
+//! the writer had deliberately changed. They are kept here so the checks stay right.
 
 #[allow(dead_code)]
 #[path = "../fuzz/src/time_check.rs"]
@@ -235,4 +236,26 @@ fn shrinking_max_files_drops_the_run_above() {
             Step::Rotate,
         ],
     );
+}
+
+/// Found by `rotation_model` after the writer began counting the `\n` that ends a partial
+/// line against `max_size` (the model still counted the line alone). Every maximum from
+/// well below to well above the boundary, so that one of them makes the fragment, its `\n`
+/// and the line exactly one byte too many.
+#[test]
+fn the_newline_that_ends_a_fragment_counts_against_the_maximum() {
+    for max_size in 60..400 {
+        run(
+            Settings::new(max_size, 3, 0),
+            &[
+                Step::ForeignFragment(20),
+                Step::Reopen,
+                Step::Append(50),
+                Step::Append(50),
+                Step::ForeignFragment(5),
+                Step::Reopen,
+                Step::Append(0),
+            ],
+        );
+    }
 }

@@ -7,7 +7,8 @@
 //! or once the writer's own bytes since the last check reach 1/64 of `max_size`, compares
 //! the open file with the one at the path and reopens the path if they differ; a file that
 //! ends in a partial line when it is opened gets a `\n` before the writer's first line, or
-//! before it is rotated or left; before a write, a file that is not empty and would pass `max_size` rotates (after the
+//! before it is rotated or left; before a write, a file that is not empty and would pass
+//! `max_size` with the line (and the `\n` that ends a partial line) rotates (after the
 //! same check, under the lock); a rotation moves the run `log.1 … log.k` before the first
 //! missing number up by one, dropping `log.<max_files>` and the run above it when the run
 //! is full, then renames `log` to `log.1` and opens a new `log`.
@@ -302,10 +303,16 @@ impl Harness {
                 self.check();
             }
         }
-        if self.expected.size > 0 && self.expected.size + len > self.settings.max_size {
+        // The `\n` that ends a partial line counts with the line.
+        let adds = |expected: &ModelWriter| len + u64::from(expected.torn);
+        if self.expected.size > 0
+            && self.expected.size + adds(&self.expected) > self.settings.max_size
+        {
             // Under the lock the writer looks again before it rotates.
             self.follow();
-            if self.expected.size > 0 && self.expected.size + len > self.settings.max_size {
+            if self.expected.size > 0
+                && self.expected.size + adds(&self.expected) > self.settings.max_size
+            {
                 self.shift();
             }
         }
