@@ -22,6 +22,24 @@ fn summary(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"))
 }
 
+/// The files a `--json` summary says were read, in order.
+fn files_read(report: &serde_json::Value) -> Vec<String> {
+    report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// `names` in `dir`, as `verify` prints paths.
+fn paths_in(dir: &Path, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .map(|n| dir.join(n).display().to_string())
+        .collect()
+}
+
 #[test]
 fn clean_log_passes_with_counts_by_kind() {
     let dir = tempfile::tempdir().unwrap();
@@ -233,17 +251,10 @@ fn all_checks_the_series_and_times_within_each_file() {
     assert_eq!(report["lines"], 6);
     assert_eq!(report["events"]["join"], 5);
     assert_eq!(report["events"]["renew"], 1);
-    let files: Vec<String> = report["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap().to_owned())
-        .collect();
-    let expected: Vec<String> = ["log.2", "log.1", "log"]
-        .iter()
-        .map(|n| dir.path().join(n).display().to_string())
-        .collect();
-    assert_eq!(files, expected);
+    assert_eq!(
+        files_read(&report),
+        paths_in(dir.path(), &["log.2", "log.1", "log"])
+    );
 
     std::fs::write(
         dir.path().join("log.1"),
@@ -272,17 +283,8 @@ fn all_checks_backups_past_a_missing_number() {
     let out = verify(&["--all", "--json"], &log);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let report = summary(&out);
-    let files: Vec<&str> = report["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap())
-        .collect();
-    let expected: Vec<String> = ["log.3", "log.1", "log"]
-        .iter()
-        .map(|n| dir.path().join(n).display().to_string())
-        .collect();
-    assert_eq!(files, expected);
+    let expected = paths_in(dir.path(), &["log.3", "log.1", "log"]);
+    assert_eq!(files_read(&report), expected);
     assert_eq!(report["lines"], 4);
     assert_eq!(report["problem_count"], 1, "{report}");
     assert_eq!(report["problems"]["invalid_json"], 1, "{report}");

@@ -70,6 +70,35 @@ fn dev_full_returns_enospc_and_the_process_goes_on() {
     assert_eq!(stats.bytes_written, 0);
 }
 
+/// Sets this process's file-size limit (`RLIMIT_FSIZE`) to `bytes`; returns the limit before.
+fn limit_file_size(bytes: u64) -> Rlimit {
+    let saved = getrlimit(Resource::Fsize);
+    setrlimit(
+        Resource::Fsize,
+        Rlimit {
+            current: Some(bytes),
+            maximum: saved.maximum,
+        },
+    )
+    .expect("setrlimit");
+    saved
+}
+
+/// Runs `test` of this binary as a child in `role`, with `SIGXFSZ` ignored and `dir` in
+/// [`DIR`], and asserts that it ran to its end: it prints `<role>-child-done` last.
+fn run_sigxfsz_child(test: &str, role: &str, dir: &Path) {
+    let out = child_ignoring_sigxfsz(test, role)
+        .env(DIR, dir)
+        .output()
+        .expect("run child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(&format!("{role}-child-done")),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Child side of the file-size limit test; panics (a failed exit) on any mismatch.
 fn efbig_child(dir: &Path) {
     let path = dir.join("log");
@@ -80,15 +109,7 @@ fn efbig_child(dir: &Path) {
     let before = std::fs::metadata(&path).expect("stat").len();
     // The limit falls in the middle of line 5.
     let limit = before + line_len(5) / 2;
-    let saved = getrlimit(Resource::Fsize);
-    setrlimit(
-        Resource::Fsize,
-        Rlimit {
-            current: Some(limit),
-            maximum: saved.maximum,
-        },
-    )
-    .expect("setrlimit");
+    let saved = limit_file_size(limit);
 
     let err = append_numbered(&mut log, 5).expect_err("line 5 passes the limit");
     let written = usize::try_from(limit - before).expect("small");
@@ -126,15 +147,10 @@ fn file_size_limit_gives_short_write_then_efbig() {
         return efbig_child(Path::new(&std::env::var(DIR).expect(DIR)));
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = child_ignoring_sigxfsz("file_size_limit_gives_short_write_then_efbig", "efbig")
-        .env(DIR, dir.path())
-        .output()
-        .expect("run child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("efbig-child-done"),
-        "child failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_sigxfsz_child(
+        "file_size_limit_gives_short_write_then_efbig",
+        "efbig",
+        dir.path(),
     );
     // Every line after the fragment parses; only the fragment itself does not.
     let (good, bad) = read_numbers(&dir.path().join("log"));
@@ -319,17 +335,6 @@ fn eintr_before_any_byte_is_retried() {
 /// Child side: a fragment at the file-size limit, a rotation due, and the `\n` that would
 /// end the fragment refused (`EFBIG`), so that both the rotation and the append fail.
 fn torn_rotation_child(dir: &Path) {
-    let saved = getrlimit(Resource::Fsize);
-    let limit = |bytes| {
-        setrlimit(
-            Resource::Fsize,
-            Rlimit {
-                current: Some(bytes),
-                maximum: saved.maximum,
-            },
-        )
-        .expect("setrlimit");
-    };
     let path = dir.join("log");
     std::fs::write(&path, b"partial").expect("write fragment");
     let mut log = Options::new()
@@ -337,7 +342,7 @@ fn torn_rotation_child(dir: &Path) {
         .max_files(3)
         .open(&path)
         .expect("open");
-    limit(7);
+    limit_file_size(7);
     let err = append_numbered(&mut log, 0).expect_err("the fragment cannot be ended");
     assert_eq!(err.kind(), ErrorKind::Os(Errno::FBIG));
     let stats = log.stats();
@@ -373,18 +378,10 @@ fn a_rotation_that_cannot_end_a_fragment_loses_the_line_once() {
         return torn_rotation_child(Path::new(&std::env::var(DIR).expect(DIR)));
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = child_ignoring_sigxfsz(
+    run_sigxfsz_child(
         "a_rotation_that_cannot_end_a_fragment_loses_the_line_once",
         "torn-rotation",
-    )
-    .env(DIR, dir.path())
-    .output()
-    .expect("run child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("torn-rotation-child-done"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        dir.path(),
     );
 }
 
