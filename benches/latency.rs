@@ -10,6 +10,9 @@
 //! blocks shows what the clock costs: a writer without reopen checks appending an event
 //! stamped in advance, so that its appends read no clock at all (it also skips the two
 //! `statx` calls a reopen check makes about every 940 appends, well under 1 ns an append).
+//! Two more price the clock itself: a bare `write(2)` with a `CLOCK_REALTIME` read before
+//! it (what an append reads, through the vDSO), and with a `CLOCK_REALTIME_COARSE` read
+//! (no TSC read: the time of the last timer tick).
 //!
 //! `cargo bench --bench latency`; with `--test` (as `cargo bench -- --test` passes), it
 //! runs 1,000 appends only, to check that it works.
@@ -121,7 +124,15 @@ struct BlockMeans {
     bare: Vec<f64>,
     /// A writer without reopen checks appending an event stamped in advance: no clock read.
     no_clock: Vec<f64>,
+    /// A bare write after a `CLOCK_REALTIME` read, and after a `CLOCK_REALTIME_COARSE` one.
+    bare_clock: [Vec<f64>; 2],
 }
+
+/// The clocks the last two cases of [`time_blocks`] read before their bare write.
+const CLOCKS: [rustix::time::ClockId; 2] = [
+    rustix::time::ClockId::Realtime,
+    rustix::time::ClockId::RealtimeCoarse,
+];
 
 /// Mean nanoseconds per call of each case over whole blocks of [`BLOCK`] calls, the
 /// cases alternating block by block and each block timed as a whole (no clock read per
@@ -146,6 +157,7 @@ fn time_blocks(blocks: usize) -> BlockMeans {
     let mut ours = Vec::with_capacity(blocks);
     let mut theirs = Vec::with_capacity(blocks);
     let mut no_clock = Vec::with_capacity(blocks);
+    let mut bare_clock = [Vec::with_capacity(blocks), Vec::with_capacity(blocks)];
     #[allow(clippy::cast_precision_loss)]
     let per_call = |start: Instant| start.elapsed().as_nanos() as f64 / BLOCK as f64;
     for block in 0..warm_up + blocks {
@@ -174,10 +186,29 @@ fn time_blocks(blocks: usize) -> BlockMeans {
         }
         let unclocked_mean = per_call(start);
 
+        let mut clocked_means = [0.0; 2];
+        for (clock, mean) in CLOCKS.iter().zip(&mut clocked_means) {
+            if bare_size + (BLOCK * line.len()) as u64 > max_size {
+                bare.set_len(0).expect("truncate");
+                bare_size = 0;
+            }
+            let start = Instant::now();
+            for _ in 0..BLOCK {
+                black_box(rustix::time::clock_gettime(black_box(*clock)));
+                let written = rustix::io::write(&bare, black_box(&line)).expect("write");
+                assert_eq!(written, line.len());
+            }
+            *mean = per_call(start);
+            bare_size += (BLOCK * line.len()) as u64;
+        }
+
         if block >= warm_up {
             ours.push(our_mean);
             theirs.push(bare_mean);
             no_clock.push(unclocked_mean);
+            for (means, mean) in bare_clock.iter_mut().zip(clocked_means) {
+                means.push(mean);
+            }
         }
     }
     assert_eq!(writer.stats().housekeeping_errors, 0);
@@ -186,6 +217,7 @@ fn time_blocks(blocks: usize) -> BlockMeans {
         ours,
         bare: theirs,
         no_clock,
+        bare_clock,
     }
 }
 
@@ -239,6 +271,7 @@ fn main() {
     let mut means = time_blocks(blocks);
     let (our_mean, bare_mean) = (median(&mut means.ours), median(&mut means.bare));
     let no_clock_mean = median(&mut means.no_clock);
+    let [realtime_mean, coarse_mean] = means.bare_clock.each_mut().map(|means| median(means));
     println!(
         "  throughput, default rotation: {blocks} blocks of {BLOCK} of each, alternating, each timed whole"
     );
@@ -250,10 +283,15 @@ fn main() {
         "  without a clock read (event stamped in advance, no reopen checks): {no_clock_mean:.1} ns; /bare = {:.3}",
         no_clock_mean / bare_mean,
     );
+    println!(
+        "  bare_write after a CLOCK_REALTIME read: {realtime_mean:.1} ns, /bare = {:.3}; after CLOCK_REALTIME_COARSE: {coarse_mean:.1} ns, /bare = {:.3}",
+        realtime_mean / bare_mean,
+        coarse_mean / bare_mean,
+    );
     if !test_mode {
         // For .ci/bench-ratios.sh, beside criterion's results.
         let summary = format!(
-            "{{\"appends\":{appends},\"rotations\":{},\"p50_ns\":{p50},\"p99_ns\":{},\"p999_ns\":{p999},\"max_ns\":{},\"bare_p50_ns\":{},\"block_mean_ns\":{our_mean:.1},\"bare_block_mean_ns\":{bare_mean:.1},\"no_clock_block_mean_ns\":{no_clock_mean:.1}}}\n",
+            "{{\"appends\":{appends},\"rotations\":{},\"p50_ns\":{p50},\"p99_ns\":{},\"p999_ns\":{p999},\"max_ns\":{},\"bare_p50_ns\":{},\"block_mean_ns\":{our_mean:.1},\"bare_block_mean_ns\":{bare_mean:.1},\"no_clock_block_mean_ns\":{no_clock_mean:.1},\"realtime_clock_block_mean_ns\":{realtime_mean:.1},\"coarse_clock_block_mean_ns\":{coarse_mean:.1}}}\n",
             stats.rotations,
             ours.percentile(99.0),
             ours.percentile(100.0),
