@@ -29,6 +29,23 @@ pub struct Rotation {
     pub max_files: u32,
 }
 
+impl Default for Rotation {
+    /// [`DEFAULT_MAX_SIZE`] (10 MiB) and [`DEFAULT_MAX_FILES`] (5), the workspace log's
+    /// rotation without environment overrides.
+    ///
+    /// ```
+    /// use logwriter::{Options, Rotation};
+    ///
+    /// assert_eq!(Options::new().rotation(), Some(Rotation::default()));
+    /// ```
+    fn default() -> Self {
+        Rotation {
+            max_size: DEFAULT_MAX_SIZE,
+            max_files: DEFAULT_MAX_FILES,
+        }
+    }
+}
+
 /// How often a writer checks that its descriptor still is the file at its path.
 ///
 /// A check is two `statx(2)` calls, one of the descriptor and one of the name. If the file
@@ -164,10 +181,7 @@ impl Options {
     /// The defaults, ignoring the environment.
     pub fn new() -> Options {
         Options {
-            rotation: Some(Rotation {
-                max_size: DEFAULT_MAX_SIZE,
-                max_files: DEFAULT_MAX_FILES,
-            }),
+            rotation: Some(Rotation::default()),
             mode: 0o644,
             precision: Precision::Auto,
             reopen_check: Some(ReopenCheck::default()),
@@ -211,10 +225,9 @@ impl Options {
     /// off, keeping the current backup count). Zero is refused when the writer opens.
     #[must_use]
     pub fn max_size(mut self, bytes: u64) -> Options {
-        let max_files = self.rotation.map_or(DEFAULT_MAX_FILES, |r| r.max_files);
         self.rotation = Some(Rotation {
             max_size: bytes,
-            max_files,
+            ..self.rotation.unwrap_or_default()
         });
         self
     }
@@ -223,10 +236,9 @@ impl Options {
     /// size). Zero is refused when the writer opens: rotating would delete the log.
     #[must_use]
     pub fn max_files(mut self, count: u32) -> Options {
-        let max_size = self.rotation.map_or(DEFAULT_MAX_SIZE, |r| r.max_size);
         self.rotation = Some(Rotation {
-            max_size,
             max_files: count,
+            ..self.rotation.unwrap_or_default()
         });
         self
     }
