@@ -159,7 +159,6 @@ fn drop_syncs_pending_appends() {
         return drop_child();
     }
     if !strace_usable() {
-        eprintln!("skipped: strace is not usable here");
         return;
     }
     let test = child("drop_syncs_pending_appends", "drop");
@@ -250,7 +249,6 @@ fn periodic_syncs_the_file_it_rotates_away_from() {
         });
     }
     if !strace_usable() {
-        eprintln!("skipped: strace is not usable here");
         return;
     }
     let test = child(
@@ -300,7 +298,6 @@ fn every_append_syncs_the_directory_after_a_rotation() {
         return rotation_child(Durability::EveryAppend);
     }
     if !strace_usable() {
-        eprintln!("skipped: strace is not usable here");
         return;
     }
     let test = child(

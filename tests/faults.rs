@@ -15,7 +15,9 @@ use std::path::Path;
 use std::process::Command;
 
 use logwriter::{ErrorKind, Event, EventKind, Field, Line, Op, Options, Timestamp, Writer};
-use rotation_support::{child, child_ignoring_sigxfsz, role, run_under_strace, strace_usable};
+use rotation_support::{
+    child, child_ignoring_sigxfsz, role, run_under_strace, strace_usable, usable_or_skip,
+};
 use rustix::io::Errno;
 use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
 
@@ -217,8 +219,7 @@ fn full_tmpfs_returns_enospc_and_ends_the_fragment() {
         .args(["-m", "--propagation", "private", "true"])
         .output()
         .is_ok_and(|out| out.status.success());
-    if !usable {
-        eprintln!("skipped: no mount namespace here (unshare -m failed); /dev/full covers ENOSPC");
+    if !usable_or_skip(usable, "a mount namespace (unshare -m, as root)") {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -298,7 +299,6 @@ fn eintr_before_any_byte_is_retried() {
         return eintr_child(Path::new(&std::env::var(DIR).expect(DIR)));
     }
     if !strace_usable() {
-        eprintln!("skipped: strace is not usable here");
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");

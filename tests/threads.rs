@@ -15,7 +15,7 @@ use logwriter::{Error, ErrorKind, Event, EventKind, Field, Op, Options, Writer};
 fn a_writer_appends_from_the_thread_it_was_moved_to() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("log");
-    let mut log = Writer::open(&path).expect("open");
+    let mut log = Options::new().open(&path).expect("open");
     log.append(&Event::new(EventKind::Join).slot("main"))
         .expect("append");
 

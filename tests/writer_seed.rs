@@ -72,7 +72,7 @@ fn append_seq(writer: &mut Writer, seq: u64) {
 fn writes_flat_rows_with_every_kind() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log");
-    let mut writer = Writer::open(&path).unwrap();
+    let mut writer = Options::new().open(&path).unwrap();
     for kind in EventKind::ALL {
         let fields = [
             Field::new("kind_name", kind.as_str()),
@@ -332,7 +332,7 @@ fn append_once_creates_the_directory_and_writes_one_line() {
 fn oversize_lines_leave_files_byte_for_byte_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log");
-    let mut writer = Writer::open(&path).unwrap();
+    let mut writer = Options::new().open(&path).unwrap();
     append_seq(&mut writer, 1);
     let before = fs::read(&path).unwrap();
     let big = "\u{1}".repeat(1000); // escapes to 6000 bytes
