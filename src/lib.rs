@@ -60,8 +60,9 @@
 //!   renamed file for up to one [`ReopenCheck`] period; those lines are in a backup, not lost,
 //!   unless that backup is dropped as the oldest before the writer notices.
 //! - The append that rotates waits for the rotation, which drops the oldest backup once all
-//!   exist: the kernel frees that file's page cache inside the call, about 4 ms for a full
-//!   10 MiB file on the machine the README's figures come from (0.1 ms with small files).
+//!   exist: the kernel frees that file's page cache inside the call, about 4 to 5 ms for a
+//!   full 10 MiB file on the machine the README's figures come from (0.1 to 0.2 ms with
+//!   small files).
 //! - Another program that stats the live log with an ordinary stat, one that reports
 //!   timestamps, makes the next append journal the inode on Linux 6.13 and later; in a tight
 //!   loop that nearly doubles an append's cost. The writer's own stats ask for no timestamps
@@ -72,7 +73,7 @@
 //!   the program; there the clock read is a system call.
 //! - Repeated keys: up to 32 fields, each key is checked against the keys before it (short
 //!   clean keys through a 64-bit mask first); past 32, through a hash table on the stack, so
-//!   an event of 400 fields encodes in about 6 µs (at most 592 fit on a line). Keys crafted
+//!   an event of 400 fields encodes in about 8 µs (at most 592 fit on a line). Keys crafted
 //!   to collide in the table (FNV-1a) cost a comparison per colliding key.
 //!
 //! # Performance

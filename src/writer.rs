@@ -275,8 +275,11 @@ impl Writer {
     /// # Errors
     ///
     /// - [`ErrorKind::LineTooLong`]: nothing was written.
-    /// - [`ErrorKind::Os`] with [`Op::Write`]: nothing was written (`ENOSPC`, `EFBIG`, `EIO`…).
-    ///   `EINTR` is retried, as it means nothing was written.
+    /// - [`ErrorKind::Os`] with [`Op::Write`]: nothing was written (`ENOSPC`, `EIO`…).
+    ///   `EINTR` is retried, as it means nothing was written. `EFBIG` comes only to a
+    ///   program that ignores or handles `SIGXFSZ`: by default the kernel kills the process
+    ///   at the first write that starts at the file-size limit (`RLIMIT_FSIZE`); the write
+    ///   that crossed the limit before it was short, and reported.
     /// - [`ErrorKind::ShortWrite`]: part of the line reached the file; the writer ends that
     ///   fragment with `\n` before its next line so later lines still parse.
     /// - [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`]: the line was written, but
@@ -537,8 +540,9 @@ impl Writer {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Os`] with [`Op::Sync`]: the last `fdatasync(2)` failed; the descriptors
-    /// are closed all the same.
+    /// [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`], as [`Writer::sync`]: the last
+    /// `fdatasync(2)`, or the directory's `fsync(2)` after the writer created or renamed
+    /// files, failed; the descriptors are closed all the same.
     pub fn close(mut self) -> Result<Stats, Error> {
         if self.sync_pending() {
             self.sync()?;
@@ -565,8 +569,8 @@ impl Writer {
     /// `openat` and `statx` of the new file and `close` of the old.
     ///
     /// Dropping the oldest backup frees its page cache inside the `unlinkat`: with full
-    /// default-size (10 MiB) files a rotation takes milliseconds rather than the 0.1 ms of
-    /// small ones (`cargo bench --bench rotation`; the README has the figures).
+    /// default-size (10 MiB) files a rotation takes milliseconds rather than the 0.1 to 0.2 ms
+    /// of small ones (`cargo bench --bench rotation`; the README has the figures).
     ///
     /// # Errors
     ///
@@ -940,7 +944,9 @@ pub fn slot_log_path(slot_dir: impl AsRef<Path>, _slot: &str) -> PathBuf {
 ///
 /// # Errors
 ///
-/// As [`Writer::append`], and [`Writer::open`] for the directory and the file.
+/// As [`Writer::append`] for the line and the `write(2)`. Opening is reported with
+/// [`Op::CreateDir`] when a missing directory could not be made and with [`Op::Open`]
+/// otherwise (this function opens no directory descriptor, so never [`Op::OpenDir`]).
 pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Error> {
     let path = path.as_ref();
     let mut line = Line::new();
