@@ -256,18 +256,23 @@ fn follows_logrotate_create() {
         .unwrap();
     };
     append("a", 0);
-    // A writer that keeps its descriptor across rotations, so its lines land in the
-    // renamed file: the follower reads that file to its end (and for a while after).
-    let mut late = Options::new()
-        .no_rotation()
-        .reopen_check(None)
-        .open(&log)
-        .unwrap();
+    // A writer that opened the log before a rotation and appends after it, so its line
+    // lands in the renamed file: the follower reads that file to its end and for a while
+    // after (`ROTATE_WAIT`, 2 s). Each round has its own late writer, appending right after
+    // its rotation, so the test does not depend on how fast the rounds go.
+    let open_late = || {
+        Options::new()
+            .no_rotation()
+            .reopen_check(None)
+            .open(&log)
+            .unwrap()
+    };
     let total = 1 + ROUNDS * PER_ROUND + ROUNDS;
     let follower = Follower::start(&log, total as usize, "20ms");
     let mut lines = vec![follower.next_line()];
     let mut seq = 1;
     for round in 0..ROUNDS {
+        let mut late = open_late();
         for _ in 0..PER_ROUND {
             append("a", seq);
             seq += 1;

@@ -246,8 +246,14 @@ fn child_writer() {
         var(MAX_SIZE).parse().expect("max size"),
     );
     println!(
-        "\nstats {} {} {} {} end",
-        stats.appends, stats.bytes_written, stats.rotations, stats.reopens
+        "\nstats {} {} {} {} {} {} {} end",
+        stats.appends,
+        stats.bytes_written,
+        stats.rotations,
+        stats.reopens,
+        stats.failed,
+        stats.bytes_lost,
+        stats.housekeeping_errors
     );
 }
 
@@ -258,11 +264,15 @@ fn parse_stats(out: &str) -> Stats {
         .find_map(|line| line.split_once("stats ").map(|(_, rest)| rest))
         .expect("stats line from child");
     let numbers: Vec<u64> = line.split(' ').map_while(|n| n.parse().ok()).collect();
+    assert_eq!(numbers.len(), 7, "stats line from child: {line}");
     let mut stats = Stats::default();
     stats.appends = numbers[0];
     stats.bytes_written = numbers[1];
     stats.rotations = numbers[2];
     stats.reopens = numbers[3];
+    stats.failed = numbers[4];
+    stats.bytes_lost = numbers[5];
+    stats.housekeeping_errors = numbers[6];
     stats
 }
 
