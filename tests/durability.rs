@@ -5,7 +5,7 @@ mod rotation_support;
 
 use std::time::{Duration, Instant};
 
-use logwriter::{Durability, Event, EventKind, Options, ReopenCheck, Timestamp, Writer};
+use logwriter::{Durability, Event, EventKind, Op, Options, ReopenCheck, Timestamp, Writer};
 use rotation_support::{child, role, run_under_strace, strace_usable};
 
 fn append(log: &mut Writer) {
@@ -235,7 +235,7 @@ fn sync_trace(stderr: &str) -> Vec<&str> {
                 .map_or(l, |(_, call)| call)
         })
         .filter(|l| {
-            ["fdatasync(", "fsync(", "renameat(", "close("]
+            ["fdatasync(", "fsync(", "rename", "close("]
                 .iter()
                 .any(|call| l.starts_with(call))
         })
@@ -346,4 +346,157 @@ fn every_append_syncs_the_directory_after_a_rotation() {
         ],
         "{stderr}"
     );
+}
+
+/// With a period, appends not yet synced are synced before a reopen check moves the writer
+/// to the file now at its path, as before a rotation: the renamed file's lines would
+/// otherwise never be synced. Counted by the writer, then seen from outside under `strace`.
+#[test]
+fn periodic_syncs_the_file_a_reopen_moves_away_from() {
+    if role().as_deref() == Some("periodic-reopen") {
+        return reopen_child();
+    }
+    if !strace_usable() {
+        return;
+    }
+    let test = child(
+        "periodic_syncs_the_file_a_reopen_moves_away_from",
+        "periodic-reopen",
+    );
+    let (success, stdout, stderr) = run_under_strace(
+        &test,
+        [
+            "-f",
+            "-qq",
+            "-e",
+            "trace=fdatasync,fsync,rename,renameat,renameat2,close",
+        ],
+    );
+    assert!(
+        success && stdout.contains("reopen-child-done"),
+        "{stdout}\n{stderr}"
+    );
+    let trace = sync_trace(&stderr);
+    // The outside rename, then the old file's sync before it is closed.
+    let renamed = trace
+        .iter()
+        .position(|l| l.starts_with("rename") && l.contains("log.moved\""))
+        .unwrap_or_else(|| panic!("no outside rename: {trace:#?}"));
+    let after = &trace[renamed + 1..];
+    let datasync = after
+        .iter()
+        .position(|l| l.starts_with("fdatasync("))
+        .unwrap_or_else(|| panic!("no fdatasync after the reopen: {trace:#?}"));
+    let old = fd_of(after[datasync]);
+    let closed = after
+        .iter()
+        .position(|l| l.starts_with("close(") && fd_of(l) == old)
+        .unwrap_or_else(|| panic!("the old file is not closed: {trace:#?}"));
+    assert!(datasync < closed, "synced before it is closed: {trace:#?}");
+}
+
+/// Child side: two appends under a long period, an outside rename, a check that reopens,
+/// one more append, then `close`.
+fn reopen_child() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log");
+    let mut log = Options::new()
+        .no_rotation()
+        .reopen_check(Some(ReopenCheck {
+            appends: u32::MAX,
+            interval: Duration::from_secs(3600),
+        }))
+        .durability(Durability::Periodic {
+            appends: 1000,
+            interval: Duration::from_secs(3600),
+        })
+        .open(&path)
+        .expect("open");
+    append_fixed(&mut log);
+    append_fixed(&mut log);
+    assert_eq!(log.stats().syncs, 0);
+    std::fs::rename(&path, dir.path().join("log.moved")).expect("rename");
+    log.check_now();
+    let stats = log.stats();
+    assert_eq!(
+        (stats.reopens, stats.syncs),
+        (1, 1),
+        "the two lines synced in the file they went to"
+    );
+    append_fixed(&mut log);
+    assert_eq!(log.close().expect("close").syncs, 2, "the third at close");
+    println!("reopen-child-done");
+}
+
+/// A failed `fdatasync(2)` is returned by the append that asked for it (the line is in the
+/// file: appending it again would duplicate it) and by `close`; the appends after it go on.
+/// `strace` makes the second and fourth `fdatasync` fail with `EIO`.
+#[test]
+fn failed_syncs_are_reported() {
+    if role().as_deref() == Some("sync-eio") {
+        return sync_failure_child();
+    }
+    if !strace_usable() {
+        return;
+    }
+    let test = child("failed_syncs_are_reported", "sync-eio");
+    let (success, stdout, stderr) = run_under_strace(
+        &test,
+        [
+            "-f",
+            "-qq",
+            "-e",
+            "trace=fdatasync",
+            "-e",
+            "inject=fdatasync:error=EIO:when=2+2",
+        ],
+    );
+    assert!(
+        success && stdout.contains("sync-eio-child-done"),
+        "{stdout}\n{stderr}"
+    );
+    let injected = stderr.lines().filter(|l| l.contains("INJECTED")).count();
+    assert_eq!(injected, 2, "{stderr}");
+}
+
+/// Child side of [`failed_syncs_are_reported`]: every append synced (syncs 1 to 3, the
+/// second failing), then a periodic writer whose `close` makes the fourth.
+fn sync_failure_child() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let every = dir.path().join("every");
+    let mut log = Options::new()
+        .durability(Durability::EveryAppend)
+        .open(&every)
+        .expect("open");
+    append_fixed(&mut log);
+    let err = log
+        .append(&fixed_event())
+        .expect_err("the second sync fails");
+    assert_eq!(
+        (err.op(), err.raw_os_error(), err.path()),
+        (Op::Sync, Some(5), Some(every.as_path())),
+        "{err}"
+    );
+    append_fixed(&mut log);
+    let stats = log.close().expect("nothing left to sync");
+    assert_eq!((stats.appends, stats.failed, stats.syncs), (3, 0, 3));
+    let lines = std::fs::read_to_string(&every).expect("read");
+    assert_eq!(
+        lines.lines().count(),
+        3,
+        "the line whose sync failed is there"
+    );
+
+    let periodic = dir.path().join("periodic");
+    let mut log = Options::new()
+        .durability(Durability::Periodic {
+            appends: 1000,
+            interval: Duration::from_secs(3600),
+        })
+        .open(&periodic)
+        .expect("open");
+    append_fixed(&mut log);
+    let err = log.close().expect_err("the sync at close fails");
+    assert_eq!((err.op(), err.raw_os_error()), (Op::Sync, Some(5)), "{err}");
+    println!("sync-eio-child-done");
 }

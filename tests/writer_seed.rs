@@ -5,10 +5,11 @@ use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
+use std::time::Duration;
 
 use logwriter::{
-    append_once, slot_log_path, ErrorKind, Event, EventKind, Field, Op, Options, Rotation, Writer,
-    DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE,
+    append_once, slot_log_path, Durability, ErrorKind, Event, EventKind, Field, Op, Options,
+    ReopenCheck, Rotation, Writer, DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE,
 };
 
 fn lines(path: &Path) -> Vec<serde_json::Value> {
@@ -301,17 +302,63 @@ fn open_reads_the_environment() {
 fn invalid_options_are_refused_at_open() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log");
-    for options in [
-        Options::new().max_size(0),
-        Options::new().max_files(0),
-        Options::new().mode(0o10000),
+    let hourly = Duration::from_secs(3600);
+    for (options, names) in [
+        (Options::new().max_size(0), "max_size"),
+        (Options::new().max_files(0), "max_files"),
+        (Options::new().mode(0o10000), "mode"),
+        (
+            Options::new().reopen_check(Some(ReopenCheck {
+                appends: 0,
+                interval: hourly,
+            })),
+            "reopen_check.appends",
+        ),
+        (
+            Options::new().durability(Durability::Periodic {
+                appends: 0,
+                interval: hourly,
+            }),
+            "durability appends",
+        ),
     ] {
         let err = options.open(&path).unwrap_err();
-        assert!(matches!(err.kind(), ErrorKind::InvalidOption(_)), "{err}");
+        assert!(
+            matches!(err.kind(), ErrorKind::InvalidOption(what) if what.starts_with(names)),
+            "{names}: {err}"
+        );
         assert_eq!(err.op(), Op::Configure);
         assert_eq!(err.path(), Some(path.as_path()));
     }
     assert!(!path.exists(), "nothing created");
+}
+
+/// A zero interval is accepted: the check and the sync are then due at every append.
+#[test]
+fn zero_intervals_make_every_append_check_and_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, moved) = (dir.path().join("log"), dir.path().join("log.moved"));
+    let mut log = Options::new()
+        .no_rotation()
+        .reopen_check(Some(ReopenCheck {
+            appends: u32::MAX,
+            interval: Duration::ZERO,
+        }))
+        .durability(Durability::Periodic {
+            appends: u32::MAX,
+            interval: Duration::ZERO,
+        })
+        .open(&path)
+        .unwrap();
+    append_seq(&mut log, 0);
+    append_seq(&mut log, 1);
+    // Renamed away: the next append's check follows the path at once.
+    fs::rename(&path, &moved).unwrap();
+    append_seq(&mut log, 2);
+    let stats = log.stats();
+    assert_eq!((stats.syncs, stats.reopens), (3, 1));
+    assert_eq!(seqs(&moved), [0, 1]);
+    assert_eq!(seqs(&path), [2]);
 }
 
 #[test]
