@@ -79,9 +79,22 @@ fi
 # instructions are not in the count: what is counted is this crate's code and rustix's.
 max_instructions_per_append=750
 appends=100000
+# Called inside $(...), where `set -e` is off: every failure returns non-zero by hand, and
+# the assignment that calls it then stops the script. A probe that crashed, or a profile
+# without a total, must not read as a small count.
 instructions() {
-    valgrind -q --tool=callgrind --callgrind-out-file="$work/callgrind.$1" "$probe" "$work/count.$1" "$1"
-    awk '$1 == "summary:" { print $2 }' "$work/callgrind.$1"
+    if ! valgrind -q --tool=callgrind --callgrind-out-file="$work/callgrind.$1" \
+        "$probe" "$work/count.$1" "$1"; then
+        echo "valgrind-check: syscall_probe failed under callgrind with $1 appends" >&2
+        return 1
+    fi
+    local total
+    total="$(awk '$1 == "summary:" { print $2 }' "$work/callgrind.$1")"
+    if ! [[ "$total" =~ ^[0-9]+$ ]]; then
+        echo "valgrind-check: no instruction total in callgrind's profile ($1 appends)" >&2
+        return 1
+    fi
+    echo "$total"
 }
 base="$(instructions 0)"
 loop="$(instructions "$appends")"

@@ -148,7 +148,7 @@ fn orchestrate(config: &Config, root: &Path) -> Result<bool, Box<dyn std::error:
     let elapsed = start.elapsed();
     drop(workspace);
 
-    let report = verify(root, &slots, config.events)?;
+    let report = verify(root, &slots, config.events, config.max_size)?;
     let appended = (config.events + 2) * 2 * config.slots as u64 + config.slots as u64;
     let rate = appended as f64 / elapsed.as_secs_f64();
     println!(
@@ -168,8 +168,8 @@ fn orchestrate(config: &Config, root: &Path) -> Result<bool, Box<dyn std::error:
         config.max_size
     );
     println!(
-        "lost: {}  duplicated: {}  torn: {}  over 4096 bytes: {}  failed slots: {slot_failures}",
-        report.lost, report.duplicated, report.torn, report.oversize
+        "lost: {}  duplicated: {}  torn: {}  over 4096 bytes: {}  files past the size bound: {}  failed slots: {slot_failures}",
+        report.lost, report.duplicated, report.torn, report.oversize, report.overgrown
     );
     println!("rotations counted by the writers: {rotations_done}");
     Ok(report.is_clean() && slot_failures == 0 && rotations_done == report.rotations)
@@ -262,26 +262,38 @@ struct Report {
     rotations: u64,
     lost: u64,
     duplicated: u64,
+    /// Unfinished, empty, unparsable or unexpected lines.
     torn: u64,
+    /// Lines over [`MAX_LINE`] bytes.
     oversize: u64,
+    /// Workspace files larger than `max_size` plus the bound the crate documents for
+    /// several writers (`Writer`'s docs).
+    overgrown: u64,
+    /// The longest workspace line, `\n` included.
+    longest: u64,
 }
 
 impl Report {
     fn is_clean(&self) -> bool {
-        self.lost == 0 && self.duplicated == 0 && self.torn == 0 && self.oversize == 0
+        self.lost == 0
+            && self.duplicated == 0
+            && self.torn == 0
+            && self.oversize == 0
+            && self.overgrown == 0
     }
 }
 
 /// Reads the slot logs and the whole workspace series back and accounts for every event.
-fn verify(root: &Path, slots: &[String], events: u64) -> std::io::Result<Report> {
+fn verify(root: &Path, slots: &[String], events: u64, max_size: u64) -> std::io::Result<Report> {
     let mut report = Report::default();
     let per_slot = events + 2;
+    let seq_of = |row: &serde_json::Value| row["seq"].as_u64().filter(|&seq| seq < per_slot);
 
     for slot in slots {
         let mut seen = HashSet::new();
         for_each_line(&slot_dir(root, slot).join("log"), &mut report, |row| {
             if row["slot"] == slot.as_str() {
-                row["seq"].as_u64().map(|seq| seen.insert(seq))
+                seq_of(row).map(|seq| seen.insert(seq))
             } else {
                 None
             }
@@ -300,20 +312,36 @@ fn verify(root: &Path, slots: &[String], events: u64) -> std::io::Result<Report>
         report.rotations += 1;
     }
     let mut seen = HashSet::new();
-    let mut dispatched = 0;
+    let mut dispatched = HashSet::new();
+    report.longest = 0;
     for file in files.iter().rev() {
         for_each_line(file, &mut report, |row| {
+            let own = |key: &str| {
+                row[key]
+                    .as_str()
+                    .filter(|s| slots.iter().any(|own| own == s))
+            };
             if row["event"] == "dispatched" {
-                dispatched += 1;
-                return Some(true);
+                // The parent's line: no slot of its own, the slot in `task_id`.
+                return Some(dispatched.insert(own("task_id")?.to_owned()));
             }
-            let key = (row["slot"].as_str()?.to_owned(), row["seq"].as_u64()?);
-            Some(seen.insert(key))
+            Some(seen.insert((own("slot")?.to_owned(), seq_of(row)?)))
         })?;
     }
-    report.workspace_lines = seen.len() as u64 + dispatched;
+    report.workspace_lines = (seen.len() + dispatched.len()) as u64;
     report.lost += per_slot * slots.len() as u64 - seen.len() as u64;
-    report.lost += (slots.len() as u64).saturating_sub(dispatched);
+    report.lost += (slots.len() - dispatched.len()) as u64;
+
+    // Each slot's writer and the parent's share the log; the reopen check is the default
+    // (every 1024 appends, or 1/64 of the maximum of the writer's own bytes).
+    let writers = slots.len() as u64 + 1;
+    let bound =
+        max_size + (writers - 1) * (1024 * report.longest).min(max_size / 64 - 1 + report.longest);
+    for file in &files {
+        if fs::metadata(file)?.len() > bound {
+            report.overgrown += 1;
+        }
+    }
     Ok(report)
 }
 
@@ -328,7 +356,13 @@ fn for_each_line(
     if !text.is_empty() && !text.ends_with(b"\n") {
         report.torn += 1;
     }
-    for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+    let lines = text.strip_suffix(b"\n").unwrap_or(&text);
+    for line in lines.split(|&b| b == b'\n').filter(|_| !text.is_empty()) {
+        report.longest = report.longest.max(line.len() as u64 + 1);
+        if line.is_empty() {
+            report.torn += 1;
+            continue;
+        }
         if line.len() + 1 > MAX_LINE {
             report.oversize += 1;
         }
