@@ -169,15 +169,14 @@ fn drop_syncs_pending_appends() {
     if role().as_deref() == Some("drop") {
         return drop_child();
     }
-    if !strace_usable() {
+    let Some((_, stderr)) = traced_child(
+        "drop_syncs_pending_appends",
+        "drop",
+        &["-f", "-qq", "-e", "trace=fdatasync"],
+        "drop-child-done",
+    ) else {
         return;
-    }
-    let test = child("drop_syncs_pending_appends", "drop");
-    let (success, stdout, stderr) = run_under_strace(&test, ["-f", "-qq", "-e", "trace=fdatasync"]);
-    assert!(
-        success && stdout.contains("drop-child-done"),
-        "{stdout}\n{stderr}"
-    );
+    };
     let calls = stderr.lines().filter(|l| l.contains("fdatasync(")).count();
     assert_eq!(
         calls, 1,
@@ -224,6 +223,23 @@ fn rotation_child(durability: Durability) {
     println!("rotation-child-done");
 }
 
+/// Runs `test` of this binary as a child in `role` under `strace` with `strace_args`, and
+/// checks that it succeeded and printed `done`; returns its stdout and the trace, or `None`
+/// where `strace` cannot run and skipping was asked for.
+fn traced_child(
+    test: &str,
+    role: &str,
+    strace_args: &[&str],
+    done: &str,
+) -> Option<(String, String)> {
+    if !strace_usable() {
+        return None;
+    }
+    let (success, stdout, stderr) = run_under_strace(&child(test, role), strace_args);
+    assert!(success && stdout.contains(done), "{stdout}\n{stderr}");
+    Some((stdout, stderr))
+}
+
 /// The system calls of a child's trace that are about syncing and rotating, in order.
 fn sync_trace(stderr: &str) -> Vec<&str> {
     stderr
@@ -259,21 +275,14 @@ fn periodic_syncs_the_file_it_rotates_away_from() {
             interval: Duration::from_secs(3600),
         });
     }
-    if !strace_usable() {
-        return;
-    }
-    let test = child(
+    let Some((stdout, stderr)) = traced_child(
         "periodic_syncs_the_file_it_rotates_away_from",
         "periodic-rotation",
-    );
-    let (success, stdout, stderr) = run_under_strace(
-        &test,
-        ["-f", "-qq", "-e", "trace=fdatasync,fsync,renameat,close"],
-    );
-    assert!(
-        success && stdout.contains("rotation-child-done"),
-        "{stdout}\n{stderr}"
-    );
+        &["-f", "-qq", "-e", "trace=fdatasync,fsync,renameat,close"],
+        "rotation-child-done",
+    ) else {
+        return;
+    };
     // Two lines to sync at each rotation, one at close.
     assert!(stdout.contains("syncs [0, 0, 1, 1, 2] then 3"), "{stdout}");
     let trace = sync_trace(&stderr);
@@ -308,19 +317,14 @@ fn every_append_syncs_the_directory_after_a_rotation() {
     if role().as_deref() == Some("every-rotation") {
         return rotation_child(Durability::EveryAppend);
     }
-    if !strace_usable() {
-        return;
-    }
-    let test = child(
+    let Some((stdout, stderr)) = traced_child(
         "every_append_syncs_the_directory_after_a_rotation",
         "every-rotation",
-    );
-    let (success, stdout, stderr) =
-        run_under_strace(&test, ["-f", "-qq", "-e", "trace=fdatasync,fsync,renameat"]);
-    assert!(
-        success && stdout.contains("rotation-child-done"),
-        "{stdout}\n{stderr}"
-    );
+        &["-f", "-qq", "-e", "trace=fdatasync,fsync,renameat"],
+        "rotation-child-done",
+    ) else {
+        return;
+    };
     assert!(stdout.contains("syncs [1, 2, 3, 4, 5] then 5"), "{stdout}");
     let kinds: Vec<&str> = sync_trace(&stderr)
         .iter()
@@ -356,26 +360,19 @@ fn periodic_syncs_the_file_a_reopen_moves_away_from() {
     if role().as_deref() == Some("periodic-reopen") {
         return reopen_child();
     }
-    if !strace_usable() {
-        return;
-    }
-    let test = child(
+    let Some((_, stderr)) = traced_child(
         "periodic_syncs_the_file_a_reopen_moves_away_from",
         "periodic-reopen",
-    );
-    let (success, stdout, stderr) = run_under_strace(
-        &test,
-        [
+        &[
             "-f",
             "-qq",
             "-e",
             "trace=fdatasync,fsync,rename,renameat,renameat2,close",
         ],
-    );
-    assert!(
-        success && stdout.contains("reopen-child-done"),
-        "{stdout}\n{stderr}"
-    );
+        "reopen-child-done",
+    ) else {
+        return;
+    };
     let trace = sync_trace(&stderr);
     // The outside rename, then the old file's sync before it is closed.
     let renamed = trace
@@ -436,13 +433,10 @@ fn failed_syncs_are_reported() {
     if role().as_deref() == Some("sync-eio") {
         return sync_failure_child();
     }
-    if !strace_usable() {
-        return;
-    }
-    let test = child("failed_syncs_are_reported", "sync-eio");
-    let (success, stdout, stderr) = run_under_strace(
-        &test,
-        [
+    let Some((_, stderr)) = traced_child(
+        "failed_syncs_are_reported",
+        "sync-eio",
+        &[
             "-f",
             "-qq",
             "-e",
@@ -450,11 +444,10 @@ fn failed_syncs_are_reported() {
             "-e",
             "inject=fdatasync:error=EIO:when=2+2",
         ],
-    );
-    assert!(
-        success && stdout.contains("sync-eio-child-done"),
-        "{stdout}\n{stderr}"
-    );
+        "sync-eio-child-done",
+    ) else {
+        return;
+    };
     let injected = stderr.lines().filter(|l| l.contains("INJECTED")).count();
     assert_eq!(injected, 2, "{stderr}");
 }
