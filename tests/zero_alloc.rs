@@ -28,28 +28,13 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     // Small files so that rotations (and their lock) are inside the counted region too.
     let rotating = || Options::new().max_size(64 * 1024).max_files(3);
+    let at = |precision| rotating().precision(precision);
     let cases = [
         ("default precision", rotating(), Shape::Mixed),
-        (
-            "seconds",
-            rotating().precision(Precision::Seconds),
-            Shape::Mixed,
-        ),
-        (
-            "millis",
-            rotating().precision(Precision::Millis),
-            Shape::Mixed,
-        ),
-        (
-            "micros",
-            rotating().precision(Precision::Micros),
-            Shape::Mixed,
-        ),
-        (
-            "nanos",
-            rotating().precision(Precision::Nanos),
-            Shape::Mixed,
-        ),
+        ("seconds", at(Precision::Seconds), Shape::Mixed),
+        ("millis", at(Precision::Millis), Shape::Mixed),
+        ("micros", at(Precision::Micros), Shape::Mixed),
+        ("nanos", at(Precision::Nanos), Shape::Mixed),
         ("the writer's slot", rotating().slot("a"), Shape::NoSlot),
         ("own timestamps", rotating(), Shape::Stamped),
         ("40 fields", rotating(), Shape::ManyFields),
