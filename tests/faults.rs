@@ -431,3 +431,69 @@ fn the_newline_that_ends_a_fragment_on_reopen_is_counted() {
     assert_eq!((stats.reopens, stats.bytes_written), (1, line_len(0) + 1));
     assert_eq!(read_numbers(&path), (vec![0], Vec::new()));
 }
+
+/// Child side: a rotating writer with reopen checks, where `statx` fails with `ENOSYS`:
+/// it follows an outside rename, rotates, and accounts for every line.
+fn no_statx_child(dir: &Path) {
+    let path = dir.join("log");
+    let mut log = Options::new()
+        .max_size(3 * line_len(0))
+        .max_files(5)
+        .open(&path)
+        .expect("open");
+    append_numbered(&mut log, 0).expect("append");
+    append_numbered(&mut log, 1).expect("append");
+    std::fs::rename(&path, dir.join("log.moved")).expect("rename");
+    log.check_now();
+    for n in 2..8 {
+        append_numbered(&mut log, n).expect("append");
+    }
+    let stats = log.stats();
+    assert_eq!(
+        (stats.reopens, stats.rotations, stats.housekeeping_errors),
+        (1, 1, 0),
+        "{stats:?}"
+    );
+    assert_eq!(read_numbers(&dir.join("log.moved")).0, [0, 1]);
+    assert_eq!(read_numbers(&dir.join("log.1")).0, [2, 3, 4]);
+    assert_eq!(read_numbers(&path).0, [5, 6, 7]);
+    println!("no-statx-child-done");
+}
+
+/// Kernels without `statx(2)` (before 4.11, or a sandbox that refuses it): `strace` makes
+/// every `statx` fail with `ENOSYS`, and the reopen check and the rotation get what they
+/// need from `fstat(2)` and `fstatat(2)` instead.
+#[test]
+fn without_statx_checks_and_rotations_use_fstat() {
+    if role().as_deref() == Some("no-statx") {
+        return no_statx_child(Path::new(&std::env::var(DIR).expect(DIR)));
+    }
+    if !strace_usable() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut test = child("without_statx_checks_and_rotations_use_fstat", "no-statx");
+    test.env(DIR, dir.path());
+    let (success, stdout, stderr) = run_under_strace(
+        &test,
+        [
+            "-f",
+            "-qq",
+            "-e",
+            "trace=statx,fstat,newfstatat",
+            "-e",
+            "inject=statx:error=ENOSYS",
+        ],
+    );
+    assert!(
+        success && stdout.contains("no-statx-child-done"),
+        "{stdout}\n{stderr}"
+    );
+    let calls = |name: &str| stderr.lines().filter(|l| l.contains(name)).count();
+    assert!(calls("statx(") > 0, "statx was tried: {stderr}");
+    assert!(calls("fstat(") > 0, "fstat(2) of the descriptor: {stderr}");
+    assert!(
+        calls("newfstatat(") > 0,
+        "fstatat(2) of the names: {stderr}"
+    );
+}

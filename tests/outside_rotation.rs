@@ -225,3 +225,42 @@ fn inode_tracking_tailer_reads_every_line_once_across_rotations() {
     }
     assert_eq!(seen, (0..9).collect::<Vec<u64>>());
 }
+
+/// The limit the README states: a writer that has not noticed rotations keeps appending to
+/// the file it holds; when other writers' rotations drop that file as the oldest backup
+/// before its next check, the lines it appends meanwhile are lost though `append` returned
+/// `Ok`. The next check moves it to the live file.
+#[test]
+fn lines_appended_to_a_dropped_backup_are_lost_until_the_next_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log");
+    let rotating = || {
+        Options::new()
+            .max_size(1 << 20)
+            .max_files(2)
+            .reopen_check(Some(ReopenCheck {
+                appends: 1000,
+                interval: Duration::from_secs(3600),
+            }))
+            .open(&path)
+            .expect("open")
+    };
+    let (mut late, mut other) = (rotating(), rotating());
+    append(&mut late, 0);
+    // `late`'s file becomes log.1, then log.2, then is dropped.
+    for _ in 0..3 {
+        other.rotate().expect("rotate");
+    }
+    append(&mut late, 1);
+    assert_eq!(late.stats().failed, 0, "the lost line is not reported");
+    late.check_now();
+    append(&mut late, 2);
+
+    let found: Vec<u64> = ["log.2", "log.1", "log"]
+        .iter()
+        .flat_map(|name| numbers(&dir.path().join(name)))
+        .collect();
+    // Line 0 aged out with its file, as backups do; line 1 was appended to it after that.
+    assert_eq!(found, [2], "lines 0 and 1 went with the dropped file");
+    assert_eq!(late.stats().reopens, 1);
+}
