@@ -6,7 +6,7 @@ mod rotation_support;
 use std::time::{Duration, Instant};
 
 use logwriter::{Durability, Event, EventKind, Op, Options, ReopenCheck, Timestamp, Writer};
-use rotation_support::{child, role, run_under_strace, strace_usable};
+use rotation_support::{child, role, traced};
 
 fn append(log: &mut Writer) {
     log.append(&Event::new(EventKind::Renew)).expect("append");
@@ -169,10 +169,9 @@ fn drop_syncs_pending_appends() {
     if role().as_deref() == Some("drop") {
         return drop_child();
     }
-    let Some((_, stderr)) = traced_child(
-        "drop_syncs_pending_appends",
-        "drop",
-        &["-f", "-qq", "-e", "trace=fdatasync"],
+    let Some((_, stderr)) = traced(
+        &child("drop_syncs_pending_appends", "drop"),
+        ["-f", "-qq", "-e", "trace=fdatasync"],
         "drop-child-done",
     ) else {
         return;
@@ -223,23 +222,6 @@ fn rotation_child(durability: Durability) {
     println!("rotation-child-done");
 }
 
-/// Runs `test` of this binary as a child in `role` under `strace` with `strace_args`, and
-/// checks that it succeeded and printed `done`; returns its stdout and the trace, or `None`
-/// where `strace` cannot run and skipping was asked for.
-fn traced_child(
-    test: &str,
-    role: &str,
-    strace_args: &[&str],
-    done: &str,
-) -> Option<(String, String)> {
-    if !strace_usable() {
-        return None;
-    }
-    let (success, stdout, stderr) = run_under_strace(&child(test, role), strace_args);
-    assert!(success && stdout.contains(done), "{stdout}\n{stderr}");
-    Some((stdout, stderr))
-}
-
 /// The system calls of a child's trace that are about syncing and rotating, in order.
 fn sync_trace(stderr: &str) -> Vec<&str> {
     stderr
@@ -275,10 +257,12 @@ fn periodic_syncs_the_file_it_rotates_away_from() {
             interval: Duration::from_secs(3600),
         });
     }
-    let Some((stdout, stderr)) = traced_child(
-        "periodic_syncs_the_file_it_rotates_away_from",
-        "periodic-rotation",
-        &["-f", "-qq", "-e", "trace=fdatasync,fsync,renameat,close"],
+    let Some((stdout, stderr)) = traced(
+        &child(
+            "periodic_syncs_the_file_it_rotates_away_from",
+            "periodic-rotation",
+        ),
+        ["-f", "-qq", "-e", "trace=fdatasync,fsync,renameat,close"],
         "rotation-child-done",
     ) else {
         return;
@@ -317,10 +301,12 @@ fn every_append_syncs_the_directory_after_a_rotation() {
     if role().as_deref() == Some("every-rotation") {
         return rotation_child(Durability::EveryAppend);
     }
-    let Some((stdout, stderr)) = traced_child(
-        "every_append_syncs_the_directory_after_a_rotation",
-        "every-rotation",
-        &["-f", "-qq", "-e", "trace=fdatasync,fsync,renameat"],
+    let Some((stdout, stderr)) = traced(
+        &child(
+            "every_append_syncs_the_directory_after_a_rotation",
+            "every-rotation",
+        ),
+        ["-f", "-qq", "-e", "trace=fdatasync,fsync,renameat"],
         "rotation-child-done",
     ) else {
         return;
@@ -360,10 +346,12 @@ fn periodic_syncs_the_file_a_reopen_moves_away_from() {
     if role().as_deref() == Some("periodic-reopen") {
         return reopen_child();
     }
-    let Some((_, stderr)) = traced_child(
-        "periodic_syncs_the_file_a_reopen_moves_away_from",
-        "periodic-reopen",
-        &[
+    let Some((_, stderr)) = traced(
+        &child(
+            "periodic_syncs_the_file_a_reopen_moves_away_from",
+            "periodic-reopen",
+        ),
+        [
             "-f",
             "-qq",
             "-e",
@@ -433,10 +421,9 @@ fn failed_syncs_are_reported() {
     if role().as_deref() == Some("sync-eio") {
         return sync_failure_child();
     }
-    let Some((_, stderr)) = traced_child(
-        "failed_syncs_are_reported",
-        "sync-eio",
-        &[
+    let Some((_, stderr)) = traced(
+        &child("failed_syncs_are_reported", "sync-eio"),
+        [
             "-f",
             "-qq",
             "-e",

@@ -15,9 +15,7 @@ use std::path::Path;
 use std::process::Command;
 
 use logwriter::{ErrorKind, Event, EventKind, Field, Line, Op, Options, Timestamp, Writer};
-use rotation_support::{
-    child, child_ignoring_sigxfsz, role, run_under_strace, strace_usable, usable_or_skip,
-};
+use rotation_support::{child, child_ignoring_sigxfsz, role, traced, usable_or_skip};
 use rustix::io::Errno;
 use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
 
@@ -298,9 +296,6 @@ fn eintr_before_any_byte_is_retried() {
     if role().as_deref() == Some("eintr") {
         return eintr_child(Path::new(&std::env::var(DIR).expect(DIR)));
     }
-    if !strace_usable() {
-        return;
-    }
     let dir = tempfile::tempdir().expect("tempdir");
     let dir_path = dir.path().canonicalize().expect("canonical");
     let log_path = dir_path.join("log");
@@ -316,11 +311,9 @@ fn eintr_before_any_byte_is_retried() {
         "-P".as_ref(),
         log_path.as_os_str(),
     ];
-    let (success, stdout, stderr) = run_under_strace(&test, strace_args);
-    assert!(
-        success && stdout.contains("eintr-child-done"),
-        "{stdout}\n{stderr}"
-    );
+    let Some((_, stderr)) = traced(&test, strace_args, "eintr-child-done") else {
+        return;
+    };
     let writes: Vec<&str> = stderr.lines().filter(|l| l.contains("write(")).collect();
     assert_eq!(writes.len(), 4, "three lines, one retried: {writes:?}");
     assert!(
@@ -468,13 +461,10 @@ fn without_statx_checks_and_rotations_use_fstat() {
     if role().as_deref() == Some("no-statx") {
         return no_statx_child(Path::new(&std::env::var(DIR).expect(DIR)));
     }
-    if !strace_usable() {
-        return;
-    }
     let dir = tempfile::tempdir().expect("tempdir");
     let mut test = child("without_statx_checks_and_rotations_use_fstat", "no-statx");
     test.env(DIR, dir.path());
-    let (success, stdout, stderr) = run_under_strace(
+    let Some((_, stderr)) = traced(
         &test,
         [
             "-f",
@@ -484,11 +474,10 @@ fn without_statx_checks_and_rotations_use_fstat() {
             "-e",
             "inject=statx:error=ENOSYS",
         ],
-    );
-    assert!(
-        success && stdout.contains("no-statx-child-done"),
-        "{stdout}\n{stderr}"
-    );
+        "no-statx-child-done",
+    ) else {
+        return;
+    };
     let calls = |name: &str| stderr.lines().filter(|l| l.contains(name)).count();
     assert!(calls("statx(") > 0, "statx was tried: {stderr}");
     assert!(calls("fstat(") > 0, "fstat(2) of the descriptor: {stderr}");

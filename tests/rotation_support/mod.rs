@@ -50,12 +50,18 @@ pub fn usable_or_skip(usable: bool, what: &str) -> bool {
     false
 }
 
-/// Runs the child `test` (from [`child`]) under `strace` with `strace_args`; returns whether
-/// it succeeded, its stdout, and its stderr, which holds the trace.
-pub fn run_under_strace<S: AsRef<OsStr>>(
+/// Runs the child `test` (from [`child`]) under `strace` with `strace_args`, and checks
+/// that it succeeded and printed `done`; returns its stdout and its stderr, which holds the
+/// trace, or `None` where `strace` cannot run and skipping was asked for
+/// ([`strace_usable`]).
+pub fn traced<S: AsRef<OsStr>>(
     test: &Command,
     strace_args: impl IntoIterator<Item = S>,
-) -> (bool, String, String) {
+    done: &str,
+) -> Option<(String, String)> {
+    if !strace_usable() {
+        return None;
+    }
     let out = Command::new("strace")
         .args(strace_args)
         .arg(test.get_program())
@@ -63,11 +69,13 @@ pub fn run_under_strace<S: AsRef<OsStr>>(
         .envs(test.get_envs().filter_map(|(k, v)| Some((k, v?))))
         .output()
         .expect("run child under strace");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success() && stdout.contains(done),
+        "{stdout}\n{stderr}"
+    );
+    Some((stdout, stderr))
 }
 
 /// A command that runs exactly `test` of this test binary as a child in `role`.
