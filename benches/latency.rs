@@ -141,7 +141,7 @@ const CLOCKS: [rustix::time::ClockId; 2] = [
 /// between blocks when it would pass the same size.
 fn time_blocks(blocks: usize) -> BlockMeans {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (mut writer, bare, line) = open_pair(dir.path(), Options::new());
+    let (mut writer, file, line) = open_pair(dir.path(), Options::new());
     let mut unclocked = Options::new()
         .max_files(5)
         .reopen_check(None)
@@ -151,15 +151,18 @@ fn time_blocks(blocks: usize) -> BlockMeans {
     let fields = commit_fields(COMMIT_MESSAGE, COMMIT_SHA, COMMIT_FILES, COMMIT_BYTES);
     let event = Event::new(EventKind::Commit).slot(SLOT).fields(&fields);
     let stamped = event.at(Timestamp::now());
-    let mut bare_size = 0;
+    let mut bare = BareFile {
+        file,
+        line,
+        size: 0,
+        max_size,
+    };
 
     let warm_up = (WARM_UP / BLOCK).min(blocks);
     let mut ours = Vec::with_capacity(blocks);
     let mut theirs = Vec::with_capacity(blocks);
     let mut no_clock = Vec::with_capacity(blocks);
     let mut bare_clock = [Vec::with_capacity(blocks), Vec::with_capacity(blocks)];
-    #[allow(clippy::cast_precision_loss)]
-    let per_call = |start: Instant| start.elapsed().as_nanos() as f64 / BLOCK as f64;
     for block in 0..warm_up + blocks {
         let start = Instant::now();
         for _ in 0..BLOCK {
@@ -167,18 +170,7 @@ fn time_blocks(blocks: usize) -> BlockMeans {
         }
         let our_mean = per_call(start);
 
-        if bare_size + (BLOCK * line.len()) as u64 > max_size {
-            // Untimed, between blocks: keeps the file in the same size range as the log.
-            bare.set_len(0).expect("truncate");
-            bare_size = 0;
-        }
-        let start = Instant::now();
-        for _ in 0..BLOCK {
-            let written = rustix::io::write(&bare, black_box(&line)).expect("write");
-            assert_eq!(written, line.len());
-        }
-        let bare_mean = per_call(start);
-        bare_size += (BLOCK * line.len()) as u64;
+        let bare_mean = bare.time_block(|| {});
 
         let start = Instant::now();
         for _ in 0..BLOCK {
@@ -186,21 +178,11 @@ fn time_blocks(blocks: usize) -> BlockMeans {
         }
         let unclocked_mean = per_call(start);
 
-        let mut clocked_means = [0.0; 2];
-        for (clock, mean) in CLOCKS.iter().zip(&mut clocked_means) {
-            if bare_size + (BLOCK * line.len()) as u64 > max_size {
-                bare.set_len(0).expect("truncate");
-                bare_size = 0;
-            }
-            let start = Instant::now();
-            for _ in 0..BLOCK {
-                black_box(rustix::time::clock_gettime(black_box(*clock)));
-                let written = rustix::io::write(&bare, black_box(&line)).expect("write");
-                assert_eq!(written, line.len());
-            }
-            *mean = per_call(start);
-            bare_size += (BLOCK * line.len()) as u64;
-        }
+        let clocked_means = CLOCKS.map(|clock| {
+            bare.time_block(|| {
+                black_box(rustix::time::clock_gettime(black_box(clock)));
+            })
+        });
 
         if block >= warm_up {
             ours.push(our_mean);
@@ -218,6 +200,43 @@ fn time_blocks(blocks: usize) -> BlockMeans {
         bare: theirs,
         no_clock,
         bare_clock,
+    }
+}
+
+/// Mean nanoseconds per call over a block of [`BLOCK`] calls that began at `start`.
+#[allow(clippy::cast_precision_loss)]
+fn per_call(start: Instant) -> f64 {
+    start.elapsed().as_nanos() as f64 / BLOCK as f64
+}
+
+/// The bare `O_APPEND` file of [`time_blocks`], kept in the same size range as the log.
+struct BareFile {
+    file: fs::File,
+    line: Vec<u8>,
+    /// Bytes written since the file was last emptied.
+    size: u64,
+    max_size: u64,
+}
+
+impl BareFile {
+    /// Times a block of [`BLOCK`] bare writes of the line, each after `before_write` (a
+    /// clock read, or nothing: generic, so the bare case's loop has nothing else in it).
+    fn time_block(&mut self, before_write: impl Fn()) -> f64 {
+        let block_bytes = (BLOCK * self.line.len()) as u64;
+        if self.size + block_bytes > self.max_size {
+            // Untimed, between blocks: keeps the file in the same size range as the log.
+            self.file.set_len(0).expect("truncate");
+            self.size = 0;
+        }
+        let start = Instant::now();
+        for _ in 0..BLOCK {
+            before_write();
+            let written = rustix::io::write(&self.file, black_box(&self.line)).expect("write");
+            assert_eq!(written, self.line.len());
+        }
+        let mean = per_call(start);
+        self.size += block_bytes;
+        mean
     }
 }
 
