@@ -149,6 +149,22 @@ impl Line {
     ///
     /// [`ErrorKind::LineTooLong`] if the line, `\n` included, would be over [`MAX_LINE`]
     /// bytes; the buffer is then left empty.
+    ///
+    /// ```
+    /// use logwriter::{Event, EventKind, Field, Line};
+    ///
+    /// let mut line = Line::new(); // about 4 KiB: keep it on the stack and reuse it
+    /// let fields = [Field::new("task_id", "t-17"), Field::new("worktree", "/ws/a")];
+    /// let len = line.encode(&Event::new(EventKind::Join).slot("a").fields(&fields))?.len();
+    /// let text = std::str::from_utf8(line.as_bytes())?; // the same bytes, until the next encode
+    /// assert_eq!(text.len(), len);
+    /// assert!(text.starts_with(r#"{"ts":""#));
+    /// assert!(text.ends_with(concat!(
+    ///     r#""event":"join","slot":"a","task_id":"t-17","worktree":"/ws/a"}"#,
+    ///     "\n"
+    /// )));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn encode(&mut self, event: &Event<'_>) -> Result<&[u8], Error> {
         self.encode_with(event, Precision::Auto, "")
     }
@@ -159,6 +175,19 @@ impl Line {
     /// # Errors
     ///
     /// [`ErrorKind::LineTooLong`], as [`Line::encode`].
+    ///
+    /// ```
+    /// use logwriter::{Event, EventKind, Line, Precision, Timestamp};
+    ///
+    /// let ts = Timestamp::from_unix(1_777_636_800, 0).unwrap();
+    /// let mut line = Line::new();
+    /// let bytes = line.encode_with(&Event::new(EventKind::Renew).at(ts), Precision::Micros, "b")?;
+    /// assert_eq!(
+    ///     bytes,
+    ///     b"{\"ts\":\"2026-05-01T12:00:00.000000Z\",\"event\":\"renew\",\"slot\":\"b\"}\n"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn encode_with(
         &mut self,
         event: &Event<'_>,

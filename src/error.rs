@@ -10,6 +10,22 @@ use rustix::io::Errno;
 use crate::encode::MAX_LINE;
 
 /// What went wrong.
+///
+/// ```
+/// use logwriter::{ErrorKind, Options};
+///
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("file"), "")?;
+/// // A file where a directory should be.
+/// let err = Options::new().open(dir.path().join("file/log")).unwrap_err();
+/// match err.kind() {
+///     ErrorKind::Os(errno) => assert_eq!(errno, rustix::io::Errno::NOTDIR),
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// assert_eq!(err.raw_os_error(), Some(20)); // ENOTDIR
+/// assert_eq!(std::io::Error::from(err).kind(), std::io::ErrorKind::NotADirectory);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -43,6 +59,17 @@ pub enum ErrorKind {
 }
 
 /// The operation that failed.
+///
+/// ```
+/// use logwriter::{Op, Options};
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("log");
+/// let err = Options::new().max_files(0).open(&path).unwrap_err();
+/// assert_eq!((err.op(), err.path()), (Op::Configure, Some(path.as_path())));
+/// assert!(err.to_string().contains("max_files must be at least 1"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Op {

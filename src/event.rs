@@ -64,6 +64,16 @@ impl EventKind {
     }
 
     /// The kind whose on-disk name is `name`, if any.
+    ///
+    /// ```
+    /// use logwriter::EventKind;
+    ///
+    /// assert_eq!(EventKind::from_name("commit_error"), Some(EventKind::CommitError));
+    /// assert_eq!(EventKind::from_name("Commit"), None); // names are exact, lower case
+    /// for kind in EventKind::ALL {
+    ///     assert_eq!(EventKind::from_name(kind.as_str()), Some(kind));
+    /// }
+    /// ```
     pub fn from_name(name: &str) -> Option<EventKind> {
         EventKind::ALL
             .into_iter()
@@ -78,6 +88,13 @@ impl fmt::Display for EventKind {
 }
 
 /// The error of parsing a name that is not in the catalog.
+///
+/// ```
+/// use logwriter::EventKind;
+///
+/// let err = "deploy".parse::<EventKind>().unwrap_err();
+/// assert!(err.to_string().starts_with("unknown event kind"));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct UnknownEventKind;
 
@@ -101,6 +118,35 @@ impl FromStr for EventKind {
 ///
 /// Integers keep their full 64-bit range. A non-finite float (NaN, ±infinity) has no JSON
 /// form and is written as `null`, as `serde_json` does.
+///
+/// ```
+/// use logwriter::{Event, EventKind, Field, Line, Timestamp, Value};
+///
+/// assert_eq!(Value::from(-3i8), Value::I64(-3));
+/// assert_eq!(Value::from(u64::MAX), Value::U64(u64::MAX));
+/// assert_eq!(Value::from(Some(true)), Value::Bool(true));
+/// assert_eq!(Value::from(None::<&str>), Value::Null);
+///
+/// let fields = [
+///     Field::new("big", u64::MAX),
+///     Field::new("ratio", 0.1),
+///     Field::new("nan", f64::NAN),
+///     Field::new("text", "tab\there"),
+/// ];
+/// let ts = Timestamp::from_unix(0, 0).unwrap();
+/// let mut line = Line::new();
+/// let bytes = line.encode(&Event::new(EventKind::Error).at(ts).fields(&fields))?;
+/// assert_eq!(
+///     bytes,
+///     concat!(
+///         r#"{"ts":"1970-01-01T00:00:00Z","event":"error","big":18446744073709551615,"#,
+///         r#""ratio":0.1,"nan":null,"text":"tab\there"}"#,
+///         "\n"
+///     )
+///     .as_bytes()
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Value<'a> {
     /// A string, escaped exactly as `serde_json` escapes it.
@@ -371,6 +417,19 @@ impl<'a> Event<'a> {
 
     /// Sets an explicit timestamp instead of the time of writing.
     #[must_use]
+    ///
+    /// ```
+    /// use logwriter::{Event, EventKind, Line, Timestamp};
+    ///
+    /// let ts = Timestamp::from_unix(1_777_636_800, 0).unwrap();
+    /// let event = Event::new(EventKind::Renew).slot("a").at(ts);
+    /// assert_eq!(event.timestamp(), Some(ts));
+    /// assert_eq!(
+    ///     Line::new().encode(&event)?,
+    ///     b"{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"slot\":\"a\"}\n"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub const fn at(mut self, timestamp: Timestamp) -> Event<'a> {
         self.timestamp = Some(timestamp);
         self
@@ -392,6 +451,22 @@ impl<'a> Event<'a> {
     }
 
     /// The fields as given, reserved and repeated keys included.
+    ///
+    /// ```
+    /// use logwriter::{Event, EventKind, Field, Line, Timestamp};
+    ///
+    /// // A reserved key is dropped and a repeated key keeps its first value, when written;
+    /// // the event itself keeps what it was given.
+    /// let fields = [Field::new("slot", "z"), Field::new("n", 1), Field::new("n", 2)];
+    /// let ts = Timestamp::from_unix(0, 0).unwrap();
+    /// let event = Event::new(EventKind::Join).slot("a").at(ts).fields(&fields);
+    /// assert_eq!(event.field_list().len(), 3);
+    /// assert_eq!(
+    ///     Line::new().encode(&event)?,
+    ///     b"{\"ts\":\"1970-01-01T00:00:00Z\",\"event\":\"join\",\"slot\":\"a\",\"n\":1}\n"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub const fn field_list(&self) -> &'a [Field<'a>] {
         self.fields
     }

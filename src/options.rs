@@ -20,6 +20,14 @@ pub const ENV_MAX_SIZE: &str = "BONES_LOG_MAX_SIZE";
 pub const ENV_MAX_FILES: &str = "BONES_LOG_MAX_FILES";
 
 /// Size-based rotation into numbered backups.
+///
+/// ```
+/// use logwriter::{Options, Rotation};
+///
+/// let options = Options::new().max_size(1 << 20).max_files(3);
+/// assert_eq!(options.rotation(), Some(Rotation { max_size: 1 << 20, max_files: 3 }));
+/// assert_eq!(Options::new().no_rotation().rotation(), None);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rotation {
     /// A file is rotated before a line would take it past this many bytes (a line longer
@@ -74,6 +82,18 @@ impl Default for Rotation {
 /// A symbolic link found at the path is not opened: the check fails
 /// ([`Stats::housekeeping_errors`](crate::Stats::housekeeping_errors)) and the writer keeps
 /// the file it holds.
+///
+/// ```
+/// use std::time::Duration;
+/// use logwriter::{Options, ReopenCheck};
+///
+/// let dir = tempfile::tempdir()?;
+/// // A writer in a slower loop that should still follow logrotate within 100 ms.
+/// let check = ReopenCheck { appends: 256, interval: Duration::from_millis(100) };
+/// let log = Options::new().reopen_check(Some(check)).open(dir.path().join("log"))?;
+/// assert_eq!(log.options().reopen_check_policy(), Some(check));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReopenCheck {
     /// Check before at most this many appends have gone by since the last check.
@@ -119,6 +139,21 @@ impl Default for ReopenCheck {
 /// the writer created a file or renamed files in the directory also syncs the directory
 /// (`fsync(2)`, [`Op::SyncDir`](crate::Op::SyncDir) on failure), so that the synced lines
 /// are found under their names after a power loss.
+///
+/// ```
+/// use std::time::Duration;
+/// use logwriter::{Durability, Event, EventKind, Options};
+///
+/// let dir = tempfile::tempdir()?;
+/// // At most 64 appends or 50 ms of lines at risk from a power loss.
+/// let policy = Durability::Periodic { appends: 64, interval: Duration::from_millis(50) };
+/// let mut log = Options::new().durability(policy).open(dir.path().join("log"))?;
+/// for _ in 0..128 {
+///     log.append(&Event::new(EventKind::Renew).slot("a"))?;
+/// }
+/// assert!(log.stats().syncs >= 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Durability {
     /// Never: lines reach the page cache and the kernel writes them back in its own time.
@@ -193,6 +228,14 @@ impl Options {
     /// The defaults, with `BONES_LOG_MAX_SIZE` (bytes) and `BONES_LOG_MAX_FILES` applied
     /// where they hold a positive integer. Unset, empty, malformed, zero or negative
     /// values are ignored, as the Go package did.
+    ///
+    /// ```
+    /// use logwriter::Options;
+    ///
+    /// // Reads BONES_LOG_MAX_SIZE and BONES_LOG_MAX_FILES once, now; setters still win.
+    /// let options = Options::from_env().max_files(2);
+    /// assert_eq!(options.rotation().map(|r| r.max_files), Some(2));
+    /// ```
     pub fn from_env() -> Options {
         Options::new().with_env_values(
             std::env::var(ENV_MAX_SIZE).ok().as_deref(),
@@ -224,6 +267,18 @@ impl Options {
     /// Rotates before a line would take the file past `bytes` (enables rotation if it was
     /// off, keeping the current backup count). Zero is refused when the writer opens.
     #[must_use]
+    ///
+    /// ```
+    /// use logwriter::{ErrorKind, Op, Options};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// assert_eq!(Options::new().max_size(1 << 20).rotation().map(|r| r.max_size), Some(1 << 20));
+    /// let err = Options::new().max_size(0).open(dir.path().join("log")).unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::InvalidOption(_)));
+    /// assert_eq!(err.op(), Op::Configure);
+    /// assert!(!dir.path().join("log").exists()); // refused before anything is created
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn max_size(mut self, bytes: u64) -> Options {
         self.rotation = Some(Rotation {
             max_size: bytes,
@@ -235,6 +290,13 @@ impl Options {
     /// Keeps `count` numbered backups (enables rotation if it was off, keeping the current
     /// size). Zero is refused when the writer opens: rotating would delete the log.
     #[must_use]
+    ///
+    /// ```
+    /// use logwriter::Options;
+    ///
+    /// let options = Options::new().no_rotation().max_files(3);
+    /// assert_eq!(options.rotation().map(|r| (r.max_size, r.max_files)), Some((10 << 20, 3)));
+    /// ```
     pub fn max_files(mut self, count: u32) -> Options {
         self.rotation = Some(Rotation {
             max_files: count,
@@ -245,6 +307,16 @@ impl Options {
 
     /// Never rotates: the file grows without bound (slot logs).
     #[must_use]
+    ///
+    /// ```
+    /// use logwriter::{Event, EventKind, Options};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let mut log = Options::new().no_rotation().open(dir.path().join("log"))?;
+    /// log.append(&Event::new(EventKind::Join).slot("a"))?;
+    /// assert!(log.rotate().is_err()); // nothing to rotate into
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn no_rotation(mut self) -> Options {
         self.rotation = None;
         self
@@ -253,6 +325,16 @@ impl Options {
     /// The permission bits of a newly created log file, before the umask is applied.
     /// Default 0o644.
     #[must_use]
+    ///
+    /// ```
+    /// use std::os::unix::fs::PermissionsExt;
+    /// use logwriter::Options;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let log = Options::new().mode(0o600).open(dir.path().join("log"))?;
+    /// assert_eq!(std::fs::metadata(log.path())?.permissions().mode() & 0o777, 0o600);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn mode(mut self, mode: u32) -> Options {
         self.mode = mode;
         self
@@ -260,6 +342,21 @@ impl Options {
 
     /// The precision of the timestamps this writer stamps. Default [`Precision::Auto`].
     #[must_use]
+    ///
+    /// ```
+    /// use logwriter::{Event, EventKind, Options, Precision, Timestamp};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let mut log = Options::new().precision(Precision::Millis).open(dir.path().join("log"))?;
+    /// log.append(&Event::new(EventKind::Join))?;
+    /// let ts = Timestamp::from_unix(1_777_636_800, 0).unwrap();
+    /// log.append(&Event::new(EventKind::Close).at(ts))?;
+    /// let text = std::fs::read_to_string(log.path())?;
+    /// assert!(text.ends_with("{\"ts\":\"2026-05-01T12:00:00.000Z\",\"event\":\"close\"}\n"));
+    /// // "YYYY-MM-DDTHH:MM:SS.mmmZ": 24 bytes in every line
+    /// assert!(text.lines().all(|line| line[7..].find('"') == Some(24)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn precision(mut self, precision: Precision) -> Options {
         self.precision = precision;
         self
@@ -268,6 +365,14 @@ impl Options {
     /// How often the writer checks for outside rotation and other writers' growth;
     /// `None` never checks (only right for a file that one writer owns alone).
     #[must_use]
+    ///
+    /// ```
+    /// use logwriter::{Options, ReopenCheck};
+    ///
+    /// assert_eq!(Options::new().reopen_check_policy(), Some(ReopenCheck::default()));
+    /// // A private file no one rotates from outside: no statx at all after the open.
+    /// assert_eq!(Options::new().reopen_check(None).reopen_check_policy(), None);
+    /// ```
     pub fn reopen_check(mut self, check: Option<ReopenCheck>) -> Options {
         self.reopen_check = check;
         self
@@ -282,6 +387,19 @@ impl Options {
 
     /// The slot written on events that carry none. Default: none.
     #[must_use]
+    ///
+    /// ```
+    /// use logwriter::{Event, EventKind, Options};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let mut log = Options::new().slot("a").open(dir.path().join("log"))?;
+    /// log.append(&Event::new(EventKind::Join))?;
+    /// log.append(&Event::new(EventKind::Join).slot("b"))?; // the event's own slot wins
+    /// let text = std::fs::read_to_string(log.path())?;
+    /// let slots: Vec<_> = text.lines().map(|l| &l[l.find(r#""slot""#).unwrap()..]).collect();
+    /// assert_eq!(slots, [r#""slot":"a"}"#, r#""slot":"b"}"#]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn slot(mut self, slot: &str) -> Options {
         slot.clone_into(&mut self.slot);
         self
@@ -313,6 +431,20 @@ impl Options {
     }
 
     /// Opens a writer at `path` with these settings.
+    ///
+    /// ```
+    /// use logwriter::{Event, EventKind, Options};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let options = Options::new().max_size(4096).max_files(2);
+    /// // One set of options can open several logs.
+    /// let mut a = options.open(dir.path().join("a.log"))?;
+    /// let mut b = options.open(dir.path().join("b.log"))?;
+    /// a.append(&Event::new(EventKind::Join).slot("a"))?;
+    /// b.append(&Event::new(EventKind::Join).slot("b"))?;
+    /// assert_eq!(a.options(), b.options());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     ///

@@ -48,6 +48,17 @@ impl Timestamp {
     ///
     /// Returns `None` if `nanos` is 1,000,000,000 or more, or if the instant is before 1970
     /// or after the year 9999.
+    ///
+    /// ```
+    /// use logwriter::Timestamp;
+    ///
+    /// let ts = Timestamp::from_unix(1_777_636_800, 250).unwrap();
+    /// assert_eq!((ts.unix_secs(), ts.subsec_nanos()), (1_777_636_800, 250));
+    /// assert_eq!(Timestamp::from_unix(0, 0), Some(Timestamp::UNIX_EPOCH));
+    /// assert_eq!(Timestamp::from_unix(253_402_300_799, 999_999_999), Some(Timestamp::MAX));
+    /// assert_eq!(Timestamp::from_unix(253_402_300_800, 0), None); // year 10000
+    /// assert_eq!(Timestamp::from_unix(1, 1_000_000_000), None);
+    /// ```
     #[allow(clippy::cast_sign_loss)] // `secs` is checked non-negative first.
     pub const fn from_unix(secs: i64, nanos: u32) -> Option<Timestamp> {
         if secs < 0 || secs as u64 > MAX_SECS || nanos >= 1_000_000_000 {
@@ -60,6 +71,17 @@ impl Timestamp {
     }
 
     /// The instant given by a [`std::time::SystemTime`], or `None` outside 1970..=9999.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use logwriter::Timestamp;
+    ///
+    /// let time = UNIX_EPOCH + Duration::new(1_777_636_800, 5);
+    /// let ts = Timestamp::from_system_time(time).unwrap();
+    /// assert_eq!(ts.to_string(), "2026-05-01T12:00:00.000000005Z");
+    /// assert_eq!(SystemTime::from(ts), time);
+    /// assert_eq!(Timestamp::from_system_time(UNIX_EPOCH - Duration::from_secs(1)), None);
+    /// ```
     pub fn from_system_time(time: std::time::SystemTime) -> Option<Timestamp> {
         let since = time.duration_since(std::time::UNIX_EPOCH).ok()?;
         let secs = i64::try_from(since.as_secs()).ok()?;
@@ -71,6 +93,16 @@ impl Timestamp {
     ///
     /// A clock set before 1970 reads as [`Timestamp::UNIX_EPOCH`]; one set after 9999 reads as
     /// [`Timestamp::MAX`].
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use logwriter::Timestamp;
+    ///
+    /// let now = Timestamp::now();
+    /// let std_now = SystemTime::now(); // the same clock, read through std
+    /// let gap = std_now.duration_since(now.into()).unwrap_or_else(|e| e.duration());
+    /// assert!(gap < Duration::from_secs(1));
+    /// ```
     #[inline]
     pub fn now() -> Timestamp {
         Timestamp::read(rustix::time::ClockId::Realtime)
@@ -138,6 +170,18 @@ impl From<Timestamp> for std::time::SystemTime {
 ///
 /// The default, [`Precision::Auto`], is byte-identical to Go's `time.RFC3339Nano` in UTC,
 /// which is what the Go package this crate replaces wrote and what its reader parses.
+///
+/// ```
+/// use logwriter::{Precision, Timestamp, TimestampBuf};
+///
+/// let ts = Timestamp::from_unix(1_777_636_800, 120_000_000).unwrap();
+/// let mut buf = TimestampBuf::new();
+/// assert_eq!(buf.format(ts, Precision::Auto), "2026-05-01T12:00:00.12Z");
+/// assert_eq!(buf.format(ts, Precision::Seconds), "2026-05-01T12:00:00Z");
+/// assert_eq!(buf.format(ts, Precision::Millis), "2026-05-01T12:00:00.120Z");
+/// assert_eq!(buf.format(ts, Precision::Micros), "2026-05-01T12:00:00.120000Z");
+/// assert_eq!(buf.format(ts, Precision::Nanos), "2026-05-01T12:00:00.120000000Z");
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Precision {
     /// Up to nine digits with trailing zeros trimmed, and no fraction at all for a whole
@@ -155,6 +199,16 @@ pub enum Precision {
 }
 
 /// A stack buffer that formats [`Timestamp`]s, in the manner of `itoa::Buffer`.
+///
+/// ```
+/// use logwriter::{Precision, Timestamp, TimestampBuf, MAX_TIMESTAMP_LEN};
+///
+/// let mut buf = TimestampBuf::new(); // 30 bytes on the stack; reuse it
+/// let text = buf.format(Timestamp::MAX, Precision::Nanos);
+/// assert_eq!(text, "9999-12-31T23:59:59.999999999Z");
+/// assert_eq!(text.len(), MAX_TIMESTAMP_LEN);
+/// assert_eq!(buf.format(Timestamp::UNIX_EPOCH, Precision::Auto), "1970-01-01T00:00:00Z");
+/// ```
 #[derive(Clone, Copy)]
 pub struct TimestampBuf {
     bytes: [u8; MAX_TIMESTAMP_LEN],

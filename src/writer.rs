@@ -20,6 +20,23 @@ use crate::series::{shift, SeriesName, ShiftError};
 use crate::time::Timestamp;
 
 /// Counters of what a writer did, from [`Writer::stats`].
+///
+/// ```
+/// use logwriter::{Event, EventKind, Field, Options};
+///
+/// let dir = tempfile::tempdir()?;
+/// let mut log = Options::new().max_size(300).max_files(2).open(dir.path().join("log"))?;
+/// let fields = [Field::new("message", "slot-a: extract token validator")];
+/// for _ in 0..10 {
+///     log.append(&Event::new(EventKind::Commit).slot("a").fields(&fields))?;
+/// }
+/// let stats = log.stats();
+/// assert_eq!((stats.appends, stats.failed, stats.bytes_lost), (10, 0, 0));
+/// assert!(stats.rotations >= 3); // lines of about 110 bytes, at most two to a 300-byte file
+/// let on_disk = std::fs::metadata(dir.path().join("log"))?.len();
+/// assert_eq!(log.known_size(), on_disk);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {
@@ -180,6 +197,18 @@ impl Writer {
     /// appended at that moment costs a zero-length `write(2)` and a `statx(2)` more). No call
     /// asks for timestamps (see [`ReopenCheck`](crate::ReopenCheck)).
     ///
+    /// ```
+    /// use logwriter::{Event, EventKind, Writer};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("ws/.bones/log"); // missing directories are created
+    /// let mut log = Writer::open(&path)?;
+    /// log.append(&Event::new(EventKind::Dispatched).slot("a"))?;
+    /// assert_eq!(log.path(), path);
+    /// assert!(std::fs::read_to_string(&path)?.contains(r#""event":"dispatched","slot":"a"}"#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`ErrorKind::InvalidPath`] for a path with no file name, a NUL byte, or a name too
@@ -191,6 +220,20 @@ impl Writer {
 
     /// Opens the slot log `<slot_dir>/log`, which never rotates, writing `slot` on every
     /// event that names none.
+    ///
+    /// ```
+    /// use logwriter::{slot_log_path, Event, EventKind, Field, Writer};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let slot_dir = dir.path().join("a");
+    /// let mut log = Writer::open_slot(&slot_dir, "a")?;
+    /// assert!(log.options().rotation().is_none());
+    /// log.append(&Event::new(EventKind::Renew).fields(&[Field::new("lease_s", 30)]))?;
+    /// let text = std::fs::read_to_string(slot_log_path(&slot_dir, "a"))?;
+    /// assert!(text.ends_with(r#""event":"renew","slot":"a","lease_s":30}
+    /// "#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -287,6 +330,26 @@ impl Writer {
     ///
     /// Rotation and reopen-check failures do not fail the append: the line goes to the
     /// current file, and the failure is counted in [`Stats::housekeeping_errors`].
+    ///
+    /// ```
+    /// use logwriter::{ErrorKind, Event, EventKind, Field, Op, Options};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let mut log = Options::new().open(dir.path().join("log"))?;
+    /// let fields = [Field::new("sha", "3f9c2a7"), Field::new("files", 4)];
+    /// log.append(&Event::new(EventKind::Commit).slot("a").fields(&fields))?;
+    ///
+    /// // A line over 4096 bytes is refused whole: nothing reaches the file.
+    /// let reason = "x".repeat(5000);
+    /// let err = log
+    ///     .append(&Event::new(EventKind::Error).fields(&[Field::new("reason", &reason)]))
+    ///     .unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::LineTooLong { len: Some(len) } if len > 5000));
+    /// assert_eq!((err.op(), err.path()), (Op::Append, Some(log.path())));
+    /// assert_eq!((log.stats().appends, log.stats().failed), (1, 1));
+    /// assert_eq!(std::fs::read_to_string(log.path())?.lines().count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// Always inlined: the encoder is a call, and the steady-state checks and the
     /// `write(2)` run in the caller's own function, where the system call measured cheaper
@@ -508,6 +571,17 @@ impl Writer {
     /// renamed or created files), then also the directory with `fsync(2)`, so that the
     /// file is found under its name after a power loss.
     ///
+    /// ```
+    /// use logwriter::{Event, EventKind, Writer};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let mut log = Writer::open(dir.path().join("log"))?;
+    /// log.append(&Event::new(EventKind::Close).slot("a"))?;
+    /// log.sync()?; // the line, and the new file's directory entry, are on disk
+    /// assert_eq!(log.stats().syncs, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`].
@@ -543,6 +617,19 @@ impl Writer {
     /// [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`], as [`Writer::sync`]: the last
     /// `fdatasync(2)`, or the directory's `fsync(2)` after the writer created or renamed
     /// files, failed; the descriptors are closed all the same.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use logwriter::{Durability, Event, EventKind, Options};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let every = Durability::Periodic { appends: 100, interval: Duration::from_secs(1) };
+    /// let mut log = Options::new().durability(every).open(dir.path().join("log"))?;
+    /// log.append(&Event::new(EventKind::Join).slot("a"))?;
+    /// let stats = log.close()?; // syncs the append the policy had not synced yet
+    /// assert_eq!((stats.appends, stats.syncs), (1, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn close(mut self) -> Result<Stats, Error> {
         if self.sync_pending() {
             self.sync()?;
@@ -578,6 +665,24 @@ impl Writer {
     /// [`ErrorKind::NotRegularFile`] with [`Op::Rotate`] if the log is a FIFO, a device or
     /// anything else that is not a regular file, which is left where it is;
     /// [`ErrorKind::Os`] from any of the calls, with the operation and the file.
+    ///
+    /// ```
+    /// use logwriter::{Event, EventKind, Options};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let mut log = Options::new().max_files(2).open(dir.path().join("log"))?;
+    /// for slot in ["a", "b", "c"] {
+    ///     log.append(&Event::new(EventKind::Join).slot(slot))?;
+    ///     log.rotate()?;
+    /// }
+    /// // Two backups kept, the newest first; the one that held slot "a" was dropped.
+    /// let backup = |n| std::fs::read_to_string(dir.path().join(format!("log.{n}")));
+    /// assert!(backup(1)?.contains(r#""slot":"c""#));
+    /// assert!(backup(2)?.contains(r#""slot":"b""#));
+    /// assert!(backup(3).is_err());
+    /// assert_eq!(std::fs::metadata(dir.path().join("log"))?.len(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn rotate(&mut self) -> Result<(), Error> {
         let Some(rotation) = self.options.rotation else {
             return Err(Error::new(
@@ -684,6 +789,22 @@ impl Writer {
 
     /// Checks now that the descriptor is still the file at the path, reopening it if not,
     /// and refreshes the size from the file. Failures are counted, not returned.
+    ///
+    /// ```
+    /// use logwriter::{Event, EventKind, Options};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("log");
+    /// let mut log = Options::new().open(&path)?;
+    /// log.append(&Event::new(EventKind::Join).slot("a"))?;
+    /// // Another program rotates the log, then this writer checks at once.
+    /// std::fs::rename(&path, dir.path().join("log.1"))?;
+    /// log.check_now();
+    /// log.append(&Event::new(EventKind::Close).slot("a"))?;
+    /// assert_eq!(log.stats().reopens, 1);
+    /// assert!(std::fs::read_to_string(&path)?.contains(r#""event":"close""#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check_now(&mut self) {
         self.check_now_at(coarse_clock_ns());
     }
@@ -800,6 +921,26 @@ impl Writer {
     }
 
     /// The last rotation or reopen-check failure, if any since the last call.
+    ///
+    /// ```
+    /// use logwriter::{Event, EventKind, Op, Options};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("log");
+    /// let mut log = Options::new().open(&path)?;
+    /// // A directory where the log was: the writer cannot reopen the path.
+    /// std::fs::rename(&path, dir.path().join("moved"))?;
+    /// std::fs::create_dir(&path)?;
+    /// log.check_now();
+    /// let err = log.take_housekeeping_error().expect("the check failed");
+    /// assert_eq!((err.op(), err.path()), (Op::Open, Some(path.as_path())));
+    /// assert_eq!(log.stats().housekeeping_errors, 1);
+    /// assert!(log.take_housekeeping_error().is_none());
+    /// // Appends still go to the file the writer holds.
+    /// log.append(&Event::new(EventKind::Join).slot("a"))?;
+    /// assert!(std::fs::read_to_string(dir.path().join("moved"))?.contains("join"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn take_housekeeping_error(&mut self) -> Option<Error> {
         self.housekeeping_error.take()
     }
@@ -821,6 +962,17 @@ impl Writer {
 
     /// The size of the active file as the writer knows it: exact as of the last check or
     /// rotation, plus the bytes this writer appended since.
+    ///
+    /// ```
+    /// use logwriter::{Event, EventKind, Options};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let mut log = Options::new().open(dir.path().join("log"))?;
+    /// log.append(&Event::new(EventKind::Join).slot("a"))?;
+    /// assert_eq!(log.known_size(), std::fs::metadata(log.path())?.len());
+    /// assert_eq!(log.known_size(), log.stats().bytes_written);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn known_size(&self) -> u64 {
         self.size
     }
