@@ -94,7 +94,11 @@ fn parse_json(text: &str) -> Result<FieldValue, String> {
             } else if let Some(i) = n.as_i64() {
                 FieldValue::I64(i)
             } else if text.trim().bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
-                FieldValue::F64(n.as_f64().unwrap_or(f64::NAN))
+                // The text, already checked to be a JSON number, read by the standard
+                // library, which rounds correctly: the nearest double, so that a shortest
+                // form comes back as written. (serde_json's own reading is exact only with
+                // its `float_roundtrip` feature.)
+                FieldValue::F64(text.trim().parse().unwrap_or(f64::NAN))
             } else if text.trim() == "-0" {
                 // serde_json reads the integer -0 as the float -0.0; as an integer it is 0.
                 FieldValue::U64(0)
