@@ -336,6 +336,32 @@ fn unterminated_line_longer_than_the_read_buffer_is_too_long_and_torn() {
 }
 
 #[test]
+fn closed_output_keeps_the_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.log");
+    let torn = dir.path().join("torn.log");
+    std::fs::write(&good, GOOD).unwrap();
+    std::fs::write(&torn, format!("{GOOD}{{\"ts\":\"2026-05-01T12:00:01Z\"")).unwrap();
+    for (path, expected) in [(&good, Some(0)), (&torn, Some(1))] {
+        for args in [&[][..], &["--json"][..]] {
+            // The pipe's read end is closed before the command starts: its report cannot
+            // be written, deterministically.
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            let out = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+                .arg("verify")
+                .args(args)
+                .arg(path)
+                .stdout(writer)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), expected, "{args:?} {path:?}: {out:?}");
+            assert!(out.stderr.is_empty(), "{out:?}");
+        }
+    }
+}
+
+#[test]
 fn missing_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = verify(&[], &dir.path().join("missing"));
