@@ -318,6 +318,53 @@ fn follow_waits_for_a_missing_file() {
 }
 
 #[test]
+fn follows_a_pipe() {
+    // A pipe's size is always 0, which must not read as a truncated file.
+    let mut child = Command::new(BIN)
+        .args([
+            "show",
+            "-f",
+            "--json",
+            "--exit-on-idle",
+            "300ms",
+            "/dev/stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rows: String = (0..3).map(|seq| row("p", seq, "")).collect();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, rows.as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(out.stderr.is_empty(), "{out:?}");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), rows);
+}
+
+#[test]
+fn a_backup_that_cannot_be_opened_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, row("e", 0, "")).unwrap();
+    let follower = Follower::start(&log, 2, "20ms");
+    follower.next_line();
+    // Rotated away, and log.1 a symbolic link to itself, which no one can open (ELOOP).
+    std::fs::rename(&log, dir.path().join("log.2")).unwrap();
+    std::os::unix::fs::symlink("log.1", dir.path().join("log.1")).unwrap();
+    std::fs::write(&log, row("e", 1, "")).unwrap();
+    let out = follower.child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("open ") && stderr.contains("log.1: "),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn exit_on_idle_ends_a_quiet_follow() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");

@@ -70,7 +70,7 @@ impl Tail {
     }
 
     fn from_file(file: File) -> io::Result<Tail> {
-        let (id, _) = stat::of_file(&file)?;
+        let id = stat::of_file(&file)?.id;
         Ok(Tail {
             file,
             id,
@@ -80,12 +80,12 @@ impl Tail {
     }
 
     /// Reads the whole lines up to the end of the file into `shower`; returns whether any
-    /// byte was read. One `statx(2)` first: a file shorter than the offset was truncated and
-    /// is read again from its start.
+    /// byte was read. One `statx(2)` first: a regular file shorter than the offset was
+    /// truncated and is read again from its start (a pipe or a FIFO has no such size).
     pub fn drain(&mut self, shower: &mut Shower) -> io::Result<bool> {
         let start = self.pos;
-        let (_, size) = stat::of_file(&self.file)?;
-        if size < self.pos {
+        let info = stat::of_file(&self.file)?;
+        if info.regular && info.size < self.pos {
             self.file.seek(SeekFrom::Start(0))?;
             self.pos = 0;
             self.reader.reset();
@@ -129,7 +129,7 @@ pub fn run(
         }
         let ours = current.as_ref().map(|tail| tail.id);
         let moved = match stat::of_path(path) {
-            Ok((id, _)) => ours != Some(id),
+            Ok(info) => ours != Some(info.id),
             Err(err) if err.kind() == io::ErrorKind::NotFound => true,
             Err(err) => return Err(err),
         };
@@ -205,7 +205,7 @@ fn newer_files(
                     }
                     continue;
                 }
-                Err(err) => return Err(err),
+                Err(err) => return Err(named(&err, &name)),
             };
             missing_in_a_row = 0;
             if tail.id == ours {
@@ -219,6 +219,11 @@ fn newer_files(
         }
     }
     active_if_new(path, retired)
+}
+
+/// `err`, from opening `name`, with the name in its text: the caller names only the log.
+fn named(err: &io::Error, name: &Path) -> io::Error {
+    io::Error::new(err.kind(), format!("open {}: {err}", name.display()))
 }
 
 /// A shared `flock(2)` on `<log>.lock`, the lock this crate's writers rotate under: while

@@ -12,18 +12,27 @@ use std::fs::File;
 use std::io;
 use std::path::Path;
 
-use rustix::fs::{AtFlags, StatxFlags, CWD};
+use rustix::fs::{AtFlags, FileType, StatxFlags, CWD};
 
 /// A file's device and inode numbers.
 pub type FileId = (u64, u64);
 
-/// The identity and size of the open file `file`.
-pub fn of_file(file: &File) -> io::Result<(FileId, u64)> {
+/// What the tool looks at in a file.
+#[derive(Clone, Copy, Debug)]
+pub struct Info {
+    pub id: FileId,
+    pub size: u64,
+    /// A regular file, whose size can be compared with the bytes read (a pipe's cannot).
+    pub regular: bool,
+}
+
+/// The open file `file`.
+pub fn of_file(file: &File) -> io::Result<Info> {
     stat(file, "", AtFlags::EMPTY_PATH)
 }
 
-/// The identity and size of the file at `path`, following symbolic links.
-pub fn of_path(path: &Path) -> io::Result<(FileId, u64)> {
+/// The file at `path`, following symbolic links.
+pub fn of_path(path: &Path) -> io::Result<Info> {
     stat(CWD, path, AtFlags::empty())
 }
 
@@ -31,21 +40,24 @@ fn stat<Fd: rustix::fd::AsFd>(
     dir: Fd,
     path: impl rustix::path::Arg + Copy,
     flags: AtFlags,
-) -> io::Result<(FileId, u64)> {
-    match rustix::fs::statx(&dir, path, flags, StatxFlags::INO | StatxFlags::SIZE) {
-        Ok(st) => Ok((
-            (
+) -> io::Result<Info> {
+    let mask = StatxFlags::TYPE | StatxFlags::INO | StatxFlags::SIZE;
+    match rustix::fs::statx(&dir, path, flags, mask) {
+        Ok(st) => Ok(Info {
+            id: (
                 rustix::fs::makedev(st.stx_dev_major, st.stx_dev_minor),
                 st.stx_ino,
             ),
-            st.stx_size,
-        )),
+            size: st.stx_size,
+            regular: FileType::from_raw_mode(st.stx_mode.into()) == FileType::RegularFile,
+        }),
         Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => {
             let st = rustix::fs::statat(&dir, path, flags)?;
-            Ok((
-                (st.st_dev, st.st_ino),
-                u64::try_from(st.st_size).unwrap_or(0),
-            ))
+            Ok(Info {
+                id: (st.st_dev, st.st_ino),
+                size: u64::try_from(st.st_size).unwrap_or(0),
+                regular: FileType::from_raw_mode(st.st_mode) == FileType::RegularFile,
+            })
         }
         Err(errno) => Err(errno.into()),
     }
