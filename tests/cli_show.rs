@@ -214,6 +214,59 @@ fn all_reads_backups_past_a_missing_number() {
     );
 }
 
+/// `count` files of one `renew` row each, `seq` counting from the oldest.
+fn write_series(dir: &Path, names: &[String]) {
+    for (seq, name) in names.iter().enumerate() {
+        let text =
+            format!("{{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"seq\":{seq}}}\n");
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
+
+#[test]
+fn all_shows_the_backups_when_the_log_itself_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    write_series(dir.path(), &["log.2".to_owned(), "log.1".to_owned()]);
+    let out = stdout_of(&show(&log, &["--all", "--json"], "UTC"));
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(out.lines().next().unwrap().ends_with("\"seq\":0}"), "{out}");
+    // Without --all, or with nothing at all, a missing log is still an error.
+    let out = show(&log, &[], "UTC");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let empty = tempfile::tempdir().unwrap();
+    let out = show(&empty.path().join("log"), &["--all"], "UTC");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("No such file"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn all_opens_more_backups_than_the_soft_open_file_limit() {
+    // The series is opened as one snapshot; a writer may keep more backups than the soft
+    // limit on open files, so the tool raises it up to the hard limit.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let mut names: Vec<String> = (1..=200).rev().map(|n| format!("log.{n}")).collect();
+    names.push("log".to_owned());
+    write_series(dir.path(), &names);
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -S -n 64 && exec "$0" show --all --json "$1""#)
+        .arg(env!("CARGO_BIN_EXE_logwriter"))
+        .arg(&log)
+        .output()
+        .unwrap();
+    let text = stdout_of(&out);
+    assert_eq!(text.lines().count(), 201);
+    assert!(
+        text.lines().last().unwrap().ends_with("\"seq\":200}"),
+        "{text}"
+    );
+}
+
 #[test]
 fn colours_by_kind_and_result() {
     let dir = tempfile::tempdir().unwrap();

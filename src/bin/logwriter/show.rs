@@ -301,6 +301,7 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     if args.all {
         let backups = series::backups(&args.path)
             .map_err(|err| Failure::io(&format!("list backups of {name}"), &err))?;
+        raise_open_file_limit(backups.len());
         for backup in backups {
             match File::open(&backup) {
                 Ok(file) => opened.push((backup.display().to_string(), file)),
@@ -314,7 +315,12 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     }
     let mut active = match Tail::open(&args.path) {
         Ok(tail) => Some(tail),
-        Err(err) if err.kind() == io::ErrorKind::NotFound && args.follow => None,
+        // Following waits for the log; `--all` shows the backups there are.
+        Err(err)
+            if err.kind() == io::ErrorKind::NotFound && (args.follow || !opened.is_empty()) =>
+        {
+            None
+        }
         Err(err) => return Err(Failure::io(&format!("open {name}"), &err)),
     };
     drop(lock);
@@ -339,6 +345,25 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
         shower.flush()
     })();
     result.map_err(|err| shower.failure(&name, &err))
+}
+
+/// Raises the soft limit on open files to the hard one when `backups` of them, the log
+/// and the lock would not fit under it: the series is opened as one snapshot, and a
+/// writer may keep more backups than the usual soft limit of 1024. Failing to raise it
+/// leaves the open to report `EMFILE`.
+fn raise_open_file_limit(backups: usize) {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let wanted = u64::try_from(backups)
+        .unwrap_or(u64::MAX)
+        .saturating_add(64);
+    if limit.current.is_some_and(|current| current < wanted) {
+        let raised = Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        let _ = setrlimit(Resource::Nofile, raised);
+    }
 }
 
 fn read_all(reader: &mut LineReader, file: &mut File, shower: &mut Shower) -> io::Result<()> {
