@@ -389,8 +389,8 @@ pub type Instant = (i64, u32);
 
 /// Parses an RFC 3339 date-time, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
 ///
-/// `T` and `Z` may be lower case, as RFC 3339 allows; a leap second (`:60`)
-/// is read as the next second. Digits of the fraction past the ninth are ignored.
+/// `T` and `Z` may be lower case, as RFC 3339 allows; a leap second (`:60`), in the last
+/// minute of a UTC day only, is read as the next second. Digits of the fraction past the ninth are ignored.
 pub fn parse_rfc3339(text: &[u8]) -> Option<Instant> {
     fn num(text: &[u8], range: Range<usize>) -> Option<i64> {
         let digits = text.get(range)?;
@@ -452,6 +452,10 @@ pub fn parse_rfc3339(text: &[u8]) -> Option<Instant> {
         }
         _ => return None,
     };
+    // A leap second ends a UTC day (RFC 3339, 5.7): 23:59:60Z, or that minute at an offset.
+    if second == 60 && (hour * 60 + minute - offset).rem_euclid(24 * 60) != 24 * 60 - 1 {
+        return None;
+    }
     let days = days_from_civil(year, month, day);
     let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset * 60;
     Some((secs, nanos))
@@ -586,6 +590,12 @@ mod tests {
             ("2026-05-01T24:00:00Z", None),
             ("2026-5-01T12:00:00Z", None),
             ("2026-05-01T12:00:00+0200", None),
+            ("2016-12-31T23:59:60Z", Some((1_483_228_800, 0))),
+            ("2017-01-01T00:59:60.5+01:00", Some((1_483_228_800, 500_000_000))),
+            ("2016-12-31T18:59:60-05:00", Some((1_483_228_800, 0))),
+            ("2026-05-01T12:34:60Z", None),
+            ("2016-12-31T23:59:60+01:00", None),
+            ("2016-12-31T23:59:61Z", None),
         ];
         for &(text, expected) in rows {
             assert_eq!(parse_rfc3339(text.as_bytes()), expected, "{text}");
