@@ -1,7 +1,7 @@
 //! The appending writer: one `write(2)` per line on an `O_APPEND` descriptor, with
 //! size rotation under a lock and reopen checks on the slow path.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -95,12 +95,15 @@ pub struct Stats {
 ///   at its next append; it runs no timer.
 /// - **How far past `max_size` a file can grow.** With `W` writers appending to one log,
 ///   none rotates a file before the next line would take it past `max_size` by its own
-///   count, and each may append, unseen by the others, at most `min(appends × L, max_size/64
+///   count (a file it counts as empty takes any line, so its count stays within `max(max_size,
+///   L)`), and each may append, unseen by the others, at most `min(appends × L, max_size/64
 ///   − 1 + L)` bytes after its last exact look at the size (`L`: the longest line, at most
-///   4096). So no file holds more than `max_size + (W − 1) × min(appends × L, max_size/64 −
-///   1 + L)` bytes (`max_size × (1 + (W − 1)/64)` plus `W − 1` lines, with the default check),
-///   and every backup made by a size rotation holds more than `max_size − L`. A line longer
-///   than `max_size` is written alone into an empty file. Without a reopen check
+///   4096). So no file holds more than `max(max_size, L) + (W − 1) × min(appends × L,
+///   max_size/64 − 1 + L)` bytes (`max_size × (1 + (W − 1)/64)` plus `W − 1` lines, with the
+///   default check and lines shorter than `max_size`), and every backup made by a size
+///   rotation holds more than `max_size − L`. A single writer writes a line longer than
+///   `max_size` alone into an empty file; several writers that all found the file empty may
+///   each add one. Without a reopen check
 ///   (`reopen_check(None)`) there is no bound: that setting is for a log with one writer.
 /// - **Crashes.** A rotation renames from the oldest backup down to the active file, so a
 ///   writer killed between two renames leaves a missing number (a hole) but never two files
@@ -648,8 +651,9 @@ impl Writer {
     /// taken (if another writer rotated first, this writer follows it and rotates again), and
     /// it may be empty.
     ///
-    /// System calls (as `strace` shows them): `openat` of `<log>.lock` (first time only),
-    /// `flock` twice, `statx` of the descriptor and of the active name, `statx` for each backup in
+    /// System calls (as `strace` shows them): `openat` of `<log>.lock` (the first time, and
+    /// again if it was deleted or replaced), `flock` twice, `statx` of the lock's descriptor and
+    /// of its name, `statx` of the descriptor and of the active name, `statx` for each backup in
     /// the run and, while the run is shorter than the maximum, one more for the first free
     /// number (`ENOENT`); with the run full, `unlinkat` of the oldest backup and of each
     /// number above it up to the first free one (`ENOENT`); `renameat` for each file moved;
@@ -710,9 +714,7 @@ impl Writer {
         max_files: u32,
         force: bool,
     ) -> Result<(), Error> {
-        let lock = self.lock_file()?;
-        retry_intr(|| flock(lock, FlockOperation::LockExclusive))
-            .map_err(|errno| Error::os(errno, Op::Lock, &self.path))?;
+        self.lock_exclusive()?;
         let result = self.rotate_under_lock(len, max_size, max_files, force);
         if result.is_err() {
             self.unlock();
@@ -760,24 +762,37 @@ impl Writer {
         Ok(())
     }
 
-    fn lock_file(&mut self) -> Result<&OwnedFd, Error> {
-        if self.lock.is_none() {
-            let fd = openat(
-                &self.dir,
-                self.name.lock(),
-                OFlags::RDONLY
-                    | OFlags::CREATE
-                    | OFlags::CLOEXEC
-                    | OFlags::NOFOLLOW
-                    | OFlags::NOCTTY,
-                Mode::from_raw_mode(self.options.mode),
-            )
-            .map_err(|errno| Error::os(errno, Op::OpenLock, &self.path))?;
-            self.lock = Some(fd);
+    /// Takes the rotation lock: an exclusive `flock(2)` on `<log>.lock`, which must still be
+    /// the file at that name once locked. If the file was deleted or replaced since this
+    /// writer opened it (a cleanup of lock files that look stale), a lock on it would
+    /// exclude no one: writers that open the name now lock another file. The writer then
+    /// closes it, which releases the lock, and locks the file at the name.
+    fn lock_exclusive(&mut self) -> Result<(), Error> {
+        loop {
+            let lock = match self.lock.take() {
+                Some(lock) => lock,
+                None => openat(
+                    &self.dir,
+                    self.name.lock(),
+                    OFlags::RDONLY
+                        | OFlags::CREATE
+                        | OFlags::CLOEXEC
+                        | OFlags::NOFOLLOW
+                        | OFlags::NOCTTY,
+                    Mode::from_raw_mode(self.options.mode),
+                )
+                .map_err(|errno| Error::os(errno, Op::OpenLock, &self.path))?,
+            };
+            match lock_named(&lock, &self.dir, self.name.lock()) {
+                Ok(true) => {
+                    self.lock = Some(lock);
+                    return Ok(());
+                }
+                // Dropped: closing the file releases the lock on it.
+                Ok(false) => {}
+                Err(errno) => return Err(Error::os(errno, Op::Lock, &self.path)),
+            }
         }
-        self.lock
-            .as_ref()
-            .ok_or_else(|| Error::os(Errno::BADF, Op::OpenLock, &self.path))
     }
 
     fn unlock(&mut self) {
@@ -1050,6 +1065,18 @@ fn coarse_clock_ns() -> u64 {
 /// back: more than the kernel's tick (at most 10 ms), by which a coarse reading can trail
 /// a precise one.
 const CLOCK_SLACK_NS: u64 = 20_000_000;
+
+/// Locks `lock` exclusively (waiting for other holders), then tells whether it is still the
+/// file named `name` in `dir`.
+fn lock_named(lock: &OwnedFd, dir: &OwnedFd, name: &CStr) -> Result<bool, Errno> {
+    retry_intr(|| flock(lock, FlockOperation::LockExclusive))?;
+    let held = identity::of_fd(lock)?;
+    match identity::at(dir, name) {
+        Ok(named) => Ok(named.same_file(&held)),
+        Err(Errno::NOENT) => Ok(false),
+        Err(errno) => Err(errno),
+    }
+}
 
 /// Whether `interval` has gone by between two readings of the interval clock. A clock
 /// stepped forward counts as time gone by, and one stepped back by more than

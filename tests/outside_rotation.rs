@@ -264,3 +264,55 @@ fn lines_appended_to_a_dropped_backup_are_lost_until_the_next_check() {
     assert_eq!(found, [2], "lines 0 and 1 went with the dropped file");
     assert_eq!(late.stats().reopens, 1);
 }
+
+/// Whether `/proc/locks` lists a process waiting for a lock on inode `ino`.
+fn lock_waiter_on(ino: u64) -> bool {
+    let ino = ino.to_string();
+    fs::read_to_string("/proc/locks")
+        .expect("read /proc/locks")
+        .lines()
+        .filter(|line| line.contains("->"))
+        .flat_map(str::split_whitespace)
+        // The file is `major:minor:inode`.
+        .any(|field| field.matches(':').count() == 2 && field.rsplit(':').next() == Some(&ino))
+}
+
+#[test]
+fn a_lock_file_deleted_or_replaced_still_excludes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, lock_path) = (dir.path().join("log"), dir.path().join("log.lock"));
+    let mut log = Options::new().max_files(10).open(&log_path).expect("open");
+    append(&mut log, 0);
+    log.rotate().expect("rotate"); // opens log.lock, and keeps it open
+
+    // Deleted, as a cleanup of lock files that look stale would: the writer locks the name.
+    fs::remove_file(&lock_path).expect("remove");
+    append(&mut log, 1);
+    log.rotate().expect("rotate");
+    assert!(lock_path.exists(), "the rotation recreated the lock file");
+
+    // Replaced, and locked by someone else: the writer's next rotation waits for them.
+    fs::remove_file(&lock_path).expect("remove");
+    let holder = File::create(&lock_path).expect("create");
+    rustix::fs::flock(&holder, rustix::fs::FlockOperation::LockExclusive).expect("flock");
+    let ino = holder.metadata().expect("stat").ino();
+    append(&mut log, 2);
+    let rotating = std::thread::spawn(move || log.rotate().map(|()| log));
+    while !lock_waiter_on(ino) {
+        assert!(
+            !rotating.is_finished(),
+            "rotated while another process held the lock file at the name"
+        );
+        std::thread::yield_now();
+    }
+    assert!(
+        !dir.path().join("log.3").exists(),
+        "nothing moves under the lock"
+    );
+    drop(holder);
+    let log = rotating.join().expect("join").expect("rotate");
+    assert_eq!(log.stats().rotations, 3);
+    for (name, n) in [("log.1", 2), ("log.2", 1), ("log.3", 0)] {
+        assert_eq!(numbers(&dir.path().join(name)), [n], "{name}");
+    }
+}

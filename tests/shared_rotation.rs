@@ -304,3 +304,46 @@ fn stress_eight_processes() {
         outcome.rotations
     );
 }
+
+#[test]
+fn lines_longer_than_the_maximum_count_once_per_writer_in_the_bound() {
+    // Each writer writes any line to a file it counts as empty, so writers that all found
+    // the file empty may each add a line longer than max_size: the bound's max(max_size, L).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let max_size = 50;
+    let mut writers: Vec<_> = (0..3)
+        .map(|_| {
+            options(max_size)
+                .open(dir.path().join("log"))
+                .expect("open")
+        })
+        .collect();
+    for (id, log) in (0..).zip(&mut writers) {
+        append_seq(log, id, 0, 100).expect("append");
+    }
+    let lines: Vec<u64> = writers
+        .iter()
+        .map(|log| log.stats().bytes_written)
+        .collect();
+    let longest = *lines.iter().max().expect("three writers");
+    assert!(lines.iter().all(|&len| len > max_size));
+    let size = std::fs::metadata(dir.path().join("log"))
+        .expect("stat")
+        .len();
+    assert_eq!(
+        size,
+        lines.iter().sum::<u64>(),
+        "one line from each writer, no rotation"
+    );
+    // The bound: max(max_size, L) + (W − 1) × min(appends × L, max_size/64 − 1 + L).
+    assert!(size <= longest.max(max_size) + 2 * longest);
+    // A writer that counts the file as not empty rotates before its next line.
+    append_seq(&mut writers[0], 0, 1, 100).expect("append");
+    assert_eq!(writers[0].stats().rotations, 1);
+    assert_eq!(
+        std::fs::metadata(dir.path().join("log.1"))
+            .expect("stat")
+            .len(),
+        size
+    );
+}
