@@ -237,13 +237,26 @@ impl SeriesLock {
     pub fn shared(path: &Path) -> SeriesLock {
         let mut name = path.as_os_str().to_owned();
         name.push(".lock");
-        let file = File::open(name).ok().filter(|file| loop {
-            match rustix::fs::flock(file, rustix::fs::FlockOperation::LockShared) {
-                Err(rustix::io::Errno::INTR) => {}
-                result => break result.is_ok(),
+        let name = Path::new(&name);
+        // A lock on a lock file that was deleted or replaced meanwhile holds no writer back
+        // (they lock the file at the name): check the name after locking, as they do.
+        for _attempt in 0..SCAN_ATTEMPTS {
+            let Ok(file) = File::open(name) else { break };
+            let locked = loop {
+                match rustix::fs::flock(&file, rustix::fs::FlockOperation::LockShared) {
+                    Err(rustix::io::Errno::INTR) => {}
+                    result => break result.is_ok(),
+                }
+            };
+            let current = match (stat::of_file(&file), stat::of_path(name)) {
+                (Ok(held), Ok(named)) => held.id == named.id,
+                _ => false,
+            };
+            if locked && current {
+                return SeriesLock { _held: Some(file) };
             }
-        });
-        SeriesLock { _held: file }
+        }
+        SeriesLock { _held: None }
     }
 }
 
