@@ -140,6 +140,12 @@ impl Default for ReopenCheck {
 /// (`fsync(2)`, [`Op::SyncDir`](crate::Op::SyncDir) on failure), so that the synced lines
 /// are found under their names after a power loss.
 ///
+/// A failed sync is reported once, by the call that made it (an append, [`Writer::sync`] or
+/// [`Writer::close`]), and is not made again for the same lines: after a failed
+/// `fdatasync(2)` Linux may drop the pages it could not write and report the next sync of
+/// the file as a success, so a retry would only hide the failure. The error is the signal
+/// that lines acknowledged since the last good sync may not survive a power loss.
+///
 /// ```
 /// use std::time::Duration;
 /// use logwriter::{Durability, Event, EventKind, Options};

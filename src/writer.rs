@@ -587,15 +587,17 @@ impl Writer {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`].
+    /// [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`]. A failed sync is not made
+    /// again by later syncs (see [`Durability`]).
     pub fn sync(&mut self) -> Result<(), Error> {
         self.appends_since_sync = 0;
         self.last_sync_ns = coarse_clock_ns();
         self.stats.syncs += 1;
         fdatasync(&self.file).map_err(|errno| Error::os(errno, Op::Sync, &self.path))?;
         if self.dir_changed {
-            fsync(&self.dir).map_err(|errno| Error::os(errno, Op::SyncDir, &self.path))?;
+            // Not retried if it fails, as the file's sync is not (see `Durability`).
             self.dir_changed = false;
+            fsync(&self.dir).map_err(|errno| Error::os(errno, Op::SyncDir, &self.path))?;
         }
         Ok(())
     }

@@ -480,3 +480,53 @@ fn sync_failure_child() {
     assert_eq!((err.op(), err.raw_os_error()), (Op::Sync, Some(5)), "{err}");
     println!("sync-eio-child-done");
 }
+
+/// A failed `fsync(2)` of the directory is returned by the append that made it, and not
+/// made again by later syncs or `close`, as for the file's own sync. `strace` makes the
+/// first `fsync` fail with `EIO`; the parent counts the `fsync` calls.
+#[test]
+fn failed_directory_sync_is_reported_once() {
+    if role().as_deref() == Some("dir-eio") {
+        return dir_sync_failure_child();
+    }
+    let Some((_, stderr)) = traced(
+        &child("failed_directory_sync_is_reported_once", "dir-eio"),
+        [
+            "-f",
+            "-qq",
+            "-e",
+            "trace=fsync",
+            "-e",
+            "inject=fsync:error=EIO:when=1",
+        ],
+        "dir-eio-child-done",
+    ) else {
+        return;
+    };
+    let fsyncs: Vec<&str> = stderr.lines().filter(|l| l.contains("fsync(")).collect();
+    assert_eq!(fsyncs.len(), 1, "{stderr}");
+    assert!(fsyncs[0].contains("INJECTED"), "{stderr}");
+}
+
+/// Child side of [`failed_directory_sync_is_reported_once`].
+fn dir_sync_failure_child() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log");
+    let mut log = Options::new()
+        .durability(Durability::EveryAppend)
+        .open(&path)
+        .expect("open");
+    let err = log
+        .append(&fixed_event())
+        .expect_err("the directory's sync fails");
+    assert_eq!(
+        (err.op(), err.raw_os_error(), err.path()),
+        (Op::SyncDir, Some(5), Some(path.as_path())),
+        "{err}"
+    );
+    append_fixed(&mut log);
+    log.sync().expect("the file's sync alone");
+    let stats = log.close().expect("nothing left to sync");
+    assert_eq!((stats.appends, stats.syncs), (2, 3));
+    println!("dir-eio-child-done");
+}
