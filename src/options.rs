@@ -233,7 +233,10 @@ impl Options {
 
     /// The defaults, with `BONES_LOG_MAX_SIZE` (bytes) and `BONES_LOG_MAX_FILES` applied
     /// where they hold a positive integer. Unset, empty, malformed, zero or negative
-    /// values are ignored, as the Go package did.
+    /// values are ignored, as the Go package did, and so is a size above `u64::MAX`. A count
+    /// of backups above `u32::MAX` is taken as `u32::MAX`, so many that none is ever dropped,
+    /// rather than ignored, which would fall back to 5 and drop backups the user meant to
+    /// keep.
     ///
     /// ```
     /// use logwriter::Options;
@@ -261,10 +264,10 @@ impl Options {
                 rotation.max_size = size;
             }
             if let Some(files) = max_files
-                .and_then(|v| v.trim().parse::<u32>().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
                 .filter(|&n| n > 0)
             {
-                rotation.max_files = files;
+                rotation.max_files = u32::try_from(files).unwrap_or(u32::MAX);
             }
         }
         self

@@ -245,6 +245,13 @@ fn defaults_and_environment_overrides() {
             DEFAULT_MAX_SIZE,
             7,
         ),
+        (None, Some("4294967296"), DEFAULT_MAX_SIZE, u32::MAX),
+        (
+            None,
+            Some("99999999999999999999999"),
+            DEFAULT_MAX_SIZE,
+            DEFAULT_MAX_FILES,
+        ),
     ];
     for &(size, files, max_size, max_files) in rows {
         let options = Options::new().with_env_values(size, files);
