@@ -335,8 +335,10 @@ fn verify(root: &Path, slots: &[String], events: u64, max_size: u64) -> std::io:
     // Each slot's writer and the parent's share the log; the reopen check is the default
     // (every 1024 appends, or 1/64 of the maximum of the writer's own bytes).
     let writers = slots.len() as u64 + 1;
-    let bound =
-        max_size + (writers - 1) * (1024 * report.longest).min(max_size / 64 - 1 + report.longest);
+    // The bound of README "Sharing a rotating log".
+    let check_bytes = (max_size / 64).max(1);
+    let bound = max_size.max(report.longest)
+        + (writers - 1) * (1024 * report.longest).min(check_bytes - 1 + report.longest);
     for file in &files {
         if fs::metadata(file)?.len() > bound {
             report.overgrown += 1;

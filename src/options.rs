@@ -233,10 +233,10 @@ impl Options {
 
     /// The defaults, with `BONES_LOG_MAX_SIZE` (bytes) and `BONES_LOG_MAX_FILES` applied
     /// where they hold a positive integer. Unset, empty, malformed, zero or negative
-    /// values are ignored, as the Go package did, and so is a size above `u64::MAX`. A count
-    /// of backups above `u32::MAX` is taken as `u32::MAX`, so many that none is ever dropped,
-    /// rather than ignored, which would fall back to 5 and drop backups the user meant to
-    /// keep.
+    /// values are ignored, as the Go package did, and so are values above `u64::MAX`. A
+    /// count of backups between `u32::MAX` and `u64::MAX` is taken as `u32::MAX`, so many
+    /// that none is ever dropped: ignoring it would fall back to 5 and drop backups the user
+    /// meant to keep.
     ///
     /// ```
     /// use logwriter::Options;

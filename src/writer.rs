@@ -96,11 +96,12 @@ pub struct Stats {
 /// - **How far past `max_size` a file can grow.** With `W` writers appending to one log,
 ///   none rotates a file before the next line would take it past `max_size` by its own
 ///   count (a file it counts as empty takes any line, so its count stays within `max(max_size,
-///   L)`), and each may append, unseen by the others, at most `min(appends × L, max_size/64
-///   − 1 + L)` bytes after its last exact look at the size (`L`: the longest line, at most
-///   4096). So no file holds more than `max(max_size, L) + (W − 1) × min(appends × L,
-///   max_size/64 − 1 + L)` bytes (`max_size × (1 + (W − 1)/64)` plus `W − 1` lines, with the
-///   default check and lines shorter than `max_size`), and every backup made by a size
+///   L)`), and each may append, unseen by the others, at most `min(appends × L, C − 1 + L)`
+///   bytes after its last exact look at the size (`L`: the longest line, at most 4096; `C`:
+///   the own bytes that make a check due, `max(max_size/64, 1)`). So no file holds more than
+///   `max(max_size, L) + (W − 1) × min(appends × L, C − 1 + L)` bytes (`max_size × (1 + (W −
+///   1)/64)` plus `W − 1` lines, with the default check and lines shorter than `max_size`),
+///   and every backup made by a size
 ///   rotation holds more than `max_size − L`. A single writer writes a line longer than
 ///   `max_size` alone into an empty file; several writers that all found the file empty may
 ///   each add one. Without a reopen check
@@ -768,9 +769,12 @@ impl Writer {
     /// the file at that name once locked. If the file was deleted or replaced since this
     /// writer opened it (a cleanup of lock files that look stale), a lock on it would
     /// exclude no one: writers that open the name now lock another file. The writer then
-    /// closes it, which releases the lock, and locks the file at the name.
+    /// closes it, which releases the lock, and locks the file at the name. After
+    /// [`LOCK_ATTEMPTS`] files that all left the name before they were locked, it gives up
+    /// with `EAGAIN`: something keeps replacing the lock file, or the filesystem reports
+    /// one file under two identities.
     fn lock_exclusive(&mut self) -> Result<(), Error> {
-        loop {
+        for _attempt in 0..LOCK_ATTEMPTS {
             let lock = match self.lock.take() {
                 Some(lock) => lock,
                 None => openat(
@@ -795,6 +799,7 @@ impl Writer {
                 Err(errno) => return Err(Error::os(errno, Op::Lock, &self.path)),
             }
         }
+        Err(Error::os(Errno::AGAIN, Op::Lock, &self.path))
     }
 
     fn unlock(&mut self) {
@@ -1067,6 +1072,9 @@ fn coarse_clock_ns() -> u64 {
 /// back: more than the kernel's tick (at most 10 ms), by which a coarse reading can trail
 /// a precise one.
 const CLOCK_SLACK_NS: u64 = 20_000_000;
+
+/// Lock files a rotation tries before it gives up (see `Writer::lock_exclusive`).
+const LOCK_ATTEMPTS: u32 = 8;
 
 /// Locks `lock` exclusively (waiting for other holders), then tells whether it is still the
 /// file named `name` in `dir`.

@@ -318,9 +318,15 @@ fn follow_waits_for_a_missing_file() {
 }
 
 #[test]
-fn follows_a_pipe() {
-    // A pipe's size is always 0, which must not read as a truncated file.
-    let mut child = Command::new(BIN)
+fn follows_a_pipe_to_its_end() {
+    // A pipe's size is always 0, which must not read as a file truncated after the first
+    // read. The rows are all in the pipe, and its writer closed, before the tool starts;
+    // after reading them it finds nothing more, and --exit-on-idle ends it.
+    let rows: String = (0..3).map(|seq| row("p", seq, "")).collect();
+    let (reader, mut writer) = std::io::pipe().unwrap();
+    std::io::Write::write_all(&mut writer, rows.as_bytes()).unwrap();
+    drop(writer);
+    let out = Command::new(BIN)
         .args([
             "show",
             "-f",
@@ -329,16 +335,9 @@ fn follows_a_pipe() {
             "300ms",
             "/dev/stdin",
         ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .stdin(reader)
+        .output()
         .unwrap();
-    let rows: String = (0..3).map(|seq| row("p", seq, "")).collect();
-    let mut stdin = child.stdin.take().unwrap();
-    std::io::Write::write_all(&mut stdin, rows.as_bytes()).unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{out:?}");
     assert!(out.stderr.is_empty(), "{out:?}");
     assert_eq!(String::from_utf8(out.stdout).unwrap(), rows);

@@ -298,10 +298,15 @@ fn a_lock_file_deleted_or_replaced_still_excludes() {
     let ino = holder.metadata().expect("stat").ino();
     append(&mut log, 2);
     let rotating = std::thread::spawn(move || log.rotate().map(|()| log));
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while !lock_waiter_on(ino) {
         assert!(
             !rotating.is_finished(),
             "rotated while another process held the lock file at the name"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no waiter for the lock in /proc/locks after 60 s"
         );
         std::thread::yield_now();
     }

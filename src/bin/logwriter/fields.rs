@@ -95,9 +95,8 @@ fn parse_json(text: &str) -> Result<FieldValue, String> {
                 FieldValue::I64(i)
             } else if text.trim().bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
                 // The text, already checked to be a JSON number, read by the standard
-                // library, which rounds correctly: the nearest double, so that a shortest
-                // form comes back as written. (serde_json's own reading is exact only with
-                // its `float_roundtrip` feature.)
+                // library, which always rounds correctly: the nearest double, so that a
+                // shortest form comes back as written, whatever serde_json's features.
                 FieldValue::F64(text.trim().parse().unwrap_or(f64::NAN))
             } else if text.trim() == "-0" {
                 // serde_json reads the integer -0 as the float -0.0; as an integer it is 0.

@@ -20,6 +20,8 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use rustix::fs::{Mode, OFlags};
+
 use crate::lines::{Item, LineReader};
 use crate::series::numbered;
 use crate::show::{Shower, LINE_CAPACITY};
@@ -33,6 +35,10 @@ const MAX_SCAN: u32 = 10_000;
 
 /// Searches of the series before deciding that the followed file left it.
 const SCAN_ATTEMPTS: u32 = 3;
+
+/// Lock files [`SeriesLock::shared`] tries before it goes on without the lock, as the
+/// writers' rotations try as many before they fail.
+const LOCK_ATTEMPTS: u32 = 8;
 
 /// Polling settings.
 pub struct Settings {
@@ -239,21 +245,26 @@ impl SeriesLock {
         name.push(".lock");
         let name = Path::new(&name);
         // A lock on a lock file that was deleted or replaced meanwhile holds no writer back
-        // (they lock the file at the name): check the name after locking, as they do.
-        for _attempt in 0..SCAN_ATTEMPTS {
-            let Ok(file) = File::open(name) else { break };
+        // (they lock the file at the name): check the name after locking, as they do, and
+        // open it as they do, without following a symbolic link.
+        for _attempt in 0..LOCK_ATTEMPTS {
+            let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NOCTTY;
+            let Ok(file) = rustix::fs::open(name, flags, Mode::empty()).map(File::from) else {
+                break;
+            };
             let locked = loop {
                 match rustix::fs::flock(&file, rustix::fs::FlockOperation::LockShared) {
                     Err(rustix::io::Errno::INTR) => {}
                     result => break result.is_ok(),
                 }
             };
-            let current = match (stat::of_file(&file), stat::of_path(name)) {
-                (Ok(held), Ok(named)) => held.id == named.id,
-                _ => false,
-            };
-            if locked && current {
-                return SeriesLock { _held: Some(file) };
+            if !locked {
+                break;
+            }
+            if let (Ok(held), Ok(named)) = (stat::of_file(&file), stat::of_path(name)) {
+                if held.id == named.id {
+                    return SeriesLock { _held: Some(file) };
+                }
             }
         }
         SeriesLock { _held: None }
