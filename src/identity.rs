@@ -1,6 +1,7 @@
 //! Which file a descriptor or a name is, and its size, without reading its timestamps.
 //!
-//! Every stat the writer makes goes through here: `statx(2)` asking only for the type, the
+//! Every stat the writer makes goes through here, and every stat of the command-line tool
+//! (`src/bin/logwriter`, which includes this file as a module of its own): `statx(2)` asking only for the type, the
 //! inode number and the size. A plain `fstat(2)` also reports the change time, and on
 //! Linux 6.13 and later, filesystems with multigrain timestamps (ext4, xfs, btrfs, tmpfs)
 //! remember that it was read: the next `write(2)` to the file then stamps it with the fine
@@ -56,11 +57,18 @@ pub(crate) fn of_fd(fd: impl AsFd) -> Result<FileId, Errno> {
 /// itself, not followed, and an automount point is not mounted: `statx(dir, name,
 /// AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT)`, else `fstatat(2)`, which never automounts.
 pub(crate) fn at(dir: impl AsFd, name: &CStr) -> Result<FileId, Errno> {
-    let flags = AtFlags::SYMLINK_NOFOLLOW | AtFlags::NO_AUTOMOUNT;
-    match statx(&dir, name, flags, WANTED) {
-        Err(Errno::NOSYS | Errno::PERM) => {
-            statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).map(from_stat)
-        }
+    at_with(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+}
+
+/// As [`at`], with `follow` either `AT_SYMLINK_NOFOLLOW` or empty (the command-line tool,
+/// which includes this module, follows the links in the paths it is given).
+pub(crate) fn at_with(
+    dir: impl AsFd,
+    name: impl rustix::path::Arg + Copy,
+    follow: AtFlags,
+) -> Result<FileId, Errno> {
+    match statx(&dir, name, follow | AtFlags::NO_AUTOMOUNT, WANTED) {
+        Err(Errno::NOSYS | Errno::PERM) => statat(&dir, name, follow).map(from_stat),
         result => result.map(from_statx),
     }
 }

@@ -51,7 +51,7 @@ pub struct Settings {
 /// A file being read: its descriptor, identity and read offset.
 pub struct Tail {
     file: File,
-    id: (u64, u64),
+    id: stat::Info,
     pos: u64,
     reader: LineReader,
 }
@@ -76,7 +76,7 @@ impl Tail {
     }
 
     fn from_file(file: File) -> io::Result<Tail> {
-        let id = stat::of_file(&file)?.id;
+        let id = stat::of_file(&file)?;
         Ok(Tail {
             file,
             id,
@@ -135,7 +135,7 @@ pub fn run(
         }
         let ours = current.as_ref().map(|tail| tail.id);
         let moved = match stat::of_path(path) {
-            Ok(info) => ours != Some(info.id),
+            Ok(info) => !ours.is_some_and(|ours| ours.same_file(&info)),
             Err(err) if err.kind() == io::ErrorKind::NotFound => true,
             Err(err) => return Err(err),
         };
@@ -186,7 +186,7 @@ pub fn run(
 /// `ours` left the series (deleted or moved elsewhere), in which case only `PATH` is new.
 fn newer_files(
     path: &Path,
-    ours: Option<(u64, u64)>,
+    ours: Option<stat::Info>,
     retired: &[(Tail, Instant)],
 ) -> io::Result<Vec<Tail>> {
     let Some(ours) = ours else {
@@ -214,12 +214,12 @@ fn newer_files(
                 Err(err) => return Err(named(&err, &name)),
             };
             missing_in_a_row = 0;
-            if tail.id == ours {
+            if tail.id.same_file(&ours) {
                 found.reverse();
                 return Ok(found);
             }
             let mut known = found.iter().chain(retired.iter().map(|(t, _)| t));
-            if known.all(|t| t.id != tail.id) {
+            if known.all(|t| !t.id.same_file(&tail.id)) {
                 found.push(tail);
             }
         }
@@ -262,7 +262,7 @@ impl SeriesLock {
                 break;
             }
             if let (Ok(held), Ok(named)) = (stat::of_file(&file), stat::of_path(name)) {
-                if held.id == named.id {
+                if held.same_file(&named) {
                     return SeriesLock { _held: Some(file) };
                 }
             }
@@ -274,7 +274,7 @@ impl SeriesLock {
 /// `PATH` alone, if it exists and is not a file already read.
 fn active_if_new(path: &Path, retired: &[(Tail, Instant)]) -> io::Result<Vec<Tail>> {
     match Tail::open(path) {
-        Ok(tail) if retired.iter().all(|(t, _)| t.id != tail.id) => Ok(vec![tail]),
+        Ok(tail) if retired.iter().all(|(t, _)| !t.id.same_file(&tail.id)) => Ok(vec![tail]),
         Ok(_) => Ok(Vec::new()),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(err) => Err(err),
