@@ -326,19 +326,7 @@ fn follows_a_pipe_to_its_end() {
     let (reader, mut writer) = std::io::pipe().unwrap();
     std::io::Write::write_all(&mut writer, rows.as_bytes()).unwrap();
     drop(writer);
-    let out = Command::new(BIN)
-        .args([
-            "show",
-            "-f",
-            "--json",
-            "--exit-on-idle",
-            "300ms",
-            "/dev/stdin",
-        ])
-        .stdin(reader)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    let out = follow_until_idle(Path::new("/dev/stdin"), "300ms", reader.into());
     assert!(out.stderr.is_empty(), "{out:?}");
     assert_eq!(String::from_utf8(out.stdout).unwrap(), rows);
 }
@@ -368,19 +356,20 @@ fn exit_on_idle_ends_a_quiet_follow() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");
     std::fs::write(&log, row("q", 0, "")).unwrap();
+    let out = follow_until_idle(&log, "200ms", Stdio::null());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), row("q", 0, ""));
+}
+
+/// `show -f --json` of `path` (polling every 20 ms) until `idle` goes by without new
+/// bytes; it must end successfully.
+fn follow_until_idle(path: &Path, idle: &str, stdin: Stdio) -> std::process::Output {
     let out = Command::new(BIN)
-        .args([
-            "show",
-            "-f",
-            "--json",
-            "--exit-on-idle",
-            "200ms",
-            "--poll-interval",
-            "20ms",
-        ])
-        .arg(&log)
+        .args(["show", "-f", "--json", "--exit-on-idle", idle])
+        .args(["--poll-interval", "20ms"])
+        .arg(path)
+        .stdin(stdin)
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), row("q", 0, ""));
+    out
 }
