@@ -59,6 +59,9 @@
 //! - A writer that has not yet noticed another writer's rotation keeps appending to the
 //!   renamed file for up to one [`ReopenCheck`] period; those lines are in a backup, not lost,
 //!   unless that backup is dropped as the oldest before the writer notices.
+//! - Deleting `<log>.lock` in the middle of a rotation lets a second writer rotate at the
+//!   same time; between rotations, writers lock the file at the name whatever happened to
+//!   the one they opened before.
 //! - The append that rotates waits for the rotation, which drops the oldest backup once all
 //!   exist: the kernel frees that file's page cache inside the call, about 4 to 5 ms for a
 //!   full 10 MiB file on the machine the README's figures come from (0.1 to 0.2 ms with
