@@ -224,6 +224,32 @@ fn write_series(dir: &Path, names: &[String]) {
 }
 
 #[test]
+fn a_last_row_without_a_newline_is_shown_unless_following() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let row =
+        |seq: u32| format!("{{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"seq\":{seq}}}");
+    // The backup ends in a fragment that is not a row; the log in a whole row without `\n`.
+    std::fs::write(
+        dir.path().join("log.1"),
+        format!("{}\n{{\"ts\":\"2026-05", row(0)),
+    )
+    .unwrap();
+    std::fs::write(&log, format!("{}\n{}", row(1), row(2))).unwrap();
+    let shown = stdout_of(&show(&log, &["--all", "--json"], "UTC"));
+    assert_eq!(shown, format!("{}\n{}\n{}\n", row(0), row(1), row(2)));
+    let shown = stdout_of(&show(&log, &["--json", "--last", "1"], "UTC"));
+    assert_eq!(shown, format!("{}\n", row(2)));
+    // A follower waits for the rest of the line.
+    let shown = stdout_of(&show(
+        &log,
+        &["-f", "--json", "--exit-on-idle", "100ms"],
+        "UTC",
+    ));
+    assert_eq!(shown, format!("{}\n", row(1)));
+}
+
+#[test]
 fn all_shows_the_backups_when_the_log_itself_is_missing() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");

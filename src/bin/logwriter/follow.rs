@@ -109,6 +109,12 @@ impl Tail {
         }
         Ok(self.pos != start)
     }
+
+    /// At the end of the file, when it is not followed: its last line if it has no `\n`
+    /// (see [`crate::show::last_unterminated`]).
+    pub fn last_unterminated(&self, shower: &mut Shower) -> io::Result<()> {
+        crate::show::last_unterminated(&self.reader, shower)
+    }
 }
 
 /// Follows `path` until `--exit-after-lines` or `--exit-on-idle` ends it (or forever).

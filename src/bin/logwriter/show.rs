@@ -331,6 +331,9 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     let result = (|| {
         if let Some(tail) = &mut active {
             tail.drain(&mut shower)?;
+            if !args.follow {
+                tail.last_unterminated(&mut shower)?;
+            }
         }
         shower.end_window()?;
         shower.flush()?;
@@ -375,6 +378,17 @@ fn read_all(reader: &mut LineReader, file: &mut File, shower: &mut Shower) -> io
         if let Item::Line(range) = item {
             shower.line(reader.bytes(range))?;
         }
+    }
+    last_unterminated(reader, shower)
+}
+
+/// At the end of a file read whole (not followed): the bytes after its last `\n`, shown
+/// if they are a row. A writer cut short leaves such a fragment (`verify` reports it as
+/// torn), and so does a program that ends its last line without `\n`: a complete row
+/// there is shown rather than dropped. A follower waits for the rest of the line instead.
+pub fn last_unterminated(reader: &LineReader, shower: &mut Shower) -> io::Result<()> {
+    if reader.has_pending() && reader.pending_skipped() == 0 {
+        shower.line(reader.pending())?;
     }
     Ok(())
 }
