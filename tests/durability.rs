@@ -171,7 +171,8 @@ fn drop_syncs_pending_appends() {
     }
     let Some((_, stderr)) = traced(
         &child("drop_syncs_pending_appends", "drop"),
-        ["-f", "-qq", "-e", "trace=fdatasync"],
+        "fdatasync",
+        &[],
         "drop-child-done",
     ) else {
         return;
@@ -262,7 +263,8 @@ fn periodic_syncs_the_file_it_rotates_away_from() {
             "periodic_syncs_the_file_it_rotates_away_from",
             "periodic-rotation",
         ),
-        ["-f", "-qq", "-e", "trace=fdatasync,fsync,renameat,close"],
+        "fdatasync,fsync,renameat,close",
+        &[],
         "rotation-child-done",
     ) else {
         return;
@@ -306,7 +308,8 @@ fn every_append_syncs_the_directory_after_a_rotation() {
             "every_append_syncs_the_directory_after_a_rotation",
             "every-rotation",
         ),
-        ["-f", "-qq", "-e", "trace=fdatasync,fsync,renameat"],
+        "fdatasync,fsync,renameat",
+        &[],
         "rotation-child-done",
     ) else {
         return;
@@ -351,12 +354,8 @@ fn periodic_syncs_the_file_a_reopen_moves_away_from() {
             "periodic_syncs_the_file_a_reopen_moves_away_from",
             "periodic-reopen",
         ),
-        [
-            "-f",
-            "-qq",
-            "-e",
-            "trace=fdatasync,fsync,rename,renameat,renameat2,close",
-        ],
+        "fdatasync,fsync,rename,renameat,renameat2,close",
+        &[],
         "reopen-child-done",
     ) else {
         return;
@@ -423,14 +422,8 @@ fn failed_syncs_are_reported() {
     }
     let Some((_, stderr)) = traced(
         &child("failed_syncs_are_reported", "sync-eio"),
-        [
-            "-f",
-            "-qq",
-            "-e",
-            "trace=fdatasync",
-            "-e",
-            "inject=fdatasync:error=EIO:when=2+2",
-        ],
+        "fdatasync",
+        &["-e", "inject=fdatasync:error=EIO:when=2+2"],
         "sync-eio-child-done",
     ) else {
         return;
@@ -491,14 +484,8 @@ fn failed_directory_sync_is_reported_once() {
     }
     let Some((_, stderr)) = traced(
         &child("failed_directory_sync_is_reported_once", "dir-eio"),
-        [
-            "-f",
-            "-qq",
-            "-e",
-            "trace=fsync",
-            "-e",
-            "inject=fsync:error=EIO:when=1",
-        ],
+        "fsync",
+        &["-e", "inject=fsync:error=EIO:when=1"],
         "dir-eio-child-done",
     ) else {
         return;

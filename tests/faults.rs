@@ -301,17 +301,14 @@ fn eintr_before_any_byte_is_retried() {
     let log_path = dir_path.join("log");
     let mut test = child("eintr_before_any_byte_is_retried", "eintr");
     test.env(DIR, &dir_path);
-    let strace_args: [&std::ffi::OsStr; 8] = [
-        "-f".as_ref(),
-        "-qq".as_ref(),
-        "-e".as_ref(),
-        "trace=write".as_ref(),
-        "-e".as_ref(),
-        "inject=write:error=EINTR:when=2".as_ref(),
-        "-P".as_ref(),
-        log_path.as_os_str(),
-    ];
-    let Some((_, stderr)) = traced(&test, strace_args, "eintr-child-done") else {
+    let inject = ["-e", "inject=write:error=EINTR:when=2"];
+    let only_log = ["-P", log_path.to_str().expect("UTF-8 temp path")];
+    let Some((_, stderr)) = traced(
+        &test,
+        "write",
+        &[inject, only_log].concat(),
+        "eintr-child-done",
+    ) else {
         return;
     };
     let writes: Vec<&str> = stderr.lines().filter(|l| l.contains("write(")).collect();
@@ -466,14 +463,8 @@ fn without_statx_checks_and_rotations_use_fstat() {
     test.env(DIR, dir.path());
     let Some((_, stderr)) = traced(
         &test,
-        [
-            "-f",
-            "-qq",
-            "-e",
-            "trace=statx,fstat,newfstatat",
-            "-e",
-            "inject=statx:error=ENOSYS",
-        ],
+        "statx,fstat,newfstatat",
+        &["-e", "inject=statx:error=ENOSYS"],
         "no-statx-child-done",
     ) else {
         return;

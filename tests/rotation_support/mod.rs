@@ -50,20 +50,17 @@ pub fn usable_or_skip(usable: bool, what: &str) -> bool {
     false
 }
 
-/// Runs the child `test` (from [`child`]) under `strace` with `strace_args`, and checks
-/// that it succeeded and printed `done`; returns its stdout and its stderr, which holds the
-/// trace, or `None` where `strace` cannot run and skipping was asked for
-/// ([`strace_usable`]).
-pub fn traced<S: AsRef<OsStr>>(
-    test: &Command,
-    strace_args: impl IntoIterator<Item = S>,
-    done: &str,
-) -> Option<(String, String)> {
+/// Runs the child `test` (from [`child`]) under `strace -f -qq -e trace=<trace>`, with
+/// `more` arguments for strace (`-e inject=…`, `-P <path>`), and checks that it succeeded
+/// and printed `done`; returns its stdout and its stderr, which holds the trace, or `None`
+/// where `strace` cannot run and skipping was asked for ([`strace_usable`]).
+pub fn traced(test: &Command, trace: &str, more: &[&str], done: &str) -> Option<(String, String)> {
     if !strace_usable() {
         return None;
     }
     let out = Command::new("strace")
-        .args(strace_args)
+        .args(["-f", "-qq", "-e", &format!("trace={trace}")])
+        .args(more)
         .arg(test.get_program())
         .args(test.get_args())
         .envs(test.get_envs().filter_map(|(k, v)| Some((k, v?))))
