@@ -277,6 +277,77 @@ fn lock_waiter_on(ino: u64) -> bool {
         .any(|field| field.matches(':').count() == 2 && field.rsplit(':').next() == Some(&ino))
 }
 
+/// Waits until `/proc/locks` lists a waiter for inode `ino`; panics if `rotating` finished
+/// first (it took a lock it should have waited for) or after 60 s.
+fn wait_for_lock_waiter<T>(ino: u64, rotating: &std::thread::JoinHandle<T>) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !lock_waiter_on(ino) {
+        assert!(
+            !rotating.is_finished(),
+            "the rotation ended while the file at the lock's name was held"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no waiter for the lock in /proc/locks after 60 s"
+        );
+        std::thread::yield_now();
+    }
+}
+
+/// A new file at `path`, locked exclusively, and its inode.
+fn locked_file(path: &Path) -> (File, u64) {
+    let file = File::create(path).expect("create");
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).expect("flock");
+    let ino = file.metadata().expect("stat").ino();
+    (file, ino)
+}
+
+#[test]
+fn a_lock_file_replaced_at_every_attempt_fails_the_rotation_with_eagain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, lock_path) = (dir.path().join("log"), dir.path().join("log.lock"));
+    let mut log = Options::new().max_files(3).open(&log_path).expect("open");
+    append(&mut log, 0);
+    // Every lock file the writer locks is held by the test until another locked file has
+    // taken its name: each lock the writer gets is on a file that left the name.
+    let (mut holder, mut ino) = locked_file(&lock_path);
+    let rotating = std::thread::spawn(move || {
+        let result = log.rotate();
+        (log, result)
+    });
+    for _attempt in 0..8 {
+        wait_for_lock_waiter(ino, &rotating);
+        let next = dir.path().join("log.lock.next");
+        let (next_holder, next_ino) = locked_file(&next);
+        fs::rename(&next, &lock_path).expect("rename");
+        // Releases the file the writer waits for, which is no longer at the name.
+        (holder, ino) = (next_holder, next_ino);
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !rotating.is_finished() {
+        assert!(!lock_waiter_on(ino), "the writer tried a ninth lock file");
+        assert!(std::time::Instant::now() < deadline, "no end after 60 s");
+        std::thread::yield_now();
+    }
+    let (mut log, result) = rotating.join().expect("join");
+    let err = result.expect_err("a rotation with no lock that holds");
+    assert_eq!(
+        err.raw_os_error(),
+        Some(rustix::io::Errno::AGAIN.raw_os_error()),
+        "{err}"
+    );
+    assert_eq!(err.op(), logwriter::Op::Lock, "{err}");
+    assert_eq!(err.path(), Some(log_path.as_path()), "{err}");
+    assert_eq!(log.stats().rotations, 0);
+    assert!(!dir.path().join("log.1").exists(), "nothing moved");
+    assert_eq!(numbers(&log_path), [0]);
+
+    // Once the lock file holds still, the same writer rotates.
+    drop(holder);
+    log.rotate().expect("rotate");
+    assert_eq!(numbers(&dir.path().join("log.1")), [0]);
+}
+
 #[test]
 fn a_lock_file_deleted_or_replaced_still_excludes() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -298,18 +369,7 @@ fn a_lock_file_deleted_or_replaced_still_excludes() {
     let ino = holder.metadata().expect("stat").ino();
     append(&mut log, 2);
     let rotating = std::thread::spawn(move || log.rotate().map(|()| log));
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !lock_waiter_on(ino) {
-        assert!(
-            !rotating.is_finished(),
-            "rotated while another process held the lock file at the name"
-        );
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no waiter for the lock in /proc/locks after 60 s"
-        );
-        std::thread::yield_now();
-    }
+    wait_for_lock_waiter(ino, &rotating);
     assert!(
         !dir.path().join("log.3").exists(),
         "nothing moves under the lock"
