@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use logwriter::{Event, EventKind, Field, Options, ReopenCheck, Timestamp, Writer};
 
+mod lock_waiters;
+use lock_waiters::{lock_waiter_on, wait_for_lock_waiter};
+
 /// An event numbered `n`, stamped by the writer.
 fn append(log: &mut Writer, n: u64) {
     append_at(log, n, None);
@@ -263,35 +266,6 @@ fn lines_appended_to_a_dropped_backup_are_lost_until_the_next_check() {
     // Line 0 aged out with its file, as backups do; line 1 was appended to it after that.
     assert_eq!(found, [2], "lines 0 and 1 went with the dropped file");
     assert_eq!(late.stats().reopens, 1);
-}
-
-/// Whether `/proc/locks` lists a process waiting for a lock on inode `ino`.
-fn lock_waiter_on(ino: u64) -> bool {
-    let ino = ino.to_string();
-    fs::read_to_string("/proc/locks")
-        .expect("read /proc/locks")
-        .lines()
-        .filter(|line| line.contains("->"))
-        .flat_map(str::split_whitespace)
-        // The file is `major:minor:inode`.
-        .any(|field| field.matches(':').count() == 2 && field.rsplit(':').next() == Some(&ino))
-}
-
-/// Waits until `/proc/locks` lists a waiter for inode `ino`; panics if `rotating` finished
-/// first (it took a lock it should have waited for) or after 60 s.
-fn wait_for_lock_waiter<T>(ino: u64, rotating: &std::thread::JoinHandle<T>) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !lock_waiter_on(ino) {
-        assert!(
-            !rotating.is_finished(),
-            "the rotation ended while the file at the lock's name was held"
-        );
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no waiter for the lock in /proc/locks after 60 s"
-        );
-        std::thread::yield_now();
-    }
 }
 
 /// A new file at `path`, locked exclusively, and its inode.

@@ -242,7 +242,12 @@ fn named(err: &io::Error, name: &Path) -> io::Error {
 /// it is held, none of them can rotate, so the series holds still during a search. Without
 /// that file (logs not rotated by this crate), there is nothing to hold; released on drop.
 pub struct SeriesLock {
-    _held: Option<File>,
+    /// The locked file, kept open for its lock; only the tests read it.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "held for its lock, released on drop")
+    )]
+    held: Option<File>,
 }
 
 impl SeriesLock {
@@ -269,11 +274,11 @@ impl SeriesLock {
             }
             if let (Ok(held), Ok(named)) = (stat::of_file(&file), stat::of_path(name)) {
                 if held.same_file(&named) {
-                    return SeriesLock { _held: Some(file) };
+                    return SeriesLock { held: Some(file) };
                 }
             }
         }
-        SeriesLock { _held: None }
+        SeriesLock { held: None }
     }
 }
 
@@ -284,5 +289,93 @@ fn active_if_new(path: &Path, retired: &[(Tail, Instant)]) -> io::Result<Vec<Tai
         Ok(_) => Ok(Vec::new()),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(err) => Err(err),
+    }
+}
+
+#[cfg(test)]
+#[path = "../../../tests/lock_waiters/mod.rs"]
+mod lock_waiters;
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::MetadataExt;
+    use std::path::PathBuf;
+
+    use rustix::fs::{flock, FlockOperation};
+
+    use super::lock_waiters::wait_for_lock_waiter;
+    use super::*;
+
+    /// A new file at `path`, locked exclusively, and its inode.
+    fn locked_file(path: &Path) -> (File, u64) {
+        let file = File::create(path).expect("create");
+        flock(&file, FlockOperation::LockExclusive).expect("flock");
+        let ino = file.metadata().expect("stat").ino();
+        (file, ino)
+    }
+
+    /// Whether the file now at `path` is locked by someone: an exclusive lock on it, not
+    /// waited for, fails.
+    fn locked(path: &Path) -> bool {
+        let file = File::open(path).expect("open");
+        match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => false,
+            Err(rustix::io::Errno::WOULDBLOCK) => true,
+            Err(errno) => panic!("flock: {errno}"),
+        }
+    }
+
+    /// Takes a [`SeriesLock`] on `log` while the test holds every file at the lock's name
+    /// and replaces each one the lock waits for `replacements` times, releasing the last
+    /// replacement at the end; returns the lock.
+    fn shared_while_replaced(log: &Path, replacements: usize) -> SeriesLock {
+        let lock_path = PathBuf::from(format!("{}.lock", log.display()));
+        let next = PathBuf::from(format!("{}.lock.next", log.display()));
+        let (mut holder, mut ino) = locked_file(&lock_path);
+        let log = log.to_path_buf();
+        let taking = std::thread::spawn(move || SeriesLock::shared(&log));
+        for _ in 0..replacements {
+            wait_for_lock_waiter(ino, &taking);
+            let (next_holder, next_ino) = locked_file(&next);
+            std::fs::rename(&next, &lock_path).expect("rename");
+            // Releases the file the lock waits for, which left the name.
+            (holder, ino) = (next_holder, next_ino);
+        }
+        drop(holder);
+        taking.join().expect("join")
+    }
+
+    #[test]
+    fn series_lock_holds_the_file_at_the_name_after_replacements() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (log, lock_path) = (dir.path().join("log"), dir.path().join("log.lock"));
+        let held = shared_while_replaced(&log, LOCK_ATTEMPTS as usize - 1);
+        assert!(
+            held.held.is_some(),
+            "the last attempt found a file that stayed"
+        );
+        assert!(locked(&lock_path), "the file at the name is the one held");
+        drop(held);
+        assert!(!locked(&lock_path), "released on drop");
+    }
+
+    #[test]
+    fn series_lock_goes_on_without_a_lock_after_its_attempts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (log, lock_path) = (dir.path().join("log"), dir.path().join("log.lock"));
+        let held = shared_while_replaced(&log, LOCK_ATTEMPTS as usize);
+        assert!(
+            held.held.is_none(),
+            "every file it locked had left the name"
+        );
+        assert!(!locked(&lock_path));
+    }
+
+    #[test]
+    fn series_lock_without_a_lock_file_holds_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let held = SeriesLock::shared(&dir.path().join("log"));
+        assert!(held.held.is_none());
+        assert!(!dir.path().join("log.lock").exists(), "not created");
     }
 }
