@@ -276,42 +276,56 @@ fn locked_file(path: &Path) -> (File, u64) {
     (file, ino)
 }
 
-#[test]
-fn a_lock_file_replaced_at_every_attempt_fails_the_rotation_with_eagain() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (log_path, lock_path) = (dir.path().join("log"), dir.path().join("log.lock"));
-    let mut log = Options::new().max_files(3).open(&log_path).expect("open");
-    append(&mut log, 0);
-    // Every lock file the writer locks is held by the test until another locked file has
-    // taken its name: each lock the writer gets is on a file that left the name.
-    let (mut holder, mut ino) = locked_file(&lock_path);
-    let rotating = std::thread::spawn(move || {
-        let result = log.rotate();
-        (log, result)
-    });
+/// Runs `act` on another thread while the test holds every file at `lock_path` and, each
+/// time `act` waits for one, replaces it with another locked file before releasing it: 8
+/// times, so that each lock `act` gets is on a file that left the name. Checks that `act`
+/// then ends without waiting for a ninth; returns its result and the last file, still
+/// locked.
+fn replaced_at_every_attempt<T: Send + 'static>(
+    lock_path: &Path,
+    act: impl FnOnce() -> T + Send + 'static,
+) -> (T, File) {
+    let (mut holder, mut ino) = locked_file(lock_path);
+    let acting = std::thread::spawn(act);
+    let next = lock_path.with_extension("next");
     for _attempt in 0..8 {
-        wait_for_lock_waiter(ino, &rotating);
-        let next = dir.path().join("log.lock.next");
+        wait_for_lock_waiter(ino, &acting);
         let (next_holder, next_ino) = locked_file(&next);
-        fs::rename(&next, &lock_path).expect("rename");
+        fs::rename(&next, lock_path).expect("rename");
         // Releases the file the writer waits for, which is no longer at the name.
         (holder, ino) = (next_holder, next_ino);
     }
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !rotating.is_finished() {
+    while !acting.is_finished() {
         assert!(!lock_waiter_on(ino), "the writer tried a ninth lock file");
         assert!(std::time::Instant::now() < deadline, "no end after 60 s");
         std::thread::yield_now();
     }
-    let (mut log, result) = rotating.join().expect("join");
-    let err = result.expect_err("a rotation with no lock that holds");
+    (acting.join().expect("join"), holder)
+}
+
+/// `err` is the rotation's `EAGAIN` for the log at `path`.
+fn assert_lock_gave_up(err: &logwriter::Error, path: &Path) {
     assert_eq!(
         err.raw_os_error(),
         Some(rustix::io::Errno::AGAIN.raw_os_error()),
         "{err}"
     );
     assert_eq!(err.op(), logwriter::Op::Lock, "{err}");
-    assert_eq!(err.path(), Some(log_path.as_path()), "{err}");
+    assert_eq!(err.path(), Some(path), "{err}");
+}
+
+#[test]
+fn a_lock_file_replaced_at_every_attempt_fails_the_rotation_with_eagain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, lock_path) = (dir.path().join("log"), dir.path().join("log.lock"));
+    let mut log = Options::new().max_files(3).open(&log_path).expect("open");
+    append(&mut log, 0);
+    let ((mut log, result), holder) = replaced_at_every_attempt(&lock_path, move || {
+        let result = log.rotate();
+        (log, result)
+    });
+    assert_lock_gave_up(&result.expect_err("a rotation with no lock"), &log_path);
     assert_eq!(log.stats().rotations, 0);
     assert!(!dir.path().join("log.1").exists(), "nothing moved");
     assert_eq!(numbers(&log_path), [0]);
@@ -320,6 +334,33 @@ fn a_lock_file_replaced_at_every_attempt_fails_the_rotation_with_eagain() {
     drop(holder);
     log.rotate().expect("rotate");
     assert_eq!(numbers(&dir.path().join("log.1")), [0]);
+}
+
+#[test]
+fn an_append_whose_rotation_finds_no_lock_is_written_and_the_failure_counted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, lock_path) = (dir.path().join("log"), dir.path().join("log.lock"));
+    let mut log = Options::new()
+        .max_size(1)
+        .max_files(3)
+        .open(&log_path)
+        .expect("open");
+    append(&mut log, 0);
+    let (mut log, holder) = replaced_at_every_attempt(&lock_path, move || {
+        append(&mut log, 1); // over the maximum: rotates first
+        log
+    });
+    assert_eq!(numbers(&log_path), [0, 1], "appended to the current file");
+    let stats = log.stats();
+    assert_eq!((stats.appends, stats.failed, stats.rotations), (2, 0, 0));
+    assert_eq!(stats.housekeeping_errors, 1);
+    let err = log.take_housekeeping_error().expect("the rotation's error");
+    assert_lock_gave_up(&err, &log_path);
+
+    drop(holder);
+    append(&mut log, 2);
+    assert_eq!(numbers(&dir.path().join("log.1")), [0, 1]);
+    assert_eq!(numbers(&log_path), [2]);
 }
 
 #[test]
