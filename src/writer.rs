@@ -106,6 +106,13 @@ pub struct Stats {
 ///   `max_size` alone into an empty file; several writers that all found the file empty may
 ///   each add one. Without a reopen check
 ///   (`reopen_check(None)`) there is no bound: that setting is for a log with one writer.
+/// - **A rotation that fails** (the lock file or a backup cannot be opened, renamed or
+///   removed) is counted in [`Stats::housekeeping_errors`], and the line that was due to
+///   rotate goes to the file the writer holds. The writer tries again once its own bytes
+///   since the failure exceed `C`, or at its next reopen check, whichever comes first: not at
+///   every append, since each try costs system calls, and not never, with or without
+///   reopen checks. Until a try succeeds the file grows past `max_size`; a successful
+///   [`rotate`](Writer::rotate) ends the wait at once.
 /// - **Crashes.** A rotation renames from the oldest backup down to the active file, so a
 ///   writer killed between two renames leaves a missing number (a hole) but never two files
 ///   under one name; the next rotation moves only the run `.1 … .k` below the first hole,
@@ -163,8 +170,11 @@ pub struct Writer {
     /// The directory has changed since the last sync (the file may have been created, or
     /// a rotation renamed files): the next sync also syncs the directory.
     dir_changed: bool,
-    /// Rotation failed; do not retry before the next reopen check.
-    rotation_paused: bool,
+    /// Size past which an append rotates first: the maximum size; after a failed rotation,
+    /// the size then plus `check_bytes`, so the writer retries after that many bytes of its
+    /// own (or at the next reopen check, which resets it); `u64::MAX` for a writer that does
+    /// not rotate.
+    rotate_above: u64,
     stats: Stats,
     housekeeping_error: Option<Error>,
 }
@@ -296,10 +306,11 @@ impl Writer {
             last_sync_ns: 0,
             torn: false,
             dir_changed: false,
-            rotation_paused: false,
+            rotate_above: u64::MAX,
             stats: Stats::default(),
             housekeeping_error: None,
         };
+        writer.resume_rotation();
         let mine = writer.stat_file()?;
         writer.size = mine.size;
         // An empty file may be one this open created.
@@ -434,14 +445,17 @@ impl Writer {
     }
 
     /// Whether appending `adds` bytes would take the file past the maximum size, so that
-    /// the append has to rotate first (never for an empty file, nor while rotation is
-    /// paused after a failure).
+    /// the append has to rotate first (never for an empty file, nor before the retry point
+    /// after a failed rotation).
     #[inline(always)]
     #[allow(clippy::inline_always)] // Two loads and a compare, on the hot path.
     fn rotation_due(&self, adds: u64) -> bool {
-        self.options.rotation.is_some_and(|rotation| {
-            self.size > 0 && self.size + adds > rotation.max_size && !self.rotation_paused
-        })
+        self.size > 0 && self.size + adds > self.rotate_above
+    }
+
+    /// Rotates again at the maximum size: after a rotation, a check, or at open.
+    fn resume_rotation(&mut self) {
+        self.rotate_above = self.options.rotation.map_or(u64::MAX, |r| r.max_size);
     }
 
     /// The append after a rotation is due or a short write left a fragment to end. The `\n`
@@ -454,7 +468,11 @@ impl Writer {
         if let (true, Some(rotation)) = (self.rotation_due(adds), self.options.rotation) {
             match self.rotate_locked(len as u64, rotation.max_size, rotation.max_files, false) {
                 Ok(()) => locked = true,
-                Err(err) => self.housekeeping_failed(err, true),
+                Err(err) => {
+                    // Retry after `check_bytes` more of this writer's own bytes.
+                    self.rotate_above = self.size.saturating_add(self.check_bytes);
+                    self.housekeeping_failed(err);
+                }
             }
         }
         let result = match self.end_torn_fragment() {
@@ -609,7 +627,7 @@ impl Writer {
     fn replace_file(&mut self, file: OwnedFd) {
         if self.sync_pending() {
             if let Err(err) = self.sync() {
-                self.housekeeping_failed(err, false);
+                self.housekeeping_failed(err);
             }
         }
         self.file = file;
@@ -719,8 +737,9 @@ impl Writer {
     ) -> Result<(), Error> {
         self.lock_exclusive()?;
         let result = self.rotate_under_lock(len, max_size, max_files, force);
-        if result.is_err() {
-            self.unlock();
+        match result {
+            Ok(()) => self.resume_rotation(),
+            Err(_) => self.unlock(),
         }
         result
     }
@@ -836,9 +855,9 @@ impl Writer {
     fn check_now_at(&mut self, now: u64) {
         self.appends_since_check = 0;
         self.last_check_ns = now;
-        self.rotation_paused = false;
+        self.resume_rotation();
         if let Err(err) = self.follow_path() {
-            self.housekeeping_failed(err, false);
+            self.housekeeping_failed(err);
         }
     }
 
@@ -936,9 +955,8 @@ impl Writer {
 
     #[cold]
     #[inline(never)]
-    fn housekeeping_failed(&mut self, err: Error, pause_rotation: bool) {
+    fn housekeeping_failed(&mut self, err: Error) {
         self.stats.housekeeping_errors += 1;
-        self.rotation_paused |= pause_rotation;
         self.housekeeping_error = Some(err);
     }
 

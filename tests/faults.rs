@@ -14,7 +14,9 @@ mod rotation_support;
 use std::path::Path;
 use std::process::Command;
 
-use logwriter::{ErrorKind, Event, EventKind, Field, Line, Op, Options, Timestamp, Writer};
+use logwriter::{
+    ErrorKind, Event, EventKind, Field, Line, Op, Options, ReopenCheck, Timestamp, Writer,
+};
 use rotation_support::{child, child_ignoring_sigxfsz, role, traced, usable_or_skip};
 use rustix::io::Errno;
 use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
@@ -373,6 +375,100 @@ fn a_rotation_that_cannot_end_a_fragment_loses_the_line_once() {
         "torn-rotation",
         dir.path(),
     );
+}
+
+/// A writer whose lines are all `line_len(1000)` bytes (`n` from 1000 to 9999), with a
+/// maximum of 192 lines, so a 64th of it is 3 lines, and 3 files.
+fn three_line_retries(path: &Path, check: Option<ReopenCheck>) -> (Writer, u64) {
+    let max = 192 * line_len(1000);
+    let log = Options::new()
+        .max_size(max)
+        .max_files(3)
+        .reopen_check(check)
+        .open(path)
+        .expect("open");
+    (log, max)
+}
+
+/// A rotation that fails (here `log.lock` is a directory, which cannot be opened) is
+/// counted, its line goes to the current file, and the writer retries after a 64th of the
+/// maximum size of its own bytes, not at every append and not never: a writer without
+/// reopen checks too.
+#[test]
+fn a_failed_rotation_is_retried_after_a_64th_of_the_maximum() {
+    let hour = std::time::Duration::from_secs(3600);
+    let checks = [
+        None,
+        Some(ReopenCheck {
+            appends: u32::MAX,
+            interval: hour,
+        }),
+    ];
+    for check in checks {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (path, lock) = (dir.path().join("log"), dir.path().join("log.lock"));
+        let (mut log, max) = three_line_retries(&path, check);
+        for n in 1000..1192 {
+            append_numbered(&mut log, n).expect("append");
+        }
+        assert_eq!(std::fs::metadata(&path).expect("stat").len(), max);
+        std::fs::create_dir(&lock).expect("mkdir");
+        let mut errors = Vec::new();
+        for n in 1192..1203 {
+            append_numbered(&mut log, n).expect("the line is written all the same");
+            errors.push(log.stats().housekeeping_errors);
+        }
+        // Tried at the first line past the maximum, then once every 3 lines.
+        assert_eq!(errors, [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4], "{check:?}");
+        let err = log.take_housekeeping_error().expect("the rotation's error");
+        assert_eq!(err.op(), Op::OpenLock, "{err}");
+        assert_eq!(log.stats().rotations, 0);
+
+        std::fs::remove_dir(&lock).expect("rmdir");
+        let mut rotations = Vec::new();
+        for n in 1203..1206 {
+            append_numbered(&mut log, n).expect("append");
+            rotations.push(log.stats().rotations);
+        }
+        assert_eq!(rotations, [0, 1, 1], "retried at the next retry point");
+        let (held, bad) = read_numbers(&dir.path().join("log.1"));
+        assert_eq!(held, (1000..1204).collect::<Vec<_>>(), "{bad:?}");
+        assert_eq!(read_numbers(&path).0, [1204, 1205]);
+        assert_eq!(log.stats().housekeeping_errors, 4);
+
+        // Back to rotating at the maximum: the next file fills to it exactly.
+        for n in 1206..1206 + 191 {
+            append_numbered(&mut log, n).expect("append");
+        }
+        assert_eq!(log.stats().rotations, 2);
+        let full = std::fs::metadata(dir.path().join("log.1")).expect("stat");
+        assert_eq!(full.len(), max, "{check:?}");
+    }
+}
+
+/// After a failed rotation, a successful `Writer::rotate` puts the writer back on the
+/// maximum size at once.
+#[test]
+fn rotate_after_a_failed_rotation_resumes_rotation_at_the_maximum() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, lock) = (dir.path().join("log"), dir.path().join("log.lock"));
+    let (mut log, max) = three_line_retries(&path, None);
+    for n in 1000..1192 {
+        append_numbered(&mut log, n).expect("append");
+    }
+    std::fs::create_dir(&lock).expect("mkdir");
+    append_numbered(&mut log, 1192).expect("append");
+    assert_eq!(log.stats().housekeeping_errors, 1);
+    std::fs::remove_dir(&lock).expect("rmdir");
+    log.rotate().expect("rotate");
+    for n in 1193..1193 + 193 {
+        append_numbered(&mut log, n).expect("append");
+    }
+    assert_eq!(log.stats().rotations, 2);
+    let (held, _) = read_numbers(&dir.path().join("log.1"));
+    assert_eq!(held, (1193..1193 + 192).collect::<Vec<_>>());
+    let full = std::fs::metadata(dir.path().join("log.1")).expect("stat");
+    assert_eq!(full.len(), max);
 }
 
 /// The `\n` that ends a fragment counts against the maximum size: a line that would fit
