@@ -117,8 +117,9 @@ pub struct Stats {
 ///   writer killed between two renames leaves a missing number (a hole) but never two files
 ///   under one name; the next rotation moves only the run `.1 … .k` below the first hole,
 ///   which fills it, and the order of the files is kept. A writer killed inside a `write(2)`
-///   that spans a page boundary can leave a partial line: a writer opening the log afterwards
-///   sees the last byte is not `\n` and ends the fragment before its first line (writers
+///   that spans a page boundary can leave a partial line: a writer opening the log afterwards,
+///   and [`append_once`], sees the last byte is not `\n` and ends the fragment before its
+///   first line (writers
 ///   already running do not look; their next line joins the fragment, and if that happened
 ///   first, or two writers open at once, the `\n` makes an empty line).
 ///
@@ -558,19 +559,11 @@ impl Writer {
     #[cold]
     #[inline(never)]
     fn write_torn_end(&mut self) -> Result<(), ErrorKind> {
-        loop {
-            match rustix::io::write(&self.file, b"\n") {
-                Ok(1) => {
-                    self.torn = false;
-                    self.size += 1;
-                    self.stats.bytes_written += 1;
-                    return Ok(());
-                }
-                Ok(_) => return Err(ErrorKind::ShortWrite { written: 0, len: 1 }),
-                Err(Errno::INTR) => {}
-                Err(errno) => return Err(ErrorKind::Os(errno)),
-            }
-        }
+        write_once(&self.file, b"\n")?;
+        self.torn = false;
+        self.size += 1;
+        self.stats.bytes_written += 1;
+        Ok(())
     }
 
     fn after_write(&mut self, now: u64) -> Result<(), Error> {
@@ -907,50 +900,13 @@ impl Writer {
         identity::of_fd(&self.file).map_err(|errno| Error::os(errno, Op::Stat, &self.path))
     }
 
-    /// Whether the regular file just opened ends in a partial line, left by a writer killed
-    /// in the middle of a `write(2)` or by a short write: reads its last byte through a
-    /// second, read-only descriptor (the log descriptor is write-only).
-    ///
-    /// A line that another writer is appending at this moment looks unfinished too, for as
-    /// long as its `write(2)` lasts (which can be long if that writer is preempted). Appends
-    /// hold the inode lock while they copy; a zero-length `write(2)` takes that lock (ext4,
-    /// xfs, btrfs and tmpfs all lock before looking at the length), so once it returns any
-    /// append that was under way has finished and moved the end. An unfinished end that is
-    /// still the end after that is a fragment no writer is completing.
-    /// Any failure counts as "not torn": this check is a courtesy, never a reason to refuse.
+    /// Whether the regular file just opened ends in a partial line ([`ends_mid_line`]),
+    /// read through a second, read-only descriptor (the log descriptor is write-only).
     fn ends_mid_line(&mut self, mine: &FileId) -> bool {
-        if !mine.regular || mine.size == 0 {
-            return false;
-        }
-        let Ok(reader) = openat(
-            &self.dir,
-            self.name.active(),
-            OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NOCTTY,
-            Mode::empty(),
-        ) else {
-            return false;
-        };
-        match identity::of_fd(&reader) {
-            Ok(there) if there.same_file(mine) => {}
-            _ => return false,
-        }
-        let mut size = mine.size;
-        for _ in 0..3 {
-            let mut last = [0u8; 1];
-            match pread(&reader, &mut last, size - 1) {
-                Ok(1) if last[0] != b'\n' => {}
-                _ => return false,
-            }
-            if rustix::io::write(&self.file, &[]).is_err() {
-                return false;
-            }
-            match self.stat_file() {
-                Ok(now) if now.size == size => return true,
-                Ok(now) if now.size > size => size = now.size,
-                _ => return false,
-            }
-        }
-        false
+        let (dir, name) = (&self.dir, &mut self.name);
+        ends_mid_line(&self.file, mine, || {
+            openat(dir, name.active(), READER_FLAGS, Mode::empty())
+        })
     }
 
     #[cold]
@@ -1130,6 +1086,75 @@ pub fn slot_log_path(slot_dir: impl AsRef<Path>, _slot: &str) -> PathBuf {
     slot_dir.as_ref().join("log")
 }
 
+/// Flags of the read-only descriptor that looks at a log's last byte.
+const READER_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::CLOEXEC)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::NOCTTY);
+
+/// Whether `file`, a regular file with identity `mine` just opened for appending, ends in
+/// a partial line, left by a writer killed in the middle of a `write(2)` or by a short
+/// write: reads its last byte through the descriptor `open_reader` returns, which must be
+/// the same file.
+///
+/// A line that another writer is appending at this moment looks unfinished too, for as
+/// long as its `write(2)` lasts (which can be long if that writer is preempted). Appends
+/// hold the inode lock while they copy; a zero-length `write(2)` takes that lock (ext4,
+/// xfs, btrfs and tmpfs all lock before looking at the length), so once it returns any
+/// append that was under way has finished and moved the end. An unfinished end that is
+/// still the end after that is a fragment no writer is completing.
+/// Any failure counts as "not torn": this check is a courtesy, never a reason to refuse.
+fn ends_mid_line(
+    file: &OwnedFd,
+    mine: &FileId,
+    open_reader: impl FnOnce() -> rustix::io::Result<OwnedFd>,
+) -> bool {
+    if !mine.regular || mine.size == 0 {
+        return false;
+    }
+    let Ok(reader) = open_reader() else {
+        return false;
+    };
+    match identity::of_fd(&reader) {
+        Ok(there) if there.same_file(mine) => {}
+        _ => return false,
+    }
+    let mut size = mine.size;
+    for _ in 0..3 {
+        let mut last = [0u8; 1];
+        match pread(&reader, &mut last, size - 1) {
+            Ok(1) if last[0] != b'\n' => {}
+            _ => return false,
+        }
+        if rustix::io::write(file, &[]).is_err() {
+            return false;
+        }
+        match identity::of_fd(file) {
+            Ok(now) if now.size == size => return true,
+            Ok(now) if now.size > size => size = now.size,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Writes `bytes` with one `write(2)`, retried on `EINTR` (nothing written).
+fn write_once(file: &OwnedFd, bytes: &[u8]) -> Result<(), ErrorKind> {
+    loop {
+        match rustix::io::write(file, bytes) {
+            Ok(written) if written == bytes.len() => return Ok(()),
+            Ok(written) => {
+                return Err(ErrorKind::ShortWrite {
+                    written,
+                    len: bytes.len(),
+                })
+            }
+            Err(Errno::INTR) => {}
+            Err(errno) => return Err(ErrorKind::Os(errno)),
+        }
+    }
+}
+
 /// Appends one event to `path` without rotation and without keeping anything open, for
 /// call sites that carry no state. Since it never rotates, it accepts a file name too long
 /// for a [`Writer`]'s numbered backups.
@@ -1138,6 +1163,14 @@ pub fn slot_log_path(slot_dir: impl AsRef<Path>, _slot: &str) -> PathBuf {
 /// the parent directory is created if absent (`mkdir(2)` as needed), the file is opened with
 /// `O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW` (mode 0644 less the umask), the
 /// line is written with one `write(2)`, and the file is closed.
+///
+/// Like a [`Writer`] when it opens, it first looks at the end of a regular file that is not
+/// empty: if the last byte is not `\n`, a partial line was left there (see [`Writer`],
+/// "Crashes"), and a `\n` is written before the line so that the line stands on its own.
+/// That look is a `statx(2)` of the file and, for a file that is not empty, an `open(2)`,
+/// `statx(2)`, `pread(2)` and `close(2)` of a read-only descriptor: five system calls
+/// beside the open, the write and the close, which is why a loop that appends many events
+/// should hold a [`Writer`].
 ///
 /// ```
 /// use logwriter::{append_once, Event, EventKind};
@@ -1175,23 +1208,19 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
         rustix::fs::open(c_path.as_c_str(), FILE_FLAGS, Mode::from_raw_mode(0o644))
     })
     .map_err(|(errno, op)| os(errno, op))?;
-    loop {
-        match rustix::io::write(&file, bytes) {
-            Ok(written) if written == bytes.len() => return Ok(()),
-            Ok(written) => {
-                return Err(Error::new(
-                    ErrorKind::ShortWrite {
-                        written,
-                        len: bytes.len(),
-                    },
-                    Op::Write,
-                    Some(&Arc::from(path)),
-                ))
-            }
-            Err(Errno::INTR) => {}
-            Err(errno) => return Err(os(errno, Op::Write)),
-        }
+    let write = |bytes| {
+        write_once(&file, bytes).map_err(|kind| Error::new(kind, Op::Write, Some(&Arc::from(path))))
+    };
+    // A partial line left at the end (see `Writer`, "Crashes") is ended first, so that this
+    // line does not join it; the `\n` is a write of its own, since the line may fill the
+    // whole 4096 bytes.
+    let mine = identity::of_fd(&file).map_err(|errno| os(errno, Op::Stat))?;
+    if ends_mid_line(&file, &mine, || {
+        rustix::fs::open(c_path.as_c_str(), READER_FLAGS, Mode::empty())
+    }) {
+        write(b"\n")?;
     }
+    write(bytes)
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ use std::path::Path;
 use std::process::Command;
 
 use logwriter::{
-    ErrorKind, Event, EventKind, Field, Line, Op, Options, ReopenCheck, Timestamp, Writer,
+    append_once, ErrorKind, Event, EventKind, Field, Line, Op, Options, ReopenCheck, Timestamp,
+    Writer,
 };
 use rotation_support::{child, child_ignoring_sigxfsz, role, traced, usable_or_skip};
 use rustix::io::Errno;
@@ -275,6 +276,40 @@ fn partial_line_left_by_a_dead_writer_is_ended_at_open() {
     let mut log = Options::new().no_rotation().open(&path).expect("reopen");
     append_numbered(&mut log, 2).expect("append");
     assert_eq!(log.stats().bytes_written, line_len(2));
+}
+
+/// `append_once` ends a partial line too, before its own line, and adds nothing after a
+/// whole one or to an empty file.
+#[test]
+fn append_once_ends_a_partial_line_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log");
+    // The line `append_numbered` writes.
+    let once = |path: &Path, n: u64| {
+        let fields = [Field::new("n", n), Field::new("blob", BLOB)];
+        let ts = Timestamp::from_unix(1_777_636_800, 0).expect("timestamp");
+        append_once(path, &Event::new(EventKind::Error).at(ts).fields(&fields))
+    };
+    let fragment = b"{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"err";
+    std::fs::write(&path, fragment).expect("write fragment");
+    once(&path, 1).expect("append after the fragment");
+    let size = std::fs::metadata(&path).expect("stat").len();
+    assert_eq!(size, fragment.len() as u64 + 1 + line_len(1));
+    once(&path, 2).expect("append after a whole line");
+    let size_after = std::fs::metadata(&path).expect("stat").len();
+    assert_eq!(
+        size_after,
+        size + line_len(2),
+        "no newline after a whole line"
+    );
+    let (good, bad) = read_numbers(&path);
+    assert_eq!(good, [1, 2]);
+    assert_eq!(bad, [String::from_utf8_lossy(fragment)]);
+
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, b"").expect("create");
+    once(&empty, 3).expect("append to an empty file");
+    assert_eq!(std::fs::metadata(&empty).expect("stat").len(), line_len(3));
 }
 
 /// Child side of the `EINTR` test: three appends, all acknowledged.
