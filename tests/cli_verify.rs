@@ -2,10 +2,14 @@
 #![cfg(feature = "cli")]
 
 use std::fmt::Write as _;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use logwriter::{Event, EventKind, Field, Options};
+
+mod lock_waiters;
+use lock_waiters::wait_for_lock_waiter;
 
 const GOOD: &str = "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"join\",\"slot\":\"a\"}\n";
 
@@ -292,6 +296,66 @@ fn all_checks_backups_past_a_missing_number() {
         report["examples"],
         serde_json::json!([format!("{}:2: not a JSON object", expected[0])])
     );
+}
+
+#[test]
+fn all_checks_the_backups_of_a_log_that_is_missing() {
+    // The active file deleted (or not yet recreated after a rotation by another program):
+    // `--all` checks the backups there are, as `show --all` shows them.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(dir.path().join("log.2"), GOOD).unwrap();
+    std::fs::write(dir.path().join("log.1"), GOOD).unwrap();
+    let out = verify(&["--all", "--json"], &log);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let report = summary(&out);
+    assert_eq!(
+        files_read(&report),
+        paths_in(dir.path(), &["log.2", "log.1"])
+    );
+    assert_eq!(report["lines"], 2);
+
+    // With no backups either, there is nothing to check: the log's absence is the error.
+    let empty = tempfile::tempdir().unwrap();
+    let out = verify(&["--all"], &empty.path().join("log"));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("logwriter: open "), "{stderr}");
+}
+
+#[test]
+fn all_opens_the_series_under_the_rotation_lock() {
+    // While a rotation holds `log.lock`, `verify --all` waits for it rather than open files
+    // the rotation is moving: its view of the series is one snapshot.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let mut writer = Options::new().max_files(3).open(&log).unwrap();
+    for slot in ["a", "b", "c"] {
+        writer
+            .append(&Event::new(EventKind::Join).slot(slot))
+            .unwrap();
+        writer.rotate().unwrap();
+    }
+    writer
+        .append(&Event::new(EventKind::Join).slot("d"))
+        .unwrap();
+    let holder = std::fs::File::open(dir.path().join("log.lock")).unwrap();
+    rustix::fs::flock(&holder, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+        .args(["verify", "--all", "--json"])
+        .arg(&log)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run logwriter");
+    let ino = holder.metadata().unwrap().ino();
+    wait_for_lock_waiter(ino, || child.try_wait().unwrap().is_some());
+    drop(holder);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let report = summary(&out);
+    let expected = paths_in(dir.path(), &["log.3", "log.2", "log.1", "log"]);
+    assert_eq!(files_read(&report), expected);
+    assert_eq!(report["lines"], 4);
 }
 
 #[test]

@@ -289,7 +289,7 @@ fn replaced_at_every_attempt<T: Send + 'static>(
     let acting = std::thread::spawn(act);
     let next = lock_path.with_extension("next");
     for _attempt in 0..8 {
-        wait_for_lock_waiter(ino, &acting);
+        wait_for_lock_waiter(ino, || acting.is_finished());
         let (next_holder, next_ino) = locked_file(&next);
         fs::rename(&next, lock_path).expect("rename");
         // Releases the file the writer waits for, which is no longer at the name.
@@ -384,7 +384,7 @@ fn a_lock_file_deleted_or_replaced_still_excludes() {
     let ino = holder.metadata().expect("stat").ino();
     append(&mut log, 2);
     let rotating = std::thread::spawn(move || log.rotate().map(|()| log));
-    wait_for_lock_waiter(ino, &rotating);
+    wait_for_lock_waiter(ino, || rotating.is_finished());
     assert!(
         !dir.path().join("log.3").exists(),
         "nothing moves under the lock"

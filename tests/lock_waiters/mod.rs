@@ -3,7 +3,6 @@
 //! can act on the file while the lock is awaited without sleeping.
 
 use std::fs;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Whether `/proc/locks` lists a process waiting for a lock on inode `ino`.
@@ -18,13 +17,14 @@ pub fn lock_waiter_on(ino: u64) -> bool {
         .any(|field| field.matches(':').count() == 2 && field.rsplit(':').next() == Some(&ino))
 }
 
-/// Waits until `/proc/locks` lists a waiter for inode `ino`; panics if `taking` finished
-/// first (it took a lock it should have waited for) or after 60 s.
-pub fn wait_for_lock_waiter<T>(ino: u64, taking: &JoinHandle<T>) {
+/// Waits until `/proc/locks` lists a waiter for inode `ino`; panics if `finished` (the
+/// thread or process that should wait) says it ended first, which means it took a lock it
+/// should have waited for or never asked, or after 60 s.
+pub fn wait_for_lock_waiter(ino: u64, mut finished: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !lock_waiter_on(ino) {
         assert!(
-            !taking.is_finished(),
+            !finished(),
             "ended while the file at the lock's name was held"
         );
         assert!(

@@ -335,7 +335,7 @@ mod tests {
         let log = log.to_path_buf();
         let taking = std::thread::spawn(move || SeriesLock::shared(&log));
         for _ in 0..replacements {
-            wait_for_lock_waiter(ino, &taking);
+            wait_for_lock_waiter(ino, || taking.is_finished());
             let (next_holder, next_ino) = locked_file(&next);
             std::fs::rename(&next, &lock_path).expect("rename");
             // Releases the file the lock waits for, which left the name.

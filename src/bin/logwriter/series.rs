@@ -2,9 +2,51 @@
 //! read them.
 
 use std::ffi::OsString;
+use std::fs::File;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+
+use crate::Failure;
+
+/// The backups of `path` ([`backups`]), opened oldest first. Call it holding a
+/// [`SeriesLock`](crate::follow::SeriesLock), so that the files form one snapshot of the
+/// series that this crate's writers do not rotate under: then open the log itself, and
+/// read them all after the lock is dropped. A backup deleted between the listing and its
+/// open (by another program) is left out.
+pub fn open_backups(path: &Path) -> Result<Vec<(PathBuf, File)>, Failure> {
+    let names = backups(path)
+        .map_err(|err| Failure::io(&format!("list backups of {}", path.display()), &err))?;
+    raise_open_file_limit(names.len());
+    let mut opened = Vec::with_capacity(names.len());
+    for name in names {
+        match File::open(&name) {
+            Ok(file) => opened.push((name, file)),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            Err(err) => return Err(Failure::io(&format!("open {}", name.display()), &err)),
+        }
+    }
+    Ok(opened)
+}
+
+/// Raises the soft limit on open files to the hard one when `backups` of them, the log
+/// and the lock would not fit under it: the series is opened as one snapshot, and a
+/// writer may keep more backups than the usual soft limit of 1024. Failing to raise it
+/// leaves the open to report `EMFILE`.
+fn raise_open_file_limit(backups: usize) {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let wanted = u64::try_from(backups)
+        .unwrap_or(u64::MAX)
+        .saturating_add(64);
+    if limit.current.is_some_and(|current| current < wanted) {
+        let raised = Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        let _ = setrlimit(Resource::Nofile, raised);
+    }
+}
 
 /// `PATH.n`.
 pub fn numbered(path: &Path, n: u32) -> PathBuf {

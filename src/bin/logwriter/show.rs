@@ -297,22 +297,11 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     let name = args.path.display().to_string();
     // Open the series as one snapshot: this crate's writers cannot rotate meanwhile.
     let lock = follow::SeriesLock::shared(&args.path);
-    let mut opened = Vec::new();
-    if args.all {
-        let backups = series::backups(&args.path)
-            .map_err(|err| Failure::io(&format!("list backups of {name}"), &err))?;
-        raise_open_file_limit(backups.len());
-        for backup in backups {
-            match File::open(&backup) {
-                Ok(file) => opened.push((backup.display().to_string(), file)),
-                // Rotated away since it was listed.
-                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-                Err(err) => {
-                    return Err(Failure::io(&format!("open {}", backup.display()), &err));
-                }
-            }
-        }
-    }
+    let opened = if args.all {
+        series::open_backups(&args.path)?
+    } else {
+        Vec::new()
+    };
     let mut active = match Tail::open(&args.path) {
         Ok(tail) => Some(tail),
         // Following waits for the log; `--all` shows the backups there are.
@@ -326,7 +315,7 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     drop(lock);
     for (backup, mut file) in opened {
         read_all(&mut reader, &mut file, &mut shower)
-            .map_err(|err| shower.failure(&backup, &err))?;
+            .map_err(|err| shower.failure(&backup.display().to_string(), &err))?;
     }
     let result = (|| {
         if let Some(tail) = &mut active {
@@ -348,25 +337,6 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
         shower.flush()
     })();
     result.map_err(|err| shower.failure(&name, &err))
-}
-
-/// Raises the soft limit on open files to the hard one when `backups` of them, the log
-/// and the lock would not fit under it: the series is opened as one snapshot, and a
-/// writer may keep more backups than the usual soft limit of 1024. Failing to raise it
-/// leaves the open to report `EMFILE`.
-fn raise_open_file_limit(backups: usize) {
-    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
-    let limit = getrlimit(Resource::Nofile);
-    let wanted = u64::try_from(backups)
-        .unwrap_or(u64::MAX)
-        .saturating_add(64);
-    if limit.current.is_some_and(|current| current < wanted) {
-        let raised = Rlimit {
-            current: limit.maximum,
-            maximum: limit.maximum,
-        };
-        let _ = setrlimit(Resource::Nofile, raised);
-    }
 }
 
 fn read_all(reader: &mut LineReader, file: &mut File, shower: &mut Shower) -> io::Result<()> {

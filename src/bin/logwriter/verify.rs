@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use logwriter::{EventKind, MAX_LINE};
 
+use crate::follow::SeriesLock;
 use crate::lines::{Item, LineReader};
 use crate::row::{self, Row, ScanError};
 use crate::series;
@@ -250,13 +251,23 @@ fn glue_point(line: &[u8]) -> Option<usize> {
 
 pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     let order_slack = crate::timearg::parse_duration(&args.order_slack).map_err(Failure::usage)?;
-    let mut files = Vec::new();
-    if args.all {
-        files = series::backups(&args.path).map_err(|err| {
-            Failure::io(&format!("list backups of {}", args.path.display()), &err)
-        })?;
+    // The series as one snapshot, opened under the lock this crate's writers rotate under:
+    // a rotation between two opens would show a file twice or skip one.
+    let lock = SeriesLock::shared(&args.path);
+    let mut files = if args.all {
+        series::open_backups(&args.path)?
+    } else {
+        Vec::new()
+    };
+    match File::open(&args.path) {
+        Ok(file) => files.push((args.path.clone(), file)),
+        // `--all` checks the backups there are.
+        Err(err) if err.kind() == io::ErrorKind::NotFound && !files.is_empty() => {}
+        Err(err) => {
+            return Err(Failure::io(&format!("open {}", args.path.display()), &err));
+        }
     }
-    files.push(args.path.clone());
+    drop(lock);
     let mut checker = Checker {
         row: Row::default(),
         lines: 0,
@@ -268,10 +279,8 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     };
     let mut reader = LineReader::with_capacity(LINE_CAPACITY);
     let mut names = Vec::new();
-    for path in &files {
+    for (path, mut file) in files {
         let name = path.display().to_string();
-        let mut file =
-            File::open(path).map_err(|err| Failure::io(&format!("open {name}"), &err))?;
         checker
             .check_file(&name, &mut file, &mut reader)
             .map_err(|err| Failure::io(&format!("read {name}"), &err))?;
