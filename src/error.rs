@@ -47,7 +47,8 @@ pub enum ErrorKind {
     },
     /// A system call failed with this `errno`.
     Os(Errno),
-    /// The path has no file name, a name too long for the rotation series, or a NUL byte.
+    /// The path has no file name (it ends with `/`, `.` or `..`), a name too long for the
+    /// rotation series, or a NUL byte.
     InvalidPath,
     /// An option is out of its range, or the writer was not opened to do this; the text
     /// says which.

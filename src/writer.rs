@@ -226,7 +226,8 @@ impl Writer {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidPath`] for a path with no file name, a NUL byte, or a name too
+    /// [`ErrorKind::InvalidPath`] for a path with no file name (one that ends with `/`, `.`
+    /// or `..`), a NUL byte, or a name too
     /// long to carry the suffix of a backup (`.4294967295`); [`ErrorKind::Os`] from any
     /// of those calls, `ELOOP` when the log path is a symbolic link.
     pub fn open(path: impl AsRef<Path>) -> Result<Writer, Error> {
@@ -265,10 +266,8 @@ impl Writer {
         options
             .validate()
             .map_err(|kind| Options::error(kind, &shared))?;
-        let name = path
-            .file_name()
-            .filter(|_| !path.as_os_str().as_bytes().contains(&0))
-            .and_then(|name| SeriesName::new(name.as_bytes()))
+        let name = file_name(path)
+            .and_then(SeriesName::new)
             .ok_or_else(|| Error::new(ErrorKind::InvalidPath, Op::Open, Some(&shared)))?;
         let parent = parent_dir(path);
         let dir = open_creating_dir(parent, Op::OpenDir, || {
@@ -984,6 +983,19 @@ impl Drop for Writer {
     }
 }
 
+/// The name of the file `path` names, as its last bytes after a `/`: `None` if the path
+/// has a NUL byte, ends with `/`, or ends in `.` or `..`, which name directories. (The
+/// standard library's `Path::file_name` reads `log/` and `log/.` as `log`.)
+fn file_name(path: &Path) -> Option<&[u8]> {
+    let bytes = path.as_os_str().as_bytes();
+    let name = match bytes.iter().rposition(|&b| b == b'/') {
+        Some(slash) => &bytes[slash + 1..],
+        None => bytes,
+    };
+    let valid = !bytes.contains(&0) && !matches!(name, b"" | b"." | b"..");
+    valid.then_some(name)
+}
+
 /// The directory `path` is in: its parent, or `.` for a bare file name.
 fn parent_dir(path: &Path) -> &Path {
     match path.parent() {
@@ -1195,7 +1207,7 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
         Err(err) => return Err(err.with_path(Op::Append, &Arc::from(path))),
     };
     let os = |errno, op| Error::os(errno, op, &Arc::from(path));
-    if path.file_name().is_none() {
+    if file_name(path).is_none() {
         return Err(Error::new(
             ErrorKind::InvalidPath,
             Op::Open,

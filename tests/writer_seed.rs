@@ -455,6 +455,24 @@ fn errors_name_the_operation_and_path_and_convert_to_io() {
     let err = Writer::open(dir.path().join("..")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidPath);
 
+    // Paths that name a directory: `Path::file_name` would read `new/log/` as `log`.
+    for name in ["new/log/", "new/log/.", "new/.", "new/..", "new//", "."] {
+        let path = dir.path().join(name);
+        let err = Writer::open(&path).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.op()),
+            (ErrorKind::InvalidPath, Op::Open),
+            "{name}"
+        );
+        let err = append_once(&path, &Event::new(EventKind::Join)).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.op()),
+            (ErrorKind::InvalidPath, Op::Open),
+            "{name}"
+        );
+        assert!(!dir.path().join("new").exists(), "{name}: nothing created");
+    }
+
     // A NUL byte anywhere in the path, the directory part included.
     for bytes in [&b"/tmp/a\0b/log"[..], b"/tmp/log\0"] {
         let path = Path::new(std::ffi::OsStr::from_bytes(bytes));
