@@ -449,7 +449,18 @@ fn output_errors_are_blamed_on_stdout_and_read_errors_on_the_file() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.starts_with(&format!(
-            "logwriter: {}: Is a directory",
+            "logwriter: read {}: Is a directory",
+            dir.path().join("log.1").display()
+        )),
+        "{stderr}"
+    );
+    // And the log itself.
+    let out = show(&dir.path().join("log.1"), &[], "UTC");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "logwriter: read {}: Is a directory",
             dir.path().join("log.1").display()
         )),
         "{stderr}"

@@ -224,13 +224,13 @@ impl Shower {
         self.out.flush()
     }
 
-    /// The failure for `err`, met while `file` was read and shown: an error writing the
-    /// output is reported as `stdout: …`, any other with the file's path.
-    fn failure(&self, file: &str, err: &io::Error) -> Failure {
+    /// The failure for `err`, met while doing `what` (`read PATH`, `follow PATH`): an error
+    /// writing the output is reported as `stdout: …`, any other as `what: …`.
+    fn failure(&self, what: &str, err: &io::Error) -> Failure {
         let what = if self.out.get_ref().failed {
             "stdout"
         } else {
-            file
+            what
         };
         Failure::io(what, err)
     }
@@ -315,7 +315,7 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     drop(lock);
     for (backup, mut file) in opened {
         read_all(&mut reader, &mut file, &mut shower)
-            .map_err(|err| shower.failure(&backup.display().to_string(), &err))?;
+            .map_err(|err| shower.failure(&format!("read {}", backup.display()), &err))?;
     }
     let result = (|| {
         if let Some(tail) = &mut active {
@@ -336,7 +336,8 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
         }
         shower.flush()
     })();
-    result.map_err(|err| shower.failure(&name, &err))
+    let doing = if args.follow { "follow" } else { "read" };
+    result.map_err(|err| shower.failure(&format!("{doing} {name}"), &err))
 }
 
 fn read_all(reader: &mut LineReader, file: &mut File, shower: &mut Shower) -> io::Result<()> {
