@@ -36,7 +36,7 @@ impl Renderer {
     ///
     /// The event comes first, then the slot, then the other fields in the order of the line.
     /// A string (the event, a key or a value) is written bare unless it is empty or holds
-    /// whitespace, `"`, `=`, `\`, a control character or a [bidi or invisible format
+    /// whitespace, `"`, `=`, `\`, a control character or an [invisible or reordering
     /// character](is_terminal_unsafe); then it is written as a JSON string, with `"`, `\`
     /// and those characters escaped. Other values keep their JSON text, with the control
     /// and format characters inside nested strings escaped too: nothing from the file
@@ -182,18 +182,49 @@ fn color_of(event: &str, line: &[u8], row: &Row) -> Option<&'static str> {
     }
 }
 
-/// Characters escaped beyond what JSON requires: DEL, the C1 controls (U+0080–U+009F;
-/// U+009B is an 8-bit CSI that some terminals obey) and the bidi and invisible format
-/// characters that reorder or hide the text around them (Trojan Source, CVE-2021-42574).
+/// Characters escaped beyond what JSON requires: DEL and the C1 controls (U+0080–U+009F;
+/// U+009B is an 8-bit CSI that some terminals obey); every format character (Unicode's
+/// general category Cf), among them the bidi controls that reorder the text around them
+/// (Trojan Source, CVE-2021-42574) and the zero-width and soft-hyphen characters that hide
+/// in it (`a\u{200b}` would show as `a`); the line and paragraph separators; and the
+/// invisible fillers and variation selectors.
 fn is_terminal_unsafe(c: char) -> bool {
     matches!(
         c,
         '\u{7f}'..='\u{9f}'
+            // Format characters (Cf), Unicode 16.
+            | '\u{ad}'
+            | '\u{600}'..='\u{605}'
             | '\u{61c}'
-            | '\u{200e}'
-            | '\u{200f}'
+            | '\u{6dd}'
+            | '\u{70f}'
+            | '\u{890}'..='\u{891}'
+            | '\u{8e2}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
             | '\u{202a}'..='\u{202e}'
-            | '\u{2066}'..='\u{2069}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0001}'
+            | '\u{e0020}'..='\u{e007f}'
+            // Line and paragraph separators.
+            | '\u{2028}'..='\u{2029}'
+            // Invisible: the grapheme joiner, Hangul fillers, variation selectors.
+            | '\u{34f}'
+            | '\u{115f}'..='\u{1160}'
+            | '\u{180b}'..='\u{180d}'
+            | '\u{180f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{ffa0}'
+            | '\u{e0100}'..='\u{e01ef}'
     )
 }
 
@@ -246,9 +277,10 @@ fn write_json_string(out: &mut impl Write, text: &str) -> io::Result<usize> {
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// The escape of a character that [`needs_escape`]: `\` and a letter for the short forms,
-/// else `\uXXXX` with lowercase hex digits (every such character is in the Basic
-/// Multilingual Plane). The bytes and how many of them are used.
-fn escape(c: char) -> ([u8; 6], usize) {
+/// else `\uXXXX` with lowercase hex digits, and for a character past the Basic Multilingual
+/// Plane its UTF-16 surrogate pair, `\uXXXX\uXXXX`, as JSON spells it. The bytes and how
+/// many of them are used.
+fn escape(c: char) -> ([u8; 12], usize) {
     let letter = match c {
         '"' => b'"',
         '\\' => b'\\',
@@ -258,12 +290,19 @@ fn escape(c: char) -> ([u8; 6], usize) {
         '\r' => b'r',
         '\t' => b't',
         _ => {
-            let code = u32::from(c);
-            let hex = |shift: u32| HEX_DIGITS[(code >> shift & 0xF) as usize];
-            return ([b'\\', b'u', hex(12), hex(8), hex(4), hex(0)], 6);
+            let mut units = [0u16; 2];
+            let mut out = [0u8; 12];
+            let units = c.encode_utf16(&mut units);
+            for (unit, slot) in units.iter().zip(out.chunks_exact_mut(6)) {
+                let hex = |shift: u16| HEX_DIGITS[usize::from(unit >> shift & 0xF)];
+                slot.copy_from_slice(&[b'\\', b'u', hex(12), hex(8), hex(4), hex(0)]);
+            }
+            return (out, 6 * units.len());
         }
     };
-    ([b'\\', letter, 0, 0, 0, 0], 2)
+    let mut out = [0u8; 12];
+    out[..2].copy_from_slice(&[b'\\', letter]);
+    (out, 2)
 }
 
 /// Writes nested JSON text (an array or an object) with every
@@ -415,10 +454,16 @@ mod tests {
                 "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"list\":[\"\u{9b}2J\",{\"\u{7f}\":\"\u{202e}\\u001b\"},\"\u{e9}\"]}",
                 "12:00:00 UTC  renew         list=[\"\\u009b2J\",{\"\\u007f\":\"\\u202e\\u001b\"},\"\u{e9}\"]\n",
             ),
+            // Zero-width, soft-hyphen, byte-order-mark, separator and tag characters, and
+            // variation selectors: one past the Basic Multilingual Plane, as a surrogate pair.
+            (
+                "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"v\":\"a\u{200b}\u{ad}\u{200d}\u{2060}\u{feff}\u{2028}\u{206a}\u{e0001}\u{fe0f}\u{3164}\"}",
+                "12:00:00 UTC  renew         v=\"a\\u200b\\u00ad\\u200d\\u2060\\ufeff\\u2028\\u206a\\udb40\\udc01\\ufe0f\\u3164\"\n",
+            ),
             // Characters next to the escaped ranges pass through.
             (
-                "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"v\":\"~\u{a0}\u{200d}\u{2029}\u{206a}\"}",
-                "12:00:00 UTC  renew         v=\"~\u{a0}\u{200d}\u{2029}\u{206a}\"\n",
+                "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"v\":\"~\u{a0}\u{ac}\u{ae}\u{200a}\u{2027}\u{2030}\u{2065}\u{2070}\u{fefe}\u{1f600}\"}",
+                "12:00:00 UTC  renew         v=\"~\u{a0}\u{ac}\u{ae}\u{200a}\u{2027}\u{2030}\u{2065}\u{2070}\u{fefe}\u{1f600}\"\n",
             ),
         ];
         for &(line, expected) in rows {
@@ -427,8 +472,27 @@ mod tests {
     }
 
     #[test]
+    fn escapes_of_every_terminal_unsafe_character_parse_back_to_it() {
+        let unsafe_chars = (0..=0x10_ffff_u32)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_terminal_unsafe(c));
+        let mut count = 0;
+        for c in unsafe_chars {
+            let text = format!("a{c}b");
+            let mut ours = Vec::new();
+            write_json_string(&mut ours, &text).unwrap();
+            assert!(ours.is_ascii(), "{c:?} written raw");
+            let back: String = serde_json::from_slice(&ours).unwrap();
+            assert_eq!(back, text, "{c:?}");
+            count += 1;
+        }
+        // DEL and C1; format characters; separators; invisible fillers and selectors.
+        assert_eq!(count, 33 + 170 + 2 + 265);
+    }
+
+    #[test]
     fn json_strings_match_serde_json_where_it_escapes_enough() {
-        for c in (0..=0x7e_u32).chain([0xa0, 0xe9, 0x2028, 0x1f600]) {
+        for c in (0..=0x7e_u32).chain([0xa0, 0xe9, 0x2027, 0x1f600]) {
             let c = char::from_u32(c).unwrap();
             let text = format!("a{c}b");
             let mut ours = Vec::new();
