@@ -94,6 +94,7 @@ pub struct Stats {
 ///   unless that file is deleted as the oldest backup in the meantime. An idle writer checks
 ///   at its next append; it runs no timer.
 /// - **How far past `max_size` a file can grow.** With `W` writers appending to one log,
+///   while their rotations succeed (see the next point for one that fails),
 ///   none rotates a file before the next line would take it past `max_size` by its own
 ///   count (a file it counts as empty takes any line, so its count stays within `max(max_size,
 ///   L)`), and each may append, unseen by the others, at most `min(appends × L, C − 1 + L)`
@@ -109,9 +110,11 @@ pub struct Stats {
 /// - **A rotation that fails** (the lock file or a backup cannot be opened, renamed or
 ///   removed) is counted in [`Stats::housekeeping_errors`], and the line that was due to
 ///   rotate goes to the file the writer holds. The writer tries again once its own bytes
-///   since the failure exceed `C`, or at its next reopen check, whichever comes first: not at
-///   every append, since each try costs system calls, and not never, with or without
-///   reopen checks. Until a try succeeds the file grows past `max_size`; a successful
+///   after that line exceed `C`, or at its next reopen check, or when it moves to another
+///   file, whichever comes first: not at every append (unless a line is longer than `C`),
+///   since each try costs system calls, and not never,
+///   with or without reopen checks. Until a try succeeds the file grows past `max_size`,
+///   beyond the bound above by this writer's bytes; a successful
 ///   [`rotate`](Writer::rotate) ends the wait at once.
 /// - **Crashes.** A rotation renames from the oldest backup down to the active file, so a
 ///   writer killed between two renames leaves a missing number (a hole) but never two files
@@ -469,8 +472,8 @@ impl Writer {
             match self.rotate_locked(len as u64, rotation.max_size, rotation.max_files, false) {
                 Ok(()) => locked = true,
                 Err(err) => {
-                    // Retry after `check_bytes` more of this writer's own bytes.
-                    self.rotate_above = self.size.saturating_add(self.check_bytes);
+                    // Retry once this writer's own bytes after this line pass `check_bytes`.
+                    self.rotate_above = self.size.saturating_add(adds + self.check_bytes);
                     self.housekeeping_failed(err);
                 }
             }
@@ -874,6 +877,8 @@ impl Writer {
                 self.torn = false;
                 // Opening may have created the file.
                 self.dir_changed = true;
+                // A retry point after a failed rotation was a size of the file left.
+                self.resume_rotation();
                 self.replace_file(file);
                 let now = self.stat_file()?;
                 self.size = now.size;
@@ -1102,7 +1107,9 @@ pub fn slot_log_path(slot_dir: impl AsRef<Path>, _slot: &str) -> PathBuf {
 const READER_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::CLOEXEC)
     .union(OFlags::NOFOLLOW)
-    .union(OFlags::NOCTTY);
+    .union(OFlags::NOCTTY)
+    // A FIFO swapped in at the name since the log was opened: do not wait for a writer.
+    .union(OFlags::NONBLOCK);
 
 /// Whether `file`, a regular file with identity `mine` just opened for appending, ends in
 /// a partial line, left by a writer killed in the middle of a `write(2)` or by a short
@@ -1181,8 +1188,11 @@ fn write_once(file: &OwnedFd, bytes: &[u8]) -> Result<(), ErrorKind> {
 /// "Crashes"), and a `\n` is written before the line so that the line stands on its own.
 /// That look is a `statx(2)` of the file and, for a file that is not empty, an `open(2)`,
 /// `statx(2)`, `pread(2)` and `close(2)` of a read-only descriptor: five system calls
-/// beside the open, the write and the close, which is why a loop that appends many events
-/// should hold a [`Writer`].
+/// beside the open, the write and the close (a few more when the end is unfinished: a
+/// zero-length `write(2)` and a `statx(2)` to tell a fragment from a line another writer
+/// is still copying in, then the `\n`), which is why a loop that appends many events
+/// should hold a [`Writer`]. A look that fails is taken as "not torn": it never refuses
+/// the line.
 ///
 /// ```
 /// use logwriter::{append_once, Event, EventKind};
@@ -1226,10 +1236,13 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
     // A partial line left at the end (see `Writer`, "Crashes") is ended first, so that this
     // line does not join it; the `\n` is a write of its own, since the line may fill the
     // whole 4096 bytes.
-    let mine = identity::of_fd(&file).map_err(|errno| os(errno, Op::Stat))?;
-    if ends_mid_line(&file, &mine, || {
-        rustix::fs::open(c_path.as_c_str(), READER_FLAGS, Mode::empty())
-    }) {
+    // A courtesy, as for a `Writer`: a failed look never refuses the line.
+    let torn = identity::of_fd(&file).is_ok_and(|mine| {
+        ends_mid_line(&file, &mine, || {
+            rustix::fs::open(c_path.as_c_str(), READER_FLAGS, Mode::empty())
+        })
+    });
+    if torn {
         write(b"\n")?;
     }
     write(bytes)

@@ -453,8 +453,15 @@ fn a_failed_rotation_is_retried_after_a_64th_of_the_maximum() {
             append_numbered(&mut log, n).expect("the line is written all the same");
             errors.push(log.stats().housekeeping_errors);
         }
-        // Tried at the first line past the maximum, then once every 3 lines.
-        assert_eq!(errors, [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4], "{check:?}");
+        // Tried at the first line past the maximum, then once 3 lines more have been
+        // written after the line of the failed try; with reopen checks, at each check,
+        // which comes every 3 lines of the writer's own.
+        let expected: &[u64] = match check {
+            None => &[1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3],
+            Some(_) => &[1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4],
+        };
+        assert_eq!(errors, expected, "{check:?}");
+        let failures = expected[expected.len() - 1];
         let err = log.take_housekeeping_error().expect("the rotation's error");
         assert_eq!(err.op(), Op::OpenLock, "{err}");
         assert_eq!(log.stats().rotations, 0);
@@ -469,7 +476,7 @@ fn a_failed_rotation_is_retried_after_a_64th_of_the_maximum() {
         let (held, bad) = read_numbers(&dir.path().join("log.1"));
         assert_eq!(held, (1000..1204).collect::<Vec<_>>(), "{bad:?}");
         assert_eq!(read_numbers(&path).0, [1204, 1205]);
-        assert_eq!(log.stats().housekeeping_errors, 4);
+        assert_eq!(log.stats().housekeeping_errors, failures);
 
         // Back to rotating at the maximum: the next file fills to it exactly.
         for n in 1206..1206 + 191 {
@@ -479,6 +486,42 @@ fn a_failed_rotation_is_retried_after_a_64th_of_the_maximum() {
         let full = std::fs::metadata(dir.path().join("log.1")).expect("stat");
         assert_eq!(full.len(), max, "{check:?}");
     }
+}
+
+/// A retry point left by a failed rotation is a size of the file the writer held: when it
+/// moves to another file (here a `rotate` that reopens the path, then fails itself), the new
+/// file rotates at the maximum.
+#[test]
+fn a_retry_point_does_not_follow_the_writer_to_a_new_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log");
+    let max = 192 * line_len(1000);
+    let mut log = Options::new()
+        .max_size(max)
+        .max_files(2)
+        .reopen_check(None)
+        .open(&path)
+        .expect("open");
+    // A backup, and a directory where the oldest is dropped: every shift fails there.
+    std::fs::write(dir.path().join("log.1"), "{}\n").expect("write");
+    let oldest = dir.path().join("log.2");
+    std::fs::create_dir_all(oldest.join("kept")).expect("mkdir");
+    for n in 1000..1193 {
+        append_numbered(&mut log, n).expect("append");
+    }
+    assert_eq!(log.stats().housekeeping_errors, 1, "the rotation failed");
+    std::fs::rename(&path, dir.path().join("moved")).expect("rename");
+    let err = log.rotate().expect_err("the shift fails again");
+    assert!(matches!(err.op(), Op::Unlink { .. }), "{err}");
+    assert_eq!(log.stats().reopens, 1, "it moved to a new file first");
+
+    std::fs::remove_dir_all(&oldest).expect("rmdir");
+    for n in 1193..1193 + 193 {
+        append_numbered(&mut log, n).expect("append");
+    }
+    assert_eq!(log.stats().rotations, 1);
+    let full = std::fs::metadata(dir.path().join("log.1")).expect("stat");
+    assert_eq!(full.len(), max, "rotated at the maximum");
 }
 
 /// After a failed rotation, a successful `Writer::rotate` puts the writer back on the
