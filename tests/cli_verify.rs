@@ -2,7 +2,6 @@
 #![cfg(feature = "cli")]
 
 use std::fmt::Write as _;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -347,8 +346,7 @@ fn all_opens_the_series_under_the_rotation_lock() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("run logwriter");
-    let ino = holder.metadata().unwrap().ino();
-    wait_for_lock_waiter(ino, || child.try_wait().unwrap().is_some());
+    wait_for_lock_waiter(&holder, || child.try_wait().unwrap().is_some());
     drop(holder);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");

@@ -268,12 +268,11 @@ fn lines_appended_to_a_dropped_backup_are_lost_until_the_next_check() {
     assert_eq!(late.stats().reopens, 1);
 }
 
-/// A new file at `path`, locked exclusively, and its inode.
-fn locked_file(path: &Path) -> (File, u64) {
+/// A new file at `path`, locked exclusively.
+fn locked_file(path: &Path) -> File {
     let file = File::create(path).expect("create");
     rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).expect("flock");
-    let ino = file.metadata().expect("stat").ino();
-    (file, ino)
+    file
 }
 
 /// Runs `act` on another thread while the test holds every file at `lock_path` and, each
@@ -285,19 +284,22 @@ fn replaced_at_every_attempt<T: Send + 'static>(
     lock_path: &Path,
     act: impl FnOnce() -> T + Send + 'static,
 ) -> (T, File) {
-    let (mut holder, mut ino) = locked_file(lock_path);
+    let mut holder = locked_file(lock_path);
     let acting = std::thread::spawn(act);
     let next = lock_path.with_extension("next");
     for _attempt in 0..8 {
-        wait_for_lock_waiter(ino, || acting.is_finished());
-        let (next_holder, next_ino) = locked_file(&next);
+        wait_for_lock_waiter(&holder, || acting.is_finished());
+        let next_holder = locked_file(&next);
         fs::rename(&next, lock_path).expect("rename");
         // Releases the file the writer waits for, which is no longer at the name.
-        (holder, ino) = (next_holder, next_ino);
+        holder = next_holder;
     }
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while !acting.is_finished() {
-        assert!(!lock_waiter_on(ino), "the writer tried a ninth lock file");
+        assert!(
+            !lock_waiter_on(&holder),
+            "the writer tried a ninth lock file"
+        );
         assert!(std::time::Instant::now() < deadline, "no end after 60 s");
         std::thread::yield_now();
     }
@@ -381,10 +383,9 @@ fn a_lock_file_deleted_or_replaced_still_excludes() {
     fs::remove_file(&lock_path).expect("remove");
     let holder = File::create(&lock_path).expect("create");
     rustix::fs::flock(&holder, rustix::fs::FlockOperation::LockExclusive).expect("flock");
-    let ino = holder.metadata().expect("stat").ino();
     append(&mut log, 2);
     let rotating = std::thread::spawn(move || log.rotate().map(|()| log));
-    wait_for_lock_waiter(ino, || rotating.is_finished());
+    wait_for_lock_waiter(&holder, || rotating.is_finished());
     assert!(
         !dir.path().join("log.3").exists(),
         "nothing moves under the lock"

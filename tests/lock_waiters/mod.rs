@@ -2,27 +2,35 @@
 //! thread is blocked on a given file's `flock(2)`, which `/proc/locks` shows, so a test
 //! can act on the file while the lock is awaited without sleeping.
 
-use std::fs;
+use std::fs::{self, File};
+use std::os::unix::fs::MetadataExt;
 use std::time::{Duration, Instant};
 
-/// Whether `/proc/locks` lists a process waiting for a lock on inode `ino`.
-pub fn lock_waiter_on(ino: u64) -> bool {
-    let ino = ino.to_string();
+/// Whether `/proc/locks` lists a process waiting for a lock on `file`.
+pub fn lock_waiter_on(file: &File) -> bool {
+    let meta = file.metadata().expect("stat");
+    let dev = meta.dev();
+    // `/proc/locks` names the file `major:minor:inode`, the device numbers in hex.
+    let id = format!(
+        "{:02x}:{:02x}:{}",
+        rustix::fs::major(dev),
+        rustix::fs::minor(dev),
+        meta.ino()
+    );
     fs::read_to_string("/proc/locks")
         .expect("read /proc/locks")
         .lines()
         .filter(|line| line.contains("->"))
         .flat_map(str::split_whitespace)
-        // The file is `major:minor:inode`.
-        .any(|field| field.matches(':').count() == 2 && field.rsplit(':').next() == Some(&ino))
+        .any(|field| field == id)
 }
 
-/// Waits until `/proc/locks` lists a waiter for inode `ino`; panics if `finished` (the
-/// thread or process that should wait) says it ended first, which means it took a lock it
-/// should have waited for or never asked, or after 60 s.
-pub fn wait_for_lock_waiter(ino: u64, mut finished: impl FnMut() -> bool) {
+/// Waits until `/proc/locks` lists a waiter for a lock on `file`; panics if `finished`
+/// (the thread or process that should wait) says it ended first, which means it took a
+/// lock it should have waited for or never asked, or after 60 s.
+pub fn wait_for_lock_waiter(file: &File, mut finished: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !lock_waiter_on(ino) {
+    while !lock_waiter_on(file) {
         assert!(
             !finished(),
             "ended while the file at the lock's name was held"

@@ -298,7 +298,6 @@ mod lock_waiters;
 
 #[cfg(test)]
 mod tests {
-    use std::os::unix::fs::MetadataExt;
     use std::path::PathBuf;
 
     use rustix::fs::{flock, FlockOperation};
@@ -306,12 +305,11 @@ mod tests {
     use super::lock_waiters::wait_for_lock_waiter;
     use super::*;
 
-    /// A new file at `path`, locked exclusively, and its inode.
-    fn locked_file(path: &Path) -> (File, u64) {
+    /// A new file at `path`, locked exclusively.
+    fn locked_file(path: &Path) -> File {
         let file = File::create(path).expect("create");
         flock(&file, FlockOperation::LockExclusive).expect("flock");
-        let ino = file.metadata().expect("stat").ino();
-        (file, ino)
+        file
     }
 
     /// Whether the file now at `path` is locked by someone: an exclusive lock on it, not
@@ -331,15 +329,15 @@ mod tests {
     fn shared_while_replaced(log: &Path, replacements: usize) -> SeriesLock {
         let lock_path = PathBuf::from(format!("{}.lock", log.display()));
         let next = PathBuf::from(format!("{}.lock.next", log.display()));
-        let (mut holder, mut ino) = locked_file(&lock_path);
+        let mut holder = locked_file(&lock_path);
         let log = log.to_path_buf();
         let taking = std::thread::spawn(move || SeriesLock::shared(&log));
         for _ in 0..replacements {
-            wait_for_lock_waiter(ino, || taking.is_finished());
-            let (next_holder, next_ino) = locked_file(&next);
+            wait_for_lock_waiter(&holder, || taking.is_finished());
+            let next_holder = locked_file(&next);
             std::fs::rename(&next, &lock_path).expect("rename");
             // Releases the file the lock waits for, which left the name.
-            (holder, ino) = (next_holder, next_ino);
+            holder = next_holder;
         }
         drop(holder);
         taking.join().expect("join")

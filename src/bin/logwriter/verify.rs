@@ -253,7 +253,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     let order_slack = crate::timearg::parse_duration(&args.order_slack).map_err(Failure::usage)?;
     // The series as one snapshot, opened under the lock this crate's writers rotate under:
     // a rotation between two opens would show a file twice or skip one.
-    let lock = SeriesLock::shared(&args.path);
+    let lock = args.all.then(|| SeriesLock::shared(&args.path));
     let mut files = if args.all {
         series::open_backups(&args.path)?
     } else {
