@@ -267,16 +267,13 @@ fn put_escaped_from<const TAIL: usize>(
     let first = next_escape(bytes, from);
     line.put(&bytes[from..first]);
     let rest = &bytes[first..];
+    // Escape straight into the buffer as far as it has room for the worst case; near the
+    // end of the line, go piece by piece so the length is still counted past the limit.
     let at = line.len;
-    // With room for the worst case, escape straight into the buffer; near the end of
-    // the line, go piece by piece so the length is still counted past the limit.
-    let written = line
-        .buf
-        .get_mut(at..at.saturating_add(rest.len().saturating_mul(6)))
-        .and_then(|out| escape_into(rest, out));
-    match written {
-        Some(written) => line.len = at + written,
-        None => write_escaped(rest, |run| line.put(run)),
+    let (taken, written) = escape_into(rest, line.buf.get_mut(at..).unwrap_or_default());
+    line.len = at + written;
+    if taken < rest.len() {
+        write_escaped(&rest[taken..], |run| line.put(run));
     }
     line.put(&tail);
     line.len
