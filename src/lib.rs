@@ -63,12 +63,12 @@
 //!   same time; between rotations, writers lock the file at the name whatever happened to
 //!   the one they opened before.
 //! - The append that rotates waits for the rotation, which drops the oldest backup once all
-//!   exist: the kernel frees that file's page cache inside the call, about 4 to 5 ms for a
-//!   full 10 MiB file on the machine the README's figures come from (0.1 to 0.2 ms with
-//!   small files).
+//!   exist: the kernel frees that file's page cache inside the call, about 1 ms for a full
+//!   10 MiB file on the Intel machine of the README's figures and 3.5 to 5.3 ms on the AMD
+//!   one (17 µs and 0.1 to 0.2 ms with small files).
 //! - Another program that stats the live log with an ordinary stat, one that reports
 //!   timestamps, makes the next append journal the inode on Linux 6.13 and later; in a tight
-//!   loop that nearly doubles an append's cost. The writer's own stats ask for no timestamps
+//!   loop that doubles or nearly triples an append's cost. The writer's own stats ask for no timestamps
 //!   (see [`ReopenCheck`]).
 //! - Timestamps run from 1970 to 9999 ([`Timestamp`]).
 //! - Programs that use the crate run under valgrind: the clock finds the vDSO through
@@ -76,23 +76,24 @@
 //!   the program; there the clock read is a system call.
 //! - Repeated keys: up to 32 fields, each key is checked against the keys before it (short
 //!   clean keys through a 64-bit mask first); past 32, through a hash table on the stack, so
-//!   an event of 400 fields encodes in about 8 µs (at most 592 fit on a line). Keys crafted
+//!   an event of 400 fields encodes in 2 to 8 µs on the README's machines (at most 592 fit
+//!   on a line). Keys crafted
 //!   to collide in the table (FNV-1a) cost a comparison per colliding key.
 //!
 //! # Performance
 //!
 //! The encoder is an ordinary function call; [`Writer::append`] itself is
 //! `#[inline(always)]`, so the checks and the one `write(2)` run in the caller's own loop.
-//! On the machine these numbers come from (a KVM guest on AMD EPYC, Linux 6.18), a
+//! On a KVM guest on AMD EPYC (Linux 6.18, one of the README's two machines), a
 //! `write(2)` issued from a called function rather than from the loop that calls it took
 //! about 34 instruction-TLB page walks instead of 5 to 8, and 300 to 800 ns more, for a
 //! bare write as much as for ours. The inlined part is the steady state only: rotation,
 //! reopen checks and error handling stay out of line.
 //!
 //! An append reads the clock once: the realtime reading that stamps the line also times the
-//! reopen checks and periodic syncs. The precise read costs about 45 ns on the machine the
-//! README's numbers come from; the coarse monotonic read this replaced costs about 10 ns
-//! in a loop of its own, yet dropping it took the append bench's ratio to a bare
+//! reopen checks and periodic syncs. The precise read costs about 45 ns on the AMD machine
+//! and 22 ns on the Intel one; on the AMD machine the coarse monotonic read this replaced
+//! cost about 10 ns in a loop of its own, yet dropping it took the append bench's ratio to a bare
 //! `write(2)` from 1.126–1.156 to 1.105–1.124 (four alternating runs each): right after a
 //! `write(2)` it cost more than in a loop, or the code's layout moved with it. An event
 //! with its own timestamp still costs a coarse read. The price is that the intervals follow
