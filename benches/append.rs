@@ -23,14 +23,9 @@ use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{
-    commit_fields, commit_map, ts_text, COMMIT_BYTES, COMMIT_FILES, COMMIT_MESSAGE, COMMIT_SHA,
-    SLOT,
-};
+use common::{commit_map, ts_text, COMMIT_BYTES, COMMIT_FILES, COMMIT_MESSAGE, COMMIT_SHA, SLOT};
 use criterion::{criterion_group, criterion_main, Criterion};
-use logwriter::{
-    Event, EventKind, Options, Timestamp, TimestampBuf, DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE,
-};
+use logwriter::{Options, Timestamp, TimestampBuf, DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE};
 use rustix::fs::{Mode, OFlags};
 
 /// Truncates `file` once it is over the default rotation size (outside timed loops).
@@ -102,18 +97,7 @@ fn bench_append(c: &mut Criterion) {
         .open(dir.path().join("logwriter.log"))
         .expect("open writer");
     group.bench_function("logwriter", |b| {
-        b.iter(|| {
-            let fields = commit_fields(
-                black_box(COMMIT_MESSAGE),
-                black_box(COMMIT_SHA),
-                black_box(COMMIT_FILES),
-                black_box(COMMIT_BYTES),
-            );
-            let event = Event::new(EventKind::Commit)
-                .slot(black_box(SLOT))
-                .fields(&fields);
-            writer.append(&event).expect("append");
-        });
+        b.iter(|| common::append_commit_built(&mut writer));
     });
     assert_eq!(writer.stats().failed, 0);
     assert_eq!(writer.stats().housekeeping_errors, 0);

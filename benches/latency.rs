@@ -197,16 +197,7 @@ fn time_blocks(blocks: usize) -> BlockMeans {
 
         let start = Instant::now();
         for _ in 0..BLOCK {
-            let fields = commit_fields(
-                black_box(COMMIT_MESSAGE),
-                black_box(COMMIT_SHA),
-                black_box(COMMIT_FILES),
-                black_box(COMMIT_BYTES),
-            );
-            let event = Event::new(EventKind::Commit)
-                .slot(black_box(SLOT))
-                .fields(&fields);
-            builder.append(&event).expect("append");
+            common::append_commit_built(&mut builder);
         }
         let built_mean = per_call(start);
 

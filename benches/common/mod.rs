@@ -6,7 +6,9 @@
 
 #![allow(dead_code)] // Each bench uses a different part of this module.
 
-use logwriter::{Event, EventKind, Field, Line, Precision, Timestamp, TimestampBuf};
+use std::hint::black_box;
+
+use logwriter::{Event, EventKind, Field, Line, Precision, Timestamp, TimestampBuf, Writer};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
@@ -88,6 +90,23 @@ impl Inputs {
             noisy_reason: noisy_reason(),
         }
     }
+}
+
+/// Builds the commit event from `black_box`ed parts, as a slot loop builds its event right
+/// before it appends it, and appends it with `writer`.
+#[inline(always)]
+#[allow(clippy::inline_always)] // Timed in a loop: the append inlines into it, as in a slot loop.
+pub fn append_commit_built(writer: &mut Writer) {
+    let fields = commit_fields(
+        black_box(COMMIT_MESSAGE),
+        black_box(COMMIT_SHA),
+        black_box(COMMIT_FILES),
+        black_box(COMMIT_BYTES),
+    );
+    let event = Event::new(EventKind::Commit)
+        .slot(black_box(SLOT))
+        .fields(&fields);
+    writer.append(&event).expect("append");
 }
 
 /// The commit event's fields, in the order the writer puts them on the line.
