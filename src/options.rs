@@ -137,8 +137,9 @@ impl Default for ReopenCheck {
 /// yet synced are synced in the file they went to (a failure is counted in
 /// [`Stats::housekeeping_errors`](crate::Stats::housekeeping_errors)). The first sync after
 /// the writer created a file or renamed files in the directory also syncs the directory
-/// (`fsync(2)`, [`Op::SyncDir`](crate::Op::SyncDir) on failure), so that the synced lines
-/// are found under their names after a power loss.
+/// (`fsync(2)`, [`Op::SyncDir`](crate::Op::SyncDir) on failure), and the first sync after
+/// an open that created directories syncs each of their parents, so that the synced lines
+/// are found under their names, at their path, after a power loss.
 ///
 /// A failed sync is reported once, by the call that made it (an append, [`Writer::sync`] or
 /// [`Writer::close`]), and is not made again for the same lines: after a failed

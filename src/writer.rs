@@ -174,6 +174,9 @@ pub struct Writer {
     /// The directory has changed since the last sync (the file may have been created, or
     /// a rotation renamed files): the next sync also syncs the directory.
     dir_changed: bool,
+    /// Directories above the log's that gained an entry when the open created directories:
+    /// the first sync syncs them too, then closes them.
+    new_dirs: Vec<OwnedFd>,
     /// Size past which an append rotates first: the maximum size; after a failed rotation,
     /// the size then plus `check_bytes`, so the writer retries after that many bytes of its
     /// own (or at the next reopen check, which resets it); `u64::MAX` for a writer that does
@@ -273,12 +276,8 @@ impl Writer {
             .and_then(SeriesName::new)
             .ok_or_else(|| Error::new(ErrorKind::InvalidPath, Op::Open, Some(&shared)))?;
         let parent = parent_dir(path);
-        let dir = open_creating_dir(parent, Op::OpenDir, || {
-            rustix::fs::open(
-                parent,
-                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-                Mode::empty(),
-            )
+        let (dir, new_dirs) = open_creating_dir(parent, Op::OpenDir, || {
+            rustix::fs::open(parent, DIR_FLAGS, Mode::empty())
         })
         .map_err(|(errno, op)| Error::os(errno, op, &shared))?;
         let check_bytes = options
@@ -309,6 +308,7 @@ impl Writer {
             last_sync_ns: 0,
             torn: false,
             dir_changed: false,
+            new_dirs,
             rotate_above: u64::MAX,
             stats: Stats::default(),
             housekeeping_error: None,
@@ -612,6 +612,10 @@ impl Writer {
             // Not retried if it fails, as the file's sync is not (see `Durability`).
             self.dir_changed = false;
             fsync(&self.dir).map_err(|errno| Error::os(errno, Op::SyncDir, &self.path))?;
+        }
+        // Nor these: each is synced once, and closed.
+        for dir in std::mem::take(&mut self.new_dirs) {
+            fsync(&dir).map_err(|errno| Error::os(errno, Op::SyncDir, &self.path))?;
         }
         Ok(())
     }
@@ -1014,21 +1018,67 @@ fn parent_dir(path: &Path) -> &Path {
 /// the stat that `create_dir_all` makes of a directory that exists (one that reads its
 /// timestamps: see [`crate::ReopenCheck`]). An error comes with the operation that failed:
 /// `op` for `open`, [`Op::CreateDir`] for the creation.
+///
+/// Also returns, open, each directory that holds an entry this call created, except
+/// `dir` itself: the parent of the topmost directory made, and the directories made above
+/// `dir`. A writer syncs them with its first sync, so that after a power loss the path to
+/// its synced lines is there too.
 fn open_creating_dir<T>(
     dir: &Path,
     op: Op,
     open: impl Fn() -> rustix::io::Result<T>,
-) -> Result<T, (Errno, Op)> {
+) -> Result<(T, Vec<OwnedFd>), (Errno, Op)> {
     match open() {
         Err(Errno::NOENT) => {
-            std::fs::create_dir_all(dir).map_err(|err| {
-                let errno = Errno::from_io_error(&err).unwrap_or(Errno::IO);
-                (errno, Op::CreateDir)
-            })?;
-            open().map_err(|errno| (errno, op))
+            let created = create_dirs(dir).map_err(|errno| (errno, Op::CreateDir))?;
+            let opened = open().map_err(|errno| (errno, op))?;
+            // The parent of the topmost made, then each made but the deepest (`dir`).
+            let holders = created.first().map(|top| parent_dir(top)).into_iter();
+            let holders = holders.chain(created.iter().rev().skip(1).map(PathBuf::as_path));
+            let dirs = holders
+                .map(|holder| rustix::fs::open(holder, DIR_FLAGS, Mode::empty()))
+                .collect::<Result<_, _>>()
+                .map_err(|errno| (errno, Op::OpenDir))?;
+            Ok((opened, dirs))
         }
-        result => result.map_err(|errno| (errno, op)),
+        result => result
+            .map(|opened| (opened, Vec::new()))
+            .map_err(|errno| (errno, op)),
     }
+}
+
+/// Flags of a directory opened to be synced or used as the base of `openat`.
+const DIR_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::CLOEXEC);
+
+/// Creates `dir` and its missing ancestors with mode 0777 less the umask, as `mkdir -p`
+/// does, and returns the directories it made, the topmost first. A name that exists is
+/// taken as made by someone else if it opens as a directory (following a symbolic link,
+/// as `create_dir_all` does); otherwise it is `EEXIST`.
+fn create_dirs(dir: &Path) -> Result<Vec<PathBuf>, Errno> {
+    // The directories still to make, deepest first.
+    let mut pending = vec![dir];
+    let mut created = Vec::new();
+    while let Some(&at) = pending.last() {
+        match rustix::fs::mkdir(at, Mode::from_raw_mode(0o777)) {
+            Ok(()) => created.push(at.to_path_buf()),
+            Err(Errno::EXIST) => {
+                rustix::fs::open(at, DIR_FLAGS, Mode::empty()).map_err(|_| Errno::EXIST)?;
+            }
+            Err(Errno::NOENT) => match at.parent().filter(|up| !up.as_os_str().is_empty()) {
+                Some(up) => {
+                    pending.push(up);
+                    continue;
+                }
+                None => return Err(Errno::NOENT),
+            },
+            Err(errno) => return Err(errno),
+        }
+        pending.pop();
+    }
+    // Made deepest last, since each waited for its parent: the topmost is first already.
+    Ok(created)
 }
 
 fn retry_intr(mut call: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::Result<()> {
@@ -1226,7 +1276,8 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
     }
     let c_path = CString::new(path.as_os_str().as_bytes())
         .map_err(|_| Error::new(ErrorKind::InvalidPath, Op::Open, Some(&Arc::from(path))))?;
-    let file = open_creating_dir(parent_dir(path), Op::Open, || {
+    // Nothing to sync: `append_once` makes no durability promise.
+    let (file, _new_dirs) = open_creating_dir(parent_dir(path), Op::Open, || {
         rustix::fs::open(c_path.as_c_str(), FILE_FLAGS, Mode::from_raw_mode(0o644))
     })
     .map_err(|(errno, op)| os(errno, op))?;

@@ -296,6 +296,63 @@ fn periodic_syncs_the_file_it_rotates_away_from() {
     }
 }
 
+/// Child side: a writer that syncs every append, opened at `<tmp>/new/sub/log` where
+/// neither directory exists; two appends. Prints the temp dir.
+fn created_dirs_child() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut log = Options::new()
+        .durability(Durability::EveryAppend)
+        .open(dir.path().join("new/sub/log"))
+        .expect("open");
+    append(&mut log);
+    append(&mut log);
+    println!("created-dirs-child-done in {}", dir.path().display());
+}
+
+/// Directories the writer created are synced too, each in its parent, with the first
+/// sync: else a power loss could take the path to the synced lines with it.
+#[test]
+fn the_first_sync_also_syncs_the_directories_the_open_created() {
+    if role().as_deref() == Some("created-dirs") {
+        return created_dirs_child();
+    }
+    let Some((stdout, stderr)) = traced(
+        &child(
+            "the_first_sync_also_syncs_the_directories_the_open_created",
+            "created-dirs",
+        ),
+        "fdatasync,fsync",
+        &["-y"],
+        "created-dirs-child-done",
+    ) else {
+        return;
+    };
+    let tmp = stdout
+        .lines()
+        // libtest may have printed the test's name on the same line.
+        .find_map(|l| {
+            l.split_once("created-dirs-child-done in ")
+                .map(|(_, dir)| dir.trim())
+        })
+        .expect("the temp dir");
+    // `strace -y` shows each descriptor's path: `fsync(3</tmp/x/new>) = 0`.
+    let synced = |call: &str| -> Vec<String> {
+        sync_trace(&stderr)
+            .iter()
+            .filter(|l| l.starts_with(call))
+            .map(|l| l[l.find('<').unwrap_or(0) + 1..l.find('>').unwrap_or(0)].to_owned())
+            .collect()
+    };
+    let mut dirs = synced("fsync(");
+    dirs.sort();
+    let expected: Vec<String> = ["", "/new", "/new/sub"]
+        .iter()
+        .map(|sub| format!("{tmp}{sub}"))
+        .collect();
+    assert_eq!(dirs, expected, "each directory synced once:\n{stderr}");
+    assert_eq!(synced("fdatasync(").len(), 2, "{stderr}");
+}
+
 /// With every append synced, the first sync after a rotation also syncs the directory, so
 /// that the new file (and the renames) survive a power loss with the line.
 #[test]
