@@ -116,6 +116,11 @@ pub struct Stats {
 ///   with or without reopen checks. Until a try succeeds the file grows past `max_size`,
 ///   beyond the bound above by this writer's bytes; a successful
 ///   [`rotate`](Writer::rotate) ends the wait at once.
+/// - **The directory.** Every operation after the open is relative to the directory's
+///   descriptor: a directory renamed under the writer is followed. One that is deleted
+///   is not: at the first reopen check that cannot create the file in it, a writer whose
+///   path is absolute opens the directory at the path again (making it if need be); with a
+///   relative path, the checks keep failing (counted) and the lines go to the deleted file.
 /// - **Crashes.** A rotation renames from the oldest backup down to the active file, so a
 ///   writer killed between two renames leaves a missing number (a hole) but never two files
 ///   under one name; the next rotation moves only the run `.1 … .k` below the first hole,
@@ -894,14 +899,37 @@ impl Writer {
         }
     }
 
+    /// Opens (creating) the file at the log's name in the writer's directory. If the
+    /// directory itself was deleted (nothing can be created in it: `ENOENT`) and the log's
+    /// path is absolute, opens the directory at the path again, as [`Options::open`] does
+    /// (creating it if need be), and the file in it.
     fn open_active(&mut self) -> Result<OwnedFd, Error> {
-        openat(
-            &self.dir,
-            self.name.active(),
-            FILE_FLAGS,
-            Mode::from_raw_mode(self.options.mode),
-        )
-        .map_err(|errno| Error::os(errno, Op::Open, &self.path))
+        let mode = Mode::from_raw_mode(self.options.mode);
+        match openat(&self.dir, self.name.active(), FILE_FLAGS, mode) {
+            Err(Errno::NOENT) if self.path.is_absolute() => {
+                self.reopen_dir()?;
+                openat(&self.dir, self.name.active(), FILE_FLAGS, mode)
+                    .map_err(|errno| Error::os(errno, Op::Open, &self.path))
+            }
+            result => result.map_err(|errno| Error::os(errno, Op::Open, &self.path)),
+        }
+    }
+
+    /// Moves to the directory now at the log's path, the one the writer held having been
+    /// deleted.
+    #[cold]
+    fn reopen_dir(&mut self) -> Result<(), Error> {
+        let parent = parent_dir(&self.path);
+        let (dir, new_dirs) = open_creating_dir(parent, Op::OpenDir, || {
+            rustix::fs::open(parent, DIR_FLAGS, Mode::empty())
+        })
+        .map_err(|(errno, op)| Error::os(errno, op, &self.path))?;
+        self.dir = dir;
+        self.new_dirs.extend(new_dirs);
+        self.dir_changed = true;
+        // A lock file held open was in the deleted directory: the next rotation finds it
+        // is not the one at the name, and locks that one.
+        Ok(())
     }
 
     fn stat_file(&self) -> Result<FileId, Error> {

@@ -36,6 +36,29 @@ fn every(appends: u32) -> Options {
     }))
 }
 
+/// A log whose directory is deleted, and perhaps made again, by someone else: the next
+/// reopen check opens the directory at the path again (making it if need be), so the
+/// writer's lines do not go on into a deleted file.
+#[test]
+fn a_deleted_directory_is_opened_again_at_the_next_check() {
+    for recreated in [false, true] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sub = dir.path().join("sub");
+        let log_path = sub.join("log");
+        let mut log = every(1).open(&log_path).expect("open");
+        append(&mut log, 0);
+        fs::remove_dir_all(&sub).expect("rm -r");
+        if recreated {
+            fs::create_dir(&sub).expect("mkdir");
+        }
+        append(&mut log, 1);
+        append(&mut log, 2);
+        assert_eq!(numbers(&log_path), [1, 2], "recreated: {recreated}");
+        let stats = log.stats();
+        assert_eq!((stats.reopens, stats.housekeeping_errors), (1, 0));
+    }
+}
+
 #[test]
 fn rename_and_create_is_followed_within_the_append_bound() {
     let dir = tempfile::tempdir().expect("tempdir");
