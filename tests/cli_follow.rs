@@ -54,6 +54,26 @@ impl Follower {
         Follower { child, lines: rx }
     }
 
+    /// Waits until the follower sleeps between two polls (its system call, in
+    /// `/proc/<pid>/syscall`, is `nanosleep` or `clock_nanosleep`): it has read what there
+    /// was, and looks again only when the poll interval has passed.
+    fn wait_until_polling(&self) {
+        let path = format!("/proc/{}/syscall", self.child.id());
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let call = std::fs::read_to_string(&path).expect("read /proc/<pid>/syscall");
+            // x86_64: 35 is nanosleep, 230 clock_nanosleep.
+            if matches!(call.split_whitespace().next(), Some("35" | "230")) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "not polling after 60 s: {call}"
+            );
+            std::thread::yield_now();
+        }
+    }
+
     /// The next line printed (the follower has then opened the log and read to its end).
     fn next_line(&self) -> String {
         self.lines
@@ -298,6 +318,55 @@ fn follows_logrotate_create() {
         dir.path().join(format!("log.{ROUNDS}")).exists(),
         "logrotate rotated each round"
     );
+}
+
+/// Appends line `seq` of slot `w` with `writer`.
+fn append_seq(writer: &mut logwriter::Writer, seq: u64) {
+    let fields = [Field::new("seq", seq)];
+    writer
+        .append(&Event::new(EventKind::Renew).slot("w").fields(&fields))
+        .unwrap();
+}
+
+/// More rotations between two polls than there are backups: the file followed is dropped,
+/// and the backups made meanwhile, still there, are read, oldest first. (If the follower
+/// polls in between, it takes the usual path; every line must be shown once either way.)
+#[test]
+fn follows_when_the_file_followed_is_dropped_between_two_polls() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    // Every append rotates: each line is a file of its own, 3 backups kept.
+    let mut writer = Options::new().max_size(1).max_files(3).open(&log).unwrap();
+    append_seq(&mut writer, 0);
+    let follower = Follower::start(&log, 5, "2s");
+    let first = follower.next_line();
+    follower.wait_until_polling();
+    for seq in 1..5 {
+        append_seq(&mut writer, seq);
+    }
+    assert_eq!(writer.stats().rotations, 4, "the first file was dropped");
+    let mut lines = vec![first];
+    lines.extend(follower.finish());
+    assert_exactly_once_in_order(&per_writer(&ids(&lines), "w"), 5, "w");
+}
+
+/// A follower started before the log exists shows the backups rotated before it first
+/// sees the log, but not the ones that were there when it started.
+#[test]
+fn follow_of_a_missing_log_shows_the_backups_made_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(dir.path().join("log.1"), row("old", 0, "")).unwrap();
+    let follower = Follower::start(&log, 3, "2s");
+    follower.wait_until_polling();
+    let mut writer = Options::new().max_size(1).max_files(5).open(&log).unwrap();
+    for seq in 0..3 {
+        append_seq(&mut writer, seq);
+    }
+    let lines = follower.finish();
+    let ids = ids(&lines);
+    assert_exactly_once_in_order(&per_writer(&ids, "w"), 3, "w");
+    assert!(per_writer(&ids, "old").is_empty(), "{lines:?}");
 }
 
 #[test]

@@ -4,7 +4,11 @@
 //! Each round reads every tracked file to its end, then compares the device and inode
 //! at the path with those of the file being read. When they differ, the old file is read to
 //! its end once more, the files that rotated in between are found by inode among `PATH.1`,
-//! `PATH.2`, … and read whole, oldest first, and the newest becomes the file followed. A
+//! `PATH.2`, … and read whole, oldest first, and the newest becomes the file followed. If
+//! the file followed is no longer in the series (more rotations than there are backups
+//! between two polls, or a deletion), or there was no log when following began, the new
+//! files are those of the series that were not there at the start and have not been read
+//! since. A
 //! replaced file stays open and is read for [`ROTATE_WAIT`] more, for writers that have not
 //! yet moved to the new file. A file shorter than the offset read so far was truncated in
 //! place (`copytruncate`) and is read again from the start. Only a smaller size tells: a
@@ -23,7 +27,7 @@ use std::time::{Duration, Instant};
 use rustix::fs::{Mode, OFlags};
 
 use crate::lines::{Item, LineReader};
-use crate::series::numbered;
+use crate::series::{self, numbered};
 use crate::show::{Shower, LINE_CAPACITY};
 use crate::stat;
 
@@ -125,6 +129,7 @@ pub fn run(
     settings: &Settings,
 ) -> io::Result<()> {
     let mut retired: Vec<(Tail, Instant)> = Vec::new();
+    let mut known = Known::at_start(path, current.as_ref())?;
     let mut last_data = Instant::now();
     loop {
         let mut active = false;
@@ -146,7 +151,10 @@ pub fn run(
             Err(err) => return Err(err),
         };
         if moved {
-            let newer = newer_files(path, ours, &retired)?;
+            let newer = newer_files(path, ours, &retired, &known)?;
+            for tail in &newer {
+                known.add(tail.id);
+            }
             if !newer.is_empty() {
                 if let Some(mut old) = current.take() {
                     old.drain(shower)?;
@@ -189,14 +197,17 @@ pub fn run(
 /// can make a file appear twice (kept once) but not be skipped. A rotation in progress
 /// leaves one missing number that moves down the series, so the search steps over a single
 /// missing number and stops at two in a row; it is repeated a few times before deciding that
-/// `ours` left the series (deleted or moved elsewhere), in which case only `PATH` is new.
+/// `ours` left the series (dropped as the oldest by more rotations than there are backups,
+/// deleted, or moved elsewhere). Then, and when there was no `ours` (no log when the
+/// follower started), the new files are those of the series not [`Known`] ([`unknown_files`]).
 fn newer_files(
     path: &Path,
     ours: Option<stat::Info>,
     retired: &[(Tail, Instant)],
+    known: &Known,
 ) -> io::Result<Vec<Tail>> {
     let Some(ours) = ours else {
-        return active_if_new(path, retired);
+        return unknown_files(path, retired, known);
     };
     for _attempt in 0..SCAN_ATTEMPTS {
         let _lock = SeriesLock::shared(path);
@@ -224,13 +235,69 @@ fn newer_files(
                 found.reverse();
                 return Ok(found);
             }
-            let mut known = found.iter().chain(retired.iter().map(|(t, _)| t));
-            if known.all(|t| !t.id.same_file(&tail.id)) {
+            let mut read = found.iter().chain(retired.iter().map(|(t, _)| t));
+            if read.all(|t| !t.id.same_file(&tail.id)) {
                 found.push(tail);
             }
         }
     }
-    active_if_new(path, retired)
+    unknown_files(path, retired, known)
+}
+
+/// The files of the series this follower has accounted for: the backups there were when it
+/// started (nothing it is to show) and every file it has read since, the most recent
+/// [`MAX_SCAN`] of them. Identities are device and inode: a file made later on the inode of
+/// a dropped one would be taken as known.
+struct Known(Vec<stat::Info>);
+
+impl Known {
+    /// The backups of `path` now, and `current`, the file being followed if any.
+    fn at_start(path: &Path, current: Option<&Tail>) -> io::Result<Known> {
+        let _lock = SeriesLock::shared(path);
+        let mut ids: Vec<stat::Info> = series::backups(path)?
+            .iter()
+            .filter_map(|backup| stat::of_path(backup).ok())
+            .collect();
+        ids.extend(current.map(|tail| tail.id));
+        Ok(Known(ids))
+    }
+
+    fn contains(&self, id: &stat::Info) -> bool {
+        self.0.iter().any(|known| known.same_file(id))
+    }
+
+    fn add(&mut self, id: stat::Info) {
+        if self.0.len() >= MAX_SCAN as usize {
+            self.0.remove(0);
+        }
+        self.0.push(id);
+    }
+}
+
+/// The files of the series, oldest first and `PATH` last, that are neither [`Known`] nor
+/// being read: what is new when the file followed left the series, or when the log did
+/// not exist when the follower started. Nothing until `PATH` exists, so that a missing log
+/// costs one open a poll.
+fn unknown_files(path: &Path, retired: &[(Tail, Instant)], known: &Known) -> io::Result<Vec<Tail>> {
+    if matches!(stat::of_path(path), Err(err) if err.kind() == io::ErrorKind::NotFound) {
+        return Ok(Vec::new());
+    }
+    let _lock = SeriesLock::shared(path);
+    let mut names = series::backups(path)?;
+    names.push(path.to_path_buf());
+    let mut found: Vec<Tail> = Vec::new();
+    for name in names {
+        let tail = match File::open(&name) {
+            Ok(file) => Tail::from_file(file)?,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(named(&err, &name)),
+        };
+        let mut read = found.iter().chain(retired.iter().map(|(t, _)| t));
+        if !known.contains(&tail.id) && read.all(|t| !t.id.same_file(&tail.id)) {
+            found.push(tail);
+        }
+    }
+    Ok(found)
 }
 
 /// `err`, from opening `name`, with the name in its text: the caller names only the log.
@@ -279,16 +346,6 @@ impl SeriesLock {
             }
         }
         SeriesLock { held: None }
-    }
-}
-
-/// `PATH` alone, if it exists and is not a file already read.
-fn active_if_new(path: &Path, retired: &[(Tail, Instant)]) -> io::Result<Vec<Tail>> {
-    match Tail::open(path) {
-        Ok(tail) if retired.iter().all(|(t, _)| !t.id.same_file(&tail.id)) => Ok(vec![tail]),
-        Ok(_) => Ok(Vec::new()),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(err) => Err(err),
     }
 }
 
