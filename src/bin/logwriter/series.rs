@@ -7,6 +7,9 @@ use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use rustix::fs::{Dir, Mode, OFlags};
+use rustix::io::Errno;
+
 use crate::Failure;
 
 /// The backups of `path` ([`backups`]), opened oldest first. Call it holding a
@@ -70,16 +73,20 @@ pub fn backups(path: &Path) -> io::Result<Vec<PathBuf>> {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let entries = match std::fs::read_dir(dir) {
+    // Through rustix rather than `std::fs::read_dir`, whose `fdopendir` stats the directory
+    // for everything, timestamps included (see `crate::stat`).
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let entries = match rustix::fs::open(dir, flags, Mode::empty()).and_then(Dir::new) {
         Ok(entries) => entries,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => return Err(err),
+        Err(Errno::NOENT) => return Ok(Vec::new()),
+        Err(errno) => return Err(errno.into()),
     };
     let mut numbers = Vec::new();
     for entry in entries {
-        let name = entry?.file_name();
-        let number = name
-            .as_bytes()
+        let entry = entry?;
+        let number = entry
+            .file_name()
+            .to_bytes()
             .strip_prefix(log_name.as_bytes())
             .and_then(|rest| rest.strip_prefix(b"."))
             .and_then(backup_number);
