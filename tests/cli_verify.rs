@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use logwriter::{Event, EventKind, Field, Options};
 
 mod lock_waiters;
-use lock_waiters::wait_for_lock_waiter;
+use lock_waiters::{locked_file, wait_for_lock_waiter};
 
 const GOOD: &str = "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"join\",\"slot\":\"a\"}\n";
 
@@ -338,8 +338,7 @@ fn all_opens_the_series_under_the_rotation_lock() {
     writer
         .append(&Event::new(EventKind::Join).slot("d"))
         .unwrap();
-    let holder = std::fs::File::open(dir.path().join("log.lock")).unwrap();
-    rustix::fs::flock(&holder, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    let holder = locked_file(&dir.path().join("log.lock"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_logwriter"))
         .args(["verify", "--all", "--json"])
         .arg(&log)

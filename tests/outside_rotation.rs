@@ -10,7 +10,7 @@ use std::time::Duration;
 use logwriter::{Event, EventKind, Field, Options, ReopenCheck, Timestamp, Writer};
 
 mod lock_waiters;
-use lock_waiters::{lock_waiter_on, wait_for_lock_waiter};
+use lock_waiters::{lock_waiter_on, locked_file, wait_for_lock_waiter};
 
 /// An event numbered `n`, stamped by the writer.
 fn append(log: &mut Writer, n: u64) {
@@ -289,13 +289,6 @@ fn lines_appended_to_a_dropped_backup_are_lost_until_the_next_check() {
     // Line 0 aged out with its file, as backups do; line 1 was appended to it after that.
     assert_eq!(found, [2], "lines 0 and 1 went with the dropped file");
     assert_eq!(late.stats().reopens, 1);
-}
-
-/// A new file at `path`, locked exclusively.
-fn locked_file(path: &Path) -> File {
-    let file = File::create(path).expect("create");
-    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).expect("flock");
-    file
 }
 
 /// Runs `act` on another thread while the test holds every file at `lock_path` and, each

@@ -1,6 +1,7 @@
-//! Shared by the tests of lock files, in the library and the command-line tool: waits until a
-//! thread is blocked on a given file's `flock(2)`, which `/proc/locks` shows, so a test
-//! can act on the file while the lock is awaited without sleeping.
+//! Shared by the tests of lock files, in the library and the command-line tool: a locked
+//! file, and a wait until a thread or process is blocked on a given file's `flock(2)`,
+//! which `/proc/locks` shows, so a test can act on the file while the lock is awaited
+//! without sleeping.
 
 use std::fs::{self, File};
 use std::os::unix::fs::MetadataExt;
@@ -41,4 +42,11 @@ pub fn wait_for_lock_waiter(file: &File, mut finished: impl FnMut() -> bool) {
         );
         std::thread::yield_now();
     }
+}
+
+/// The file at `path`, created (or emptied) and locked exclusively.
+pub fn locked_file(path: &std::path::Path) -> File {
+    let file = File::create(path).expect("create");
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).expect("flock");
+    file
 }

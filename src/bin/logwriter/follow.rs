@@ -359,15 +359,8 @@ mod tests {
 
     use rustix::fs::{flock, FlockOperation};
 
-    use super::lock_waiters::wait_for_lock_waiter;
+    use super::lock_waiters::{locked_file, wait_for_lock_waiter};
     use super::*;
-
-    /// A new file at `path`, locked exclusively.
-    fn locked_file(path: &Path) -> File {
-        let file = File::create(path).expect("create");
-        flock(&file, FlockOperation::LockExclusive).expect("flock");
-        file
-    }
 
     /// Whether the file now at `path` is locked by someone: an exclusive lock on it, not
     /// waited for, fails.
