@@ -122,14 +122,17 @@ impl Tail {
 }
 
 /// Follows `path` until `--exit-after-lines` or `--exit-on-idle` ends it (or forever).
+///
+/// `known` is the series as it was when `current` was opened ([`Known::of_series`]).
 pub fn run(
     path: &Path,
     mut current: Option<Tail>,
+    mut known: Known,
     shower: &mut Shower,
     settings: &Settings,
 ) -> io::Result<()> {
     let mut retired: Vec<(Tail, Instant)> = Vec::new();
-    let mut known = Known::at_start(path, current.as_ref())?;
+    known.0.extend(current.as_ref().map(|tail| tail.id));
     let mut last_data = Instant::now();
     loop {
         let mut active = false;
@@ -248,17 +251,16 @@ fn newer_files(
 /// started (nothing it is to show) and every file it has read since, the most recent
 /// [`MAX_SCAN`] of them. Identities are device and inode: a file made later on the inode of
 /// a dropped one would be taken as known.
-struct Known(Vec<stat::Info>);
+pub struct Known(Vec<stat::Info>);
 
 impl Known {
-    /// The backups of `path` now, and `current`, the file being followed if any.
-    fn at_start(path: &Path, current: Option<&Tail>) -> io::Result<Known> {
-        let _lock = SeriesLock::shared(path);
-        let mut ids: Vec<stat::Info> = series::backups(path)?
+    /// The backups of `path` now. Call it holding a [`SeriesLock`], with the log opened
+    /// under the same lock, so that every backup older than the log is in it.
+    pub fn of_series(path: &Path) -> io::Result<Known> {
+        let ids = series::backups(path)?
             .iter()
             .filter_map(|backup| stat::of_path(backup).ok())
             .collect();
-        ids.extend(current.map(|tail| tail.id));
         Ok(Known(ids))
     }
 

@@ -312,6 +312,15 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
         }
         Err(err) => return Err(Failure::io(&format!("open {name}"), &err)),
     };
+    // For a follower, the backups older than the log it opened: never new.
+    let known = if args.follow {
+        Some(
+            follow::Known::of_series(&args.path)
+                .map_err(|err| Failure::io(&format!("list backups of {name}"), &err))?,
+        )
+    } else {
+        None
+    };
     drop(lock);
     for (backup, mut file) in opened {
         read_all(&mut reader, &mut file, &mut shower)
@@ -326,10 +335,11 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
         }
         shower.end_window()?;
         shower.flush()?;
-        if args.follow {
+        if let Some(known) = known {
             follow::run(
                 &args.path,
                 active,
+                known,
                 &mut shower,
                 &follow::Settings { poll, idle },
             )?;
