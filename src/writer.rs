@@ -179,9 +179,10 @@ pub struct Writer {
     /// The directory has changed since the last sync (the file may have been created, or
     /// a rotation renamed files): the next sync also syncs the directory.
     dir_changed: bool,
-    /// Directories above the log's that gained an entry when the open created directories:
-    /// the first sync syncs them too, then closes them.
-    new_dirs: Vec<OwnedFd>,
+    /// When opening the directory (at open, or again after it was deleted) made
+    /// directories: the length of the topmost one's path, a prefix of the directory's. The
+    /// next sync also syncs the directories that gained an entry ([`sync_made_dirs`]).
+    made_dirs: Option<usize>,
     /// Size past which an append rotates first: the maximum size; after a failed rotation,
     /// the size then plus `check_bytes`, so the writer retries after that many bytes of its
     /// own (or at the next reopen check, which resets it); `u64::MAX` for a writer that does
@@ -281,7 +282,7 @@ impl Writer {
             .and_then(SeriesName::new)
             .ok_or_else(|| Error::new(ErrorKind::InvalidPath, Op::Open, Some(&shared)))?;
         let parent = parent_dir(path);
-        let (dir, new_dirs) = open_creating_dir(parent, Op::OpenDir, || {
+        let (dir, created) = open_creating_dir(parent, Op::OpenDir, || {
             rustix::fs::open(parent, DIR_FLAGS, Mode::empty())
         })
         .map_err(|(errno, op)| Error::os(errno, op, &shared))?;
@@ -313,7 +314,7 @@ impl Writer {
             last_sync_ns: 0,
             torn: false,
             dir_changed: false,
-            new_dirs,
+            made_dirs: created,
             rotate_above: u64::MAX,
             stats: Stats::default(),
             housekeeping_error: None,
@@ -618,9 +619,10 @@ impl Writer {
             self.dir_changed = false;
             fsync(&self.dir).map_err(|errno| Error::os(errno, Op::SyncDir, &self.path))?;
         }
-        // Nor these: each is synced once, and closed.
-        for dir in std::mem::take(&mut self.new_dirs) {
-            fsync(&dir).map_err(|errno| Error::os(errno, Op::SyncDir, &self.path))?;
+        // Nor these: synced once.
+        if let Some(made) = self.made_dirs.take() {
+            sync_made_dirs(parent_dir(&self.path), made)
+                .map_err(|errno| Error::os(errno, Op::SyncDir, &self.path))?;
         }
         Ok(())
     }
@@ -920,12 +922,13 @@ impl Writer {
     #[cold]
     fn reopen_dir(&mut self) -> Result<(), Error> {
         let parent = parent_dir(&self.path);
-        let (dir, new_dirs) = open_creating_dir(parent, Op::OpenDir, || {
+        let (dir, created) = open_creating_dir(parent, Op::OpenDir, || {
             rustix::fs::open(parent, DIR_FLAGS, Mode::empty())
         })
         .map_err(|(errno, op)| Error::os(errno, op, &self.path))?;
         self.dir = dir;
-        self.new_dirs.extend(new_dirs);
+        // Directories made for the deleted one are moot.
+        self.made_dirs = created;
         self.dir_changed = true;
         // A lock file held open was in the deleted directory: the next rotation finds it
         // is not the one at the name, and locks that one.
@@ -1047,30 +1050,21 @@ fn parent_dir(path: &Path) -> &Path {
 /// timestamps: see [`crate::ReopenCheck`]). An error comes with the operation that failed:
 /// `op` for `open`, [`Op::CreateDir`] for the creation.
 ///
-/// Also returns, open, each directory that holds an entry this call created, except
-/// `dir` itself: the parent of the topmost directory made, and the directories made above
-/// `dir`. A writer syncs them with its first sync, so that after a power loss the path to
-/// its synced lines is there too.
+/// Also returns the length of the path of the topmost directory it made, if any (see
+/// [`create_dirs`]).
 fn open_creating_dir<T>(
     dir: &Path,
     op: Op,
     open: impl Fn() -> rustix::io::Result<T>,
-) -> Result<(T, Vec<OwnedFd>), (Errno, Op)> {
+) -> Result<(T, Option<usize>), (Errno, Op)> {
     match open() {
         Err(Errno::NOENT) => {
-            let created = create_dirs(dir).map_err(|errno| (errno, Op::CreateDir))?;
+            let made = create_dirs(dir).map_err(|errno| (errno, Op::CreateDir))?;
             let opened = open().map_err(|errno| (errno, op))?;
-            // The parent of the topmost made, then each made but the deepest (`dir`).
-            let holders = created.first().map(|top| parent_dir(top)).into_iter();
-            let holders = holders.chain(created.iter().rev().skip(1).map(PathBuf::as_path));
-            let dirs = holders
-                .map(|holder| rustix::fs::open(holder, DIR_FLAGS, Mode::empty()))
-                .collect::<Result<_, _>>()
-                .map_err(|errno| (errno, Op::OpenDir))?;
-            Ok((opened, dirs))
+            Ok((opened, made))
         }
         result => result
-            .map(|opened| (opened, Vec::new()))
+            .map(|opened| (opened, None))
             .map_err(|errno| (errno, op)),
     }
 }
@@ -1081,32 +1075,76 @@ const DIR_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::CLOEXEC);
 
 /// Creates `dir` and its missing ancestors with mode 0777 less the umask, as `mkdir -p`
-/// does, and returns the directories it made, the topmost first. A name that exists is
-/// taken as made by someone else if it opens as a directory (following a symbolic link,
-/// as `create_dir_all` does); otherwise it is `EEXIST`.
-fn create_dirs(dir: &Path) -> Result<Vec<PathBuf>, Errno> {
-    // The directories still to make, deepest first.
-    let mut pending = vec![dir];
-    let mut created = Vec::new();
-    while let Some(&at) = pending.last() {
-        match rustix::fs::mkdir(at, Mode::from_raw_mode(0o777)) {
-            Ok(()) => created.push(at.to_path_buf()),
+/// does, and returns the length of the path of the topmost directory it made (a prefix of
+/// `dir`), if it made any. A name that exists is taken as made by someone else if it opens
+/// as a directory (following a symbolic link, as `create_dir_all` does); otherwise it is
+/// `EEXIST`. No allocation for a path under 256 bytes (rustix converts it on the stack):
+/// a reopen check that finds the directory deleted makes it again from an append.
+fn create_dirs(dir: &Path) -> Result<Option<usize>, Errno> {
+    let exists_as_dir = |at: &Path| {
+        rustix::fs::open(at, DIR_FLAGS, Mode::empty())
+            .map(drop)
+            .map_err(|_| Errno::EXIST)
+    };
+    // Up: the deepest ancestor that is there or can be made. `Path::parent` gives a
+    // prefix of `dir`'s bytes.
+    let mut top = dir;
+    let made_top = loop {
+        match rustix::fs::mkdir(top, Mode::from_raw_mode(0o777)) {
+            Ok(()) => break true,
             Err(Errno::EXIST) => {
-                rustix::fs::open(at, DIR_FLAGS, Mode::empty()).map_err(|_| Errno::EXIST)?;
+                exists_as_dir(top)?;
+                break false;
             }
-            Err(Errno::NOENT) => match at.parent().filter(|up| !up.as_os_str().is_empty()) {
-                Some(up) => {
-                    pending.push(up);
-                    continue;
-                }
+            Err(Errno::NOENT) => match top.parent().filter(|up| !up.as_os_str().is_empty()) {
+                Some(up) => top = up,
                 None => return Err(Errno::NOENT),
             },
             Err(errno) => return Err(errno),
         }
-        pending.pop();
+    };
+    // Down: each longer prefix that ends before a `/`, then `dir` itself.
+    let bytes = dir.as_os_str().as_bytes();
+    let mut made = made_top.then_some(top.as_os_str().len());
+    let mut at = top.as_os_str().len();
+    while at < bytes.len() {
+        let end = bytes[at + 1..]
+            .iter()
+            .position(|&b| b == b'/')
+            .map_or(bytes.len(), |next| at + 1 + next);
+        let next = Path::new(std::ffi::OsStr::from_bytes(&bytes[..end]));
+        match rustix::fs::mkdir(next, Mode::from_raw_mode(0o777)) {
+            Ok(()) => {
+                made.get_or_insert(end);
+            }
+            Err(Errno::EXIST) => exists_as_dir(next)?,
+            Err(errno) => return Err(errno),
+        }
+        at = end;
     }
-    // Made deepest last, since each waited for its parent: the topmost is first already.
-    Ok(created)
+    Ok(made)
+}
+
+/// Syncs each directory that gained an entry when the directories of `dir` from its
+/// prefix of `made` bytes down were made: the parent of the topmost, and each made one
+/// but `dir` itself, whose sync is the writer's own. Opened by path; one that cannot be
+/// opened for reading (a directory one may write to but not list) cannot be synced and is
+/// passed over.
+fn sync_made_dirs(dir: &Path, made: usize) -> Result<(), Errno> {
+    let bytes = dir.as_os_str().as_bytes();
+    let Some(topmost) = bytes.get(..made) else {
+        return Ok(());
+    };
+    let above = (made..bytes.len())
+        .filter(|&at| bytes[at] == b'/')
+        .map(|at| Path::new(std::ffi::OsStr::from_bytes(&bytes[..at])));
+    let holder = parent_dir(Path::new(std::ffi::OsStr::from_bytes(topmost)));
+    for holder in std::iter::once(holder).chain(above) {
+        if let Ok(fd) = rustix::fs::open(holder, DIR_FLAGS, Mode::empty()) {
+            fsync(&fd)?;
+        }
+    }
+    Ok(())
 }
 
 fn retry_intr(mut call: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::Result<()> {
@@ -1305,7 +1343,7 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
     let c_path = CString::new(path.as_os_str().as_bytes())
         .map_err(|_| Error::new(ErrorKind::InvalidPath, Op::Open, Some(&Arc::from(path))))?;
     // Nothing to sync: `append_once` makes no durability promise.
-    let (file, _new_dirs) = open_creating_dir(parent_dir(path), Op::Open, || {
+    let (file, _created) = open_creating_dir(parent_dir(path), Op::Open, || {
         rustix::fs::open(c_path.as_c_str(), FILE_FLAGS, Mode::from_raw_mode(0o644))
     })
     .map_err(|(errno, op)| os(errno, op))?;

@@ -2,7 +2,8 @@
 //! 10,000 appends in each of several writers that between them take every path an append
 //! can: fields of every value type, every timestamp precision (the default first), events
 //! stamped by the clock and by themselves, the writer's default slot, more than 32 fields
-//! (the hash-table path), rotations with their lock, reopens after an outside rename, and
+//! (the hash-table path), rotations with their lock, reopens after an outside rename and
+//! after the log's directory was deleted (made again from the append, and synced), and
 //! each durability policy.
 //!
 //! It runs as a plain program (`harness = false` in `Cargo.toml`), one thread, so that
@@ -47,6 +48,17 @@ fn main() {
             Shape::Renamed,
         ),
         (
+            "the directory deleted, every append synced",
+            Options::new()
+                .no_rotation()
+                .durability(Durability::EveryAppend)
+                .reopen_check(Some(ReopenCheck {
+                    appends: 100,
+                    interval: Duration::from_secs(3600),
+                })),
+            Shape::DirDeleted,
+        ),
+        (
             "every append synced",
             rotating().durability(Durability::EveryAppend),
             Shape::Mixed,
@@ -60,12 +72,14 @@ fn main() {
             Shape::Mixed,
         ),
     ];
+    let count = cases.len();
     for (number, (name, options, shape)) in cases.into_iter().enumerate() {
-        let path = dir.path().join(format!("log{number}"));
+        // In a directory of its own, which `DirDeleted` deletes.
+        let path = dir.path().join(format!("dir{number}/log"));
         let writer = options.open(&path).unwrap();
         appends_allocate_nothing(name, writer, shape, &path);
     }
-    println!("zero_alloc: {APPENDS} appends in each of 11 writers, 0 allocations: ok");
+    println!("zero_alloc: {APPENDS} appends in each of {count} writers, 0 allocations: ok");
 }
 
 /// What the appended events look like, and what else happens between appends.
@@ -81,6 +95,8 @@ enum Shape {
     ManyFields,
     /// As `Mixed`, with the log renamed away every 1,000 appends.
     Renamed,
+    /// As `Mixed`, with the log's directory deleted every 1,000 appends.
+    DirDeleted,
 }
 
 fn appends_allocate_nothing(name: &str, mut writer: Writer, shape: Shape, path: &Path) {
@@ -103,6 +119,15 @@ fn appends_allocate_nothing(name: &str, mut writer: Writer, shape: Shape, path: 
             std::fs::rename(path, &renamed).unwrap();
             region.reset();
         }
+        if shape == Shape::DirDeleted && seq % 1000 == 999 {
+            let stats = region.change();
+            counted = (
+                counted.0 + stats.allocations,
+                counted.1 + stats.reallocations,
+            );
+            std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+            region.reset();
+        }
         let fields = [
             Field::new("message", message.as_str()),
             Field::new("seq", seq),
@@ -116,7 +141,9 @@ fn appends_allocate_nothing(name: &str, mut writer: Writer, shape: Shape, path: 
         ];
         let kind = EventKind::ALL[usize::try_from(seq % 7).unwrap()];
         let event = match shape {
-            Shape::Mixed | Shape::Renamed => Event::new(kind).slot("a").fields(&fields),
+            Shape::Mixed | Shape::Renamed | Shape::DirDeleted => {
+                Event::new(kind).slot("a").fields(&fields)
+            }
             Shape::NoSlot => Event::new(kind).fields(&fields),
             Shape::Stamped => Event::new(kind)
                 .slot("a")
@@ -139,7 +166,7 @@ fn appends_allocate_nothing(name: &str, mut writer: Writer, shape: Shape, path: 
     let counters = writer.stats();
     assert_eq!(counters.appends, APPENDS, "{name}");
     assert_eq!(counters.housekeeping_errors, 0, "{name}: {counters:?}");
-    if shape == Shape::Renamed {
+    if matches!(shape, Shape::Renamed | Shape::DirDeleted) {
         assert_eq!(counters.reopens, 10, "{name}: {counters:?}");
     } else {
         assert!(counters.rotations > 5, "{name}: rotations: {counters:?}");

@@ -257,7 +257,7 @@ impl Known {
     /// The backups of `path` now. Call it holding a [`SeriesLock`], with the log opened
     /// under the same lock, so that every backup older than the log is in it.
     pub fn of_series(path: &Path) -> io::Result<Known> {
-        let ids = series::backups(path)?
+        let ids = listed_backups(path)?
             .iter()
             .filter_map(|backup| stat::of_path(backup).ok())
             .collect();
@@ -276,6 +276,16 @@ impl Known {
     }
 }
 
+/// The backups of `path` ([`series::backups`]), or none if its directory may be searched
+/// but not listed (mode 0711): the follower then sees only `PATH`, as it did before it
+/// looked at the series.
+fn listed_backups(path: &Path) -> io::Result<Vec<std::path::PathBuf>> {
+    match series::backups(path) {
+        Err(err) if err.kind() == io::ErrorKind::PermissionDenied => Ok(Vec::new()),
+        result => result,
+    }
+}
+
 /// The files of the series, oldest first and `PATH` last, that are neither [`Known`] nor
 /// being read: what is new when the file followed left the series, or when the log did
 /// not exist when the follower started. Nothing until `PATH` exists, so that a missing log
@@ -285,7 +295,7 @@ fn unknown_files(path: &Path, retired: &[(Tail, Instant)], known: &Known) -> io:
         return Ok(Vec::new());
     }
     let _lock = SeriesLock::shared(path);
-    let mut names = series::backups(path)?;
+    let mut names = listed_backups(path)?;
     names.push(path.to_path_buf());
     let mut found: Vec<Tail> = Vec::new();
     for name in names {
