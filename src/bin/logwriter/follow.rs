@@ -75,11 +75,7 @@ impl Read for Counted<'_> {
 }
 
 impl Tail {
-    pub fn open(path: &Path) -> io::Result<Tail> {
-        Tail::from_file(File::open(path)?)
-    }
-
-    fn from_file(file: File) -> io::Result<Tail> {
+    pub fn from_file(file: File) -> io::Result<Tail> {
         let id = stat::of_file(&file)?;
         Ok(Tail {
             file,
@@ -132,7 +128,9 @@ pub fn run(
     settings: &Settings,
 ) -> io::Result<()> {
     let mut retired: Vec<(Tail, Instant)> = Vec::new();
-    known.0.extend(current.as_ref().map(|tail| tail.id));
+    if let Some(tail) = &current {
+        known.add(tail.id);
+    }
     let mut last_data = Instant::now();
     loop {
         let mut active = false;

@@ -12,12 +12,37 @@ use rustix::io::Errno;
 
 use crate::Failure;
 
+/// The series to read: the backups of `path` if `all` ([`open_backups`]), and the log
+/// itself, which may be missing if `log_may_be_missing` or backups were found. Call it
+/// holding a [`SeriesLock`](crate::follow::SeriesLock) when `all` (see [`open_backups`]).
+pub fn open_series(
+    path: &Path,
+    all: bool,
+    log_may_be_missing: bool,
+) -> Result<(Backups, Option<File>), Failure> {
+    let backups = if all { open_backups(path)? } else { Vec::new() };
+    let log = match File::open(path) {
+        Ok(file) => Some(file),
+        Err(err)
+            if err.kind() == io::ErrorKind::NotFound
+                && (log_may_be_missing || !backups.is_empty()) =>
+        {
+            None
+        }
+        Err(err) => return Err(Failure::io(&format!("open {}", path.display()), &err)),
+    };
+    Ok((backups, log))
+}
+
+/// Backups opened, oldest first, with their paths.
+pub type Backups = Vec<(PathBuf, File)>;
+
 /// The backups of `path` ([`backups`]), opened oldest first. Call it holding a
 /// [`SeriesLock`](crate::follow::SeriesLock), so that the files form one snapshot of the
 /// series that this crate's writers do not rotate under: then open the log itself, and
 /// read them all after the lock is dropped. A backup deleted between the listing and its
 /// open (by another program) is left out.
-pub fn open_backups(path: &Path) -> Result<Vec<(PathBuf, File)>, Failure> {
+pub fn open_backups(path: &Path) -> Result<Backups, Failure> {
     let names = backups(path)
         .map_err(|err| Failure::io(&format!("list backups of {}", path.display()), &err))?;
     raise_open_file_limit(names.len());

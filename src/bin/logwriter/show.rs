@@ -297,21 +297,12 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     let name = args.path.display().to_string();
     // Open the series as one snapshot: this crate's writers cannot rotate meanwhile.
     let lock = follow::SeriesLock::shared(&args.path);
-    let opened = if args.all {
-        series::open_backups(&args.path)?
-    } else {
-        Vec::new()
-    };
-    let mut active = match Tail::open(&args.path) {
-        Ok(tail) => Some(tail),
-        // Following waits for the log; `--all` shows the backups there are.
-        Err(err)
-            if err.kind() == io::ErrorKind::NotFound && (args.follow || !opened.is_empty()) =>
-        {
-            None
-        }
-        Err(err) => return Err(Failure::io(&format!("open {name}"), &err)),
-    };
+    // Following waits for a missing log; `--all` shows the backups there are.
+    let (opened, log) = series::open_series(&args.path, args.all, args.follow)?;
+    let mut active = log
+        .map(Tail::from_file)
+        .transpose()
+        .map_err(|err| Failure::io(&format!("open {name}"), &err))?;
     // For a follower, the backups older than the log it opened: never new.
     let known = if args.follow {
         Some(

@@ -254,19 +254,9 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     // The series as one snapshot, opened under the lock this crate's writers rotate under:
     // a rotation between two opens would show a file twice or skip one.
     let lock = args.all.then(|| SeriesLock::shared(&args.path));
-    let mut files = if args.all {
-        series::open_backups(&args.path)?
-    } else {
-        Vec::new()
-    };
-    match File::open(&args.path) {
-        Ok(file) => files.push((args.path.clone(), file)),
-        // `--all` checks the backups there are.
-        Err(err) if err.kind() == io::ErrorKind::NotFound && !files.is_empty() => {}
-        Err(err) => {
-            return Err(Failure::io(&format!("open {}", args.path.display()), &err));
-        }
-    }
+    // `--all` checks the backups there are, with or without the log.
+    let (mut files, log) = series::open_series(&args.path, args.all, false)?;
+    files.extend(log.map(|file| (args.path.clone(), file)));
     drop(lock);
     let mut checker = Checker {
         row: Row::default(),
