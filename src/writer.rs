@@ -1,7 +1,7 @@
 //! The appending writer: one `write(2)` per line on an `O_APPEND` descriptor, with
 //! size rotation under a lock and reopen checks on the slow path.
 
-use std::ffi::{CStr, CString};
+use std::ffi::{CStr, CString, OsStr};
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -282,10 +282,8 @@ impl Writer {
             .and_then(SeriesName::new)
             .ok_or_else(|| Error::new(ErrorKind::InvalidPath, Op::Open, Some(&shared)))?;
         let parent = parent_dir(path);
-        let (dir, created) = open_creating_dir(parent, Op::OpenDir, || {
-            rustix::fs::open(parent, DIR_FLAGS, Mode::empty())
-        })
-        .map_err(|(errno, op)| Error::os(errno, op, &shared))?;
+        let (dir, created) =
+            open_log_dir(parent).map_err(|(errno, op)| Error::os(errno, op, &shared))?;
         let check_bytes = options
             .rotation
             .map_or(u64::MAX, |rotation| (rotation.max_size / 64).max(1));
@@ -922,10 +920,8 @@ impl Writer {
     #[cold]
     fn reopen_dir(&mut self) -> Result<(), Error> {
         let parent = parent_dir(&self.path);
-        let (dir, created) = open_creating_dir(parent, Op::OpenDir, || {
-            rustix::fs::open(parent, DIR_FLAGS, Mode::empty())
-        })
-        .map_err(|(errno, op)| Error::os(errno, op, &self.path))?;
+        let (dir, created) =
+            open_log_dir(parent).map_err(|(errno, op)| Error::os(errno, op, &self.path))?;
         self.dir = dir;
         // Directories made for the deleted one are moot.
         self.made_dirs = created;
@@ -1069,6 +1065,14 @@ fn open_creating_dir<T>(
     }
 }
 
+/// The log's directory `dir`, opened (made first if missing) as the base of every later
+/// `openat`, and what [`open_creating_dir`] made.
+fn open_log_dir(dir: &Path) -> Result<(OwnedFd, Option<usize>), (Errno, Op)> {
+    open_creating_dir(dir, Op::OpenDir, || {
+        rustix::fs::open(dir, DIR_FLAGS, Mode::empty())
+    })
+}
+
 /// Flags of a directory opened to be synced or used as the base of `openat`.
 const DIR_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::DIRECTORY)
@@ -1112,7 +1116,7 @@ fn create_dirs(dir: &Path) -> Result<Option<usize>, Errno> {
             .iter()
             .position(|&b| b == b'/')
             .map_or(bytes.len(), |next| at + 1 + next);
-        let next = Path::new(std::ffi::OsStr::from_bytes(&bytes[..end]));
+        let next = Path::new(OsStr::from_bytes(&bytes[..end]));
         match rustix::fs::mkdir(next, Mode::from_raw_mode(0o777)) {
             Ok(()) => {
                 made.get_or_insert(end);
@@ -1137,8 +1141,8 @@ fn sync_made_dirs(dir: &Path, made: usize) -> Result<(), Errno> {
     };
     let above = (made..bytes.len())
         .filter(|&at| bytes[at] == b'/')
-        .map(|at| Path::new(std::ffi::OsStr::from_bytes(&bytes[..at])));
-    let holder = parent_dir(Path::new(std::ffi::OsStr::from_bytes(topmost)));
+        .map(|at| Path::new(OsStr::from_bytes(&bytes[..at])));
+    let holder = parent_dir(Path::new(OsStr::from_bytes(topmost)));
     for holder in std::iter::once(holder).chain(above) {
         if let Ok(fd) = rustix::fs::open(holder, DIR_FLAGS, Mode::empty()) {
             fsync(&fd)?;

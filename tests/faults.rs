@@ -413,12 +413,12 @@ fn a_rotation_that_cannot_end_a_fragment_loses_the_line_once() {
 }
 
 /// A writer whose lines are all `line_len(1000)` bytes (`n` from 1000 to 9999), with a
-/// maximum of 192 lines, so a 64th of it is 3 lines, and 3 files.
-fn three_line_retries(path: &Path, check: Option<ReopenCheck>) -> (Writer, u64) {
+/// maximum of 192 lines, so a 64th of it is 3 lines, and `max_files` files.
+fn three_line_retries(path: &Path, check: Option<ReopenCheck>, max_files: u32) -> (Writer, u64) {
     let max = 192 * line_len(1000);
     let log = Options::new()
         .max_size(max)
-        .max_files(3)
+        .max_files(max_files)
         .reopen_check(check)
         .open(path)
         .expect("open");
@@ -442,7 +442,7 @@ fn a_failed_rotation_is_retried_after_a_64th_of_the_maximum() {
     for check in checks {
         let dir = tempfile::tempdir().expect("tempdir");
         let (path, lock) = (dir.path().join("log"), dir.path().join("log.lock"));
-        let (mut log, max) = three_line_retries(&path, check);
+        let (mut log, max) = three_line_retries(&path, check, 3);
         for n in 1000..1192 {
             append_numbered(&mut log, n).expect("append");
         }
@@ -495,13 +495,7 @@ fn a_failed_rotation_is_retried_after_a_64th_of_the_maximum() {
 fn a_retry_point_does_not_follow_the_writer_to_a_new_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("log");
-    let max = 192 * line_len(1000);
-    let mut log = Options::new()
-        .max_size(max)
-        .max_files(2)
-        .reopen_check(None)
-        .open(&path)
-        .expect("open");
+    let (mut log, max) = three_line_retries(&path, None, 2);
     // A backup, and a directory where the oldest is dropped: every shift fails there.
     std::fs::write(dir.path().join("log.1"), "{}\n").expect("write");
     let oldest = dir.path().join("log.2");
@@ -530,7 +524,7 @@ fn a_retry_point_does_not_follow_the_writer_to_a_new_file() {
 fn rotate_after_a_failed_rotation_resumes_rotation_at_the_maximum() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, lock) = (dir.path().join("log"), dir.path().join("log.lock"));
-    let (mut log, max) = three_line_retries(&path, None);
+    let (mut log, max) = three_line_retries(&path, None, 3);
     for n in 1000..1192 {
         append_numbered(&mut log, n).expect("append");
     }
