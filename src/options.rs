@@ -138,9 +138,11 @@ impl Default for ReopenCheck {
 /// [`Stats::housekeeping_errors`](crate::Stats::housekeeping_errors)). The first sync after
 /// the writer created a file or renamed files in the directory also syncs the directory
 /// (`fsync(2)`, [`Op::SyncDir`](crate::Op::SyncDir) on failure), and the first sync after
-/// an open that created directories syncs each of their parents (those it may open for
-/// reading: one that can be written but not listed cannot be synced), so that the synced
-/// lines are found under their names, at their path, after a power loss.
+/// an open that created directories syncs each of their parents, so that the synced
+/// lines are found under their names, at their path, after a power loss. A directory that
+/// may be written but not listed (mode 0300) cannot be opened for reading, so cannot be
+/// synced: such a sync syncs the rest, then returns `EACCES` with
+/// [`Op::SyncDir`](crate::Op::SyncDir), once.
 ///
 /// A failed sync is reported once, by the call that made it (an append, [`Writer::sync`] or
 /// [`Writer::close`]), and is not made again for the same lines: after a failed

@@ -159,6 +159,8 @@ pub struct Writer {
     line: Line,
     file: OwnedFd,
     dir: OwnedFd,
+    /// `dir` was opened for reading and can be synced (see [`LogDir::readable`]).
+    dir_readable: bool,
     lock: Option<OwnedFd>,
     name: SeriesName,
     path: Arc<Path>,
@@ -217,7 +219,9 @@ impl Writer {
     ///
     /// Creates the directory if needed, then the file (mode 0644 less the umask).
     /// System calls: `open(2)` of the directory (if it does not exist: `mkdir(2)` of it and
-    /// of its missing ancestors, then `open(2)` again), `openat(2)` of the file, `statx(2)`
+    /// of its missing ancestors, then `open(2)` again; if it may be searched but not read, a
+    /// second `open(2)` with `O_PATH`, see [`Durability`](crate::Durability)), `openat(2)`
+    /// of the file, `statx(2)`
     /// for its size; if the file is not empty, a read-only `openat(2)`,
     /// `statx(2)` and `pread(2)` of its last byte, to find a partial line left by a writer
     /// that died (it is ended with `\n` before the first line; telling it from a line being
@@ -282,14 +286,13 @@ impl Writer {
             .and_then(SeriesName::new)
             .ok_or_else(|| Error::new(ErrorKind::InvalidPath, Op::Open, Some(&shared)))?;
         let parent = parent_dir(path);
-        let (dir, created) =
-            open_log_dir(parent).map_err(|(errno, op)| Error::os(errno, op, &shared))?;
+        let dir = open_log_dir(parent).map_err(|(errno, op)| Error::os(errno, op, &shared))?;
         let check_bytes = options
             .rotation
             .map_or(u64::MAX, |rotation| (rotation.max_size / 64).max(1));
         let mut name = name;
         let file = openat(
-            &dir,
+            &dir.fd,
             name.active(),
             FILE_FLAGS,
             Mode::from_raw_mode(options.mode),
@@ -298,7 +301,8 @@ impl Writer {
         let mut writer = Writer {
             line: Line::new(),
             file,
-            dir,
+            dir: dir.fd,
+            dir_readable: dir.readable,
             lock: None,
             name,
             path: shared,
@@ -312,7 +316,7 @@ impl Writer {
             last_sync_ns: 0,
             torn: false,
             dir_changed: false,
-            made_dirs: created,
+            made_dirs: dir.made,
             rotate_above: u64::MAX,
             stats: Stats::default(),
             housekeeping_error: None,
@@ -612,17 +616,21 @@ impl Writer {
         self.last_sync_ns = coarse_clock_ns();
         self.stats.syncs += 1;
         fdatasync(&self.file).map_err(|errno| Error::os(errno, Op::Sync, &self.path))?;
+        // The directories are not synced again if this fails, as the file is not (see
+        // `Durability`), and one that cannot be synced does not keep the others from it.
+        let mut synced = Ok(());
         if self.dir_changed {
-            // Not retried if it fails, as the file's sync is not (see `Durability`).
             self.dir_changed = false;
-            fsync(&self.dir).map_err(|errno| Error::os(errno, Op::SyncDir, &self.path))?;
+            synced = if self.dir_readable {
+                fsync(&self.dir)
+            } else {
+                Err(Errno::ACCESS)
+            };
         }
-        // Nor these: synced once.
         if let Some(made) = self.made_dirs.take() {
-            sync_made_dirs(parent_dir(&self.path), made)
-                .map_err(|errno| Error::os(errno, Op::SyncDir, &self.path))?;
+            synced = synced.and(sync_made_dirs(parent_dir(&self.path), made));
         }
-        Ok(())
+        synced.map_err(|errno| Error::os(errno, Op::SyncDir, &self.path))
     }
 
     /// Moves to `file`, first syncing the appends the durability policy has not synced yet:
@@ -920,11 +928,11 @@ impl Writer {
     #[cold]
     fn reopen_dir(&mut self) -> Result<(), Error> {
         let parent = parent_dir(&self.path);
-        let (dir, created) =
-            open_log_dir(parent).map_err(|(errno, op)| Error::os(errno, op, &self.path))?;
-        self.dir = dir;
+        let dir = open_log_dir(parent).map_err(|(errno, op)| Error::os(errno, op, &self.path))?;
+        self.dir = dir.fd;
+        self.dir_readable = dir.readable;
         // Directories made for the deleted one are moot.
-        self.made_dirs = created;
+        self.made_dirs = dir.made;
         self.dir_changed = true;
         // A lock file held open was in the deleted directory: the next rotation finds it
         // is not the one at the name, and locks that one.
@@ -1065,11 +1073,33 @@ fn open_creating_dir<T>(
     }
 }
 
+/// The log's directory, opened as the base of every later `openat`.
+struct LogDir {
+    fd: OwnedFd,
+    /// Opened for reading, so it can be synced. A directory that may be written and
+    /// searched but not listed (mode 0300, a 1733 drop box) cannot be opened for reading;
+    /// it is opened with `O_PATH`, which `openat(2)`, `renameat(2)`, `unlinkat(2)` and
+    /// `statx(2)` accept as a base, but `fsync(2)` does not.
+    readable: bool,
+    /// What [`open_creating_dir`] made.
+    made: Option<usize>,
+}
+
 /// The log's directory `dir`, opened (made first if missing) as the base of every later
-/// `openat`, and what [`open_creating_dir`] made.
-fn open_log_dir(dir: &Path) -> Result<(OwnedFd, Option<usize>), (Errno, Op)> {
-    open_creating_dir(dir, Op::OpenDir, || {
-        rustix::fs::open(dir, DIR_FLAGS, Mode::empty())
+/// `openat`: for reading, or else ([`LogDir::readable`]) with `O_PATH`.
+fn open_log_dir(dir: &Path) -> Result<LogDir, (Errno, Op)> {
+    let (fd, made) = open_creating_dir(dir, Op::OpenDir, || {
+        match rustix::fs::open(dir, DIR_FLAGS, Mode::empty()) {
+            Err(Errno::ACCESS) => {
+                rustix::fs::open(dir, DIR_PATH_FLAGS, Mode::empty()).map(|fd| (fd, false))
+            }
+            opened => opened.map(|fd| (fd, true)),
+        }
+    })?;
+    Ok(LogDir {
+        fd: fd.0,
+        readable: fd.1,
+        made,
     })
 }
 
@@ -1077,6 +1107,10 @@ fn open_log_dir(dir: &Path) -> Result<(OwnedFd, Option<usize>), (Errno, Op)> {
 const DIR_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::DIRECTORY)
     .union(OFlags::CLOEXEC);
+
+/// Flags of a directory opened only as the base of `openat`, or to learn that it is one:
+/// `O_PATH` needs no permission on the directory itself.
+const DIR_PATH_FLAGS: OFlags = OFlags::PATH.union(OFlags::DIRECTORY).union(OFlags::CLOEXEC);
 
 /// Creates `dir` and its missing ancestors with mode 0777 less the umask, as `mkdir -p`
 /// does, and returns the length of the path of the topmost directory it made (a prefix of
@@ -1086,7 +1120,7 @@ const DIR_FLAGS: OFlags = OFlags::RDONLY
 /// a reopen check that finds the directory deleted makes it again from an append.
 fn create_dirs(dir: &Path) -> Result<Option<usize>, Errno> {
     let exists_as_dir = |at: &Path| {
-        rustix::fs::open(at, DIR_FLAGS, Mode::empty())
+        rustix::fs::open(at, DIR_PATH_FLAGS, Mode::empty())
             .map(drop)
             .map_err(|_| Errno::EXIST)
     };
@@ -1131,9 +1165,10 @@ fn create_dirs(dir: &Path) -> Result<Option<usize>, Errno> {
 
 /// Syncs each directory that gained an entry when the directories of `dir` from its
 /// prefix of `made` bytes down were made: the parent of the topmost, and each made one
-/// but `dir` itself, whose sync is the writer's own. Opened by path; one that cannot be
-/// opened for reading (a directory one may write to but not list) cannot be synced and is
-/// passed over.
+/// but `dir` itself, whose sync is the writer's own. Opened by path: one that is no longer
+/// there is passed over; one that cannot be opened for reading (a directory one may write
+/// to but not list: `EACCES`) cannot be synced, and its error is returned once the others
+/// are synced.
 fn sync_made_dirs(dir: &Path, made: usize) -> Result<(), Errno> {
     let bytes = dir.as_os_str().as_bytes();
     let Some(topmost) = bytes.get(..made) else {
@@ -1143,12 +1178,15 @@ fn sync_made_dirs(dir: &Path, made: usize) -> Result<(), Errno> {
         .filter(|&at| bytes[at] == b'/')
         .map(|at| Path::new(OsStr::from_bytes(&bytes[..at])));
     let holder = parent_dir(Path::new(OsStr::from_bytes(topmost)));
+    let mut synced = Ok(());
     for holder in std::iter::once(holder).chain(above) {
-        if let Ok(fd) = rustix::fs::open(holder, DIR_FLAGS, Mode::empty()) {
-            fsync(&fd)?;
+        match rustix::fs::open(holder, DIR_FLAGS, Mode::empty()) {
+            Ok(fd) => fsync(&fd)?,
+            Err(Errno::NOENT) => {}
+            Err(errno) => synced = synced.and(Err(errno)),
         }
     }
-    Ok(())
+    synced
 }
 
 fn retry_intr(mut call: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::Result<()> {

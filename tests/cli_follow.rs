@@ -17,6 +17,9 @@ use std::time::Duration;
 
 use logwriter::{append_once, Event, EventKind, Field, Options};
 
+mod rotation_support;
+mod unprivileged;
+
 const BIN: &str = env!("CARGO_BIN_EXE_logwriter");
 
 struct Follower {
@@ -26,7 +29,7 @@ struct Follower {
 
 impl Follower {
     fn start(log: &Path, total: usize, poll: &str) -> Follower {
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(unprivileged::program(BIN))
             .args([
                 "show",
                 "-f",
@@ -348,6 +351,41 @@ fn follows_when_the_file_followed_is_dropped_between_two_polls() {
     let mut lines = vec![first];
     lines.extend(follower.finish());
     assert_exactly_once_in_order(&per_writer(&ids(&lines), "w"), 5, "w");
+}
+
+/// In a directory that may be searched but not listed (mode 0300 for its owner, who
+/// writes the log and follows it), the follower cannot see the backups; it follows the log
+/// from file to file by its name. As root, runs as `nobody` (see `unprivileged`).
+#[test]
+fn follows_a_log_in_a_directory_that_cannot_be_listed() {
+    use std::os::unix::fs::PermissionsExt;
+    if !unprivileged::permissions_apply(
+        "follows_a_log_in_a_directory_that_cannot_be_listed",
+        &[BIN],
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let drop = dir.path().join("drop");
+    std::fs::create_dir(&drop).unwrap();
+    std::fs::set_permissions(&drop, std::fs::Permissions::from_mode(0o300)).unwrap();
+    assert!(std::fs::read_dir(&drop).is_err(), "permission bits apply");
+    let log = drop.join("log");
+    // Every append rotates: each line is a file of its own.
+    let mut writer = Options::new().max_size(1).max_files(3).open(&log).unwrap();
+    append_seq(&mut writer, 0);
+    let follower = Follower::start(&log, 6, "20ms");
+    let mut lines = vec![follower.next_line()];
+    // One rotation at a time, each line shown before the next rotation.
+    for seq in 1..6 {
+        append_seq(&mut writer, seq);
+        let line = follower.next_line();
+        assert_eq!(ids(std::slice::from_ref(&line)), [("w".to_owned(), seq)]);
+        lines.push(line);
+    }
+    assert_eq!(writer.stats().rotations, 5);
+    lines.extend(follower.finish());
+    assert_exactly_once_in_order(&per_writer(&ids(&lines), "w"), 6, "w");
 }
 
 /// A follower started before the log exists shows the backups rotated before it first

@@ -1,0 +1,151 @@
+//! Logs in directories that may be written and searched but not listed (mode 0300, as a
+//! drop box is): a writer works in one as `open(2)` by path does, and says so when a sync
+//! cannot reach it. As root, each test runs again as `nobody` (see `unprivileged`).
+
+mod rotation_support;
+mod unprivileged;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use logwriter::{
+    Durability, ErrorKind, Event, EventKind, Field, Op, Options, Precision, ReopenCheck, Writer,
+};
+use rustix::io::Errno;
+use unprivileged::permissions_apply;
+
+/// A directory `drop` in a fresh temporary directory, with mode 0300: its owner may make
+/// and rename entries and search it, but not list it (nor, so, open it for reading).
+fn drop_box() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let drop = dir.path().join("drop");
+    std::fs::create_dir(&drop).expect("mkdir drop");
+    std::fs::set_permissions(&drop, std::fs::Permissions::from_mode(0o300)).expect("chmod");
+    assert_eq!(
+        std::fs::read_dir(&drop).map(|_| ()).map_err(|e| e.kind()),
+        Err(std::io::ErrorKind::PermissionDenied),
+        "permission bits must apply to this process"
+    );
+    (dir, drop)
+}
+
+fn append(log: &mut Writer, seq: u64) -> Result<(), logwriter::Error> {
+    let fields = [
+        Field::new("seq", seq),
+        Field::new("pad", "0123456789abcdef"),
+    ];
+    log.append(&Event::new(EventKind::Renew).slot("p").fields(&fields))
+}
+
+/// The `seq` of each line of `path`.
+fn seqs(path: &Path) -> Vec<u64> {
+    let text = std::fs::read_to_string(path).expect("read a log file by its path");
+    text.lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            value["seq"].as_u64().expect("seq")
+        })
+        .collect()
+}
+
+fn sync_dir_denied(err: &logwriter::Error, path: &Path) {
+    assert_eq!(err.kind(), ErrorKind::Os(Errno::ACCESS), "{err}");
+    assert_eq!((err.op(), err.path()), (Op::SyncDir, Some(path)), "{err}");
+}
+
+#[test]
+fn a_rotating_log_in_a_directory_that_cannot_be_listed() {
+    if !permissions_apply("a_rotating_log_in_a_directory_that_cannot_be_listed", &[]) {
+        return;
+    }
+    let (_dir, drop) = drop_box();
+    let path = drop.join("log");
+    // Whole seconds and two-digit numbers: every line is as long as this one.
+    let line = r#"{"ts":"2026-11-27T04:00:00Z","event":"renew","slot":"p","seq":10,"pad":"0123456789abcdef"}"#;
+    let mut log = Options::new()
+        .precision(Precision::Seconds)
+        .max_size(4 * (line.len() as u64 + 1))
+        .max_files(3)
+        .open(&path)
+        .expect("open a log in a directory that cannot be listed");
+    for seq in 10..26 {
+        append(&mut log, seq).expect("append");
+    }
+    // Four lines a file: three rotations, the third dropping nothing.
+    assert_eq!(log.stats().rotations, 3, "{:?}", log.stats());
+    assert_eq!(
+        log.stats().housekeeping_errors,
+        0,
+        "{:?}",
+        log.take_housekeeping_error()
+    );
+    assert_eq!(seqs(&drop.join("log.3")), [10, 11, 12, 13]);
+    assert_eq!(seqs(&drop.join("log.2")), [14, 15, 16, 17]);
+    assert_eq!(seqs(&drop.join("log.1")), [18, 19, 20, 21]);
+    assert_eq!(seqs(&path), [22, 23, 24, 25]);
+    // And a fourth, which drops the oldest.
+    log.rotate().expect("rotate");
+    assert_eq!(seqs(&drop.join("log.3")), [14, 15, 16, 17]);
+    assert_eq!(seqs(&path), [0u64; 0]);
+    // The rotations changed a directory the writer cannot open for reading, so cannot
+    // sync: the sync says so, once; the file itself was synced.
+    sync_dir_denied(&log.sync().unwrap_err(), &path);
+    log.sync()
+        .expect("the directory's failure is reported once");
+    assert_eq!(log.close().expect("close").syncs, 2);
+}
+
+#[test]
+fn directories_made_in_one_that_cannot_be_listed() {
+    if !permissions_apply("directories_made_in_one_that_cannot_be_listed", &[]) {
+        return;
+    }
+    let (_dir, drop) = drop_box();
+    let path = drop.join("new/sub/log");
+    let mut log = Options::new()
+        .durability(Durability::EveryAppend)
+        .open(&path)
+        .expect("open, making directories in one that cannot be listed");
+    // The first sync syncs `sub`, `new`, and the directory `new` was made in, which it
+    // cannot open: the line is written and synced, and the append says what was not.
+    sync_dir_denied(&append(&mut log, 0).unwrap_err(), &path);
+    append(&mut log, 1).expect("the directory's failure is reported once");
+    assert_eq!(seqs(&path), [0, 1]);
+    assert_eq!(log.stats().syncs, 2);
+}
+
+#[test]
+fn a_deleted_directory_is_made_again_in_one_that_cannot_be_listed() {
+    if !permissions_apply(
+        "a_deleted_directory_is_made_again_in_one_that_cannot_be_listed",
+        &[],
+    ) {
+        return;
+    }
+    let (_dir, drop) = drop_box();
+    let logs = drop.join("logs");
+    let path = logs.join("log");
+    let check = ReopenCheck {
+        appends: 1,
+        interval: Duration::from_secs(3600),
+    };
+    let mut log = Options::new()
+        .reopen_check(Some(check))
+        .open(&path)
+        .expect("open");
+    append(&mut log, 0).expect("append");
+    std::fs::remove_dir_all(&logs).expect("delete the log's directory");
+    // A check is due before every append: it finds the directory gone, and the writer
+    // makes it again, in a directory it cannot open for reading, before writing the line.
+    append(&mut log, 1).expect("append after the directory was deleted");
+    append(&mut log, 2).expect("append");
+    assert_eq!(
+        log.stats().reopens,
+        1,
+        "{:?}",
+        log.take_housekeeping_error()
+    );
+    assert_eq!(log.stats().housekeeping_errors, 0);
+    assert_eq!(seqs(&path), [1, 2]);
+}

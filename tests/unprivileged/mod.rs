@@ -1,0 +1,102 @@
+//! Tests of permission bits, run where they apply. Root passes every permission check, so
+//! as root such a test starts itself again as `nobody` (uid and gid 65534, no groups)
+//! through `setpriv(1)`, from a copy of the test binary in a directory anyone may read:
+//! the build directory may be under one that `nobody` cannot search. Programs the test
+//! runs are copied beside it.
+//!
+//! Needs `rotation_support` declared beside it, for [`usable_or_skip`].
+#![allow(dead_code)]
+
+use std::ffi::OsString;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::rotation_support::{usable_or_skip, ROLE};
+
+/// The role of the child run as `nobody`.
+const UNPRIVILEGED: &str = "unprivileged";
+
+/// Set in that child to the directory holding the copies of the programs.
+const PROGRAMS: &str = "LOGWRITER_TEST_PROGRAMS";
+
+/// The user and group `nobody` (Debian's numbers; no name lookup is needed).
+const NOBODY: &str = "65534";
+
+/// Whether the calling test, named `test`, should run its body in this process: yes when
+/// permission bits apply to it (it is not root, or it is the child started here). As
+/// root, runs `test` again as `nobody`, with copies of `programs` (see [`program`]),
+/// checks that exactly that test ran and passed, and returns `false`. Where `setpriv`
+/// cannot change the user, panics unless skipping is allowed (see [`usable_or_skip`]).
+pub fn permissions_apply(test: &str, programs: &[&str]) -> bool {
+    let root = rustix::process::geteuid().is_root();
+    if std::env::var(ROLE).as_deref() == Ok(UNPRIVILEGED) {
+        assert!(!root, "the child meant to run as nobody runs as root");
+        return true;
+    }
+    if !root {
+        return true;
+    }
+    let usable = Command::new("setpriv")
+        .args(setpriv_args())
+        .arg("true")
+        .status()
+        .is_ok_and(|status| status.success());
+    if !usable_or_skip(
+        usable,
+        "setpriv (util-linux), run as root, to run a test as nobody",
+    ) {
+        return false;
+    }
+    let holder = tempfile::tempdir().expect("make a directory for the copies");
+    std::fs::set_permissions(holder.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("let anyone read the copies");
+    let exe = std::env::current_exe().expect("test binary path");
+    let copy = copy_into(holder.path(), &exe);
+    for program in programs {
+        copy_into(holder.path(), Path::new(program));
+    }
+    let out = Command::new("setpriv")
+        .args(setpriv_args())
+        .arg(&copy)
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(ROLE, UNPRIVILEGED)
+        .env(PROGRAMS, holder.path())
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the test as nobody");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "as nobody: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    false
+}
+
+/// `path`, or in the child run as `nobody`, its copy.
+pub fn program(path: &str) -> PathBuf {
+    match std::env::var_os(PROGRAMS) {
+        Some(holder) => Path::new(&holder).join(file_name(Path::new(path))),
+        None => PathBuf::from(path),
+    }
+}
+
+fn setpriv_args() -> [&'static str; 5] {
+    ["--reuid", NOBODY, "--regid", NOBODY, "--clear-groups"]
+}
+
+fn file_name(path: &Path) -> OsString {
+    path.file_name().expect("a program's file name").to_owned()
+}
+
+/// Copies `program` into `holder`, readable and executable by anyone.
+fn copy_into(holder: &Path, program: &Path) -> PathBuf {
+    let copy = holder.join(file_name(program));
+    std::fs::copy(program, &copy).expect("copy a program");
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755))
+        .expect("let anyone run the copy");
+    copy
+}
