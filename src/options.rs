@@ -236,8 +236,10 @@ impl Options {
     }
 
     /// The defaults, with `BONES_LOG_MAX_SIZE` (bytes) and `BONES_LOG_MAX_FILES` applied
-    /// where they hold a positive integer. Unset, empty, malformed, zero or negative
-    /// values are ignored, as the Go package did, and so are values above `u64::MAX`. A
+    /// where they hold a positive integer in decimal, optionally signed `+`, and optionally
+    /// surrounded by ASCII whitespace (a value read from a file keeps its newline; Go's
+    /// `strconv.Atoi` would refuse it). Unset, empty, malformed, zero or negative values
+    /// are ignored, as the Go package did, and so are values above `u64::MAX`. A
     /// count of backups between `u32::MAX` and `u64::MAX` is taken as `u32::MAX`, so many
     /// that none is ever dropped: ignoring it would fall back to 5 and drop backups the user
     /// meant to keep.
@@ -262,13 +264,13 @@ impl Options {
     pub fn with_env_values(mut self, max_size: Option<&str>, max_files: Option<&str>) -> Options {
         if let Some(rotation) = &mut self.rotation {
             if let Some(size) = max_size
-                .and_then(|v| v.trim().parse::<u64>().ok())
+                .and_then(|v| v.trim_ascii().parse::<u64>().ok())
                 .filter(|&n| n > 0)
             {
                 rotation.max_size = size;
             }
             if let Some(files) = max_files
-                .and_then(|v| v.trim().parse::<u64>().ok())
+                .and_then(|v| v.trim_ascii().parse::<u64>().ok())
                 .filter(|&n| n > 0)
             {
                 rotation.max_files = u32::try_from(files).unwrap_or(u32::MAX);
@@ -336,7 +338,10 @@ impl Options {
     }
 
     /// The permission bits of a newly created log file, before the umask is applied.
-    /// Default 0o644.
+    /// Default 0o644. The rotation lock file, `<log>.lock`, gets the same bits plus read
+    /// permission for each class that may write (0o200 gives it 0o600), since it is opened
+    /// for reading; directories the writer makes get 0o777, as `mkdir -p` gives them. The
+    /// umask applies to both.
     #[must_use]
     ///
     /// ```

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustix::fs::{fdatasync, flock, fsync, openat, FlockOperation, Mode, OFlags};
+use rustix::fs::{fcntl_setfl, fdatasync, flock, fsync, openat, FlockOperation, Mode, OFlags};
 use rustix::io::{pread, Errno};
 
 use crate::encode::Line;
@@ -246,6 +246,11 @@ impl Writer {
     /// or `..`), a NUL byte, or a name too
     /// long to carry the suffix of a backup (`.4294967295`); [`ErrorKind::Os`] from any
     /// of those calls, `ELOOP` when the log path is a symbolic link.
+    ///
+    /// A log path that is a FIFO makes the open wait for a reader, as `open(2)` does. A
+    /// FIFO found at the path later, by a reopen check or a rotation, is not waited for:
+    /// with no reader, the check fails with `ENXIO` (counted, see
+    /// [`Writer::take_housekeeping_error`]) and the lines go on to the file held.
     pub fn open(path: impl AsRef<Path>) -> Result<Writer, Error> {
         Options::from_env().open(path)
     }
@@ -804,22 +809,19 @@ impl Writer {
     /// [`LOCK_ATTEMPTS`] files that all left the name before they were locked, it gives up
     /// with `EAGAIN`: something keeps replacing the lock file, or the filesystem reports
     /// one file under two identities.
+    ///
+    /// The lock file is opened for each rotation and closed after it. A descriptor kept
+    /// open would be shared with a child forked meanwhile, and `flock(2)` does not exclude
+    /// two holders of one open file: the two processes could rotate at once.
     fn lock_exclusive(&mut self) -> Result<(), Error> {
         for _attempt in 0..LOCK_ATTEMPTS {
-            let lock = match self.lock.take() {
-                Some(lock) => lock,
-                None => openat(
-                    &self.dir,
-                    self.name.lock(),
-                    OFlags::RDONLY
-                        | OFlags::CREATE
-                        | OFlags::CLOEXEC
-                        | OFlags::NOFOLLOW
-                        | OFlags::NOCTTY,
-                    Mode::from_raw_mode(self.options.mode),
-                )
-                .map_err(|errno| Error::os(errno, Op::OpenLock, &self.path))?,
-            };
+            let lock = openat(
+                &self.dir,
+                self.name.lock(),
+                LOCK_FLAGS,
+                Mode::from_raw_mode(lock_mode(self.options.mode)),
+            )
+            .map_err(|errno| Error::os(errno, Op::OpenLock, &self.path))?;
             match lock_named(&lock, &self.dir, self.name.lock()) {
                 Ok(true) => {
                     self.lock = Some(lock);
@@ -833,10 +835,12 @@ impl Writer {
         Err(Error::os(Errno::AGAIN, Op::Lock, &self.path))
     }
 
+    /// Releases the rotation lock and closes its file. The unlock comes first: the close
+    /// alone would not release it while a child forked during the rotation holds the file.
     fn unlock(&mut self) {
-        if let Some(lock) = &self.lock {
-            // Unlocking a held lock cannot fail; closing the file would release it anyway.
-            let _ = retry_intr(|| flock(lock, FlockOperation::Unlock));
+        if let Some(lock) = self.lock.take() {
+            // Unlocking a held lock cannot fail.
+            let _ = retry_intr(|| flock(&lock, FlockOperation::Unlock));
         }
     }
 
@@ -911,16 +915,25 @@ impl Writer {
     /// directory itself was deleted (nothing can be created in it: `ENOENT`) and the log's
     /// path is absolute, opens the directory at the path again, as [`Options::open`] does
     /// (creating it if need be), and the file in it.
+    ///
+    /// Unlike the first open, this one does not wait: it runs inside an append, and a
+    /// FIFO found at the name with no reader fails it with `ENXIO` at once. The descriptor
+    /// is then made blocking, so that lines to a FIFO with a reader wait for room as they
+    /// would have (on a regular file the flag changes nothing).
     fn open_active(&mut self) -> Result<OwnedFd, Error> {
         let mode = Mode::from_raw_mode(self.options.mode);
-        match openat(&self.dir, self.name.active(), FILE_FLAGS, mode) {
+        let flags = FILE_FLAGS | OFlags::NONBLOCK;
+        let file = match openat(&self.dir, self.name.active(), flags, mode) {
             Err(Errno::NOENT) if self.path.is_absolute() => {
                 self.reopen_dir()?;
-                openat(&self.dir, self.name.active(), FILE_FLAGS, mode)
-                    .map_err(|errno| Error::os(errno, Op::Open, &self.path))
+                openat(&self.dir, self.name.active(), flags, mode)
             }
-            result => result.map_err(|errno| Error::os(errno, Op::Open, &self.path)),
-        }
+            result => result,
+        };
+        let file = file.map_err(|errno| Error::os(errno, Op::Open, &self.path))?;
+        fcntl_setfl(&file, OFlags::APPEND)
+            .map_err(|errno| Error::os(errno, Op::Open, &self.path))?;
+        Ok(file)
     }
 
     /// Moves to the directory now at the log's path, the one the writer held having been
@@ -934,8 +947,8 @@ impl Writer {
         // Directories made for the deleted one are moot.
         self.made_dirs = dir.made;
         self.dir_changed = true;
-        // A lock file held open was in the deleted directory: the next rotation finds it
-        // is not the one at the name, and locks that one.
+        // The next rotation locks the lock file in this directory (one held now, by the
+        // rotation that found the directory deleted, is released with it).
         Ok(())
     }
 
@@ -1089,12 +1102,14 @@ struct LogDir {
 /// `openat`: for reading, or else ([`LogDir::readable`]) with `O_PATH`.
 fn open_log_dir(dir: &Path) -> Result<LogDir, (Errno, Op)> {
     let (fd, made) = open_creating_dir(dir, Op::OpenDir, || {
-        match rustix::fs::open(dir, DIR_FLAGS, Mode::empty()) {
-            Err(Errno::ACCESS) => {
-                rustix::fs::open(dir, DIR_PATH_FLAGS, Mode::empty()).map(|fd| (fd, false))
+        with_c_path(dir, |dir| {
+            match rustix::fs::open(dir, DIR_FLAGS, Mode::empty()) {
+                Err(Errno::ACCESS) => {
+                    rustix::fs::open(dir, DIR_PATH_FLAGS, Mode::empty()).map(|fd| (fd, false))
+                }
+                opened => opened.map(|fd| (fd, true)),
             }
-            opened => opened.map(|fd| (fd, true)),
-        }
+        })
     })?;
     Ok(LogDir {
         fd: fd.0,
@@ -1120,15 +1135,16 @@ const DIR_PATH_FLAGS: OFlags = OFlags::PATH.union(OFlags::DIRECTORY).union(OFlag
 /// a reopen check that finds the directory deleted makes it again from an append.
 fn create_dirs(dir: &Path) -> Result<Option<usize>, Errno> {
     let exists_as_dir = |at: &Path| {
-        rustix::fs::open(at, DIR_PATH_FLAGS, Mode::empty())
+        with_c_path(at, |at| rustix::fs::open(at, DIR_PATH_FLAGS, Mode::empty()))
             .map(drop)
             .map_err(|_| Errno::EXIST)
     };
+    let mkdir = |at: &Path| with_c_path(at, |at| rustix::fs::mkdir(at, Mode::from_raw_mode(0o777)));
     // Up: the deepest ancestor that is there or can be made. `Path::parent` gives a
     // prefix of `dir`'s bytes.
     let mut top = dir;
     let made_top = loop {
-        match rustix::fs::mkdir(top, Mode::from_raw_mode(0o777)) {
+        match mkdir(top) {
             Ok(()) => break true,
             Err(Errno::EXIST) => {
                 exists_as_dir(top)?;
@@ -1151,7 +1167,7 @@ fn create_dirs(dir: &Path) -> Result<Option<usize>, Errno> {
             .position(|&b| b == b'/')
             .map_or(bytes.len(), |next| at + 1 + next);
         let next = Path::new(OsStr::from_bytes(&bytes[..end]));
-        match rustix::fs::mkdir(next, Mode::from_raw_mode(0o777)) {
+        match mkdir(next) {
             Ok(()) => {
                 made.get_or_insert(end);
             }
@@ -1180,13 +1196,39 @@ fn sync_made_dirs(dir: &Path, made: usize) -> Result<(), Errno> {
     let holder = parent_dir(Path::new(OsStr::from_bytes(topmost)));
     let mut synced = Ok(());
     for holder in std::iter::once(holder).chain(above) {
-        match rustix::fs::open(holder, DIR_FLAGS, Mode::empty()) {
+        match with_c_path(holder, |holder| {
+            rustix::fs::open(holder, DIR_FLAGS, Mode::empty())
+        }) {
             Ok(fd) => fsync(&fd)?,
             Err(Errno::NOENT) => {}
             Err(errno) => synced = synced.and(Err(errno)),
         }
     }
     synced
+}
+
+/// The longest path the kernel takes, its NUL included (`PATH_MAX`).
+const PATH_MAX: usize = 4096;
+
+/// Runs `call` with `path` as a C string copied on the stack. rustix does the same for
+/// paths under 256 bytes and allocates for longer ones; this copies any path the kernel
+/// would take, so that what an append may do on its cold paths (make the log's directory
+/// again, sync the directories it made) allocates nothing. A longer path is
+/// `ENAMETOOLONG`, as the kernel would say; one with a NUL byte is `EINVAL`.
+fn with_c_path<T>(
+    path: &Path,
+    call: impl FnOnce(&CStr) -> rustix::io::Result<T>,
+) -> rustix::io::Result<T> {
+    let bytes = path.as_os_str().as_bytes();
+    let mut buf = [0u8; PATH_MAX];
+    let Some(copy) = buf.get_mut(..bytes.len()) else {
+        return Err(Errno::NAMETOOLONG);
+    };
+    copy.copy_from_slice(bytes);
+    match CStr::from_bytes_with_nul(buf.get(..=bytes.len()).ok_or(Errno::NAMETOOLONG)?) {
+        Ok(c_path) => call(c_path),
+        Err(_) => Err(Errno::INVAL),
+    }
 }
 
 fn retry_intr(mut call: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::Result<()> {
@@ -1224,6 +1266,24 @@ const CLOCK_SLACK_NS: u64 = 20_000_000;
 
 /// Lock files a rotation tries before it gives up (see `Writer::lock_exclusive`).
 const LOCK_ATTEMPTS: u32 = 8;
+
+/// Flags of the lock file, opened (made if missing) to be locked. Not for writing, which
+/// it never is; without waiting, should a FIFO be found at its name.
+const LOCK_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::CREATE)
+    .union(OFlags::CLOEXEC)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::NOCTTY)
+    .union(OFlags::NONBLOCK);
+
+/// The mode of a new lock file for logs of mode `mode`: the same, plus read permission for
+/// each class that has write permission. The lock file is opened for reading, so a log mode
+/// without read bits (0o200) would leave it to be opened only by the process that made it;
+/// those who may write the log may lock its rotations anyway, and no one else gains a way
+/// to hold them up.
+const fn lock_mode(mode: u32) -> u32 {
+    mode | ((mode & 0o222) << 1)
+}
 
 /// Locks `lock` exclusively (waiting for other holders), then tells whether it is still the
 /// file named `name` in `dir`.
@@ -1410,6 +1470,24 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn c_paths_up_to_the_kernels_limit() {
+        let len = |path: &[u8]| {
+            with_c_path(Path::new(OsStr::from_bytes(path)), |c| {
+                Ok(c.to_bytes().len())
+            })
+        };
+        let long = [b'a'; PATH_MAX];
+        assert_eq!(len(b""), Ok(0));
+        assert_eq!(len(&long[..255]), Ok(255));
+        assert_eq!(len(&long[..PATH_MAX - 1]), Ok(PATH_MAX - 1));
+        assert_eq!(len(&long), Err(Errno::NAMETOOLONG));
+        assert_eq!(len(b"a\0b"), Err(Errno::INVAL));
+        // What the call returns comes back as it is.
+        let failed = with_c_path(Path::new("/x"), |_| Err::<(), _>(Errno::IO));
+        assert_eq!(failed, Err(Errno::IO));
+    }
 
     #[test]
     fn elapsed_counts_the_interval_or_a_step_back() {

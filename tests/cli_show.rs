@@ -561,3 +561,46 @@ fn nothing_from_the_file_reaches_the_terminal_as_a_control() {
         );
     }
 }
+
+/// `show --all` under `timeout 60`: a FIFO must not make it wait.
+fn show_all_bounded(log: &Path) -> Output {
+    Command::new("timeout")
+        .arg("60")
+        .arg(env!("CARGO_BIN_EXE_logwriter"))
+        .args(["show", "--all", "--json"])
+        .arg(log)
+        .output()
+        .expect("run timeout (coreutils)")
+}
+
+fn mkfifo(path: &Path) {
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+}
+
+#[test]
+fn all_does_not_wait_on_a_fifo_at_the_lock_or_a_backup_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let rows = [
+        "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"seq\":0}\n",
+        "{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"renew\",\"seq\":1}\n",
+    ];
+    std::fs::write(dir.path().join("log.1"), rows[0]).unwrap();
+    std::fs::write(&log, rows[1]).unwrap();
+    // No one writes to it: opened for reading, it would wait for a writer.
+    mkfifo(&dir.path().join("log.lock"));
+    assert_eq!(stdout_of(&show_all_bounded(&log)), rows.concat());
+    // No log is rotated into a FIFO: one at a backup's name is named, not read.
+    mkfifo(&dir.path().join("log.2"));
+    let out = show_all_bounded(&log);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("log.2: not a regular file"), "{stderr}");
+}

@@ -5,7 +5,7 @@
 mod rotation_support;
 
 use std::fs;
-use std::os::unix::fs::{symlink, PermissionsExt};
+use std::os::unix::fs::{symlink, FileTypeExt, PermissionsExt};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -127,6 +127,77 @@ fn symlink_at_the_lock_path_is_refused() {
     assert!(!dir.path().join("log.1").exists());
 }
 
+/// Runs `f` on another thread and returns its result, failing if it has not returned
+/// within a minute: what it tests is that it does not wait for ever.
+fn without_waiting<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(f()));
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("still waiting after 60 s")
+}
+
+fn mkfifo(path: &Path) {
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        Mode::from_raw_mode(0o600),
+        0,
+    )
+    .expect("mkfifo");
+}
+
+#[test]
+fn fifo_planted_after_a_rename_is_not_waited_for_at_the_reopen_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, moved) = (dir.path().join("log"), dir.path().join("log.moved"));
+    let mut log = Options::new()
+        .no_rotation()
+        .reopen_check(Some(ReopenCheck {
+            appends: 2,
+            interval: Duration::from_secs(3600),
+        }))
+        .open(&log_path)
+        .expect("open");
+    log.check_now();
+    fs::rename(&log_path, &moved).expect("rename");
+    mkfifo(&log_path);
+    let mut log = without_waiting(move || {
+        for n in 0..4 {
+            append(&mut log, n);
+        }
+        log
+    });
+    // No one reads the FIFO: each check fails with ENXIO, and the lines go on to the file
+    // the writer holds.
+    assert_eq!(line_count(&moved), 4);
+    let stats = log.stats();
+    assert_eq!(
+        (stats.appends, stats.reopens, stats.housekeeping_errors),
+        (4, 0, 2)
+    );
+    let err = log.take_housekeeping_error().expect("the failure is kept");
+    assert_eq!(
+        (err.kind(), err.op()),
+        (ErrorKind::Os(Errno::NXIO), Op::Open)
+    );
+}
+
+#[test]
+fn fifo_at_the_lock_path_is_locked_without_waiting() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    mkfifo(&dir.path().join("log.lock"));
+    let mut log = Options::new().open(dir.path().join("log")).expect("open");
+    append(&mut log, 0);
+    let rotated = without_waiting(move || log.rotate());
+    rotated.expect("rotate, locking the FIFO");
+    assert_eq!(line_count(&dir.path().join("log.1")), 1);
+    assert!(fs::symlink_metadata(dir.path().join("log.lock"))
+        .expect("lstat")
+        .file_type()
+        .is_fifo());
+}
+
 #[test]
 fn directory_replaced_by_a_symlink_after_open_is_not_followed() {
     let top = tempfile::tempdir().expect("tempdir");
@@ -183,8 +254,10 @@ fn every_descriptor_is_close_on_exec() {
     append(&mut log, 1);
 
     let held = descriptors_under(&dir_path);
-    // The directory, the log and the lock file.
-    assert_eq!(held.len(), 3, "{held:?}");
+    // The directory and the log. The lock file is closed after each rotation: a child
+    // forked later must not share it, for `flock(2)` does not exclude two holders of one
+    // open file, and the two processes could then rotate at once.
+    assert_eq!(held.len(), 2, "{held:?}");
     for (path, flags) in &held {
         assert_ne!(flags & O_CLOEXEC, 0, "{path} is inherited by children");
         if !path.ends_with("logs") && path.contains("/log") {

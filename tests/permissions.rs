@@ -149,3 +149,31 @@ fn a_deleted_directory_is_made_again_in_one_that_cannot_be_listed() {
     assert_eq!(log.stats().housekeeping_errors, 0);
     assert_eq!(seqs(&path), [1, 2]);
 }
+
+/// A log mode without read permission (0o200): the lock file, which is opened for
+/// reading, gets read permission for those who may write, so that a writer opened later
+/// (here, after the first one is gone) can still lock it and rotate.
+#[test]
+fn a_write_only_log_mode_still_lets_later_writers_rotate() {
+    use std::os::unix::fs::MetadataExt;
+    if !permissions_apply("a_write_only_log_mode_still_lets_later_writers_rotate", &[]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log");
+    let options = Options::new().mode(0o200).max_files(5);
+    for writer in 0..2 {
+        let mut log = options.open(&path).expect("open");
+        append(&mut log, writer).expect("append");
+        log.rotate().expect("rotate");
+        assert_eq!(log.stats().housekeeping_errors, 0);
+    }
+    let lock = std::fs::metadata(dir.path().join("log.lock")).expect("the lock file");
+    assert_eq!(lock.mode() & 0o777, 0o600);
+    for backup in ["log.1", "log.2"] {
+        let mode = std::fs::metadata(dir.path().join(backup))
+            .expect("a backup")
+            .mode();
+        assert_eq!(mode & 0o777, 0o200, "{backup}");
+    }
+}

@@ -230,6 +230,14 @@ fn defaults_and_environment_overrides() {
         (None, None, DEFAULT_MAX_SIZE, DEFAULT_MAX_FILES),
         (Some("4096"), Some("9"), 4096, 9),
         (Some(" 4096 "), None, 4096, DEFAULT_MAX_FILES),
+        (Some("+4096\n"), Some("\t9"), 4096, 9),
+        // Only ASCII whitespace is trimmed: not a no-break space.
+        (
+            Some("\u{a0}4096"),
+            None,
+            DEFAULT_MAX_SIZE,
+            DEFAULT_MAX_FILES,
+        ),
         (Some("0"), Some("0"), DEFAULT_MAX_SIZE, DEFAULT_MAX_FILES),
         (Some("-5"), Some("-1"), DEFAULT_MAX_SIZE, DEFAULT_MAX_FILES),
         (

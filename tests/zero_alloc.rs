@@ -3,8 +3,8 @@
 //! can: fields of every value type, every timestamp precision (the default first), events
 //! stamped by the clock and by themselves, the writer's default slot, more than 32 fields
 //! (the hash-table path), rotations with their lock, reopens after an outside rename and
-//! after the log's directory was deleted (made again from the append, and synced), and
-//! each durability policy.
+//! after the log's directory was deleted (made again from the append, and synced, also
+//! with a path over 256 bytes), and each durability policy.
 //!
 //! It runs as a plain program (`harness = false` in `Cargo.toml`), one thread, so that
 //! nothing else allocates while it counts: under libtest the harness's main thread
@@ -59,6 +59,17 @@ fn main() {
             Shape::DirDeleted,
         ),
         (
+            "the directory deleted, its path over 256 bytes, every append synced",
+            Options::new()
+                .no_rotation()
+                .durability(Durability::EveryAppend)
+                .reopen_check(Some(ReopenCheck {
+                    appends: 100,
+                    interval: Duration::from_secs(3600),
+                })),
+            Shape::DirDeleted,
+        ),
+        (
             "every append synced",
             rotating().durability(Durability::EveryAppend),
             Shape::Mixed,
@@ -74,8 +85,14 @@ fn main() {
     ];
     let count = cases.len();
     for (number, (name, options, shape)) in cases.into_iter().enumerate() {
-        // In a directory of its own, which `DirDeleted` deletes.
-        let path = dir.path().join(format!("dir{number}/log"));
+        // In a directory of its own, which `DirDeleted` deletes. A path of 256 bytes or
+        // more is one that rustix would copy to the heap to pass to the kernel.
+        let mut path = dir.path().join(format!("dir{number}"));
+        if name.contains("over 256 bytes") {
+            path = path.join("d".repeat(200)).join("e".repeat(100));
+            assert!(path.as_os_str().len() > 256);
+        }
+        let path = path.join("log");
         let writer = options.open(&path).unwrap();
         appends_allocate_nothing(name, writer, shape, &path);
     }

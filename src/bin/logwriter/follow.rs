@@ -220,7 +220,12 @@ fn newer_files(
             } else {
                 numbered(path, n)
             };
-            let tail = match File::open(&name) {
+            let opened = if n == 0 {
+                File::open(&name)
+            } else {
+                series::open_backup(&name)
+            };
+            let tail = match opened {
                 Ok(file) => Tail::from_file(file)?,
                 Err(err) if err.kind() == io::ErrorKind::NotFound => {
                     missing_in_a_row += u32::from(n > 0);
@@ -297,7 +302,12 @@ fn unknown_files(path: &Path, retired: &[(Tail, Instant)], known: &Known) -> io:
     names.push(path.to_path_buf());
     let mut found: Vec<Tail> = Vec::new();
     for name in names {
-        let tail = match File::open(&name) {
+        let opened = if name == path {
+            File::open(&name)
+        } else {
+            series::open_backup(&name)
+        };
+        let tail = match opened {
             Ok(file) => Tail::from_file(file)?,
             Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
             Err(err) => return Err(named(&err, &name)),
@@ -336,7 +346,12 @@ impl SeriesLock {
         // (they lock the file at the name): check the name after locking, as they do, and
         // open it as they do, without following a symbolic link.
         for _attempt in 0..LOCK_ATTEMPTS {
-            let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NOCTTY;
+            // Without waiting, should a FIFO be found at its name.
+            let flags = OFlags::RDONLY
+                | OFlags::CLOEXEC
+                | OFlags::NOFOLLOW
+                | OFlags::NOCTTY
+                | OFlags::NONBLOCK;
             let Ok(file) = rustix::fs::open(name, flags, Mode::empty()).map(File::from) else {
                 break;
             };

@@ -48,13 +48,27 @@ pub fn open_backups(path: &Path) -> Result<Backups, Failure> {
     raise_open_file_limit(names.len());
     let mut opened = Vec::with_capacity(names.len());
     for name in names {
-        match File::open(&name) {
+        match open_backup(&name) {
             Ok(file) => opened.push((name, file)),
             Err(err) if err.kind() == io::ErrorKind::NotFound => {}
             Err(err) => return Err(Failure::io(&format!("open {}", name.display()), &err)),
         }
     }
     Ok(opened)
+}
+
+/// Opens the backup `name` for reading, without waiting: a FIFO at a backup's name (no log
+/// is rotated into one) would hold the reader, and the series lock with it, until someone
+/// opened it for writing. A FIFO, socket or device is refused; a directory fails when it
+/// is read, with `EISDIR`, as the log itself does.
+pub fn open_backup(name: &Path) -> io::Result<File> {
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
+    let file = File::from(rustix::fs::open(name, flags, Mode::empty())?);
+    let kind = file.metadata()?.file_type();
+    if !(kind.is_file() || kind.is_dir()) {
+        return Err(io::Error::other("not a regular file"));
+    }
+    Ok(file)
 }
 
 /// Raises the soft limit on open files to the hard one when `backups` of them, the log
