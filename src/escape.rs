@@ -229,7 +229,7 @@ pub(crate) fn load8(bytes: &[u8], at: usize) -> u64 {
 /// The bytes of `bytes`, at most 7 of them, as a little-endian word padded with spaces
 /// (which never need escaping), loaded without a call to `memcpy`: two loads that overlap
 /// for lengths that are not a power of two. A `const fn`, so that [`Field`](crate::Field)
-/// keys are classified with it at compile time.
+/// keys can be classified with it at compile time.
 #[inline]
 #[allow(clippy::cast_lossless)] // `u64::from` is not const.
 pub(crate) const fn load_short(bytes: &[u8]) -> u64 {

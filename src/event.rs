@@ -247,8 +247,8 @@ impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
 ///
 /// [`Field::new`] classifies the key once, when the field is made: a key of one to eight
 /// bytes that needs no escaping and is not reserved is kept as a word the encoder writes
-/// and compares whole. For a string literal the compiler does that work at compile time,
-/// so the encoder's per-key cost is a few stores.
+/// and compares whole. For a string literal an optimised build can do that work at compile
+/// time; either way the encoder's per-key cost is a few stores.
 #[derive(Clone, Copy, PartialEq)]
 pub struct Field<'a> {
     key: &'a str,

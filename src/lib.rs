@@ -11,7 +11,8 @@
 //! use logwriter::{Event, EventKind, Field, Writer};
 //!
 //! let dir = tempfile::tempdir()?;
-//! let mut log = Writer::open(dir.path().join("log"))?; // 10 MiB, 5 backups
+//! // 10 MiB, 5 backups, unless BONES_LOG_MAX_SIZE / BONES_LOG_MAX_FILES say otherwise.
+//! let mut log = Writer::open(dir.path().join("log"))?;
 //! let fields = [
 //!     Field::new("message", "slot-a: extract token validator"),
 //!     Field::new("sha", "abc123"),
@@ -26,8 +27,10 @@
 //!
 //! # Guarantees
 //!
-//! - **One line, one system call.** [`Writer::append`] performs exactly one `write(2)` of one
-//!   whole line ending in `\n`, and allocates nothing. A [`ReopenCheck`] (by default every
+//! - **One line, one system call.** In steady state [`Writer::append`] performs exactly one
+//!   `write(2)` of one whole line ending in `\n`, and it allocates nothing on any path. After
+//!   a short write, the next append first ends the fragment with a `write(2)` of `\n`; a
+//!   write interrupted before it wrote anything (`EINTR`) is made again. A [`ReopenCheck`] (by default every
 //!   1024 appends, every second, or whenever the writer's own bytes reach 1/64 of the maximum
 //!   size) adds two `statx(2)` calls, which ask for no timestamps (see [`ReopenCheck`]); a
 //!   rotation adds its own.
@@ -63,12 +66,12 @@
 //!   same time; between rotations, writers lock the file at the name whatever happened to
 //!   the one they opened before.
 //! - The append that rotates waits for the rotation, which drops the oldest backup once all
-//!   exist: the kernel frees that file's page cache inside the call, about 1 ms for a full
-//!   10 MiB file on the Intel machine of the README's figures and 3.5 to 5.3 ms on the AMD
-//!   one (17 µs and 0.1 to 0.2 ms with small files).
+//!   exist: the kernel frees that file's page cache inside the call, which made a rotation
+//!   with full 10 MiB files about 60 times as long as one with small files in the run the
+//!   README reports.
 //! - Another program that stats the live log with an ordinary stat, one that reports
 //!   timestamps, makes the next append journal the inode on Linux 6.13 and later; in a tight
-//!   loop that doubles or nearly triples an append's cost. The writer's own stats ask for no timestamps
+//!   loop that made an append 2.6 times as costly in the run the README reports. The writer's own stats ask for no timestamps
 //!   (see [`ReopenCheck`]).
 //! - Timestamps run from 1970 to 9999 ([`Timestamp`]).
 //! - Programs that use the crate run under valgrind: the clock finds the vDSO through

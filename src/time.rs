@@ -428,6 +428,39 @@ mod tests {
         }
     }
 
+    /// Every day from 1970-01-01 to 9999-12-31, at its first and last second, against a
+    /// calendar walk that counts days through months and leap years, independent of the
+    /// day-number arithmetic: about a second in release.
+    /// `cargo test --release --lib -- --ignored every_day`
+    #[test]
+    #[ignore = "exhaustive; run with --release --ignored"]
+    fn every_day_from_1970_to_9999_formats_as_a_calendar_walk() {
+        let mut secs = 0u64;
+        let mut out = [0u8; SECONDS_LEN];
+        for year in 1970..=9999u32 {
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+            for month in 1..=12u32 {
+                let days = match month {
+                    2 if leap => 29,
+                    2 => 28,
+                    4 | 6 | 9 | 11 => 30,
+                    _ => 31,
+                };
+                for day in 1..=days {
+                    let date = format!("{year:04}-{month:02}-{day:02}T");
+                    format_seconds(secs, &mut out);
+                    assert_eq!(&out[..], format!("{date}00:00:00").as_bytes(), "{secs}");
+                    format_seconds(secs + SECS_PER_DAY - 1, &mut out);
+                    assert_eq!(&out[..], format!("{date}23:59:59").as_bytes(), "{secs}");
+                    secs += SECS_PER_DAY;
+                }
+            }
+        }
+        // The walk ends where the range does.
+        assert!(Timestamp::from_unix(i64::try_from(secs - 1).unwrap(), 0).is_some());
+        assert!(Timestamp::from_unix(i64::try_from(secs).unwrap(), 0).is_none());
+    }
+
     #[test]
     fn auto_fraction_trims_like_the_decimal_text() {
         let stride = if cfg!(miri) { 9_999_991 } else { 7_919 };

@@ -310,6 +310,16 @@ fn mode_child() {
     assert_eq!(mode_of("shared"), 0o640, "0o666 less umask 0o027");
     assert_eq!(mode_of("shared.lock"), 0o640);
 
+    // A log no one may read: its lock file may be read by those who may write the log.
+    let mut log = Options::new()
+        .mode(0o220)
+        .open(dir.path().join("drop"))
+        .expect("open");
+    append(&mut log, 0);
+    log.rotate().expect("rotate");
+    assert_eq!(mode_of("drop"), 0o200, "0o220 less umask 0o027");
+    assert_eq!(mode_of("drop.lock"), 0o640, "0o660 less umask 0o027");
+
     Options::new()
         .mode(0o600)
         .open(dir.path().join("private"))
@@ -327,6 +337,79 @@ fn mode_child() {
         .expect("reopen");
     assert_eq!(mode_of("private"), 0o604);
     println!("mode-child-done");
+}
+
+/// Child side of the relative-path test: the working directory is process-wide.
+fn relative_child() {
+    let check = ReopenCheck {
+        appends: 1,
+        interval: Duration::from_secs(3600),
+    };
+    let mut log = Options::new()
+        .reopen_check(Some(check))
+        .open("logs/log")
+        .expect("open");
+    append(&mut log, 0);
+    fs::remove_dir_all("logs").expect("delete the log's directory");
+    append(&mut log, 1);
+    append(&mut log, 2);
+    // Not made again at a relative path: the lines went to the deleted file, and each check
+    // failed.
+    assert!(!Path::new("logs").exists());
+    let stats = log.stats();
+    assert_eq!((stats.appends, stats.reopens), (3, 0), "{stats:?}");
+    assert_eq!(stats.housekeeping_errors, 2, "{stats:?}");
+    let err = log.take_housekeeping_error().expect("the failed check");
+    assert_eq!(err.op(), Op::Open, "{err}");
+    println!("relative-child-done");
+}
+
+#[test]
+fn a_deleted_directory_at_a_relative_path_is_not_made_again() {
+    if role().as_deref() == Some("relative") {
+        return relative_child();
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = child(
+        "a_deleted_directory_at_a_relative_path_is_not_made_again",
+        "relative",
+    )
+    .current_dir(dir.path())
+    .output()
+    .expect("run child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("relative-child-done"),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The lock file is never written, so its modification time stays that of its creation:
+/// an age-based cleanup of lock files would take it (the README warns against that).
+#[test]
+fn the_lock_files_modification_time_never_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut log = Options::new()
+        .max_files(2)
+        .open(dir.path().join("log"))
+        .expect("open");
+    append(&mut log, 0);
+    log.rotate().expect("rotate");
+    let lock = dir.path().join("log.lock");
+    let modified = || {
+        fs::metadata(&lock)
+            .expect("stat lock")
+            .modified()
+            .expect("mtime")
+    };
+    let made = modified();
+    for n in 1..6 {
+        append(&mut log, n);
+        log.rotate().expect("rotate");
+    }
+    assert_eq!(modified(), made);
+    assert_eq!(fs::metadata(&lock).expect("stat lock").len(), 0);
 }
 
 #[test]
