@@ -45,15 +45,13 @@ fn symlink_at_the_log_path_is_refused_at_open() {
     assert_eq!(fs::read_to_string(&victim).expect("read"), "precious\n");
 }
 
-#[test]
-fn symlink_planted_after_a_rename_is_refused_at_the_reopen_check() {
+/// A writer that checks at every second append has its log renamed to `log.moved`, and
+/// `plant` puts something else at the log's path; four appends follow, on another thread
+/// (see [`without_waiting`]). Every line must go to the moved file, and both checks must
+/// fail opening the path with `errno`.
+fn lines_stay_in_the_moved_file_when(plant: impl FnOnce(&Path), errno: Errno) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (log_path, moved, victim) = (
-        dir.path().join("log"),
-        dir.path().join("log.moved"),
-        dir.path().join("victim"),
-    );
-    fs::write(&victim, "").expect("victim");
+    let (log_path, moved) = (dir.path().join("log"), dir.path().join("log.moved"));
     let mut log = Options::new()
         .no_rotation()
         .reopen_check(Some(ReopenCheck {
@@ -64,23 +62,35 @@ fn symlink_planted_after_a_rename_is_refused_at_the_reopen_check() {
         .expect("open");
     log.check_now();
     fs::rename(&log_path, &moved).expect("rename");
-    symlink(&victim, &log_path).expect("plant symlink");
-    for n in 0..4 {
-        append(&mut log, n);
-    }
-    // Every line went to the file the writer holds; nothing through the link.
+    plant(&log_path);
+    let mut log = without_waiting(move || {
+        for n in 0..4 {
+            append(&mut log, n);
+        }
+        log
+    });
     assert_eq!(line_count(&moved), 4);
-    assert_eq!(fs::read(&victim).expect("read").len(), 0);
     let stats = log.stats();
     assert_eq!(
         (stats.appends, stats.reopens, stats.housekeeping_errors),
         (4, 0, 2)
     );
-    let err = log.take_housekeeping_error().expect("the refusal is kept");
-    assert_eq!(
-        (err.kind(), err.op()),
-        (ErrorKind::Os(Errno::LOOP), Op::Open)
+    let err = log.take_housekeeping_error().expect("the failure is kept");
+    assert_eq!((err.kind(), err.op()), (ErrorKind::Os(errno), Op::Open));
+}
+
+#[test]
+fn symlink_planted_after_a_rename_is_refused_at_the_reopen_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let victim = dir.path().join("victim");
+    fs::write(&victim, "").expect("victim");
+    let target = victim.clone();
+    lines_stay_in_the_moved_file_when(
+        |log| symlink(&target, log).expect("plant symlink"),
+        Errno::LOOP,
     );
+    // Nothing through the link.
+    assert_eq!(fs::read(&victim).expect("read").len(), 0);
 }
 
 #[test]
@@ -147,40 +157,10 @@ fn mkfifo(path: &Path) {
     .expect("mkfifo");
 }
 
+/// No one reads the FIFO: each check fails with `ENXIO` at once.
 #[test]
 fn fifo_planted_after_a_rename_is_not_waited_for_at_the_reopen_check() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (log_path, moved) = (dir.path().join("log"), dir.path().join("log.moved"));
-    let mut log = Options::new()
-        .no_rotation()
-        .reopen_check(Some(ReopenCheck {
-            appends: 2,
-            interval: Duration::from_secs(3600),
-        }))
-        .open(&log_path)
-        .expect("open");
-    log.check_now();
-    fs::rename(&log_path, &moved).expect("rename");
-    mkfifo(&log_path);
-    let mut log = without_waiting(move || {
-        for n in 0..4 {
-            append(&mut log, n);
-        }
-        log
-    });
-    // No one reads the FIFO: each check fails with ENXIO, and the lines go on to the file
-    // the writer holds.
-    assert_eq!(line_count(&moved), 4);
-    let stats = log.stats();
-    assert_eq!(
-        (stats.appends, stats.reopens, stats.housekeeping_errors),
-        (4, 0, 2)
-    );
-    let err = log.take_housekeeping_error().expect("the failure is kept");
-    assert_eq!(
-        (err.kind(), err.op()),
-        (ErrorKind::Os(Errno::NXIO), Op::Open)
-    );
+    lines_stay_in_the_moved_file_when(mkfifo, Errno::NXIO);
 }
 
 #[test]

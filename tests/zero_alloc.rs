@@ -30,6 +30,15 @@ fn main() {
     // Small files so that rotations (and their lock) are inside the counted region too.
     let rotating = || Options::new().max_size(64 * 1024).max_files(3);
     let at = |precision| rotating().precision(precision);
+    let synced_dir_deleted = || {
+        Options::new()
+            .no_rotation()
+            .durability(Durability::EveryAppend)
+            .reopen_check(Some(ReopenCheck {
+                appends: 100,
+                interval: Duration::from_secs(3600),
+            }))
+    };
     let cases = [
         ("default precision", rotating(), Shape::Mixed),
         ("seconds", at(Precision::Seconds), Shape::Mixed),
@@ -49,24 +58,12 @@ fn main() {
         ),
         (
             "the directory deleted, every append synced",
-            Options::new()
-                .no_rotation()
-                .durability(Durability::EveryAppend)
-                .reopen_check(Some(ReopenCheck {
-                    appends: 100,
-                    interval: Duration::from_secs(3600),
-                })),
+            synced_dir_deleted(),
             Shape::DirDeleted,
         ),
         (
             "the directory deleted, its path over 256 bytes, every append synced",
-            Options::new()
-                .no_rotation()
-                .durability(Durability::EveryAppend)
-                .reopen_check(Some(ReopenCheck {
-                    appends: 100,
-                    interval: Duration::from_secs(3600),
-                })),
+            synced_dir_deleted(),
             Shape::DirDeleted,
         ),
         (
