@@ -119,6 +119,22 @@ mod tests {
         assert_eq!((by_fd.dev, by_fd.ino), (meta.dev(), meta.ino()));
     }
 
+    /// Inode numbers are per filesystem: two fresh tmpfs mounts hand out the same ones, and
+    /// a file bind-mounted over the log's name must not pass for the log. The size and type
+    /// play no part.
+    #[test]
+    fn the_same_inode_on_another_device_is_another_file() {
+        let id = |dev, ino, size| FileId {
+            dev,
+            ino,
+            size,
+            regular: true,
+        };
+        assert!(id(8, 12, 0).same_file(&id(8, 12, 4096)));
+        assert!(!id(8, 12, 0).same_file(&id(9, 12, 0)));
+        assert!(!id(8, 12, 0).same_file(&id(8, 13, 0)));
+    }
+
     #[test]
     #[cfg_attr(miri, ignore)]
     fn a_symlink_is_reported_not_followed() {

@@ -22,6 +22,12 @@ mod unprivileged;
 
 const BIN: &str = env!("CARGO_BIN_EXE_logwriter");
 
+/// The numbers of `nanosleep` and `clock_nanosleep`, as `/proc/<pid>/syscall` shows them.
+#[cfg(target_arch = "x86_64")]
+const SLEEPS: [&str; 2] = ["35", "230"];
+#[cfg(target_arch = "aarch64")]
+const SLEEPS: [&str; 2] = ["101", "115"];
+
 struct Follower {
     child: Child,
     lines: mpsc::Receiver<String>,
@@ -65,8 +71,7 @@ impl Follower {
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         loop {
             let call = std::fs::read_to_string(&path).expect("read /proc/<pid>/syscall");
-            // x86_64: 35 is nanosleep, 230 clock_nanosleep.
-            if matches!(call.split_whitespace().next(), Some("35" | "230")) {
+            if matches!(call.split_whitespace().next(), Some(number) if SLEEPS.contains(&number)) {
                 return;
             }
             assert!(
@@ -84,9 +89,21 @@ impl Follower {
             .expect("the follower printed a line")
     }
 
-    /// Every further line, once the follower has exited successfully.
-    fn finish(self) -> Vec<String> {
-        let rest: Vec<String> = self.lines.iter().collect();
+    /// Every further line, once the follower has exited successfully. A follower that
+    /// prints nothing for 60 s is killed and the test fails (`--exit-on-idle` cannot end
+    /// one that waits for a lock).
+    fn finish(mut self) -> Vec<String> {
+        let mut rest = Vec::new();
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) => rest.push(line),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let _ = self.child.kill();
+                    panic!("the follower printed nothing for 60 s after {rest:?}");
+                }
+            }
+        }
         let out = self.child.wait_with_output().unwrap();
         assert!(out.status.success(), "{out:?}");
         assert!(

@@ -209,6 +209,41 @@ fn order_allows_the_slack_of_writers_sharing_a_log() {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
 
+/// Equal timestamps are in order, even strictly; a line exactly the slack behind is
+/// within it, and one a nanosecond more is not.
+#[test]
+fn equal_timestamps_are_in_order_and_the_slack_is_inclusive() {
+    let times = ["12:00:01", "12:00:01", "12:00:00", "11:59:59.999999999"];
+    let mut text = String::new();
+    for time in times {
+        writeln!(
+            text,
+            "{{\"ts\":\"2026-05-01T{time}Z\",\"event\":\"renew\"}}"
+        )
+        .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, text).unwrap();
+    let reported = |args: &[&str]| -> Vec<String> {
+        let out = verify(args, &log);
+        let summary = summary(&out);
+        assert_eq!(
+            summary["problem_count"],
+            summary["problems"]["ts_backwards"]
+        );
+        summary["examples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap().split(": ").next().unwrap().to_owned())
+            .collect()
+    };
+    let at = |line: u32| format!("{}:{line}", log.display());
+    assert_eq!(reported(&["--json"]), [at(4)]);
+    assert_eq!(reported(&["--json", "--order-slack", "0s"]), [at(3), at(4)]);
+}
+
 #[test]
 fn text_report_lists_problems_and_fails() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,5 +1,4 @@
-//! Threads and processes appending to one file: every line intact, none lost, none doubled,
-//! and a line still being copied in not mistaken for a torn one.
+//! Threads and processes appending to one file: every line intact, none lost, none doubled.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -94,62 +93,4 @@ fn four_processes_one_file() {
         assert!(child.wait().unwrap().success());
     }
     verify(&path, &writers);
-}
-
-/// A writer that opens the log while another process's long `write(2)` is being copied in
-/// sees a file that ends mid-line, but must not take it for a torn line (which it would
-/// end with a `\n` of its own, leaving an empty line): its zero-length `write(2)` waits
-/// for the copy to finish, and the end has moved. Another thread writes 256 KiB lines
-/// through `std` while this one opens writers in a loop; the file must hold only whole
-/// lines, none empty.
-#[test]
-fn a_line_being_written_is_not_taken_for_a_torn_one() {
-    const BIG: usize = 256 << 10;
-    const OPENS: usize = 300;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("log");
-    std::fs::write(&path, b"").unwrap();
-    let done = std::sync::atomic::AtomicBool::new(false);
-    let mut big = vec![b'x'; BIG];
-    big[BIG - 1] = b'\n';
-    let (big_lines, own_lines) = std::thread::scope(|scope| {
-        let big_writer = scope.spawn(|| {
-            let mut file = std::fs::OpenOptions::new()
-                .append(true)
-                .open(&path)
-                .unwrap();
-            let mut lines = 0;
-            // At least one line, at most 64 MiB, until the opener is done.
-            while lines == 0 || (lines < 256 && !done.load(std::sync::atomic::Ordering::Relaxed)) {
-                std::io::Write::write_all(&mut file, &big).unwrap();
-                lines += 1;
-            }
-            lines
-        });
-        let mut own = 0;
-        for _ in 0..OPENS {
-            let mut log = Options::new().no_rotation().open(&path).unwrap();
-            log.append(&Event::new(EventKind::Renew).slot("opener"))
-                .unwrap();
-            assert_eq!(log.stats().bytes_lost, 0);
-            own += 1;
-        }
-        done.store(true, std::sync::atomic::Ordering::Relaxed);
-        (big_writer.join().unwrap(), own)
-    });
-    let text = std::fs::read(&path).unwrap();
-    let (mut bigs, mut owns) = (0, 0);
-    for (number, line) in text.split_inclusive(|&b| b == b'\n').enumerate() {
-        assert!(line.ends_with(b"\n"), "line {number} is unfinished");
-        let line = &line[..line.len() - 1];
-        if line.len() == BIG - 1 && line.iter().all(|&b| b == b'x') {
-            bigs += 1;
-        } else {
-            let row: serde_json::Value = serde_json::from_slice(line)
-                .unwrap_or_else(|e| panic!("line {number} ({} bytes): {e}", line.len()));
-            assert_eq!(row["slot"], "opener", "line {number}");
-            owns += 1;
-        }
-    }
-    assert_eq!((bigs, owns), (big_lines, own_lines));
 }

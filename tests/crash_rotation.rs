@@ -17,7 +17,9 @@ mod rotation_support;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, ChildStdout, Stdio};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use logwriter::Options;
 use rotation_support::{append_seq, child, read_series, role, series_files};
@@ -61,20 +63,44 @@ fn child_appender() {
 
 struct Running {
     process: Child,
-    out: BufReader<ChildStdout>,
+    /// The child's lines, read by a thread of their own, which ends when the child does.
+    lines: mpsc::Receiver<String>,
     acked: Vec<u64>,
 }
 
+/// How long a child may go without acknowledging a line before the trial fails: a writer
+/// that never gives its rotation lock back must fail the test, not hang it.
+const STALL: Duration = Duration::from_secs(60);
+
 impl Running {
+    fn start(mut process: Child) -> Running {
+        let out = BufReader::new(process.stdout.take().expect("stdout"));
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in out.lines() {
+                if tx.send(line.expect("read child")).is_err() {
+                    return;
+                }
+            }
+        });
+        Running {
+            process,
+            lines,
+            acked: Vec::new(),
+        }
+    }
+
     /// Reads acknowledgements until `target` lines were acknowledged (or the child ended).
     fn read_until(&mut self, target: usize) {
-        let mut line = String::new();
         while self.acked.len() < target {
-            line.clear();
-            if self.out.read_line(&mut line).expect("read child") == 0 {
-                return;
+            match self.lines.recv_timeout(STALL) {
+                Ok(line) => self.record(&line),
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let _ = self.process.kill();
+                    panic!("no acknowledgement for {STALL:?}: the child is stuck");
+                }
             }
-            self.record(&line);
         }
     }
 
@@ -82,12 +108,7 @@ impl Running {
     fn kill_and_drain(&mut self) {
         self.process.kill().expect("SIGKILL");
         self.process.wait().expect("reap");
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if self.out.read_line(&mut line).expect("read child") == 0 {
-                return;
-            }
+        while let Ok(line) = self.lines.recv() {
             self.record(&line);
         }
     }
@@ -121,18 +142,13 @@ fn trial(seed: &mut Rng, totals: &mut Totals) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut children: Vec<Running> = (0..CHILDREN)
         .map(|id| {
-            let mut process = child("crash_during_rotation", "appender")
+            let process = child("crash_during_rotation", "appender")
                 .env(DIR, dir.path())
                 .env(ID, id.to_string())
                 .stdout(Stdio::piped())
                 .spawn()
                 .expect("spawn child");
-            let out = BufReader::new(process.stdout.take().expect("stdout"));
-            Running {
-                process,
-                out,
-                acked: Vec::new(),
-            }
+            Running::start(process)
         })
         .collect();
     for running in &mut children {

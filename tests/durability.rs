@@ -82,7 +82,19 @@ fn periodic_syncs_after_the_interval() {
     // The interval is what is tested: let it pass.
     std::thread::sleep(Duration::from_millis(250));
     append(&mut log);
+    let synced = Instant::now();
     assert_eq!(log.stats().syncs, before + 1);
+    // The sync starts the next interval: appends right after it are not synced.
+    for _ in 0..3 {
+        append(&mut log);
+    }
+    if synced.elapsed() < interval {
+        assert_eq!(
+            log.stats().syncs,
+            before + 1,
+            "synced again within the interval"
+        );
+    }
 }
 
 /// Events with their own timestamp, decades from the clock: the interval is timed by the

@@ -141,6 +141,61 @@ fn reserved_keys_are_dropped_with_or_without_slot() {
     }
 }
 
+/// Only the exact keys are reserved: not those that share a prefix with one, one of their
+/// prefixes, or another case; short and long, clean and escaped.
+#[test]
+fn keys_near_the_reserved_ones_are_kept() {
+    let keys = [
+        "ts_ms",
+        "t",
+        "TS",
+        "ts ",
+        "slot_id",
+        "slot-a",
+        "slo",
+        "events",
+        "even",
+        "Event",
+        "event_name_that_is_long",
+        "slot\n",
+    ];
+    let fields: Vec<Field<'_>> = keys.iter().map(|key| Field::new(key, 1)).collect();
+    let line = encode(
+        &Event::new(EventKind::Join)
+            .slot("a")
+            .fields(&fields)
+            .at(ts()),
+    );
+    let mut rest = String::new();
+    for key in keys {
+        rest.push(',');
+        rest.push_str(&serde_json::to_string(key).unwrap());
+        rest.push_str(":1");
+    }
+    assert_eq!(line, row("join", Some("a"), &rest));
+}
+
+/// One line buffer encodes a later instant, then an earlier one, then one on another day:
+/// the date and time it keeps from the last line must not leak into the next.
+#[test]
+fn one_line_buffer_goes_back_and_forth_in_time() {
+    let mut line = Line::new();
+    let instants = [
+        (1_777_636_800, "2026-05-01T12:00:00Z"),
+        (1_777_636_861, "2026-05-01T12:01:01Z"),
+        (1_777_636_799, "2026-05-01T11:59:59Z"),
+        (1_777_550_400, "2026-04-30T12:00:00Z"),
+        (1_777_636_800, "2026-05-01T12:00:00Z"),
+        (0, "1970-01-01T00:00:00Z"),
+    ];
+    for (secs, text) in instants {
+        let at = Timestamp::from_unix(secs, 0).unwrap();
+        let bytes = line.encode(&Event::new(EventKind::Renew).at(at)).unwrap();
+        let expected = format!("{{\"ts\":\"{text}\",\"event\":\"renew\"}}\n");
+        assert_eq!(bytes, expected.as_bytes(), "{secs}");
+    }
+}
+
 #[test]
 fn repeated_keys_keep_the_first() {
     let fields = [

@@ -381,13 +381,40 @@ fn an_append_whose_rotation_finds_no_lock_is_written_and_the_failure_counted() {
     assert_eq!(numbers(&log_path), [2]);
 }
 
+/// After a rotation, by `rotate` or by an append, the lock is free: another program can
+/// take it at once.
+#[test]
+fn the_rotation_lock_is_released_after_each_rotation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lock_path = dir.path().join("log.lock");
+    let free = || {
+        let other = File::open(&lock_path).expect("open the lock file");
+        rustix::fs::flock(&other, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_ok()
+    };
+    // Each line is longer than the maximum: every append to a file that is not empty
+    // rotates (`rotate` leaves an empty one, which takes the next line as it is).
+    let mut log = Options::new()
+        .max_size(16)
+        .max_files(10)
+        .open(dir.path().join("log"))
+        .expect("open");
+    append(&mut log, 0);
+    log.rotate().expect("rotate");
+    assert!(free(), "held after rotate()");
+    for n in 1..4 {
+        append(&mut log, n);
+        assert!(free(), "held after a rotating append");
+    }
+    assert_eq!(log.stats().rotations, 3);
+}
+
 #[test]
 fn a_lock_file_deleted_or_replaced_still_excludes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (log_path, lock_path) = (dir.path().join("log"), dir.path().join("log.lock"));
     let mut log = Options::new().max_files(10).open(&log_path).expect("open");
     append(&mut log, 0);
-    log.rotate().expect("rotate"); // opens log.lock, and keeps it open
+    log.rotate().expect("rotate"); // makes log.lock
 
     // Deleted, as a cleanup of lock files that look stale would: the writer locks the name.
     fs::remove_file(&lock_path).expect("remove");
