@@ -148,7 +148,8 @@ impl Default for ReopenCheck {
 /// [`Writer::close`]), and is not made again for the same lines: after a failed
 /// `fdatasync(2)` Linux may drop the pages it could not write and report the next sync of
 /// the file as a success, so a retry would only hide the failure. The error is the signal
-/// that lines acknowledged since the last good sync may not survive a power loss.
+/// that lines acknowledged since the last good sync may not survive a power loss. A sync
+/// interrupted by a signal (`EINTR`) has not failed, and is made again.
 ///
 /// ```
 /// use std::time::Duration;

@@ -620,14 +620,17 @@ impl Writer {
         self.appends_since_sync = 0;
         self.last_sync_ns = coarse_clock_ns();
         self.stats.syncs += 1;
-        fdatasync(&self.file).map_err(|errno| Error::os(errno, Op::Sync, &self.path))?;
+        // A sync interrupted by a signal (`EINTR`, on filesystems that allow it) did not
+        // fail: it is made again, unlike one that failed (see `Durability`).
+        retry_intr(|| fdatasync(&self.file))
+            .map_err(|errno| Error::os(errno, Op::Sync, &self.path))?;
         // The directories are not synced again if this fails, as the file is not (see
         // `Durability`), and one that cannot be synced does not keep the others from it.
         let mut synced = Ok(());
         if self.dir_changed {
             self.dir_changed = false;
             synced = if self.dir_readable {
-                fsync(&self.dir)
+                retry_intr(|| fsync(&self.dir))
             } else {
                 Err(Errno::ACCESS)
             };
@@ -1200,7 +1203,7 @@ fn sync_made_dirs(dir: &Path, made: usize) -> Result<(), Errno> {
         match with_c_path(holder, |holder| {
             rustix::fs::open(holder, DIR_FLAGS, Mode::empty())
         }) {
-            Ok(fd) => fsync(&fd)?,
+            Ok(fd) => retry_intr(|| fsync(&fd))?,
             Err(Errno::NOENT) => {}
             Err(errno) => synced = synced.and(Err(errno)),
         }

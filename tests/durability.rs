@@ -564,6 +564,49 @@ fn failed_directory_sync_is_reported_once() {
     assert!(fsyncs[0].contains("INJECTED"), "{stderr}");
 }
 
+/// A sync interrupted by a signal before it was done (`EINTR`) has not failed: it is made
+/// again, and the append succeeds.
+#[test]
+fn interrupted_syncs_are_made_again() {
+    if role().as_deref() == Some("sync-eintr") {
+        return interrupted_sync_child();
+    }
+    let Some((_, stderr)) = traced(
+        &child("interrupted_syncs_are_made_again", "sync-eintr"),
+        "fdatasync,fsync",
+        &[
+            "-e",
+            "inject=fdatasync:error=EINTR:when=1",
+            "-e",
+            "inject=fsync:error=EINTR:when=1",
+        ],
+        "sync-eintr-child-done",
+    ) else {
+        return;
+    };
+    for call in ["fdatasync(", "fsync("] {
+        let calls: Vec<&str> = stderr.lines().filter(|l| l.contains(call)).collect();
+        assert_eq!(
+            calls.len(),
+            2,
+            "{call} once interrupted, once made: {stderr}"
+        );
+        assert!(calls[0].contains("INJECTED") && !calls[1].contains("INJECTED"));
+    }
+}
+
+fn interrupted_sync_child() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut log = Options::new()
+        .durability(Durability::EveryAppend)
+        .open(dir.path().join("log"))
+        .expect("open");
+    // The first sync: the file's, then the directory's (the file was just made).
+    append_fixed(&mut log);
+    assert_eq!(log.stats().syncs, 1);
+    println!("sync-eintr-child-done");
+}
+
 /// Child side of [`failed_directory_sync_is_reported_once`].
 fn dir_sync_failure_child() {
     let dir = tempfile::tempdir().expect("tempdir");
