@@ -11,13 +11,15 @@ use logwriter::{Event, EventKind, Options};
 /// through `std` while this one opens writers in a loop; the file must hold only whole
 /// lines, none empty. So that the test cannot pass without meeting the race, the opener
 /// looks at the file's last byte before each open, and must have seen a line being copied
-/// in at least `MID_LINE` times (each open waits for a copy, so most see one).
+/// in at least `MID_LINE` times before the big writer's 256 lines are done. How often it
+/// does depends on the machine: here, with the machine to itself, 40 of 42 opens; beside
+/// other busy processes, 10 in 16,066.
 #[test]
 fn a_line_being_written_is_not_taken_for_a_torn_one() {
     use std::os::unix::fs::FileExt;
     const BIG: usize = 256 << 10;
     const OPENS: usize = 300;
-    const MID_LINE: usize = 20;
+    const MID_LINE: usize = 5;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log");
     std::fs::write(&path, b"").unwrap();
