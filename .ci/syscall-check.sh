@@ -109,4 +109,16 @@ cli="${CARGO_TARGET_DIR:-target}/release/logwriter"
 strace -f -e trace="$traced" -o "$work/follow.trace" \
     "$cli" show -f --exit-on-idle 300ms --poll-interval 20ms "$work/stat-run/log" >/dev/null
 no_timestamps_read "show -f" "$work/follow.trace" "$work/stat-run"
+
+# `show --all` and `verify --all` of a series with backups, which they open and look at
+# (writers may still be appending to a backup).
+for n in $(seq 1 40); do
+    "$cli" append "$work/series/log" --event renew --max-size 200 --max-files 5 "n:=$n"
+done
+[ -e "$work/series/log.5" ] || { echo "stat-check: FAIL: no series of 5 backups to read"; exit 1; }
+for command in show verify; do
+    strace -f -e trace="$traced" -o "$work/$command-all.trace" \
+        "$cli" "$command" --all "$work/series/log" >/dev/null
+    no_timestamps_read "$command --all" "$work/$command-all.trace" "$work/series"
+done
 echo "stat-check: ok"

@@ -31,6 +31,8 @@ pub(crate) struct FileId {
     pub(crate) size: u64,
     /// Whether it is a regular file.
     pub(crate) regular: bool,
+    /// Whether it is a directory.
+    pub(crate) directory: bool,
 }
 
 impl FileId {
@@ -79,6 +81,7 @@ fn from_statx(st: Statx) -> FileId {
         ino: st.stx_ino,
         size: st.stx_size,
         regular: FileType::from_raw_mode(u32::from(st.stx_mode)) == FileType::RegularFile,
+        directory: FileType::from_raw_mode(u32::from(st.stx_mode)) == FileType::Directory,
     }
 }
 
@@ -88,6 +91,7 @@ fn from_stat(st: Stat) -> FileId {
         ino: st.st_ino,
         size: u64::try_from(st.st_size).unwrap_or(0),
         regular: FileType::from_raw_mode(st.st_mode) == FileType::RegularFile,
+        directory: FileType::from_raw_mode(st.st_mode) == FileType::Directory,
     }
 }
 
@@ -129,6 +133,7 @@ mod tests {
             ino,
             size,
             regular: true,
+            directory: false,
         };
         assert!(id(8, 12, 0).same_file(&id(8, 12, 4096)));
         assert!(!id(8, 12, 0).same_file(&id(9, 12, 0)));

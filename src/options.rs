@@ -142,7 +142,8 @@ impl Default for ReopenCheck {
 /// lines are found under their names, at their path, after a power loss. A directory that
 /// may be written but not listed (mode 0300) cannot be opened for reading, so cannot be
 /// synced: such a sync syncs the rest, then returns `EACCES` with
-/// [`Op::SyncDir`](crate::Op::SyncDir), once.
+/// [`Op::SyncDir`](crate::Op::SyncDir), once for each such directory the writer holds;
+/// later syncs pass over it, unless it has become readable, when they sync it.
 ///
 /// A failed sync is reported once, by the call that made it (an append, [`Writer::sync`] or
 /// [`Writer::close`]), and is not made again for the same lines: after a failed
@@ -341,7 +342,7 @@ impl Options {
     /// The permission bits of a newly created log file, before the umask is applied.
     /// Default 0o644. The rotation lock file, `<log>.lock`, gets the same bits plus read
     /// permission for each class that may write (0o200 gives it 0o600), since it is opened
-    /// for reading; directories the writer makes get 0o777, as `mkdir -p` gives them. The
+    /// for reading (one that exists and may only be written is opened for writing); directories the writer makes get 0o777, as `mkdir -p` gives them. The
     /// umask applies to both.
     #[must_use]
     ///

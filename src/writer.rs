@@ -159,8 +159,8 @@ pub struct Writer {
     line: Line,
     file: OwnedFd,
     dir: OwnedFd,
-    /// `dir` was opened for reading and can be synced (see [`LogDir::readable`]).
-    dir_readable: bool,
+    /// Whether `dir` can be synced (see [`LogDir::readable`]).
+    dir_sync: DirSync,
     lock: Option<OwnedFd>,
     name: SeriesName,
     path: Arc<Path>,
@@ -307,7 +307,7 @@ impl Writer {
             line: Line::new(),
             file,
             dir: dir.fd,
-            dir_readable: dir.readable,
+            dir_sync: DirSync::of(dir.readable),
             lock: None,
             name,
             path: shared,
@@ -629,16 +629,34 @@ impl Writer {
         let mut synced = Ok(());
         if self.dir_changed {
             self.dir_changed = false;
-            synced = if self.dir_readable {
-                retry_intr(|| fsync(&self.dir))
-            } else {
-                Err(Errno::ACCESS)
-            };
+            synced = self.sync_dir();
         }
         if let Some(made) = self.made_dirs.take() {
             synced = synced.and(sync_made_dirs(parent_dir(&self.path), made));
         }
         synced.map_err(|errno| Error::os(errno, Op::SyncDir, &self.path))
+    }
+
+    /// `fsync(2)` of the directory. One opened with `O_PATH` is opened for reading again,
+    /// through its own descriptor (`openat(dir, ".")`), in case it has become readable, and
+    /// kept so. If it still cannot be, the first such sync returns the error (`EACCES`) and
+    /// later ones pass over it: the caller has been told that renames and new files in that
+    /// directory are not synced.
+    fn sync_dir(&mut self) -> rustix::io::Result<()> {
+        if let DirSync::PathOnly { reported } = self.dir_sync {
+            match openat(&self.dir, c".", DIR_FLAGS, Mode::empty()) {
+                Ok(readable) => {
+                    self.dir = readable;
+                    self.dir_sync = DirSync::Readable;
+                }
+                Err(_) if reported => return Ok(()),
+                Err(errno) => {
+                    self.dir_sync = DirSync::PathOnly { reported: true };
+                    return Err(errno);
+                }
+            }
+        }
+        retry_intr(|| fsync(&self.dir))
     }
 
     /// Moves to `file`, first syncing the appends the durability policy has not synced yet:
@@ -819,12 +837,18 @@ impl Writer {
     /// two holders of one open file: the two processes could rotate at once.
     fn lock_exclusive(&mut self) -> Result<(), Error> {
         for _attempt in 0..LOCK_ATTEMPTS {
-            let lock = openat(
-                &self.dir,
-                self.name.lock(),
-                LOCK_FLAGS,
-                Mode::from_raw_mode(lock_mode(self.options.mode)),
-            )
+            let mode = Mode::from_raw_mode(lock_mode(self.options.mode));
+            // One that may be written but not read (made by an older version with a
+            // mode such as 0o200) is opened for writing: `flock` takes either.
+            let lock = match openat(&self.dir, self.name.lock(), LOCK_FLAGS, mode) {
+                Err(Errno::ACCESS) => openat(
+                    &self.dir,
+                    self.name.lock(),
+                    LOCK_FLAGS | OFlags::WRONLY,
+                    mode,
+                ),
+                opened => opened,
+            }
             .map_err(|errno| Error::os(errno, Op::OpenLock, &self.path))?;
             match lock_named(&lock, &self.dir, self.name.lock()) {
                 Ok(true) => {
@@ -947,7 +971,7 @@ impl Writer {
         let parent = parent_dir(&self.path);
         let dir = open_log_dir(parent).map_err(|(errno, op)| Error::os(errno, op, &self.path))?;
         self.dir = dir.fd;
-        self.dir_readable = dir.readable;
+        self.dir_sync = DirSync::of(dir.readable);
         // Directories made for the deleted one are moot.
         self.made_dirs = dir.made;
         self.dir_changed = true;
@@ -1087,6 +1111,26 @@ fn open_creating_dir<T>(
         result => result
             .map(|opened| (opened, None))
             .map_err(|errno| (errno, op)),
+    }
+}
+
+/// Whether the writer's directory can be synced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DirSync {
+    /// Opened for reading.
+    Readable,
+    /// Opened with `O_PATH` ([`LogDir::readable`]); `reported` once a sync has returned
+    /// the error of opening it for reading.
+    PathOnly { reported: bool },
+}
+
+impl DirSync {
+    fn of(readable: bool) -> DirSync {
+        if readable {
+            DirSync::Readable
+        } else {
+            DirSync::PathOnly { reported: false }
+        }
     }
 }
 
@@ -1291,14 +1335,19 @@ const fn lock_mode(mode: u32) -> u32 {
 
 /// Locks `lock` exclusively (waiting for other holders), then tells whether it is still the
 /// file named `name` in `dir`.
+/// A lock it does not keep is released at once, not left to the close: a child forked
+/// meanwhile would hold it open.
 fn lock_named(lock: &OwnedFd, dir: &OwnedFd, name: &CStr) -> Result<bool, Errno> {
     retry_intr(|| flock(lock, FlockOperation::LockExclusive))?;
-    let held = identity::of_fd(lock)?;
-    match identity::at(dir, name) {
+    let named = identity::of_fd(lock).and_then(|held| match identity::at(dir, name) {
         Ok(named) => Ok(named.same_file(&held)),
         Err(Errno::NOENT) => Ok(false),
         Err(errno) => Err(errno),
+    });
+    if named != Ok(true) {
+        let _ = retry_intr(|| flock(lock, FlockOperation::Unlock));
     }
+    named
 }
 
 /// Whether `interval` has gone by between two readings of the interval clock. A clock

@@ -133,6 +133,22 @@ fn damage_table() {
     }
 }
 
+/// A log in a new directory, of one `renew` row at each of `times` of 2026-05-01 (UTC).
+fn renews_at(times: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let mut text = String::new();
+    for time in times {
+        writeln!(
+            text,
+            "{{\"ts\":\"2026-05-01T{time}Z\",\"event\":\"renew\"}}"
+        )
+        .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, text).unwrap();
+    (dir, log)
+}
+
 #[test]
 fn order_allows_the_slack_of_writers_sharing_a_log() {
     // A shared log: each writer stamps its line before it writes it, so lines land out of
@@ -148,17 +164,7 @@ fn order_allows_the_slack_of_writers_sharing_a_log() {
         "12:00:00.5",
         "12:00:00.45",
     ];
-    let mut text = String::new();
-    for time in times {
-        writeln!(
-            text,
-            "{{\"ts\":\"2026-05-01T{time}Z\",\"event\":\"renew\"}}"
-        )
-        .unwrap();
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("log");
-    std::fs::write(&log, text).unwrap();
+    let (_dir, log) = renews_at(&times);
     let path = log.display();
     let backwards = |args: &[&str]| {
         let out = verify(args, &log);
@@ -214,17 +220,7 @@ fn order_allows_the_slack_of_writers_sharing_a_log() {
 #[test]
 fn equal_timestamps_are_in_order_and_the_slack_is_inclusive() {
     let times = ["12:00:01", "12:00:01", "12:00:00", "11:59:59.999999999"];
-    let mut text = String::new();
-    for time in times {
-        writeln!(
-            text,
-            "{{\"ts\":\"2026-05-01T{time}Z\",\"event\":\"renew\"}}"
-        )
-        .unwrap();
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("log");
-    std::fs::write(&log, text).unwrap();
+    let (_dir, log) = renews_at(&times);
     let reported = |args: &[&str]| -> Vec<String> {
         let out = verify(args, &log);
         let summary = summary(&out);

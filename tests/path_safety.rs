@@ -163,6 +163,91 @@ fn fifo_planted_after_a_rename_is_not_waited_for_at_the_reopen_check() {
     lines_stay_in_the_moved_file_when(mkfifo, Errno::NXIO);
 }
 
+/// A FIFO with a reader, found at a reopen check: the writer moves to it without waiting
+/// at the open, but its writes wait for room in the pipe, as a first open's would, rather
+/// than fail with `EAGAIN`. The reader starts reading only once the writing thread waits
+/// in `write(2)` (its `/proc/self/task/<tid>/syscall`).
+#[test]
+#[allow(clippy::naive_bytecount)] // 100 short lines
+fn lines_to_a_fifo_found_at_a_reopen_check_wait_for_room() {
+    const LINES: u64 = 100;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log_path = dir.path().join("log");
+    let mut log = Options::new()
+        .no_rotation()
+        .reopen_check(Some(ReopenCheck {
+            appends: 1,
+            interval: Duration::from_secs(3600),
+        }))
+        .open(&log_path)
+        .expect("open");
+    fs::rename(&log_path, dir.path().join("log.moved")).expect("rename");
+    mkfifo(&log_path);
+    let reader = rustix::fs::open(
+        &log_path,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::NONBLOCK,
+        Mode::empty(),
+    )
+    .expect("open the FIFO for reading");
+    // About 1 KiB a line: 100 of them are more than the pipe holds (64 KiB).
+    let pad = "x".repeat(1000);
+    let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+    let writing = std::thread::spawn(move || {
+        let me = fs::read_link("/proc/thread-self").expect("/proc/thread-self");
+        tid_tx
+            .send(me.file_name().expect("tid").to_owned())
+            .expect("send tid");
+        for n in 0..LINES {
+            let fields = [Field::new("n", n), Field::new("pad", pad.as_str())];
+            log.append(&Event::new(EventKind::Renew).fields(&fields))?;
+        }
+        Ok::<_, logwriter::Error>(log)
+    });
+    // x86_64 numbers `write` 1, aarch64 64.
+    let write_number = if cfg!(target_arch = "aarch64") {
+        "64"
+    } else {
+        "1"
+    };
+    let syscall = Path::new("/proc/self/task")
+        .join(tid_rx.recv().expect("tid"))
+        .join("syscall");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !writing.is_finished() {
+        let call = fs::read_to_string(&syscall).unwrap_or_default();
+        let queued = rustix::io::ioctl_fionread(&reader).expect("FIONREAD");
+        if call.split_whitespace().next() == Some(write_number) && queued > 32 * 1024 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the writer never waited"
+        );
+        std::thread::yield_now();
+    }
+    let mut text = Vec::new();
+    let mut buf = [0u8; 16384];
+    while text.iter().filter(|&&b| b == b'\n').count() < usize::try_from(LINES).unwrap() {
+        match rustix::io::read(&reader, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => text.extend_from_slice(&buf[..n]),
+            Err(Errno::AGAIN) if writing.is_finished() => break,
+            Err(Errno::AGAIN) => std::thread::yield_now(),
+            Err(errno) => panic!("read: {errno}"),
+        }
+        assert!(std::time::Instant::now() < deadline, "lines still missing");
+    }
+    let log = writing
+        .join()
+        .expect("join")
+        .expect("every append waits for room");
+    assert_eq!(log.stats().reopens, 1);
+    assert_eq!(
+        text.iter().filter(|&&b| b == b'\n').count(),
+        usize::try_from(LINES).unwrap()
+    );
+}
+
 #[test]
 fn fifo_at_the_lock_path_is_locked_without_waiting() {
     let dir = tempfile::tempdir().expect("tempdir");

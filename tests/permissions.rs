@@ -49,6 +49,18 @@ fn seqs(path: &Path) -> Vec<u64> {
         .collect()
 }
 
+/// A writer of `path` that checks the path before every append.
+fn checking_every_append(path: &Path) -> Writer {
+    let check = ReopenCheck {
+        appends: 1,
+        interval: Duration::from_secs(3600),
+    };
+    Options::new()
+        .reopen_check(Some(check))
+        .open(path)
+        .expect("open")
+}
+
 fn sync_dir_denied(err: &logwriter::Error, path: &Path) {
     assert_eq!(err.kind(), ErrorKind::Os(Errno::ACCESS), "{err}");
     assert_eq!((err.op(), err.path()), (Op::SyncDir, Some(path)), "{err}");
@@ -89,11 +101,17 @@ fn a_rotating_log_in_a_directory_that_cannot_be_listed() {
     assert_eq!(seqs(&drop.join("log.3")), [14, 15, 16, 17]);
     assert_eq!(seqs(&path), [0u64; 0]);
     // The rotations changed a directory the writer cannot open for reading, so cannot
-    // sync: the sync says so, once; the file itself was synced.
+    // sync: the sync says so, once for the directory; the file itself was synced.
     sync_dir_denied(&log.sync().unwrap_err(), &path);
+    log.sync().expect("nothing changed since");
+    log.rotate().expect("rotate");
     log.sync()
         .expect("the directory's failure is reported once");
-    assert_eq!(log.close().expect("close").syncs, 2);
+    // Once it may be read, it is synced again.
+    std::fs::set_permissions(&drop, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    log.rotate().expect("rotate");
+    log.sync().expect("the directory, readable now, is synced");
+    assert_eq!(log.close().expect("close").syncs, 4);
 }
 
 #[test]
@@ -126,14 +144,7 @@ fn a_deleted_directory_is_made_again_in_one_that_cannot_be_listed() {
     let (_dir, drop) = drop_box();
     let logs = drop.join("logs");
     let path = logs.join("log");
-    let check = ReopenCheck {
-        appends: 1,
-        interval: Duration::from_secs(3600),
-    };
-    let mut log = Options::new()
-        .reopen_check(Some(check))
-        .open(&path)
-        .expect("open");
+    let mut log = checking_every_append(&path);
     append(&mut log, 0).expect("append");
     std::fs::remove_dir_all(&logs).expect("delete the log's directory");
     // A check is due before every append: it finds the directory gone, and the writer
@@ -176,4 +187,60 @@ fn a_write_only_log_mode_still_lets_later_writers_rotate() {
             .mode();
         assert_eq!(mode & 0o777, 0o200, "{backup}");
     }
+    // A lock file that may only be written (an older version made it so) is opened for
+    // writing, which `flock` takes as well.
+    let lock_path = dir.path().join("log.lock");
+    std::fs::set_permissions(&lock_path, std::fs::Permissions::from_mode(0o200)).expect("chmod");
+    let mut log = options.open(&path).expect("open");
+    log.rotate().expect("rotate, with a write-only lock file");
+    assert_eq!(std::fs::metadata(&lock_path).expect("lock").len(), 0);
+}
+
+/// Every append synced, and one rotation after another in a directory that cannot be
+/// synced: one append, the first, says so; the others succeed.
+#[test]
+fn every_append_synced_in_a_directory_that_cannot_be_listed() {
+    if !permissions_apply(
+        "every_append_synced_in_a_directory_that_cannot_be_listed",
+        &[],
+    ) {
+        return;
+    }
+    let (_dir, drop) = drop_box();
+    let mut log = Options::new()
+        .durability(Durability::EveryAppend)
+        .max_size(200)
+        .open(drop.join("log"))
+        .expect("open");
+    let results: Vec<bool> = (0..20).map(|seq| append(&mut log, seq).is_ok()).collect();
+    assert!(log.stats().rotations > 5, "{:?}", log.stats());
+    assert_eq!(results.iter().filter(|ok| !**ok).count(), 1, "{results:?}");
+    assert!(!results[0], "the first sync, of a file it made, reports it");
+}
+
+/// A deleted directory made again, by someone else, so that it cannot be listed: the
+/// writer moves to it (with `O_PATH`), and a sync says it cannot sync it.
+#[test]
+fn a_directory_made_again_that_cannot_be_listed() {
+    if !permissions_apply("a_directory_made_again_that_cannot_be_listed", &[]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let logs = dir.path().join("logs");
+    let path = logs.join("log");
+    let mut log = checking_every_append(&path);
+    append(&mut log, 0).expect("append");
+    log.sync().expect("a readable directory syncs");
+    std::fs::remove_dir_all(&logs).expect("delete the log's directory");
+    std::fs::create_dir(&logs).expect("make it again");
+    std::fs::set_permissions(&logs, std::fs::Permissions::from_mode(0o300)).expect("chmod");
+    append(&mut log, 1).expect("append after the directory was made again");
+    assert_eq!(
+        log.stats().reopens,
+        1,
+        "{:?}",
+        log.take_housekeeping_error()
+    );
+    sync_dir_denied(&log.sync().unwrap_err(), &path);
+    assert_eq!(seqs(&path), [1]);
 }
