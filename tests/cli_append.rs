@@ -226,6 +226,11 @@ fn refusals_name_the_problem_and_write_nothing() {
         ),
         (&[log_s, "--event", "join", "=x"], 2, "the key is empty"),
         (
+            &[log_s, "--event", "join", "x:=1.5e400"],
+            2,
+            "number out of range",
+        ),
+        (
             &[log_s, "--event", "join", "a:=[1,2]"],
             2,
             "arrays and objects are not allowed",

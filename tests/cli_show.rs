@@ -604,3 +604,57 @@ fn all_does_not_wait_on_a_fifo_at_the_lock_or_a_backup_name() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("log.2: not a regular file"), "{stderr}");
 }
+
+/// `show` under an address-space limit of 40 MiB (`ulimit -v`), `--json` then as a
+/// table.
+fn show_limited(log: &Path, args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 40960; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_logwriter"))
+        .arg("show")
+        .arg(log)
+        .args(args)
+        .env("TZ", "UTC")
+        .output()
+        .expect("run sh")
+}
+
+/// Memory stays constant on any file size: a 48 MiB log goes through `show` and `verify`
+/// in 40 MiB of address space. `--last N` keeps N rows, and keeping most of the file
+/// does not fit: the limit is real.
+#[test]
+fn memory_stays_bounded_on_a_log_larger_than_the_memory_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let row = format!(
+        "{{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"slot\":\"a\",\"pad\":\"{}\"}}\n",
+        "x".repeat(400)
+    );
+    let rows = (48 << 20) / row.len();
+    std::fs::write(&log, row.repeat(rows)).unwrap();
+    for args in [&["--json"][..], &[], &["--last", "5"]] {
+        let out = show_limited(&log, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let printed = String::from_utf8_lossy(&out.stdout).lines().count();
+        assert_eq!(printed, if args.len() == 2 { 5 } else { rows }, "{args:?}");
+    }
+    let out = show_limited(&log, &["--last", &rows.to_string()]);
+    assert!(!out.status.success(), "keeping every row fit in 40 MiB");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 40960; exec \"$0\" verify \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_logwriter"))
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
