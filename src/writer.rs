@@ -1,7 +1,7 @@
 //! The appending writer: one `write(2)` per line on an `O_APPEND` descriptor, with
 //! size rotation under a lock and reopen checks on the slow path.
 
-use std::ffi::{CStr, CString, OsStr};
+use std::ffi::{CStr, OsStr};
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -159,7 +159,7 @@ pub struct Writer {
     line: Line,
     file: OwnedFd,
     dir: OwnedFd,
-    /// Whether `dir` can be synced (see [`LogDir::readable`]).
+    /// Whether `dir` can be synced.
     dir_sync: DirSync,
     lock: Option<OwnedFd>,
     name: SeriesName,
@@ -205,12 +205,18 @@ impl std::fmt::Debug for Writer {
     }
 }
 
-const FILE_FLAGS: OFlags = OFlags::WRONLY
-    .union(OFlags::APPEND)
-    .union(OFlags::CREATE)
-    .union(OFlags::CLOEXEC)
+/// Flags of every file opened by its name (the log, its lock, the reader of its last
+/// byte): no symbolic link followed, no descriptor inherited across `exec`, no controlling
+/// terminal taken.
+const BY_NAME: OFlags = OFlags::CLOEXEC
     .union(OFlags::NOFOLLOW)
     .union(OFlags::NOCTTY);
+
+/// Flags of the log, opened (made if missing) for appending.
+const FILE_FLAGS: OFlags = BY_NAME
+    .union(OFlags::WRONLY)
+    .union(OFlags::APPEND)
+    .union(OFlags::CREATE);
 
 impl Writer {
     /// Opens the workspace log at `path`: rotation at 10 MiB into 5 backups, unless
@@ -307,7 +313,7 @@ impl Writer {
             line: Line::new(),
             file,
             dir: dir.fd,
-            dir_sync: DirSync::of(dir.readable),
+            dir_sync: dir.sync,
             lock: None,
             name,
             path: shared,
@@ -971,7 +977,7 @@ impl Writer {
         let parent = parent_dir(&self.path);
         let dir = open_log_dir(parent).map_err(|(errno, op)| Error::os(errno, op, &self.path))?;
         self.dir = dir.fd;
-        self.dir_sync = DirSync::of(dir.readable);
+        self.dir_sync = dir.sync;
         // Directories made for the deleted one are moot.
         self.made_dirs = dir.made;
         self.dir_changed = true;
@@ -1119,51 +1125,35 @@ fn open_creating_dir<T>(
 enum DirSync {
     /// Opened for reading.
     Readable,
-    /// Opened with `O_PATH` ([`LogDir::readable`]); `reported` once a sync has returned
-    /// the error of opening it for reading.
+    /// Opened with `O_PATH`, as a directory that may be written and searched but not
+    /// listed (mode 0300, a 1733 drop box) must be: `openat(2)`, `renameat(2)`,
+    /// `unlinkat(2)` and `statx(2)` accept it as a base, but `fsync(2)` does not.
+    /// `reported` once a sync has returned the error of opening it for reading.
     PathOnly { reported: bool },
-}
-
-impl DirSync {
-    fn of(readable: bool) -> DirSync {
-        if readable {
-            DirSync::Readable
-        } else {
-            DirSync::PathOnly { reported: false }
-        }
-    }
 }
 
 /// The log's directory, opened as the base of every later `openat`.
 struct LogDir {
     fd: OwnedFd,
-    /// Opened for reading, so it can be synced. A directory that may be written and
-    /// searched but not listed (mode 0300, a 1733 drop box) cannot be opened for reading;
-    /// it is opened with `O_PATH`, which `openat(2)`, `renameat(2)`, `unlinkat(2)` and
-    /// `statx(2)` accept as a base, but `fsync(2)` does not.
-    readable: bool,
+    /// How it was opened.
+    sync: DirSync,
     /// What [`open_creating_dir`] made.
     made: Option<usize>,
 }
 
 /// The log's directory `dir`, opened (made first if missing) as the base of every later
-/// `openat`: for reading, or else ([`LogDir::readable`]) with `O_PATH`.
+/// `openat`: for reading, or else ([`DirSync::PathOnly`]) with `O_PATH`.
 fn open_log_dir(dir: &Path) -> Result<LogDir, (Errno, Op)> {
-    let (fd, made) = open_creating_dir(dir, Op::OpenDir, || {
+    let ((fd, sync), made) = open_creating_dir(dir, Op::OpenDir, || {
         with_c_path(dir, |dir| {
             match rustix::fs::open(dir, DIR_FLAGS, Mode::empty()) {
-                Err(Errno::ACCESS) => {
-                    rustix::fs::open(dir, DIR_PATH_FLAGS, Mode::empty()).map(|fd| (fd, false))
-                }
-                opened => opened.map(|fd| (fd, true)),
+                Err(Errno::ACCESS) => rustix::fs::open(dir, DIR_PATH_FLAGS, Mode::empty())
+                    .map(|fd| (fd, DirSync::PathOnly { reported: false })),
+                opened => opened.map(|fd| (fd, DirSync::Readable)),
             }
         })
     })?;
-    Ok(LogDir {
-        fd: fd.0,
-        readable: fd.1,
-        made,
-    })
+    Ok(LogDir { fd, sync, made })
 }
 
 /// Flags of a directory opened to be synced or used as the base of `openat`.
@@ -1179,8 +1169,8 @@ const DIR_PATH_FLAGS: OFlags = OFlags::PATH.union(OFlags::DIRECTORY).union(OFlag
 /// does, and returns the length of the path of the topmost directory it made (a prefix of
 /// `dir`), if it made any. A name that exists is taken as made by someone else if it opens
 /// as a directory (following a symbolic link, as `create_dir_all` does); otherwise it is
-/// `EEXIST`. No allocation for a path under 256 bytes (rustix converts it on the stack):
-/// a reopen check that finds the directory deleted makes it again from an append.
+/// `EEXIST`. No allocation ([`with_c_path`]): a reopen check that finds the directory
+/// deleted makes it again from an append.
 fn create_dirs(dir: &Path) -> Result<Option<usize>, Errno> {
     let exists_as_dir = |at: &Path| {
         with_c_path(at, |at| rustix::fs::open(at, DIR_PATH_FLAGS, Mode::empty()))
@@ -1317,11 +1307,9 @@ const LOCK_ATTEMPTS: u32 = 8;
 
 /// Flags of the lock file, opened (made if missing) to be locked. Not for writing, which
 /// it never is; without waiting, should a FIFO be found at its name.
-const LOCK_FLAGS: OFlags = OFlags::RDONLY
+const LOCK_FLAGS: OFlags = BY_NAME
+    .union(OFlags::RDONLY)
     .union(OFlags::CREATE)
-    .union(OFlags::CLOEXEC)
-    .union(OFlags::NOFOLLOW)
-    .union(OFlags::NOCTTY)
     .union(OFlags::NONBLOCK);
 
 /// The mode of a new lock file for logs of mode `mode`: the same, plus read permission for
@@ -1335,6 +1323,7 @@ const fn lock_mode(mode: u32) -> u32 {
 
 /// Locks `lock` exclusively (waiting for other holders), then tells whether it is still the
 /// file named `name` in `dir`.
+///
 /// A lock it does not keep is released at once, not left to the close: a child forked
 /// meanwhile would hold it open.
 fn lock_named(lock: &OwnedFd, dir: &OwnedFd, name: &CStr) -> Result<bool, Errno> {
@@ -1375,10 +1364,8 @@ pub fn slot_log_path(slot_dir: impl AsRef<Path>, _slot: &str) -> PathBuf {
 }
 
 /// Flags of the read-only descriptor that looks at a log's last byte.
-const READER_FLAGS: OFlags = OFlags::RDONLY
-    .union(OFlags::CLOEXEC)
-    .union(OFlags::NOFOLLOW)
-    .union(OFlags::NOCTTY)
+const READER_FLAGS: OFlags = BY_NAME
+    .union(OFlags::RDONLY)
     // A FIFO swapped in at the name since the log was opened: do not wait for a writer.
     .union(OFlags::NONBLOCK);
 
@@ -1491,6 +1478,7 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
         Err(err) => return Err(err.with_path(Op::Append, &Arc::from(path))),
     };
     let os = |errno, op| Error::os(errno, op, &Arc::from(path));
+    // Also refuses a NUL byte, so `with_c_path` below can fail only with `ENAMETOOLONG`.
     if file_name(path).is_none() {
         return Err(Error::new(
             ErrorKind::InvalidPath,
@@ -1498,11 +1486,11 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
             Some(&Arc::from(path)),
         ));
     }
-    let c_path = CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| Error::new(ErrorKind::InvalidPath, Op::Open, Some(&Arc::from(path))))?;
     // Nothing to sync: `append_once` makes no durability promise.
     let (file, _created) = open_creating_dir(parent_dir(path), Op::Open, || {
-        rustix::fs::open(c_path.as_c_str(), FILE_FLAGS, Mode::from_raw_mode(0o644))
+        with_c_path(path, |path| {
+            rustix::fs::open(path, FILE_FLAGS, Mode::from_raw_mode(0o644))
+        })
     })
     .map_err(|(errno, op)| os(errno, op))?;
     let write = |bytes| {
@@ -1514,7 +1502,9 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
     // A courtesy, as for a `Writer`: a failed look never refuses the line.
     let torn = identity::of_fd(&file).is_ok_and(|mine| {
         ends_mid_line(&file, &mine, || {
-            rustix::fs::open(c_path.as_c_str(), READER_FLAGS, Mode::empty())
+            with_c_path(path, |path| {
+                rustix::fs::open(path, READER_FLAGS, Mode::empty())
+            })
         })
     });
     if torn {
