@@ -7,6 +7,9 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+mod rotation_support;
+use rotation_support::mkfifo;
+
 const LOG: &str = concat!(
     r#"{"ts":"2026-05-01T12:00:00Z","event":"join","slot":"a","task_id":"t-7c92","worktree":"/w/a"}"#,
     "\n",
@@ -571,17 +574,6 @@ fn show_all_bounded(log: &Path) -> Output {
         .arg(log)
         .output()
         .expect("run timeout (coreutils)")
-}
-
-fn mkfifo(path: &Path) {
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        path,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .unwrap();
 }
 
 #[test]

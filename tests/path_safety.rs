@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use logwriter::{ErrorKind, Event, EventKind, Field, Op, Options, ReopenCheck, Writer};
-use rotation_support::{child, role};
+use rotation_support::{child, mkfifo, role};
 use rustix::fs::Mode;
 use rustix::io::Errno;
 
@@ -144,17 +144,6 @@ fn without_waiting<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) ->
     std::thread::spawn(move || tx.send(f()));
     rx.recv_timeout(Duration::from_secs(60))
         .expect("still waiting after 60 s")
-}
-
-fn mkfifo(path: &Path) {
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        path,
-        rustix::fs::FileType::Fifo,
-        Mode::from_raw_mode(0o600),
-        0,
-    )
-    .expect("mkfifo");
 }
 
 /// No one reads the FIFO: each check fails with `ENXIO` at once.

@@ -75,6 +75,18 @@ pub fn traced(test: &Command, trace: &str, more: &[&str], done: &str) -> Option<
     Some((stdout, stderr))
 }
 
+/// Makes a FIFO at `path` (mode 0600).
+pub fn mkfifo(path: &Path) {
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .expect("mkfifo");
+}
+
 /// A command that runs exactly `test` of this test binary as a child in `role`.
 pub fn child(test: &str, role: &str) -> Command {
     let exe = std::env::current_exe().expect("test binary path");

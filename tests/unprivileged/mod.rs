@@ -23,12 +23,13 @@ const PROGRAMS: &str = "LOGWRITER_TEST_PROGRAMS";
 /// The user and group `nobody` (Debian's numbers; no name lookup is needed).
 const NOBODY: &str = "65534";
 
-/// Whether the calling test, named `test`, should run its body in this process: yes when
-/// permission bits apply to it (it is not root, or it is the child started here). As
-/// root, runs `test` again as `nobody`, with copies of `programs` (see [`program`]),
-/// checks that exactly that test ran and passed, and returns `false`. Where `setpriv`
-/// cannot change the user, panics unless skipping is allowed (see [`usable_or_skip`]).
-pub fn permissions_apply(test: &str, programs: &[&str]) -> bool {
+/// Whether the calling test should run its body in this process: yes when permission
+/// bits apply to it (it is not root, or it is the child started here). As root, runs the
+/// test again as `nobody`, with copies of `programs` (see [`program`]), checks that
+/// exactly that test ran and passed, and returns `false`. The test is named by its thread,
+/// which libtest names after it. Where `setpriv` cannot change the user, panics unless
+/// skipping is allowed (see [`usable_or_skip`]).
+pub fn permissions_apply(programs: &[&str]) -> bool {
     let root = rustix::process::geteuid().is_root();
     if std::env::var(ROLE).as_deref() == Ok(UNPRIVILEGED) {
         assert!(!root, "the child meant to run as nobody runs as root");
@@ -48,6 +49,10 @@ pub fn permissions_apply(test: &str, programs: &[&str]) -> bool {
     ) {
         return false;
     }
+    let current = std::thread::current();
+    let test = current
+        .name()
+        .expect("libtest names the thread after the test");
     let holder = tempfile::tempdir().expect("make a directory for the copies");
     std::fs::set_permissions(holder.path(), std::fs::Permissions::from_mode(0o755))
         .expect("let anyone read the copies");
