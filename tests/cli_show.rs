@@ -597,14 +597,13 @@ fn all_does_not_wait_on_a_fifo_at_the_lock_or_a_backup_name() {
     assert!(stderr.contains("log.2: not a regular file"), "{stderr}");
 }
 
-/// `show` under an address-space limit of 40 MiB (`ulimit -v`), `--json` then as a
-/// table.
-fn show_limited(log: &Path, args: &[&str]) -> Output {
+/// `logwriter COMMAND LOG ARGS…` under an address-space limit of 40 MiB (`ulimit -v`).
+fn in_40_mib(command: &str, log: &Path, args: &[&str]) -> Output {
     Command::new("sh")
         .arg("-c")
         .arg("ulimit -v 40960; exec \"$0\" \"$@\"")
         .arg(env!("CARGO_BIN_EXE_logwriter"))
-        .arg("show")
+        .arg(command)
         .arg(log)
         .args(args)
         .env("TZ", "UTC")
@@ -626,7 +625,7 @@ fn memory_stays_bounded_on_a_log_larger_than_the_memory_allowed() {
     let rows = (48 << 20) / row.len();
     std::fs::write(&log, row.repeat(rows)).unwrap();
     for args in [&["--json"][..], &[], &["--last", "5"]] {
-        let out = show_limited(&log, args);
+        let out = in_40_mib("show", &log, args);
         assert!(
             out.status.success(),
             "{args:?}: {}",
@@ -635,15 +634,9 @@ fn memory_stays_bounded_on_a_log_larger_than_the_memory_allowed() {
         let printed = String::from_utf8_lossy(&out.stdout).lines().count();
         assert_eq!(printed, if args.len() == 2 { 5 } else { rows }, "{args:?}");
     }
-    let out = show_limited(&log, &["--last", &rows.to_string()]);
+    let out = in_40_mib("show", &log, &["--last", &rows.to_string()]);
     assert!(!out.status.success(), "keeping every row fit in 40 MiB");
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -v 40960; exec \"$0\" verify \"$1\"")
-        .arg(env!("CARGO_BIN_EXE_logwriter"))
-        .arg(&log)
-        .output()
-        .unwrap();
+    let out = in_40_mib("verify", &log, &[]);
     assert!(
         out.status.success(),
         "{}",
