@@ -220,12 +220,7 @@ fn newer_files(
             } else {
                 numbered(path, n)
             };
-            let opened = if n == 0 {
-                File::open(&name)
-            } else {
-                series::open_backup(&name)
-            };
-            let tail = match opened {
+            let tail = match series::open_in_series(path, &name) {
                 Ok(file) => Tail::from_file(file)?,
                 Err(err) if err.kind() == io::ErrorKind::NotFound => {
                     missing_in_a_row += u32::from(n > 0);
@@ -302,12 +297,7 @@ fn unknown_files(path: &Path, retired: &[(Tail, Instant)], known: &Known) -> io:
     names.push(path.to_path_buf());
     let mut found: Vec<Tail> = Vec::new();
     for name in names {
-        let opened = if name == path {
-            File::open(&name)
-        } else {
-            series::open_backup(&name)
-        };
-        let tail = match opened {
+        let tail = match series::open_in_series(path, &name) {
             Ok(file) => Tail::from_file(file)?,
             Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
             Err(err) => return Err(named(&err, &name)),

@@ -57,6 +57,16 @@ pub fn open_backups(path: &Path) -> Result<Backups, Failure> {
     Ok(opened)
 }
 
+/// Opens `name`, the log `path` itself or one of its backups, for reading: the log as it
+/// is (it may be a pipe to follow), a backup with [`open_backup`].
+pub fn open_in_series(path: &Path, name: &Path) -> io::Result<File> {
+    if name == path {
+        File::open(name)
+    } else {
+        open_backup(name)
+    }
+}
+
 /// Opens the backup `name` for reading, without waiting: a FIFO at a backup's name (no log
 /// is rotated into one) would hold the reader, and the series lock with it, until someone
 /// opened it for writing. A FIFO, socket or device is refused; a directory fails when it
