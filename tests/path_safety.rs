@@ -217,10 +217,12 @@ fn lines_to_a_fifo_found_at_a_reopen_check_wait_for_room() {
     let mut text = Vec::new();
     let mut buf = [0u8; 16384];
     while text.iter().filter(|&&b| b == b'\n').count() < usize::try_from(LINES).unwrap() {
+        // Seen before the read: a writer that finished after it may have written more.
+        let finished = writing.is_finished();
         match rustix::io::read(&reader, &mut buf) {
             Ok(0) => break,
             Ok(n) => text.extend_from_slice(&buf[..n]),
-            Err(Errno::AGAIN) if writing.is_finished() => break,
+            Err(Errno::AGAIN) if finished => break,
             Err(Errno::AGAIN) => std::thread::yield_now(),
             Err(errno) => panic!("read: {errno}"),
         }
