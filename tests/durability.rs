@@ -2,11 +2,13 @@
 //! `close` and `Drop` do with appends not yet synced.
 
 mod rotation_support;
+mod timing;
 
 use std::time::{Duration, Instant};
 
 use logwriter::{Durability, Event, EventKind, Op, Options, ReopenCheck, Timestamp, Writer};
 use rotation_support::{child, role, traced};
+use timing::until_timed;
 
 fn append(log: &mut Writer) {
     log.append(&Event::new(EventKind::Renew)).expect("append");
@@ -69,32 +71,32 @@ fn periodic_syncs_every_n_appends_and_close_syncs_the_rest() {
 #[test]
 fn periodic_syncs_after_the_interval() {
     let interval = Duration::from_millis(100);
-    let opened = Instant::now();
-    let (_dir, mut log) = open(Durability::Periodic {
-        appends: u32::MAX,
-        interval,
-    });
-    append(&mut log);
-    let before = log.stats().syncs;
-    if opened.elapsed() < interval {
-        assert_eq!(before, 0, "synced before the interval was up");
-    }
-    // The interval is what is tested: let it pass.
-    std::thread::sleep(Duration::from_millis(250));
-    append(&mut log);
-    let synced = Instant::now();
-    assert_eq!(log.stats().syncs, before + 1);
-    // The sync starts the next interval: appends right after it are not synced.
-    for _ in 0..3 {
+    until_timed("periodic_syncs_after_the_interval", || {
+        let opened = Instant::now();
+        let (_dir, mut log) = open(Durability::Periodic {
+            appends: u32::MAX,
+            interval,
+        });
         append(&mut log);
-    }
-    if synced.elapsed() < interval {
-        assert_eq!(
-            log.stats().syncs,
-            before + 1,
-            "synced again within the interval"
-        );
-    }
+        if opened.elapsed() >= interval {
+            return false;
+        }
+        assert_eq!(log.stats().syncs, 0, "synced before the interval was up");
+        // The interval is what is tested: let it pass.
+        std::thread::sleep(Duration::from_millis(250));
+        append(&mut log);
+        let synced = Instant::now();
+        assert_eq!(log.stats().syncs, 1);
+        // The sync starts the next interval: appends right after it are not synced.
+        for _ in 0..3 {
+            append(&mut log);
+        }
+        if synced.elapsed() >= interval {
+            return false;
+        }
+        assert_eq!(log.stats().syncs, 1, "synced again within the interval");
+        true
+    });
 }
 
 /// Events with their own timestamp, decades from the clock: the interval is timed by the
@@ -125,18 +127,22 @@ fn periodic_with_own_timestamps_is_timed_by_the_clock() {
         assert_eq!(hourly.stats().syncs, 0, "{reopen_check:?}");
 
         let interval = Duration::from_millis(100);
-        let opened = Instant::now();
-        let mut log = open(interval);
-        append_old(&mut log);
-        let before = log.stats().syncs;
-        // Only a stall of the whole interval between the open and the append makes it due.
-        if opened.elapsed() < interval {
-            assert_eq!(before, 0, "{reopen_check:?}");
-        }
-        // The interval is what is tested: let it pass.
-        std::thread::sleep(Duration::from_millis(250));
-        append_old(&mut log);
-        assert_eq!(log.stats().syncs, before + 1, "{reopen_check:?}");
+        until_timed("periodic_with_own_timestamps_is_timed_by_the_clock", || {
+            let opened = Instant::now();
+            let mut log = open(interval);
+            append_old(&mut log);
+            // Only a stall of the whole interval between the open and the append makes
+            // it due.
+            if opened.elapsed() >= interval {
+                return false;
+            }
+            assert_eq!(log.stats().syncs, 0, "{reopen_check:?}");
+            // The interval is what is tested: let it pass.
+            std::thread::sleep(Duration::from_millis(250));
+            append_old(&mut log);
+            assert_eq!(log.stats().syncs, 1, "{reopen_check:?}");
+            true
+        });
     }
 }
 
