@@ -97,6 +97,77 @@ fn full_time_before_1970_is_utc_rfc3339_too() {
 }
 
 #[test]
+fn since_a_duration_back_before_1970_keeps_its_cutoff() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(
+        &log,
+        "{\"ts\":\"1900-01-01T00:00:00Z\",\"event\":\"renew\",\"n\":0}\n\
+         {\"ts\":\"1969-12-31T23:59:59.5Z\",\"event\":\"renew\",\"n\":1}\n\
+         {\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"n\":2}\n",
+    )
+    .unwrap();
+    // 30,000 days back from now is in the 1940s (and stays there until the 2050s).
+    let out = stdout_of(&show(&log, &["--since", "30000d", "--json"], "UTC"));
+    let shown: Vec<&str> = out.lines().map(|l| &l[l.len() - 2..l.len() - 1]).collect();
+    assert_eq!(shown, ["1", "2"], "{out}");
+}
+
+/// A writer cut short leaves a fragment, and the next line appended joins it; a crash can
+/// leave NUL bytes before a line. `show` takes the row after them, as `verify` recovers it.
+#[test]
+fn the_row_of_a_glued_line_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let row =
+        |n: u32| format!("{{\"ts\":\"2026-05-01T12:00:0{n}Z\",\"event\":\"renew\",\"n\":{n}}}");
+    let text = format!(
+        "{}\n{{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"comm{}\n\0\0\0{}\n{}\n",
+        row(0),
+        row(2),
+        row(3),
+        row(4)
+    );
+    std::fs::write(&log, &text).unwrap();
+    let expected: String = [0, 2, 3, 4].map(|n| format!("{}\n", row(n))).concat();
+    assert_eq!(stdout_of(&show(&log, &["--json"], "UTC")), expected);
+    assert_eq!(
+        stdout_of(&show(&log, &["--json", "--last", "3"], "UTC")),
+        [2, 3, 4].map(|n| format!("{}\n", row(n))).concat()
+    );
+    assert_eq!(
+        stdout_of(&show(&log, &["--full-time"], "UTC"))
+            .lines()
+            .count(),
+        4
+    );
+    // A row that holds `{"ts":` in a string is a row: nothing is cut out of it.
+    let inner = r#"{"ts":"2026-05-01T12:00:05Z","event":"renew","note":"{\"ts\":1}"}"#;
+    std::fs::write(&log, format!("{inner}\n")).unwrap();
+    assert_eq!(
+        stdout_of(&show(&log, &["--json"], "UTC")),
+        format!("{inner}\n")
+    );
+}
+
+#[test]
+fn a_slot_that_is_not_a_string_is_shown_among_the_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(
+        &log,
+        "{\"ts\":\"2026-05-01T12:00:04Z\",\"event\":\"join\",\"slot\":7,\"x\":1}\n\
+         {\"ts\":\"2026-05-01T12:00:05Z\",\"event\":\"join\",\"slot\":\"\",\"x\":2}\n",
+    )
+    .unwrap();
+    assert_eq!(
+        stdout_of(&show(&log, &["--full-time"], "UTC")),
+        "2026-05-01T12:00:04Z  join          slot=7  x=1\n\
+         2026-05-01T12:00:05Z  join          x=2\n"
+    );
+}
+
+#[test]
 fn json_prints_rows_byte_for_byte() {
     let (_dir, log) = crafted();
     let rows: Vec<&str> = LOG

@@ -138,7 +138,9 @@ pub fn run(
             active |= tail.drain(shower)?;
         }
         let now = Instant::now();
-        retired.retain(|(_, until)| *until > now);
+        let (kept, expired) = retired.into_iter().partition(|(_, until)| *until > now);
+        retired = kept;
+        let_go(expired, shower)?;
         if let Some(tail) = &mut current {
             active |= tail.drain(shower)?;
         }
@@ -182,25 +184,38 @@ pub fn run(
             .idle
             .is_some_and(|idle| last_data.elapsed() >= idle)
         {
-            return Ok(());
+            return let_go(retired, shower);
         }
         shower.flush()?;
         std::thread::sleep(settings.poll);
     }
 }
 
+/// Files that are no longer read: the last line of each, if it has no `\n`, is shown if it
+/// is a whole row ([`Tail::last_unterminated`]), since the rest of it can no longer come.
+fn let_go(tails: Vec<(Tail, Instant)>, shower: &mut Shower) -> io::Result<()> {
+    for (tail, _) in tails {
+        tail.last_unterminated(shower)?;
+    }
+    Ok(())
+}
+
 /// The files that replaced the one with identity `ours` at `path`, oldest first.
 ///
 /// The search holds a [`SeriesLock`], so rotations by this crate wait for it: without it,
-/// two rotations between two opens could show a newer file at a higher number.
-/// Opens `PATH`, `PATH.1`, `PATH.2`, … in that order until it meets `ours`. Files move
-/// toward higher numbers, the same direction as the search, so a rotation during the search
-/// can make a file appear twice (kept once) but not be skipped. A rotation in progress
-/// leaves one missing number that moves down the series, so the search steps over a single
-/// missing number and stops at two in a row; it is repeated a few times before deciding that
-/// `ours` left the series (dropped as the oldest by more rotations than there are backups,
-/// deleted, or moved elsewhere). Then, and when there was no `ours` (no log when the
-/// follower started), the new files are those of the series not [`Known`] ([`unknown_files`]).
+/// two rotations between two looks could show a newer file at a higher number.
+/// Looks at `PATH`, `PATH.1`, `PATH.2`, … in that order until it meets `ours`, by their
+/// identity alone ([`stat::of_path`]): a search that goes through thousands of backups
+/// holds none of them open. Files move toward higher numbers, the same direction as the
+/// search, so a rotation during the search can make a file appear twice (kept once) but
+/// not be skipped. A rotation in progress leaves one missing number that moves down the
+/// series, so the search steps over a single missing number and stops at two in a row.
+/// Once it has met `ours`, it opens the newer files it passed ([`open_as_seen`]); one that
+/// is no longer the file it saw (a rename by a program that does not take the lock) makes
+/// it search again. It searches a few times before deciding that `ours` left the series
+/// (dropped as the oldest by more rotations than there are backups, deleted, or moved
+/// elsewhere). Then, and when there was no `ours` (no log when the follower started), the
+/// new files are those of the series not [`Known`] ([`unknown_files`]).
 fn newer_files(
     path: &Path,
     ours: Option<stat::Info>,
@@ -212,7 +227,7 @@ fn newer_files(
     };
     for _attempt in 0..SCAN_ATTEMPTS {
         let _lock = SeriesLock::shared(path);
-        let mut found: Vec<Tail> = Vec::new();
+        let mut seen: Vec<(std::path::PathBuf, stat::Info)> = Vec::new();
         let mut missing_in_a_row = 0;
         for n in 0..=MAX_SCAN {
             let name = if n == 0 {
@@ -220,8 +235,8 @@ fn newer_files(
             } else {
                 numbered(path, n)
             };
-            let tail = match series::open_in_series(path, &name) {
-                Ok(file) => Tail::from_file(file)?,
+            let id = match stat::of_path(&name) {
+                Ok(id) => id,
                 Err(err) if err.kind() == io::ErrorKind::NotFound => {
                     missing_in_a_row += u32::from(n > 0);
                     if missing_in_a_row == 2 {
@@ -229,20 +244,48 @@ fn newer_files(
                     }
                     continue;
                 }
-                Err(err) => return Err(named(&err, &name)),
+                Err(err) => return Err(failed("stat", &err, &name)),
             };
             missing_in_a_row = 0;
-            if tail.id.same_file(&ours) {
-                found.reverse();
-                return Ok(found);
+            if id.same_file(&ours) {
+                seen.reverse();
+                match open_as_seen(path, &seen)? {
+                    Some(found) => return Ok(found),
+                    None => break,
+                }
             }
-            let mut read = found.iter().chain(retired.iter().map(|(t, _)| t));
-            if read.all(|t| !t.id.same_file(&tail.id)) {
-                found.push(tail);
+            let mut read = seen
+                .iter()
+                .map(|(_, seen)| seen)
+                .chain(retired.iter().map(|(t, _)| &t.id));
+            if read.all(|read| !read.same_file(&id)) {
+                seen.push((name, id));
             }
         }
     }
     unknown_files(path, retired, known)
+}
+
+/// Opens the files `seen`, oldest first, checking that each is still the file seen at its
+/// name; `None` if one is not (or is gone).
+fn open_as_seen(
+    path: &Path,
+    seen: &[(std::path::PathBuf, stat::Info)],
+) -> io::Result<Option<Vec<Tail>>> {
+    series::raise_open_file_limit(seen.len());
+    let mut opened = Vec::with_capacity(seen.len());
+    for (name, id) in seen {
+        let tail = match series::open_in_series(path, name) {
+            Ok(file) => Tail::from_file(file)?,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => return Err(failed("open", &err, name)),
+        };
+        if !tail.id.same_file(id) {
+            return Ok(None);
+        }
+        opened.push(tail);
+    }
+    Ok(Some(opened))
 }
 
 /// The files of the series this follower has accounted for: the backups there were when it
@@ -295,12 +338,14 @@ fn unknown_files(path: &Path, retired: &[(Tail, Instant)], known: &Known) -> io:
     let _lock = SeriesLock::shared(path);
     let mut names = listed_backups(path)?;
     names.push(path.to_path_buf());
+    // Every file may be new to the follower, and is then kept open.
+    series::raise_open_file_limit(names.len());
     let mut found: Vec<Tail> = Vec::new();
     for name in names {
         let tail = match series::open_in_series(path, &name) {
             Ok(file) => Tail::from_file(file)?,
             Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
-            Err(err) => return Err(named(&err, &name)),
+            Err(err) => return Err(failed("open", &err, &name)),
         };
         let mut read = found.iter().chain(retired.iter().map(|(t, _)| t));
         if !known.contains(&tail.id) && read.all(|t| !t.id.same_file(&tail.id)) {
@@ -310,9 +355,10 @@ fn unknown_files(path: &Path, retired: &[(Tail, Instant)], known: &Known) -> io:
     Ok(found)
 }
 
-/// `err`, from opening `name`, with the name in its text: the caller names only the log.
-fn named(err: &io::Error, name: &Path) -> io::Error {
-    io::Error::new(err.kind(), format!("open {}: {err}", name.display()))
+/// `err`, from the operation `op` (`open`, `stat`) on `name`, with both in its text: the
+/// caller names only the log.
+fn failed(op: &str, err: &io::Error, name: &Path) -> io::Error {
+    io::Error::new(err.kind(), format!("{op} {}: {err}", name.display()))
 }
 
 /// A shared `flock(2)` on `<log>.lock`, the lock this crate's writers rotate under: while

@@ -73,16 +73,17 @@ impl Renderer {
             }
             out.write_all(b"  ")
         };
-        if let Some(slot) = row.get(line, "slot") {
-            if let Some(text) = row::str_value(line, slot).filter(|s| !s.is_empty()) {
-                separator(out)?;
-                out.write_all(b"slot=")?;
-                write_text(out, &text)?;
-            }
+        // A slot that is a string comes first, and not at all when empty (no slot); one of
+        // another type (never written by this crate) stays among the fields.
+        let slot = row.get(line, "slot").and_then(|m| row::str_value(line, m));
+        if let Some(text) = slot.as_deref().filter(|s| !s.is_empty()) {
+            separator(out)?;
+            out.write_all(b"slot=")?;
+            write_text(out, text)?;
         }
         for member in row.members() {
             let key = row::key_text(line, member);
-            if matches!(&*key, "ts" | "event" | "slot") {
+            if matches!(&*key, "ts" | "event") || (key == "slot" && slot.is_some()) {
                 continue;
             }
             separator(out)?;

@@ -384,6 +384,13 @@ impl Cursor<'_> {
     }
 }
 
+/// Where a second row starts inside a line that is not one: the last `{"ts":` after byte
+/// 0. A writer cut short leaves a fragment without `\n`, and the next line appended to the
+/// file joins it (a glued line); a crash can also leave a run of NUL bytes before a line.
+pub fn glue_point(line: &[u8]) -> Option<usize> {
+    memchr::memmem::rfind(line.get(1..)?, b"{\"ts\":").map(|at| at + 1)
+}
+
 /// An instant as seconds since the Unix epoch (negative before 1970) and nanoseconds.
 pub type Instant = (i64, u32);
 

@@ -86,7 +86,7 @@ pub fn open_backup(name: &Path) -> io::Result<File> {
 /// and the lock would not fit under it: the series is opened as one snapshot, and a
 /// writer may keep more backups than the usual soft limit of 1024. Failing to raise it
 /// leaves the open to report `EMFILE`.
-fn raise_open_file_limit(backups: usize) {
+pub fn raise_open_file_limit(backups: usize) {
     use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
     let limit = getrlimit(Resource::Nofile);
     let wanted = u64::try_from(backups)

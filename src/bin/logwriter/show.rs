@@ -150,9 +150,16 @@ pub struct Shower {
 
 impl Shower {
     /// Takes one line (without `\n`). Lines that are not rows with an RFC 3339 `ts` and an
-    /// `event` string are skipped; `verify` reports them.
+    /// `event` string are skipped; `verify` reports them. Of a glued line, the row after
+    /// the fragment is taken ([`row::glue_point`]), as `verify` recovers it.
     pub fn line(&mut self, line: &[u8]) -> io::Result<()> {
-        if self.done() || self.select(line).is_none() {
+        if self.done() {
+            return Ok(());
+        }
+        let Some(line) = self.scan(line) else {
+            return Ok(());
+        };
+        if self.selected(line).is_none() {
             return Ok(());
         }
         if let Some(window) = &mut self.window {
@@ -162,9 +169,18 @@ impl Shower {
         self.emit(line)
     }
 
-    /// Scans `line` and applies the filters; the instant if it is selected.
-    fn select(&mut self, line: &[u8]) -> Option<Instant> {
-        self.row.scan(line).ok()?;
+    /// The row in `line`, scanned: the line itself, or the row after the fragment of a
+    /// glued line.
+    fn scan<'l>(&mut self, line: &'l [u8]) -> Option<&'l [u8]> {
+        if self.row.scan(line).is_ok() {
+            return Some(line);
+        }
+        let rest = &line[row::glue_point(line)?..];
+        self.row.scan(rest).ok().map(|()| rest)
+    }
+
+    /// Applies the filters to the row just scanned, `line`; the instant if it is selected.
+    fn selected(&self, line: &[u8]) -> Option<Instant> {
         let row = &self.row;
         let text = |key| row.get(line, key).and_then(|m| row::str_value(line, m));
         let ts = row::parse_rfc3339(text("ts")?.as_bytes())?;
@@ -182,7 +198,7 @@ impl Shower {
         Some(ts)
     }
 
-    /// Writes a line that [`Shower::select`] has just selected.
+    /// Writes a line that [`Shower::selected`] has just selected.
     fn emit(&mut self, line: &[u8]) -> io::Result<()> {
         self.shown += 1;
         if self.json {
@@ -207,7 +223,8 @@ impl Shower {
                 if self.done() {
                     break;
                 }
-                if self.select(line).is_some() {
+                // Each line is a row found by `Shower::scan`.
+                if self.row.scan(line).is_ok() && self.selected(line).is_some() {
                     self.emit(line)?;
                 }
             }

@@ -46,13 +46,25 @@ pub fn parse_since(text: &str, now: SystemTime) -> Result<Instant, String> {
     let ago = parse_duration(text).map_err(|_| {
         format!("invalid --since '{text}' (expected a duration such as 5m or 2h, or an RFC 3339 time such as 2026-05-01T12:00:00Z)")
     })?;
-    let since = now.checked_sub(ago).unwrap_or(UNIX_EPOCH);
+    // Before anything a system time can hold: every row is after it.
+    let Some(since) = now.checked_sub(ago) else {
+        return Ok((i64::MIN, 0));
+    };
     Ok(match since.duration_since(UNIX_EPOCH) {
         Ok(after) => (
             i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
             after.subsec_nanos(),
         ),
-        Err(_) => (i64::MIN, 0),
+        // Before 1970, as rows may be: whole seconds down, nanoseconds up (-0.5 s is
+        // (-1, 500000000)), as `parse_rfc3339` reads such a `ts`.
+        Err(before) => {
+            let before = before.duration();
+            let secs = i64::try_from(before.as_secs()).map_or(i64::MIN, |secs| -secs);
+            match before.subsec_nanos() {
+                0 => (secs, 0),
+                nanos => (secs.saturating_sub(1), 1_000_000_000 - nanos),
+            }
+        }
     })
 }
 
@@ -94,6 +106,17 @@ mod tests {
             parse_since("2026-05-01T12:00:00Z", now),
             Ok((1_777_636_800, 0))
         );
+        // Before 1970, the same instant as the text would give.
+        let epoch = UNIX_EPOCH + Duration::from_millis(500);
+        assert_eq!(parse_since("1s", epoch), Ok((-1, 500_000_000)));
+        assert_eq!(
+            parse_since("1s", epoch),
+            Ok(parse_rfc3339(b"1969-12-31T23:59:59.5Z").unwrap())
+        );
+        assert_eq!(parse_since("3s", UNIX_EPOCH), Ok((-3, 0)));
+        let cutoff = parse_since("30000d", now).unwrap();
+        assert_eq!(cutoff, (1_777_636_800 - 30_000 * 86_400, 0));
+        assert!(cutoff < (0, 0) && cutoff > parse_rfc3339(b"1900-01-01T00:00:00Z").unwrap());
         assert!(parse_since("yesterday", now)
             .unwrap_err()
             .contains("invalid --since"));

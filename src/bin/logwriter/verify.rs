@@ -174,7 +174,7 @@ impl Checker {
                 "no newline at the end of the file",
             ),
             Err(err) => {
-                if let Some(at) = glue_point(line) {
+                if let Some(at) = row::glue_point(line) {
                     self.report(
                         Problem::Glued,
                         name,
@@ -242,11 +242,6 @@ impl Checker {
     fn total_problems(&self) -> u64 {
         self.problems.iter().sum()
     }
-}
-
-/// Where a second row starts inside a line: the last `{"ts":` after byte 0.
-fn glue_point(line: &[u8]) -> Option<usize> {
-    memchr::memmem::rfind(line.get(1..)?, b"{\"ts\":").map(|at| at + 1)
 }
 
 pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
