@@ -152,6 +152,9 @@ impl Default for ReopenCheck {
 /// that lines acknowledged since the last good sync may not survive a power loss. A sync
 /// interrupted by a signal (`EINTR`) has not failed, and is made again.
 ///
+/// A FIFO or a character device has nothing to sync (`fdatasync(2)` fails on it with
+/// `EINVAL`): a sync of one succeeds, and syncs only the directory when that is due.
+///
 /// ```
 /// use std::time::Duration;
 /// use logwriter::{Durability, Event, EventKind, Options};

@@ -628,8 +628,11 @@ impl Writer {
         self.stats.syncs += 1;
         // A sync interrupted by a signal (`EINTR`, on filesystems that allow it) did not
         // fail: it is made again, unlike one that failed (see `Durability`).
-        retry_intr(|| fdatasync(&self.file))
-            .map_err(|errno| Error::os(errno, Op::Sync, &self.path))?;
+        match retry_intr(|| fdatasync(&self.file)) {
+            // A FIFO, a socket or a character device has nothing to sync, and says so.
+            Err(Errno::INVAL) if identity::of_fd(&self.file).is_ok_and(|id| !id.regular) => {}
+            result => result.map_err(|errno| Error::os(errno, Op::Sync, &self.path))?,
+        }
         // The directories are not synced again if this fails, as the file is not (see
         // `Durability`), and one that cannot be synced does not keep the others from it.
         let mut synced = Ok(());
@@ -903,7 +906,10 @@ impl Writer {
     #[cold]
     #[inline(never)]
     fn check_now_at(&mut self, now: u64) {
+        // A check that fails is still a check: the next one waits for the next bound, as
+        // after one that succeeds, rather than coming at every append.
         self.appends_since_check = 0;
+        self.bytes_since_check = 0;
         self.last_check_ns = now;
         self.resume_rotation();
         if let Err(err) = self.follow_path() {

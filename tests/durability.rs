@@ -23,6 +23,30 @@ fn open(durability: Durability) -> (tempfile::TempDir, Writer) {
     (dir, log)
 }
 
+/// A FIFO has nothing to sync (`fdatasync(2)` fails on it with `EINVAL`): a policy that
+/// syncs works there, and so do explicit syncs.
+#[test]
+fn a_fifo_log_syncs_without_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log");
+    rotation_support::mkfifo(&path);
+    let reader = {
+        let path = path.clone();
+        std::thread::spawn(move || std::fs::read_to_string(path).expect("read the FIFO"))
+    };
+    let mut log = Options::new()
+        .durability(Durability::EveryAppend)
+        .open(&path)
+        .expect("open");
+    for _ in 0..3 {
+        append(&mut log);
+    }
+    log.sync().expect("explicit sync");
+    assert_eq!(log.close().expect("close").syncs, 4);
+    let read = reader.join().expect("reader");
+    assert_eq!(read.lines().count(), 3, "{read}");
+}
+
 #[test]
 fn none_never_syncs_unless_asked() {
     let (_dir, mut log) = open(Durability::None);

@@ -124,6 +124,41 @@ fn rename_and_create_is_followed_within_the_time_bound() {
     }
 }
 
+/// A check that fails (a directory is now at the log's name, so it cannot be reopened) is
+/// still a check: the appends after it wait for the next bound, here a 64th of the maximum
+/// size in the writer's own bytes, instead of each checking (and failing) again.
+#[test]
+fn a_failed_check_restarts_the_period_too() {
+    const MAX_SIZE: u64 = 1 << 20;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, moved) = (dir.path().join("log"), dir.path().join("moved"));
+    let mut log = Options::new()
+        .max_size(MAX_SIZE)
+        .reopen_check(Some(ReopenCheck {
+            appends: u32::MAX,
+            interval: Duration::from_secs(3600),
+        }))
+        .open(&log_path)
+        .expect("open");
+    let ts = Timestamp::from_unix(1_777_636_800, 0);
+    append_at(&mut log, 0, ts);
+    fs::rename(&log_path, &moved).expect("rename");
+    fs::create_dir(&log_path).expect("a directory at the log's name");
+    for n in 1..2000 {
+        append_at(&mut log, n, ts);
+    }
+    let bytes = log.stats().bytes_written;
+    assert!(bytes < MAX_SIZE, "no rotation: {bytes}");
+    // One check for each 64th of the maximum size written, at most.
+    let checks = bytes / (MAX_SIZE / 64);
+    let failed = log.stats().housekeeping_errors;
+    assert!(
+        (1..=checks).contains(&failed),
+        "{failed} failed checks in {bytes} bytes, at most {checks} expected"
+    );
+    assert_eq!(numbers(&moved), (0..2000).collect::<Vec<_>>());
+}
+
 #[test]
 fn a_check_due_by_time_restarts_the_period() {
     let interval = Duration::from_secs(1);
