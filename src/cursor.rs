@@ -8,7 +8,8 @@
 //!
 //! A line that grows past [`MAX_LINE`] is refused, but the cursor keeps counting its length,
 //! so that the error can say how long the line would have been: pieces that still fit in
-//! the buffer's [`SLACK`] are written there, and pieces past its end are only counted.
+//! the buffer's [`SLACK`] are written there, and pieces past its end are only counted, up
+//! to [`MAX_COUNTED`].
 
 use crate::encode::MAX_LINE;
 use crate::escape::{
@@ -21,6 +22,14 @@ use crate::time::{digits8, ASCII_ZEROS};
 /// 16-byte words there (so that short strings are copied without a call to `memcpy`), and
 /// a refused line's last pieces may land there.
 pub(crate) const SLACK: usize = 24;
+
+/// Where counting stops: a length past the buffer is held at this at most. Any slice is at
+/// most `isize::MAX` (`usize::MAX / 2`) bytes long, so the length plus a piece, or plus a
+/// few bytes, can never overflow, whatever the event: on a 32-bit target an event's fields
+/// can repeat one large string into more than `usize::MAX` bytes of line. A length this
+/// long is reported as unknown ([`ErrorKind::LineTooLong`](crate::ErrorKind::LineTooLong)
+/// with `None`).
+pub(crate) const MAX_COUNTED: usize = usize::MAX / 4;
 
 /// A line's buffer: [`MAX_LINE`] bytes, then [`SLACK`].
 pub(crate) type LineBuf = [u8; MAX_LINE + SLACK];
@@ -35,11 +44,14 @@ impl Cursor<'_> {
     /// Appends `bytes`, or only counts them when they would pass the end of the buffer.
     #[inline]
     pub(crate) fn put(&mut self, bytes: &[u8]) {
+        // No overflow: `self.len` is at most MAX_COUNTED plus the buffer's length.
         let end = self.len + bytes.len();
         if let Some(dst) = self.buf.get_mut(self.len..end) {
             dst.copy_from_slice(bytes);
+            self.len = end;
+        } else {
+            self.len = end.min(MAX_COUNTED);
         }
-        self.len = end;
     }
 
     /// Appends at most [`SLACK`] bytes with word stores into the slack (no `memcpy` call).

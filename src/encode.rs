@@ -12,7 +12,7 @@
 
 use core::fmt;
 
-use crate::cursor::{Cursor, LineBuf, SLACK};
+use crate::cursor::{Cursor, LineBuf, MAX_COUNTED, SLACK};
 use crate::error::{Error, ErrorKind, Op};
 use crate::event::{Event, EventKind, Field, RESERVED_WORD};
 use crate::time::{
@@ -231,6 +231,8 @@ impl Line {
     #[inline(never)]
     fn refuse(&mut self, len: Option<usize>) -> Error {
         self.len = 0;
+        // A length held at the most the cursor counts is not the line's.
+        let len = len.filter(|&len| len < MAX_COUNTED);
         Error::new(ErrorKind::LineTooLong { len }, Op::Encode, None)
     }
 

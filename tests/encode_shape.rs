@@ -290,6 +290,27 @@ fn limit_is_4096_bytes_including_newline() {
     );
 }
 
+/// Fields that repeat one large string add up to a line of 4.6 GB, more than a 32-bit
+/// `usize` counts. The length is exact below `usize::MAX / 4` and unknown from there,
+/// never wrapped around (before, a 32-bit build panicked in debug and reported a wrong
+/// length in release; `.ci/run` runs this on a 32-bit target too).
+#[test]
+#[ignore = "scans 4.6 GB of text: run it with --release"]
+fn a_line_longer_than_a_usize_counts_is_refused_without_wrapping() {
+    let big = "a".repeat(100 << 20);
+    let keys: Vec<String> = (0..44).map(|i| format!("k{i:02}")).collect();
+    let fields: Vec<Field<'_>> = keys.iter().map(|k| Field::new(k, big.as_str())).collect();
+    let event = Event::new(EventKind::Error).at(ts());
+    // Each field adds `,"kNN":"`, the text and `"`.
+    let expected = encode(&event).len() as u64 + 44 * (9 + big.len() as u64);
+    assert!(expected > u64::from(u32::MAX));
+    let len = usize::try_from(expected)
+        .ok()
+        .filter(|&len| len < usize::MAX / 4);
+    let err = Line::new().encode(&event.fields(&fields)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LineTooLong { len });
+}
+
 #[test]
 fn oversize_by_escaping_is_measured_exactly() {
     // 1000 newlines escape to 2000 bytes; 700 NULs to 4200.

@@ -192,9 +192,11 @@ fn lines_to_a_fifo_found_at_a_reopen_check_wait_for_room() {
         }
         Ok::<_, logwriter::Error>(log)
     });
-    // x86_64 numbers `write` 1, aarch64 64.
+    // x86_64 numbers `write` 1, i386 4, aarch64 64.
     let write_number = if cfg!(target_arch = "aarch64") {
         "64"
+    } else if cfg!(target_arch = "x86") {
+        "4"
     } else {
         "1"
     };
