@@ -1,14 +1,15 @@
 //! A strict, allocation-free scanner for one NDJSON row, and RFC 3339 timestamps.
 //!
 //! [`Row::scan`] checks that a line is exactly one JSON object (RFC 8259: UTF-8, string
-//! escapes, number grammar, nesting up to 128 levels) and records where each top-level key and
+//! escapes, number grammar, nesting as deep as `serde_json` reads) and records where each top-level key and
 //! value lies, so callers read fields without building a map.
 
 use std::borrow::Cow;
 use std::ops::Range;
 
-/// Deepest nesting accepted inside a value, as `serde_json`'s default.
-const MAX_DEPTH: usize = 128;
+/// Deepest nesting accepted inside a row's values: with the row itself, 127 levels, the
+/// most that `serde_json`'s default recursion limit (128) reads.
+const MAX_DEPTH: usize = 126;
 
 /// What kind of JSON value a member holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -520,6 +521,18 @@ mod tests {
             let reference =
                 serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line);
             assert_eq!(ours, reference.is_ok(), "{line}");
+        }
+    }
+
+    #[test]
+    fn nests_as_deep_as_serde_json_reads() {
+        for depth in 120..=130 {
+            for (open, close) in [("[", "]"), ("{\"a\":", "}")] {
+                let line = format!("{{\"x\":{}1{}}}", open.repeat(depth), close.repeat(depth));
+                let reference =
+                    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&line);
+                assert_eq!(scan(&line).is_ok(), reference.is_ok(), "{depth} {open}");
+            }
         }
     }
 
