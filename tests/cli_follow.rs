@@ -13,11 +13,14 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use timing::until_timed;
 
 use logwriter::{append_once, Event, EventKind, Field, Options};
 
 mod rotation_support;
+mod timing;
 mod unprivileged;
 
 const BIN: &str = env!("CARGO_BIN_EXE_logwriter");
@@ -273,6 +276,44 @@ fn follows_truncation_in_place() {
     assert_exactly_once_in_order(&per_writer(&ids(&lines), "t"), 6, "t");
 }
 
+/// Rotations in quick succession by a program that does not take the lock (every backup
+/// shifted up by one, then the log renamed to `log.1` and made again, nothing dropped),
+/// while the follower polls every millisecond: files move under its search, and every
+/// line must still be shown once, in order.
+#[test]
+fn follows_quick_rotations_made_without_the_lock() {
+    const TOTAL: u64 = 4000;
+    const EVERY: u64 = 50;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let backup = |n: u64| dir.path().join(format!("log.{n}"));
+    let open = || {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&log)
+            .unwrap()
+    };
+    let mut file = open();
+    std::io::Write::write_all(&mut file, row("q", 0, "").as_bytes()).unwrap();
+    let follower = Follower::start(&log, TOTAL as usize, "1ms");
+    let mut lines = vec![follower.next_line()];
+    let mut backups = 0;
+    for seq in 1..TOTAL {
+        std::io::Write::write_all(&mut file, row("q", seq, "").as_bytes()).unwrap();
+        if seq % EVERY == 0 {
+            for n in (1..=backups).rev() {
+                std::fs::rename(backup(n), backup(n + 1)).unwrap();
+            }
+            std::fs::rename(&log, backup(1)).unwrap();
+            backups += 1;
+            file = open();
+        }
+    }
+    lines.extend(follower.finish());
+    assert_exactly_once_in_order(&per_writer(&ids(&lines), "q"), TOTAL, "q");
+}
+
 #[test]
 fn follows_logrotate_create() {
     const ROUNDS: u64 = 8;
@@ -479,13 +520,23 @@ fn a_last_row_without_a_newline_is_shown_when_its_file_is_let_go() {
     rotate(&log);
     lines.extend(follower.finish());
     assert_eq!(per_writer(&ids(&lines), "u"), [0, 2, 1]);
-    // Let go when the follower ends on idle, within the 2 s.
-    let (_dir, log) = unterminated("log");
-    let follower = Follower::start_with(&log, &["--exit-on-idle", "1500ms"], "20ms");
-    let mut lines = vec![follower.next_line()];
-    rotate(&log);
-    lines.extend(follower.finish());
-    assert_eq!(per_writer(&ids(&lines), "u"), [0, 2, 1]);
+    // Let go when the follower ends on idle, within the 2 s. The rotation must come well
+    // before 1.5 s without new lines would end it: a round where it could not is made again.
+    until_timed("the idle end lets the rotated file go", || {
+        let (_dir, log) = unterminated("log");
+        let started = Instant::now();
+        let mut follower = Follower::start_with(&log, &["--exit-on-idle", "1500ms"], "20ms");
+        let mut lines = vec![follower.next_line()];
+        if started.elapsed() > Duration::from_secs(1) {
+            let _ = follower.child.kill();
+            let _ = follower.child.wait();
+            return false;
+        }
+        rotate(&log);
+        lines.extend(follower.finish());
+        assert_eq!(per_writer(&ids(&lines), "u"), [0, 2, 1]);
+        true
+    });
 }
 
 #[test]

@@ -203,19 +203,17 @@ fn let_go(tails: Vec<(Tail, Instant)>, shower: &mut Shower) -> io::Result<()> {
 /// The files that replaced the one with identity `ours` at `path`, oldest first.
 ///
 /// The search holds a [`SeriesLock`], so rotations by this crate wait for it: without it,
-/// two rotations between two looks could show a newer file at a higher number.
-/// Looks at `PATH`, `PATH.1`, `PATH.2`, … in that order until it meets `ours`, by their
-/// identity alone ([`stat::of_path`]): a search that goes through thousands of backups
-/// holds none of them open. Files move toward higher numbers, the same direction as the
-/// search, so a rotation during the search can make a file appear twice (kept once) but
-/// not be skipped. A rotation in progress leaves one missing number that moves down the
-/// series, so the search steps over a single missing number and stops at two in a row.
-/// Once it has met `ours`, it opens the newer files it passed ([`open_as_seen`]); one that
-/// is no longer the file it saw (a rename by a program that does not take the lock) makes
-/// it search again. It searches a few times before deciding that `ours` left the series
-/// (dropped as the oldest by more rotations than there are backups, deleted, or moved
-/// elsewhere). Then, and when there was no `ours` (no log when the follower started), the
-/// new files are those of the series not [`Known`] ([`unknown_files`]).
+/// two rotations between two opens could show a newer file at a higher number. It walks
+/// `PATH`, `PATH.1`, `PATH.2`, … ([`walk_series`]) twice. First by identity alone
+/// ([`stat::of_path`]), to learn whether `ours` is still in the series: when it has left,
+/// a walk through thousands of backups holds none of them open. Then, if it is, the walk
+/// opens each file in turn and keeps those before `ours`. Files move toward higher
+/// numbers, the same direction as the walk, so a rotation during it (by a program that
+/// does not take the lock) can make a file appear twice (kept once) but not be skipped.
+/// Both walks are made a few times before deciding that `ours` left the series (dropped as
+/// the oldest by more rotations than there are backups, deleted, or moved elsewhere).
+/// Then, and when there was no `ours` (no log when the follower started), the new files
+/// are those of the series not [`Known`] ([`unknown_files`]).
 fn newer_files(
     path: &Path,
     ours: Option<stat::Info>,
@@ -227,65 +225,80 @@ fn newer_files(
     };
     for _attempt in 0..SCAN_ATTEMPTS {
         let _lock = SeriesLock::shared(path);
-        let mut seen: Vec<(std::path::PathBuf, stat::Info)> = Vec::new();
-        let mut missing_in_a_row = 0;
-        for n in 0..=MAX_SCAN {
-            let name = if n == 0 {
-                path.to_path_buf()
-            } else {
-                numbered(path, n)
-            };
-            let id = match stat::of_path(&name) {
-                Ok(id) => id,
-                Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                    missing_in_a_row += u32::from(n > 0);
-                    if missing_in_a_row == 2 {
-                        break;
-                    }
-                    continue;
-                }
-                Err(err) => return Err(failed("stat", &err, &name)),
-            };
-            missing_in_a_row = 0;
-            if id.same_file(&ours) {
-                seen.reverse();
-                match open_as_seen(path, &seen)? {
-                    Some(found) => return Ok(found),
-                    None => break,
-                }
+        let mut before = 0;
+        let place = walk_series(path, |name| match stat::of_path(name) {
+            Ok(id) if id.same_file(&ours) => Ok(Step::Done(before)),
+            Ok(_) => {
+                before += 1;
+                Ok(Step::Next)
             }
-            let mut read = seen
-                .iter()
-                .map(|(_, seen)| seen)
-                .chain(retired.iter().map(|(t, _)| &t.id));
-            if read.all(|read| !read.same_file(&id)) {
-                seen.push((name, id));
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Step::Missing),
+            Err(err) => Err(failed("stat", &err, name)),
+        })?;
+        let Some(before) = place else {
+            continue;
+        };
+        series::raise_open_file_limit(before + retired.len());
+        let mut found: Vec<Tail> = Vec::new();
+        let met = walk_series(path, |name| {
+            let tail = match series::open_in_series(path, name) {
+                Ok(file) => Tail::from_file(file)?,
+                Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Step::Missing),
+                Err(err) => return Err(failed("open", &err, name)),
+            };
+            if tail.id.same_file(&ours) {
+                return Ok(Step::Done(()));
             }
+            let mut read = found.iter().chain(retired.iter().map(|(t, _)| t));
+            if read.all(|t| !t.id.same_file(&tail.id)) {
+                found.push(tail);
+            }
+            Ok(Step::Next)
+        })?;
+        if met.is_some() {
+            found.reverse();
+            return Ok(found);
         }
     }
     unknown_files(path, retired, known)
 }
 
-/// Opens the files `seen`, oldest first, checking that each is still the file seen at its
-/// name; `None` if one is not (or is gone).
-fn open_as_seen(
+/// What a look at one name of the series found.
+enum Step<T> {
+    /// Nothing at that name.
+    Missing,
+    /// A file, not the one searched for.
+    Next,
+    /// The end of the search, with its result.
+    Done(T),
+}
+
+/// Calls `look` with `PATH`, `PATH.1`, `PATH.2`, … up to [`MAX_SCAN`], until it is done.
+/// A rotation in progress leaves one missing number that moves down the series, so the
+/// walk steps over a single missing number and stops at two in a row.
+fn walk_series<T>(
     path: &Path,
-    seen: &[(std::path::PathBuf, stat::Info)],
-) -> io::Result<Option<Vec<Tail>>> {
-    series::raise_open_file_limit(seen.len());
-    let mut opened = Vec::with_capacity(seen.len());
-    for (name, id) in seen {
-        let tail = match series::open_in_series(path, name) {
-            Ok(file) => Tail::from_file(file)?,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(err) => return Err(failed("open", &err, name)),
+    mut look: impl FnMut(&Path) -> io::Result<Step<T>>,
+) -> io::Result<Option<T>> {
+    let mut missing_in_a_row = 0;
+    for n in 0..=MAX_SCAN {
+        let name = if n == 0 {
+            path.to_path_buf()
+        } else {
+            numbered(path, n)
         };
-        if !tail.id.same_file(id) {
-            return Ok(None);
+        match look(&name)? {
+            Step::Missing => {
+                missing_in_a_row += u32::from(n > 0);
+                if missing_in_a_row == 2 {
+                    break;
+                }
+            }
+            Step::Next => missing_in_a_row = 0,
+            Step::Done(found) => return Ok(Some(found)),
         }
-        opened.push(tail);
     }
-    Ok(Some(opened))
+    Ok(None)
 }
 
 /// The files of the series this follower has accounted for: the backups there were when it

@@ -42,7 +42,8 @@ pub struct ShowArgs {
     /// After the existing rows, wait for new ones, across rotations and truncation.
     #[arg(short, long)]
     pub follow: bool,
-    /// Print the selected lines exactly as they are in the file.
+    /// Print the selected rows byte for byte as they are in the file (of a glued line, the
+    /// row after the fragment).
     #[arg(long)]
     pub json: bool,
     /// Print the full UTC time (RFC 3339) instead of the local HH:MM:SS and zone.
