@@ -67,11 +67,11 @@
 //!   the one they opened before.
 //! - The append that rotates waits for the rotation, which drops the oldest backup once all
 //!   exist: the kernel frees that file's page cache inside the call, which made a rotation
-//!   with full 10 MiB files about 60 times as long as one with small files in the run the
+//!   with full 10 MiB files about 65 times as long as one with small files in the run the
 //!   README reports.
 //! - Another program that stats the live log with an ordinary stat, one that reports
 //!   timestamps, makes the next append journal the inode on Linux 6.13 and later; in a tight
-//!   loop that made an append 2.6 times as costly in the run the README reports. The writer's own stats ask for no timestamps
+//!   loop that made an append 2.7 times as costly in the run the README reports. The writer's own stats ask for no timestamps
 //!   (see [`ReopenCheck`]).
 //! - Timestamps run from 1970 to 9999 ([`Timestamp`]).
 //! - Programs that use the crate run under valgrind: the clock finds the vDSO through
@@ -95,7 +95,7 @@
 //!
 //! An append reads the clock once: the realtime reading that stamps the line also times the
 //! reopen checks and periodic syncs. The precise read costs about 45 ns on the AMD machine
-//! and 22 ns on the Intel one; on the AMD machine the coarse monotonic read this replaced
+//! and 21 ns on the Intel one; on the AMD machine the coarse monotonic read this replaced
 //! cost about 10 ns in a loop of its own, yet dropping it took the append bench's ratio to a bare
 //! `write(2)` from 1.126–1.156 to 1.105–1.124 (four alternating runs each): right after a
 //! `write(2)` it cost more than in a loop, or the code's layout moved with it. An event

@@ -728,9 +728,9 @@ impl Writer {
     /// `openat`, `fcntl` (`F_SETFL`) and `statx` of the new file and `close` of the old.
     ///
     /// Dropping the oldest backup frees its page cache inside the `unlinkat`: with full
-    /// default-size (10 MiB) files a rotation took about 60 times as long as with small ones
-    /// in the run the README reports (`cargo bench --bench rotation`: 1.09 ms against
-    /// 17.1 µs).
+    /// default-size (10 MiB) files a rotation took about 65 times as long as with small ones
+    /// in the run the README reports (`cargo bench --bench rotation`: 1.31 ms against
+    /// 19.9 µs).
     ///
     /// # Errors
     ///
