@@ -352,7 +352,7 @@ fn unknown_files(path: &Path, retired: &[(Tail, Instant)], known: &Known) -> io:
     let mut names = listed_backups(path)?;
     names.push(path.to_path_buf());
     // Every file may be new to the follower, and is then kept open.
-    series::raise_open_file_limit(names.len());
+    series::raise_open_file_limit(names.len() + retired.len());
     let mut found: Vec<Tail> = Vec::new();
     for name in names {
         let tail = match series::open_in_series(path, &name) {
