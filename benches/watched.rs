@@ -6,7 +6,9 @@
 //! - `metadata`: `std::fs::metadata` of the log path in a loop, as `ls -l`, `stat` or a
 //!   polling `tail -F` would (a `statx` that asks for every field, times included);
 //! - `statx_no_times`: `statx` of the path asking only for the inode and size, as the
-//!   writer's own reopen checks and `logwriter show -f` do.
+//!   writer's own reopen checks do;
+//! - `statx_birth`: the same and the birth time, as `logwriter show -f` asks (the birth
+//!   time never changes, and asking for it should leave the inode unmarked).
 //!
 //! On Linux 6.13 and later, filesystems with multigrain timestamps (ext4, xfs, btrfs, tmpfs)
 //! remember that a file's change time was read, and the next `write(2)` then takes a
@@ -31,14 +33,14 @@ const NAME: &str = "append_watched";
 /// Appends timed together.
 const BLOCK: usize = 1_000;
 /// The watcher's cases, in the order the blocks take them.
-const CASES: [&str; 3] = ["spin", "metadata", "statx_no_times"];
+const CASES: [&str; 4] = ["spin", "metadata", "statx_no_times", "statx_birth"];
 /// Tells the watcher to return.
 const STOP: u8 = u8::MAX;
 
 /// Runs the case in `case` against `path` until told to stop, echoing each case it takes
 /// up in `running`; returns how many stats it made in each case.
-fn watch(path: &Path, case: &AtomicU8, running: &AtomicU8) -> [u64; 3] {
-    let mut stats = [0u64; 3];
+fn watch(path: &Path, case: &AtomicU8, running: &AtomicU8) -> [u64; 4] {
+    let mut stats = [0u64; 4];
     loop {
         let now = case.load(Ordering::Relaxed);
         running.store(now, Ordering::Relaxed);
@@ -56,6 +58,15 @@ fn watch(path: &Path, case: &AtomicU8, running: &AtomicU8) -> [u64; 3] {
                     StatxFlags::INO | StatxFlags::SIZE,
                 ));
                 stats[2] += 1;
+            }
+            3 => {
+                let _ = black_box(rustix::fs::statx(
+                    CWD,
+                    path,
+                    AtFlags::empty(),
+                    StatxFlags::INO | StatxFlags::SIZE | StatxFlags::BTIME,
+                ));
+                stats[3] += 1;
             }
             STOP => return stats,
             _ => std::hint::spin_loop(),
@@ -85,10 +96,10 @@ fn main() {
         std::thread::spawn(move || watch(&path, &case, &running))
     };
 
-    let mut means: [Vec<f64>; 3] = Default::default();
+    let mut means: [Vec<f64>; 4] = Default::default();
     for block in 0..warm_up + blocks {
         for (index, mean) in means.iter_mut().enumerate() {
-            let wanted = u8::try_from(index).expect("three cases");
+            let wanted = u8::try_from(index).expect("four cases");
             case.store(wanted, Ordering::Relaxed);
             // Time the block only once the watcher has taken up its case.
             while running.load(Ordering::Relaxed) != wanted {
@@ -107,7 +118,7 @@ fn main() {
     let stats = watcher.join().expect("watcher");
     assert_eq!(writer.stats().housekeeping_errors, 0);
     assert!(
-        stats[1] > 0 && stats[2] > 0,
+        stats[1..].iter().all(|&n| n > 0),
         "the watcher ran every case: {stats:?}"
     );
 

@@ -66,8 +66,9 @@ impl Default for Rotation {
 /// file's change time was read, and the next `write(2)` to it, by any writer, then takes a
 /// fine-grained timestamp and journals the inode. A tool that stats a busy log in a loop
 /// with an ordinary `stat` (`std::fs::metadata`, `ls -l`) made appends take 2.7 times as
-/// long in the run the README reports (`cargo bench --bench watched`); `logwriter show -f` asks for no
-/// timestamps either. Kernels without `statx` get `fstat(2)` and `fstatat(2)`.
+/// long in the run the README reports (`cargo bench --bench watched`); `logwriter show -f`
+/// asks for no timestamp but the birth time, which never changes and leaves the inode
+/// unmarked. Kernels without `statx` get `fstat(2)` and `fstatat(2)`.
 ///
 /// A check is made before the append that comes `appends` appends, or `interval`, after the
 /// last one, and, for a rotating writer, before the append that comes once its own bytes

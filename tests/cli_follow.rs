@@ -539,6 +539,62 @@ fn a_last_row_without_a_newline_is_shown_when_its_file_is_let_go() {
     });
 }
 
+/// A file the follower read, closed and saw deleted gives its inode to a new log, while
+/// the file followed leaves the series: the new log is still new to the follower, told
+/// apart from the old one by its birth time. (With only the inode to go by, the follower
+/// took it for the file it had read and never showed it, nor anything after it.)
+#[test]
+fn a_new_log_on_the_inode_of_a_file_already_read_is_shown() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, row("i", 0, "")).unwrap();
+    let reused = std::fs::metadata(&log).unwrap().ino();
+    let follower = Follower::start(&log, 3, "20ms");
+    let mut lines = vec![follower.next_line()];
+    // Rotated away: the follower moves to the new log and lets the old one go 2 s later.
+    std::fs::rename(&log, dir.path().join("log.1")).unwrap();
+    std::fs::write(&log, row("i", 1, "")).unwrap();
+    lines.push(follower.next_line());
+    let fd_dir = format!("/proc/{}/fd", follower.child.id());
+    let holds_old = || {
+        std::fs::read_dir(&fd_dir).unwrap().any(|fd| {
+            std::fs::read_link(fd.unwrap().path()).is_ok_and(|target| target.ends_with("log.1"))
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while holds_old() {
+        assert!(Instant::now() < deadline, "the follower kept log.1 open");
+        std::thread::yield_now();
+    }
+    // The old file is gone, its inode free; the file followed leaves the series too.
+    std::fs::remove_file(dir.path().join("log.1")).unwrap();
+    follower.wait_until_polling();
+    std::fs::rename(&log, dir.path().join("gone")).unwrap();
+    std::fs::remove_file(dir.path().join("gone")).unwrap();
+    // New files until one gets the freed inode (ext4 hands out the lowest free one).
+    let new = (0..100).find_map(|n| {
+        let candidate = dir.path().join(format!("new.{n}"));
+        std::fs::write(&candidate, row("i", 2, "")).unwrap();
+        let ino = std::fs::metadata(&candidate).unwrap().ino();
+        (ino == reused).then_some(candidate)
+    });
+    let Some(new) = new else {
+        let _ = follower_kill(follower);
+        rotation_support::usable_or_skip(false, "a filesystem that reuses inodes (ext4, xfs)");
+        return;
+    };
+    std::fs::rename(&new, &log).unwrap();
+    lines.extend(follower.finish());
+    assert_exactly_once_in_order(&per_writer(&ids(&lines), "i"), 3, "i");
+}
+
+/// Ends a follower whose test cannot go on.
+fn follower_kill(mut follower: Follower) -> std::io::Result<()> {
+    follower.child.kill()?;
+    follower.child.wait().map(drop)
+}
+
 #[test]
 fn follow_waits_for_a_missing_file() {
     let dir = tempfile::tempdir().unwrap();

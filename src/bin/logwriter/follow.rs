@@ -303,8 +303,9 @@ fn walk_series<T>(
 
 /// The files of the series this follower has accounted for: the backups there were when it
 /// started (nothing it is to show) and every file it has read since, the most recent
-/// [`MAX_SCAN`] of them. Identities are device and inode: a file made later on the inode of
-/// a dropped one would be taken as known.
+/// [`MAX_SCAN`] of them. Identities are device, inode and birth time: on a filesystem that
+/// records no birth time, a file made later on the inode of a dropped one would be taken
+/// as known.
 pub struct Known(Vec<stat::Info>);
 
 impl Known {
@@ -318,8 +319,10 @@ impl Known {
         Ok(Known(ids))
     }
 
+    /// Whether `id` is a file accounted for. Known files may have been deleted since, and
+    /// their inodes given to new files: those are told apart by their birth time.
     fn contains(&self, id: &stat::Info) -> bool {
-        self.0.iter().any(|known| known.same_file(id))
+        self.0.iter().any(|known| known.same_birth(id))
     }
 
     fn add(&mut self, id: stat::Info) {
