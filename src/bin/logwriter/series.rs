@@ -116,6 +116,12 @@ pub fn numbered(path: &Path, n: u32) -> PathBuf {
 /// is missing: a crash during a rotation can leave a hole in the numbers (README,
 /// "Crashes"), and the files past it are backups too. A missing directory has none.
 pub fn backups(path: &Path) -> io::Result<Vec<PathBuf>> {
+    let numbers = backup_numbers(path)?;
+    Ok(numbers.into_iter().map(|n| numbered(path, n)).collect())
+}
+
+/// The numbers of the backups of `path`, highest (oldest) first, as [`backups`] lists them.
+pub fn backup_numbers(path: &Path) -> io::Result<Vec<u32>> {
     let Some(log_name) = path.file_name() else {
         return Ok(Vec::new());
     };
@@ -143,7 +149,7 @@ pub fn backups(path: &Path) -> io::Result<Vec<PathBuf>> {
         numbers.extend(number);
     }
     numbers.sort_unstable_by(|a, b| b.cmp(a));
-    Ok(numbers.into_iter().map(|n| numbered(path, n)).collect())
+    Ok(numbers)
 }
 
 /// The number of a backup suffix: a positive decimal integer that fits in a `u32`, with no
