@@ -343,68 +343,31 @@ fn listed_backups(path: &Path) -> io::Result<Vec<std::path::PathBuf>> {
     }
 }
 
-/// The numbers of [`listed_backups`], highest first.
-fn listed_numbers(path: &Path) -> io::Result<Vec<u32>> {
-    match series::backup_numbers(path) {
-        Err(err) if err.kind() == io::ErrorKind::PermissionDenied => Ok(Vec::new()),
-        result => result,
-    }
-}
-
 /// The files of the series, oldest first and `PATH` last, that are neither [`Known`] nor
 /// being read: what is new when the file followed left the series, or when the log did
 /// not exist when the follower started. Nothing until `PATH` exists, so that a missing log
 /// costs one open a poll.
-///
-/// The names come from a listing ([`series::backup_numbers`], so that backups past a
-/// missing number are found), and are opened upward from `PATH`, the way files move: a
-/// rotation by a program that does not take the lock, during the walk, can make a file
-/// appear twice (kept once) but not be skipped, as it could when they were opened oldest
-/// first. Past the highest number listed the walk goes on until two numbers in a row are
-/// missing.
 fn unknown_files(path: &Path, retired: &[(Tail, Instant)], known: &Known) -> io::Result<Vec<Tail>> {
     if matches!(stat::of_path(path), Err(err) if err.kind() == io::ErrorKind::NotFound) {
         return Ok(Vec::new());
     }
     let _lock = SeriesLock::shared(path);
-    let mut listed = listed_numbers(path)?;
-    listed.reverse();
-    let highest = listed.last().copied().unwrap_or(0);
+    let mut names = listed_backups(path)?;
+    names.push(path.to_path_buf());
     // Every file may be new to the follower, and is then kept open.
-    series::raise_open_file_limit(listed.len() + 1 + retired.len());
-    let above = highest
-        .checked_add(1)
-        .into_iter()
-        .flat_map(|first| first..=u32::MAX)
-        .take(MAX_SCAN as usize);
+    series::raise_open_file_limit(names.len() + retired.len());
     let mut found: Vec<Tail> = Vec::new();
-    let mut missing_in_a_row = 0;
-    for n in std::iter::once(0).chain(listed).chain(above) {
-        let name = if n == 0 {
-            path.to_path_buf()
-        } else {
-            numbered(path, n)
-        };
+    for name in names {
         let tail = match series::open_in_series(path, &name) {
             Ok(file) => Tail::from_file(file)?,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                if n > highest {
-                    missing_in_a_row += 1;
-                    if missing_in_a_row == 2 {
-                        break;
-                    }
-                }
-                continue;
-            }
+            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
             Err(err) => return Err(failed("open", &err, &name)),
         };
-        missing_in_a_row = 0;
         let mut read = found.iter().chain(retired.iter().map(|(t, _)| t));
         if !known.contains(&tail.id) && read.all(|t| !t.id.same_file(&tail.id)) {
             found.push(tail);
         }
     }
-    found.reverse();
     Ok(found)
 }
 

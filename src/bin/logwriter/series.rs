@@ -116,12 +116,6 @@ pub fn numbered(path: &Path, n: u32) -> PathBuf {
 /// is missing: a crash during a rotation can leave a hole in the numbers (README,
 /// "Crashes"), and the files past it are backups too. A missing directory has none.
 pub fn backups(path: &Path) -> io::Result<Vec<PathBuf>> {
-    let numbers = backup_numbers(path)?;
-    Ok(numbers.into_iter().map(|n| numbered(path, n)).collect())
-}
-
-/// The numbers of the backups of `path`, highest (oldest) first, as [`backups`] lists them.
-pub fn backup_numbers(path: &Path) -> io::Result<Vec<u32>> {
     let Some(log_name) = path.file_name() else {
         return Ok(Vec::new());
     };
@@ -149,7 +143,7 @@ pub fn backup_numbers(path: &Path) -> io::Result<Vec<u32>> {
         numbers.extend(number);
     }
     numbers.sort_unstable_by(|a, b| b.cmp(a));
-    Ok(numbers)
+    Ok(numbers.into_iter().map(|n| numbered(path, n)).collect())
 }
 
 /// The number of a backup suffix: a positive decimal integer that fits in a `u32`, with no
