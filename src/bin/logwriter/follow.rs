@@ -17,7 +17,8 @@
 //! the copy, which is not searched (the inode at the path did not change).
 //!
 //! Every look at a file's identity or size goes through [`crate::stat`], which asks for no
-//! timestamps: a follower of a busy log stats it after every read.
+//! timestamp but the birth time, which never changes: a follower of a busy log stats it
+//! after every read.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -306,7 +307,11 @@ fn walk_series<T>(
 /// [`MAX_SCAN`] of them. Identities are device, inode and birth time: on a filesystem that
 /// records no birth time, a file made later on the inode of a dropped one would be taken
 /// as known.
-pub struct Known(Vec<stat::Info>);
+pub struct Known {
+    ids: Vec<stat::Info>,
+    /// Whether birth times tell files apart here ([`births_tell_files_apart`]).
+    by_birth: bool,
+}
 
 impl Known {
     /// The backups of `path` now. Call it holding a [`SeriesLock`], with the log opened
@@ -316,21 +321,51 @@ impl Known {
             .iter()
             .filter_map(|backup| stat::of_path(backup).ok())
             .collect();
-        Ok(Known(ids))
+        Ok(Known {
+            ids,
+            by_birth: births_tell_files_apart(path),
+        })
     }
 
     /// Whether `id` is a file accounted for. Known files may have been deleted since, and
-    /// their inodes given to new files: those are told apart by their birth time.
+    /// their inodes given to new files: those are told apart by their birth time, where
+    /// it can be trusted.
     fn contains(&self, id: &stat::Info) -> bool {
-        self.0.iter().any(|known| known.same_birth(id))
+        self.ids.iter().any(|known| {
+            if self.by_birth {
+                known.same_birth(id)
+            } else {
+                known.same_file(id)
+            }
+        })
     }
 
     fn add(&mut self, id: stat::Info) {
-        if self.0.len() >= MAX_SCAN as usize {
-            self.0.remove(0);
+        if self.ids.len() >= MAX_SCAN as usize {
+            self.ids.remove(0);
         }
-        self.0.push(id);
+        self.ids.push(id);
     }
+}
+
+/// `OVERLAYFS_SUPER_MAGIC`, the `f_type` `statfs(2)` reports for an overlay mount.
+const OVERLAY_FS: u64 = 0x794c_7630;
+
+/// Whether a file keeps its birth time for as long as it keeps its inode number in the
+/// directory of `path`. Not on an overlay: renaming a file of a lower layer copies it up,
+/// and the copy keeps the inode number but reports its own, new birth time, so a backup
+/// rotated up would look like a new file. Where `statfs(2)` fails, they are taken to.
+fn births_tell_files_apart(path: &Path) -> bool {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    rustix::fs::statfs(dir).map_or(true, |fs| !is_overlay(fs.f_type))
+}
+
+/// Whether a filesystem type, as `statfs(2)` gives it, is an overlay.
+fn is_overlay(f_type: impl TryInto<u64>) -> bool {
+    f_type.try_into().is_ok_and(|f_type| f_type == OVERLAY_FS)
 }
 
 /// The backups of `path` ([`series::backups`]), or none if its directory may be searched
@@ -494,6 +529,15 @@ mod tests {
             "every file it locked had left the name"
         );
         assert!(!locked(&lock_path));
+    }
+
+    #[test]
+    fn birth_times_are_not_trusted_on_an_overlay() {
+        assert!(is_overlay(0x794c_7630_i64));
+        assert!(is_overlay(0x794c_7630_u32));
+        assert!(!is_overlay(0xef53_i64), "ext4");
+        assert!(!is_overlay(0x0102_1994_i64), "tmpfs");
+        assert!(!is_overlay(-1_i64));
     }
 
     #[test]

@@ -74,7 +74,8 @@ pub fn open_in_series(path: &Path, name: &Path) -> io::Result<File> {
 pub fn open_backup(name: &Path) -> io::Result<File> {
     let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
     let file = File::from(rustix::fs::open(name, flags, Mode::empty())?);
-    // Through `stat`, which asks for no timestamps: writers may still append to a backup.
+    // Through `stat`, which asks for no timestamp that changes: writers may still append to
+    // a backup.
     let info = crate::stat::of_file(&file)?;
     if !(info.regular || info.directory) {
         return Err(io::Error::other("not a regular file"));
