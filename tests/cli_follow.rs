@@ -597,9 +597,28 @@ fn a_new_log_on_the_inode_of_a_file_already_read_is_shown() {
 /// by a writer, are still not new to it. Runs in a mount namespace of its own (as root).
 #[test]
 fn on_an_overlay_backups_rotated_up_are_not_shown() {
+    in_an_overlay(
+        "on_an_overlay_backups_rotated_up_are_not_shown",
+        overlay_child,
+    );
+}
+
+/// The same on an overlay that comes to be at the path only after the follower started
+/// (a directory symbolic link made later): the follower asks what filesystem the series is
+/// on each time it searches it, not once. A backup shown once, then renamed (copied up),
+/// is not shown again when the file followed leaves the series.
+#[test]
+fn an_overlay_that_appears_later_is_seen() {
+    in_an_overlay("an_overlay_that_appears_later_is_seen", late_overlay_child);
+}
+
+/// Runs `test` again in a mount namespace of its own (as root), with an overlay mounted at
+/// `<dir>/merged` over `<dir>/lower`, which holds the backups `log.2` and `log.1` (rows
+/// `old` 0 and 1) and no log; there the test calls `child` with `<dir>`.
+fn in_an_overlay(test: &str, child: fn(&Path)) {
     const DIR: &str = "LOGWRITER_TEST_DIR";
     if rotation_support::role().as_deref() == Some("overlay") {
-        return overlay_child(Path::new(&std::env::var(DIR).expect(DIR)));
+        return child(Path::new(&std::env::var(DIR).expect(DIR)));
     }
     let usable = Command::new("unshare")
         .args(["-m", "--propagation", "private", "true"])
@@ -615,7 +634,7 @@ fn on_an_overlay_backups_rotated_up_are_not_shown() {
     // Backups from before, in the lower layer; no log yet.
     std::fs::write(dir.path().join("lower/log.2"), row("old", 0, "")).unwrap();
     std::fs::write(dir.path().join("lower/log.1"), row("old", 1, "")).unwrap();
-    let test = rotation_support::child("on_an_overlay_backups_rotated_up_are_not_shown", "overlay");
+    let test = rotation_support::child(test, "overlay");
     let out = Command::new("unshare")
         .args(["-m", "--propagation", "private", "sh", "-c"])
         .arg(
@@ -660,6 +679,44 @@ fn overlay_child(dir: &Path) {
     let ids = ids(&lines);
     assert_exactly_once_in_order(&per_writer(&ids, "w"), 2, "w");
     assert!(per_writer(&ids, "old").is_empty(), "{lines:?}");
+    println!("overlay-child-done");
+}
+
+/// In the overlay: a follower of `<dir>/link/log` started before `link` exists; then `link`
+/// is made, pointing at the overlay, and a log written there. The follower shows both
+/// backups and the log. Once it has let the backups go, `log.1` is renamed (copied up, with
+/// a new birth time) and the log it follows deleted, and a new log written: only that
+/// log's line is new.
+fn late_overlay_child(dir: &Path) {
+    let merged = dir.join("merged");
+    let follower = Follower::start(&dir.join("link/log"), 4, "20ms");
+    follower.wait_until_polling();
+    std::os::unix::fs::symlink(&merged, dir.join("link")).unwrap();
+    std::fs::write(merged.join("log"), row("w", 0, "")).unwrap();
+    let mut lines: Vec<String> = (0..3).map(|_| follower.next_line()).collect();
+    let fd_dir = format!("/proc/{}/fd", follower.child.id());
+    let holds_a_backup = || {
+        std::fs::read_dir(&fd_dir).unwrap().any(|fd| {
+            std::fs::read_link(fd.unwrap().path()).is_ok_and(|target| {
+                target
+                    .file_name()
+                    .is_some_and(|name| name.to_string_lossy().starts_with("log."))
+            })
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while holds_a_backup() {
+        assert!(Instant::now() < deadline, "the follower kept a backup open");
+        std::thread::yield_now();
+    }
+    std::fs::rename(merged.join("log.1"), merged.join("log.3")).unwrap();
+    std::fs::remove_file(merged.join("log")).unwrap();
+    follower.wait_until_polling();
+    std::fs::write(merged.join("log"), row("w", 1, "")).unwrap();
+    lines.extend(follower.finish());
+    let ids = ids(&lines);
+    assert_eq!(per_writer(&ids, "old"), [0, 1], "{lines:?}");
+    assert_exactly_once_in_order(&per_writer(&ids, "w"), 2, "w");
     println!("overlay-child-done");
 }
 

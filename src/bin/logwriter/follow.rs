@@ -304,14 +304,10 @@ fn walk_series<T>(
 
 /// The files of the series this follower has accounted for: the backups there were when it
 /// started (nothing it is to show) and every file it has read since, the most recent
-/// [`MAX_SCAN`] of them. Identities are device, inode and birth time: on a filesystem that
-/// records no birth time, a file made later on the inode of a dropped one would be taken
-/// as known.
-pub struct Known {
-    ids: Vec<stat::Info>,
-    /// Whether birth times tell files apart here ([`births_tell_files_apart`]).
-    by_birth: bool,
-}
+/// [`MAX_SCAN`] of them. Identities are device, inode and birth time (device and inode
+/// alone on an overlay, [`births_tell_files_apart`]): on a filesystem that records no birth
+/// time, a file made later on the inode of a dropped one would be taken as known.
+pub struct Known(Vec<stat::Info>);
 
 impl Known {
     /// The backups of `path` now. Call it holding a [`SeriesLock`], with the log opened
@@ -321,18 +317,15 @@ impl Known {
             .iter()
             .filter_map(|backup| stat::of_path(backup).ok())
             .collect();
-        Ok(Known {
-            ids,
-            by_birth: births_tell_files_apart(path),
-        })
+        Ok(Known(ids))
     }
 
     /// Whether `id` is a file accounted for. Known files may have been deleted since, and
-    /// their inodes given to new files: those are told apart by their birth time, where
-    /// it can be trusted.
-    fn contains(&self, id: &stat::Info) -> bool {
-        self.ids.iter().any(|known| {
-            if self.by_birth {
+    /// their inodes given to new files: those are told apart by their birth time if
+    /// `by_birth` ([`births_tell_files_apart`]).
+    fn contains(&self, id: &stat::Info, by_birth: bool) -> bool {
+        self.0.iter().any(|known| {
+            if by_birth {
                 known.same_birth(id)
             } else {
                 known.same_file(id)
@@ -341,10 +334,10 @@ impl Known {
     }
 
     fn add(&mut self, id: stat::Info) {
-        if self.ids.len() >= MAX_SCAN as usize {
-            self.ids.remove(0);
+        if self.0.len() >= MAX_SCAN as usize {
+            self.0.remove(0);
         }
-        self.ids.push(id);
+        self.0.push(id);
     }
 }
 
@@ -354,7 +347,9 @@ const OVERLAY_FS: u64 = 0x794c_7630;
 /// Whether a file keeps its birth time for as long as it keeps its inode number in the
 /// directory of `path`. Not on an overlay: renaming a file of a lower layer copies it up,
 /// and the copy keeps the inode number but reports its own, new birth time, so a backup
-/// rotated up would look like a new file. Where `statfs(2)` fails, they are taken to.
+/// rotated up would look like a new file. Asked each time the series is searched for new
+/// files, since an overlay can come to be at the path later (a mount, a symbolic link
+/// switched); where `statfs(2)` fails, birth times are taken to tell files apart.
 fn births_tell_files_apart(path: &Path) -> bool {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -387,6 +382,7 @@ fn unknown_files(path: &Path, retired: &[(Tail, Instant)], known: &Known) -> io:
         return Ok(Vec::new());
     }
     let _lock = SeriesLock::shared(path);
+    let by_birth = births_tell_files_apart(path);
     let mut names = listed_backups(path)?;
     names.push(path.to_path_buf());
     // Every file may be new to the follower, and is then kept open.
@@ -399,7 +395,7 @@ fn unknown_files(path: &Path, retired: &[(Tail, Instant)], known: &Known) -> io:
             Err(err) => return Err(failed("open", &err, &name)),
         };
         let mut read = found.iter().chain(retired.iter().map(|(t, _)| t));
-        if !known.contains(&tail.id) && read.all(|t| !t.id.same_file(&tail.id)) {
+        if !known.contains(&tail.id, by_birth) && read.all(|t| !t.id.same_file(&tail.id)) {
             found.push(tail);
         }
     }
