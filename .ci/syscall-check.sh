@@ -11,10 +11,11 @@
 # N/940 reopen checks of two calls each, which are counted as the loop's other calls.
 #
 # Then it traces the stat-family calls of N appends, and of `logwriter show -f` reading
-# their log, and fails if any of them asks for the access, change or modification time: on
-# Linux 6.13+, a stat that reports the change time makes every writer's next write(2)
-# journal the inode (see src/identity.rs). The birth time, which the tool asks for, never
-# changes and leaves the inode unmarked (`cargo bench --bench watched`).
+# their log, and fails if any of the writer's asks for a time, or any of the tool's for one
+# other than the birth time: on Linux 6.13+, a stat that reports the change time makes
+# every writer's next write(2) journal the inode (see src/identity.rs). The birth time,
+# which the tool asks for, never changes and leaves the inode unmarked (`cargo bench
+# --bench watched`).
 #
 # Usage: .ci/syscall-check.sh [N]   (default 200000). Needs strace; installs nothing.
 set -euo pipefail
