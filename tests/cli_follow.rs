@@ -87,6 +87,29 @@ impl Follower {
         }
     }
 
+    /// Waits until the follower holds no file whose name `held` picks (its descriptors, in
+    /// `/proc/<pid>/fd`): it has let the file go.
+    fn wait_until_let_go(&self, what: &str, held: impl Fn(&std::ffi::OsStr) -> bool) {
+        let fd_dir = format!("/proc/{}/fd", self.child.id());
+        let holds = || {
+            std::fs::read_dir(&fd_dir).unwrap().any(|fd| {
+                std::fs::read_link(fd.unwrap().path())
+                    .is_ok_and(|target| target.file_name().is_some_and(&held))
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while holds() {
+            assert!(Instant::now() < deadline, "the follower kept {what} open");
+            std::thread::yield_now();
+        }
+    }
+
+    /// Ends a follower whose test cannot go on.
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// The next line printed (the follower has then opened the log and read to its end).
     fn next_line(&self) -> String {
         self.lines
@@ -528,11 +551,10 @@ fn a_last_row_without_a_newline_is_shown_when_its_file_is_let_go() {
     until_timed("the idle end lets the rotated file go", || {
         let (_dir, log) = unterminated("log");
         let started = Instant::now();
-        let mut follower = Follower::start_with(&log, &["--exit-on-idle", "1500ms"], "20ms");
+        let follower = Follower::start_with(&log, &["--exit-on-idle", "1500ms"], "20ms");
         let mut lines = vec![follower.next_line()];
         if started.elapsed() > Duration::from_secs(1) {
-            let _ = follower.child.kill();
-            let _ = follower.child.wait();
+            follower.kill();
             return false;
         }
         rotate(&log);
@@ -559,17 +581,7 @@ fn a_new_log_on_the_inode_of_a_file_already_read_is_shown() {
     std::fs::rename(&log, dir.path().join("log.1")).unwrap();
     std::fs::write(&log, row("i", 1, "")).unwrap();
     lines.push(follower.next_line());
-    let fd_dir = format!("/proc/{}/fd", follower.child.id());
-    let holds_old = || {
-        std::fs::read_dir(&fd_dir).unwrap().any(|fd| {
-            std::fs::read_link(fd.unwrap().path()).is_ok_and(|target| target.ends_with("log.1"))
-        })
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while holds_old() {
-        assert!(Instant::now() < deadline, "the follower kept log.1 open");
-        std::thread::yield_now();
-    }
+    follower.wait_until_let_go("log.1", |name| name == "log.1");
     // The old file is gone, its inode free; the file followed leaves the series too.
     std::fs::remove_file(dir.path().join("log.1")).unwrap();
     follower.wait_until_polling();
@@ -583,7 +595,7 @@ fn a_new_log_on_the_inode_of_a_file_already_read_is_shown() {
         (ino == reused).then_some(candidate)
     });
     let Some(new) = new else {
-        let _ = follower_kill(follower);
+        follower.kill();
         rotation_support::usable_or_skip(false, "a filesystem that reuses inodes (ext4, xfs)");
         return;
     };
@@ -620,11 +632,7 @@ fn in_an_overlay(test: &str, child: fn(&Path)) {
     if rotation_support::role().as_deref() == Some("overlay") {
         return child(Path::new(&std::env::var(DIR).expect(DIR)));
     }
-    let usable = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "true"])
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if !rotation_support::usable_or_skip(usable, "a mount namespace (unshare -m, as root)") {
+    if !rotation_support::mount_namespace_usable() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -635,30 +643,13 @@ fn in_an_overlay(test: &str, child: fn(&Path)) {
     std::fs::write(dir.path().join("lower/log.2"), row("old", 0, "")).unwrap();
     std::fs::write(dir.path().join("lower/log.1"), row("old", 1, "")).unwrap();
     let test = rotation_support::child(test, "overlay");
-    let out = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c"])
-        .arg(
-            "mount -t overlay overlay -o \"lowerdir=$1/lower,upperdir=$1/upper,workdir=$1/work\" \
-             \"$1/merged\" || { echo overlay-unavailable; exit 0; }; shift; exec \"$@\"",
-        )
-        .arg("sh")
-        .arg(dir.path())
-        .arg(test.get_program())
-        .args(test.get_args())
-        .envs(test.get_envs().filter_map(|(k, v)| Some((k, v?))))
-        .env(DIR, dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if stdout.contains("overlay-unavailable") {
+    let mount = "mount -t overlay overlay \
+                 -o \"lowerdir=$1/lower,upperdir=$1/upper,workdir=$1/work\" \"$1/merged\"";
+    let Some(out) = rotation_support::in_mount_namespace(mount, dir.path(), DIR, &test) else {
         rotation_support::usable_or_skip(false, "overlayfs (mount -t overlay)");
         return;
-    }
-    assert!(
-        out.status.success() && stdout.contains("overlay-child-done"),
-        "child failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    };
+    rotation_support::assert_child_done(&out, "overlay-child-done");
 }
 
 /// In the overlay: a follower started before the log exists, then two appends, the second
@@ -694,21 +685,9 @@ fn late_overlay_child(dir: &Path) {
     std::os::unix::fs::symlink(&merged, dir.join("link")).unwrap();
     std::fs::write(merged.join("log"), row("w", 0, "")).unwrap();
     let mut lines: Vec<String> = (0..3).map(|_| follower.next_line()).collect();
-    let fd_dir = format!("/proc/{}/fd", follower.child.id());
-    let holds_a_backup = || {
-        std::fs::read_dir(&fd_dir).unwrap().any(|fd| {
-            std::fs::read_link(fd.unwrap().path()).is_ok_and(|target| {
-                target
-                    .file_name()
-                    .is_some_and(|name| name.to_string_lossy().starts_with("log."))
-            })
-        })
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while holds_a_backup() {
-        assert!(Instant::now() < deadline, "the follower kept a backup open");
-        std::thread::yield_now();
-    }
+    follower.wait_until_let_go("a backup", |name| {
+        name.to_string_lossy().starts_with("log.")
+    });
     std::fs::rename(merged.join("log.1"), merged.join("log.3")).unwrap();
     std::fs::remove_file(merged.join("log")).unwrap();
     follower.wait_until_polling();
@@ -718,12 +697,6 @@ fn late_overlay_child(dir: &Path) {
     assert_eq!(per_writer(&ids, "old"), [0, 1], "{lines:?}");
     assert_exactly_once_in_order(&per_writer(&ids, "w"), 2, "w");
     println!("overlay-child-done");
-}
-
-/// Ends a follower whose test cannot go on.
-fn follower_kill(mut follower: Follower) -> std::io::Result<()> {
-    follower.child.kill()?;
-    follower.child.wait().map(drop)
 }
 
 #[test]

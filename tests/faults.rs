@@ -12,13 +12,15 @@
 mod rotation_support;
 
 use std::path::Path;
-use std::process::Command;
 
 use logwriter::{
     append_once, ErrorKind, Event, EventKind, Field, Line, Op, Options, ReopenCheck, Timestamp,
     Writer,
 };
-use rotation_support::{child, child_ignoring_sigxfsz, role, traced, usable_or_skip};
+use rotation_support::{
+    assert_child_done, child, child_ignoring_sigxfsz, in_mount_namespace, mount_namespace_usable,
+    role, traced,
+};
 use rustix::io::Errno;
 use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
 
@@ -94,12 +96,7 @@ fn run_sigxfsz_child(test: &str, role: &str, dir: &Path) {
         .env(DIR, dir)
         .output()
         .expect("run child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains(&format!("{role}-child-done")),
-        "child failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_child_done(&out, &format!("{role}-child-done"));
 }
 
 /// Child side of the file-size limit test; panics (a failed exit) on any mismatch.
@@ -216,32 +213,20 @@ fn full_tmpfs_returns_enospc_and_ends_the_fragment() {
     if role().as_deref() == Some("tmpfs") {
         return tmpfs_child(Path::new(&std::env::var(DIR).expect(DIR)));
     }
-    let usable = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "true"])
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if !usable_or_skip(usable, "a mount namespace (unshare -m, as root)") {
+    if !mount_namespace_usable() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let test = child("full_tmpfs_returns_enospc_and_ends_the_fragment", "tmpfs");
-    let mut command = Command::new("unshare");
-    command
-        .args(["-m", "--propagation", "private", "sh", "-c"])
-        .arg("mount -t tmpfs -o size=64k logwriter-test \"$1\" && shift && exec \"$@\"")
-        .arg("sh")
-        .arg(dir.path())
-        .arg(test.get_program())
-        .args(test.get_args())
-        .envs(test.get_envs().filter_map(|(k, v)| Some((k, v?))))
-        .env(DIR, dir.path());
-    let out = command.output().expect("run child");
+    let out = in_mount_namespace(
+        "mount -t tmpfs -o size=64k logwriter-test \"$1\"",
+        dir.path(),
+        DIR,
+        &test,
+    )
+    .expect("mount a 64 KiB tmpfs");
+    assert_child_done(&out, "tmpfs-child-done");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("tmpfs-child-done"),
-        "child failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     eprintln!(
         "{}",
         stdout

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use logwriter::{Event, EventKind, Field, Writer};
 
@@ -96,6 +96,49 @@ pub fn child(test: &str, role: &str) -> Command {
         .env(ROLE, role)
         .stdin(Stdio::null());
     command
+}
+
+/// Asserts that a child ran to its end: it exited successfully and printed `done`.
+pub fn assert_child_done(out: &Output, done: &str) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(done),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs `test` (a [`child`]) in a private mount namespace of its own, after `mount`, a shell
+/// command that is given `dir` as `$1`, has mounted something there; `dir` is also in the
+/// child's `env` variable. `None` if the mount failed. As root; a test that needs it checks
+/// [`mount_namespace_usable`] first.
+pub fn in_mount_namespace(mount: &str, dir: &Path, env: &str, test: &Command) -> Option<Output> {
+    let out = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c"])
+        .arg(format!(
+            "{mount} || {{ echo mount-failed; exit 0; }}; shift; exec \"$@\""
+        ))
+        .arg("sh")
+        .arg(dir)
+        .arg(test.get_program())
+        .args(test.get_args())
+        .envs(test.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .env(env, dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run unshare");
+    let mounted = !String::from_utf8_lossy(&out.stdout).contains("mount-failed");
+    mounted.then_some(out)
+}
+
+/// Whether a private mount namespace can be made here (`unshare -m`, as root), or else as
+/// [`usable_or_skip`].
+pub fn mount_namespace_usable() -> bool {
+    let usable = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "true"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    usable_or_skip(usable, "a mount namespace (unshare -m, as root)")
 }
 
 /// As [`child`], but started through `sh` with `SIGXFSZ` ignored, a disposition that
