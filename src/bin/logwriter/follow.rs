@@ -351,11 +351,7 @@ const OVERLAY_FS: u64 = 0x794c_7630;
 /// files, since an overlay can come to be at the path later (a mount, a symbolic link
 /// switched); where `statfs(2)` fails, birth times are taken to tell files apart.
 fn births_tell_files_apart(path: &Path) -> bool {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    rustix::fs::statfs(dir).map_or(true, |fs| !is_overlay(fs.f_type))
+    rustix::fs::statfs(series::dir_of(path)).map_or(true, |fs| !is_overlay(fs.f_type))
 }
 
 /// Whether a filesystem type, as `statfs(2)` gives it, is an overlay.

@@ -120,10 +120,7 @@ pub fn backups(path: &Path) -> io::Result<Vec<PathBuf>> {
     let Some(log_name) = path.file_name() else {
         return Ok(Vec::new());
     };
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
+    let dir = dir_of(path);
     // Through rustix rather than `std::fs::read_dir`, whose `fdopendir` stats the directory
     // for everything, timestamps included (see `crate::stat`).
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
@@ -145,6 +142,14 @@ pub fn backups(path: &Path) -> io::Result<Vec<PathBuf>> {
     }
     numbers.sort_unstable_by(|a, b| b.cmp(a));
     Ok(numbers.into_iter().map(|n| numbered(path, n)).collect())
+}
+
+/// The directory the series of `path` lives in: its parent, or `.` for a bare name.
+pub fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
 }
 
 /// The number of a backup suffix: a positive decimal integer that fits in a `u32`, with no
