@@ -42,9 +42,14 @@ fn stdout_of(out: &Output) -> String {
 }
 
 fn crafted() -> (tempfile::TempDir, std::path::PathBuf) {
+    log_of(LOG)
+}
+
+/// A log holding `text`, in a temp dir of its own.
+fn log_of(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");
-    std::fs::write(&log, LOG).unwrap();
+    std::fs::write(&log, text).unwrap();
     (dir, log)
 }
 
@@ -81,14 +86,10 @@ fn full_time_is_utc_rfc3339() {
 
 #[test]
 fn full_time_before_1970_is_utc_rfc3339_too() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("log");
-    std::fs::write(
-        &log,
+    let (_dir, log) = log_of(
         "{\"ts\":\"1969-12-31T23:59:59.25Z\",\"event\":\"renew\"}\n\
          {\"ts\":\"1900-01-01T09:00:00+09:00\",\"event\":\"renew\"}\n",
-    )
-    .unwrap();
+    );
     let out = stdout_of(&show(&log, &["--full-time"], "Asia/Tokyo"));
     assert_eq!(
         out,
@@ -98,15 +99,11 @@ fn full_time_before_1970_is_utc_rfc3339_too() {
 
 #[test]
 fn since_a_duration_back_before_1970_keeps_its_cutoff() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("log");
-    std::fs::write(
-        &log,
+    let (_dir, log) = log_of(
         "{\"ts\":\"1900-01-01T00:00:00Z\",\"event\":\"renew\",\"n\":0}\n\
          {\"ts\":\"1969-12-31T23:59:59.5Z\",\"event\":\"renew\",\"n\":1}\n\
          {\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"n\":2}\n",
-    )
-    .unwrap();
+    );
     // 30,000 days back from now is in the 1940s (and stays there until the 2050s).
     let out = stdout_of(&show(&log, &["--since", "30000d", "--json"], "UTC"));
     let shown: Vec<&str> = out.lines().map(|l| &l[l.len() - 2..l.len() - 1]).collect();
@@ -152,14 +149,10 @@ fn the_row_of_a_glued_line_is_shown() {
 
 #[test]
 fn a_slot_that_is_not_a_string_is_shown_among_the_fields() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("log");
-    std::fs::write(
-        &log,
+    let (_dir, log) = log_of(
         "{\"ts\":\"2026-05-01T12:00:04Z\",\"event\":\"join\",\"slot\":7,\"x\":1}\n\
          {\"ts\":\"2026-05-01T12:00:05Z\",\"event\":\"join\",\"slot\":\"\",\"x\":2}\n",
-    )
-    .unwrap();
+    );
     assert_eq!(
         stdout_of(&show(&log, &["--full-time"], "UTC")),
         "2026-05-01T12:00:04Z  join          slot=7  x=1\n\
@@ -432,13 +425,7 @@ fn show_on_tty(log: &Path, no_color: Option<&str>) -> String {
 
 #[test]
 fn terminal_gets_colour_unless_no_color() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("log");
-    std::fs::write(
-        &log,
-        "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"commit\"}\n",
-    )
-    .unwrap();
+    let (_dir, log) = log_of("{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"commit\"}\n");
     assert!(show_on_tty(&log, None).contains("\x1b[32mcommit\x1b[0m"));
     assert!(
         show_on_tty(&log, Some("")).contains("\x1b[32mcommit\x1b[0m"),
