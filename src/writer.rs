@@ -583,6 +583,9 @@ impl Writer {
         write_once(&self.file, b"\n")?;
         self.torn = false;
         self.size += 1;
+        // Counted toward the next check like any other byte of this writer's, or each
+        // short write could take a shared file one byte past the overshoot bound.
+        self.bytes_since_check += 1;
         self.stats.bytes_written += 1;
         Ok(())
     }
@@ -1557,6 +1560,35 @@ mod tests {
         assert!(elapsed(t, t - 1_990_000_000, second));
         assert!(elapsed(t, 0, second));
         assert!(!elapsed(u64::MAX, u64::MAX, Duration::MAX));
+    }
+
+    #[test]
+    fn the_newline_that_ends_a_fragment_counts_toward_the_next_check() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("log");
+        // No check comes between the two appends, however long the test is descheduled.
+        let check = crate::ReopenCheck {
+            appends: 1024,
+            interval: Duration::MAX,
+        };
+        let mut log = Options::new()
+            .reopen_check(Some(check))
+            .open(&path)
+            .expect("open");
+        let event = Event::new(crate::EventKind::Join).slot("a");
+        log.append(&event).expect("append");
+        let line = log.bytes_since_check;
+        // As a short write leaves it: a fragment the next append must end with `\n`.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, b"{\"ts\""))
+            .expect("fragment");
+        log.torn = true;
+        log.append(&event).expect("append after the fragment");
+        assert!(!log.torn);
+        assert_eq!(log.bytes_since_check, 2 * line + 1);
+        assert_eq!(log.stats().bytes_written, 2 * line + 1);
     }
 
     #[test]
