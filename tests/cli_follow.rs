@@ -759,6 +759,47 @@ fn exit_on_idle_ends_a_quiet_follow() {
     assert_eq!(String::from_utf8(out.stdout).unwrap(), row("q", 0, ""));
 }
 
+/// At the idle end the followed file's last line, a whole row without `\n`, is shown as
+/// `show` shows it; a fragment that is not a row is not. The same for a pipe whose writer
+/// closed it.
+#[test]
+fn exit_on_idle_shows_a_whole_last_row_without_a_newline() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    let first = row("q", 0, "");
+    let last = row("q", 1, "");
+    let text = format!("{first}{}", last.trim_end());
+    std::fs::write(&whole, &text).unwrap();
+    let out = follow_until_idle(&whole, "200ms", Stdio::null());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{first}{last}")
+    );
+    let shown = Command::new(BIN)
+        .args(["show", "--json"])
+        .arg(&whole)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(shown.stdout).unwrap(),
+        format!("{first}{last}")
+    );
+
+    let torn = dir.path().join("torn");
+    std::fs::write(&torn, format!("{first}{}", &last[..20])).unwrap();
+    let out = follow_until_idle(&torn, "200ms", Stdio::null());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), first);
+
+    let (reader, mut writer) = std::io::pipe().unwrap();
+    std::io::Write::write_all(&mut writer, text.as_bytes()).unwrap();
+    drop(writer);
+    let out = follow_until_idle(Path::new("/dev/stdin"), "300ms", reader.into());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{first}{last}")
+    );
+}
+
 /// `show -f --json` of `path` (polling every 20 ms) until `idle` goes by without new
 /// bytes; it must end successfully.
 fn follow_until_idle(path: &Path, idle: &str, stdin: Stdio) -> std::process::Output {

@@ -291,7 +291,7 @@ fn write_series(dir: &Path, names: &[String]) {
 }
 
 #[test]
-fn a_last_row_without_a_newline_is_shown_unless_following() {
+fn a_last_row_without_a_newline_is_shown_and_a_follower_waits_for_it() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");
     let row =
@@ -307,13 +307,13 @@ fn a_last_row_without_a_newline_is_shown_unless_following() {
     assert_eq!(shown, format!("{}\n{}\n{}\n", row(0), row(1), row(2)));
     let shown = stdout_of(&show(&log, &["--json", "--last", "1"], "UTC"));
     assert_eq!(shown, format!("{}\n", row(2)));
-    // A follower waits for the rest of the line.
+    // A follower waits for the rest of the line, and shows it when it ends on idle.
     let shown = stdout_of(&show(
         &log,
         &["-f", "--json", "--exit-on-idle", "100ms"],
         "UTC",
     ));
-    assert_eq!(shown, format!("{}\n", row(1)));
+    assert_eq!(shown, format!("{}\n{}\n", row(1), row(2)));
 }
 
 #[test]

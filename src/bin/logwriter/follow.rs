@@ -185,7 +185,13 @@ pub fn run(
             .idle
             .is_some_and(|idle| last_data.elapsed() >= idle)
         {
-            return let_go(retired, shower);
+            // The end: no more of any file's last line can come, the followed one's
+            // included, so each is shown as `show` shows it.
+            let_go(retired, shower)?;
+            if let Some(tail) = current {
+                tail.last_unterminated(shower)?;
+            }
+            return Ok(());
         }
         shower.flush()?;
         std::thread::sleep(settings.poll);
@@ -193,7 +199,7 @@ pub fn run(
 }
 
 /// Files that are no longer read: the last line of each, if it has no `\n`, is shown if it
-/// is a whole row ([`Tail::last_unterminated`]), since the rest of it can no longer come.
+/// is a whole row ([`Tail::last_unterminated`]), since the rest of it can no longer be read.
 fn let_go(tails: Vec<(Tail, Instant)>, shower: &mut Shower) -> io::Result<()> {
     for (tail, _) in tails {
         tail.last_unterminated(shower)?;

@@ -73,7 +73,8 @@ pub struct ShowArgs {
     /// Stop after printing N rows (for scripts and tests of -f).
     #[arg(long, value_name = "N")]
     pub exit_after_lines: Option<u64>,
-    /// With -f: stop once no new bytes have arrived for this long.
+    /// With -f: stop once no new bytes have arrived for this long (a last row without a
+    /// newline is then shown, as without -f).
     #[arg(long, value_name = "DURATION")]
     pub exit_on_idle: Option<String>,
 }
@@ -375,7 +376,8 @@ fn read_all(reader: &mut LineReader, file: &mut File, shower: &mut Shower) -> io
 /// At the end of a file read whole (not followed): the bytes after its last `\n`, shown
 /// if they are a row. A writer cut short leaves such a fragment (`verify` reports it as
 /// torn), and so does a program that ends its last line without `\n`: a complete row
-/// there is shown rather than dropped. A follower waits for the rest of the line instead.
+/// there is shown rather than dropped. A follower waits for the rest of the line instead,
+/// and calls this when it lets the file go.
 pub fn last_unterminated(reader: &LineReader, shower: &mut Shower) -> io::Result<()> {
     if reader.has_pending() && reader.pending_skipped() == 0 {
         shower.line(reader.pending())?;
