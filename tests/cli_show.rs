@@ -158,6 +158,15 @@ fn a_slot_that_is_not_a_string_is_shown_among_the_fields() {
         "2026-05-01T12:00:04Z  join          slot=7  x=1\n\
          2026-05-01T12:00:05Z  join          x=2\n"
     );
+    // An empty string is no slot, as writers leave it out; 7 is no name.
+    assert_eq!(
+        stdout_of(&show(&log, &["--full-time", "--slot", ""], "UTC")),
+        "2026-05-01T12:00:05Z  join          x=2\n"
+    );
+    assert_eq!(
+        stdout_of(&show(&log, &["--full-time", "--slot", "7"], "UTC")),
+        ""
+    );
 }
 
 #[test]
@@ -183,6 +192,7 @@ fn filters_table() {
         (&["--slot", "a"], &["00:00", "02:31"]),
         (&["--slot", "b"], &["07:02"]),
         (&["--slot", "zzz"], &[]),
+        (&["--slot", ""], &["09:00"]),
         (&["--event", "close"], &["07:02"]),
         (&["--since", "2026-05-01T12:05:00Z"], &["07:02", "09:00"]),
         (

@@ -55,7 +55,7 @@ pub struct ShowArgs {
     /// Only the last N selected rows of what is already there (with -f, then every new one).
     #[arg(long, value_name = "N")]
     pub last: Option<usize>,
-    /// Only rows of this slot.
+    /// Only rows of this slot ("" for rows without one).
     #[arg(long, value_name = "NAME")]
     pub slot: Option<String>,
     /// Only rows of this kind.
@@ -188,12 +188,15 @@ impl Shower {
         let ts = row::parse_rfc3339(text("ts")?.as_bytes())?;
         let event = text("event")?;
         let filter = &self.filter;
+        // Writers leave an empty slot out, so `--slot ""` is the rows without one (or with
+        // an empty string); a slot that is not a string matches no name.
+        let slot_is = |want: &str| match row.get(line, "slot") {
+            None => want.is_empty(),
+            Some(m) => row::str_value(line, m).as_deref() == Some(want),
+        };
         if filter.since.is_some_and(|since| ts < since)
             || filter.event.is_some_and(|kind| kind.as_str() != event)
-            || filter
-                .slot
-                .as_ref()
-                .is_some_and(|slot| text("slot").as_deref() != Some(slot.as_str()))
+            || filter.slot.as_ref().is_some_and(|slot| !slot_is(slot))
         {
             return None;
         }
