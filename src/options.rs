@@ -243,7 +243,8 @@ impl Options {
 
     /// The defaults, with `BONES_LOG_MAX_SIZE` (bytes) and `BONES_LOG_MAX_FILES` applied
     /// where they hold a positive integer in decimal, optionally signed `+`, and optionally
-    /// surrounded by ASCII whitespace (a value read from a file keeps its newline; Go's
+    /// surrounded by ASCII whitespace: space, `\t`, `\n`, `\r` and form feed, not the vertical
+    /// tab (a value read from a file keeps its newline; Go's
     /// `strconv.Atoi` would refuse it). Unset, empty, malformed, zero or negative values
     /// are ignored, as the Go package did, and so are values above `u64::MAX`. A
     /// count of backups between `u32::MAX` and `u64::MAX` is taken as `u32::MAX`, so many

@@ -238,6 +238,8 @@ fn defaults_and_environment_overrides() {
             DEFAULT_MAX_SIZE,
             DEFAULT_MAX_FILES,
         ),
+        // Form feed is ASCII whitespace to Rust; the vertical tab is not.
+        (Some("\x0c4096\x0c"), Some("\x0b3"), 4096, DEFAULT_MAX_FILES),
         (Some("0"), Some("0"), DEFAULT_MAX_SIZE, DEFAULT_MAX_FILES),
         (Some("-5"), Some("-1"), DEFAULT_MAX_SIZE, DEFAULT_MAX_FILES),
         (
