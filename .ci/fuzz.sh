@@ -11,9 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${FUZZ_SECONDS:-60}"
-targets=(encode_differential timestamp rotation_model)
+targets=(encode_differential timestamp rotation_model row_scan)
 # Longest input per target: the structured inputs need no more, and longer ones run slower.
-declare -A max_len=([encode_differential]=512 [timestamp]=64 [rotation_model]=1024)
+declare -A max_len=([encode_differential]=512 [timestamp]=64 [rotation_model]=1024 [row_scan]=1024)
 # Safe Rust only (the library forbids `unsafe`): no sanitizer, and comparisons not traced,
 # which doubles the executions per second of these targets.
 flags=(--sanitizer none --no-trace-compares)

@@ -16,6 +16,14 @@ mod encode_check;
 #[path = "../fuzz/src/rotation_check.rs"]
 mod rotation_check;
 
+/// The command-line tool's row scanner, for the `row_scan` check.
+#[allow(dead_code)]
+#[path = "../src/bin/logwriter/row.rs"]
+mod row;
+
+#[path = "../fuzz/src/row_check.rs"]
+mod row_check;
+
 use encode_check::{check_encode, reference_encode};
 use logwriter::{ErrorKind, Event, EventKind, Field, Line, Precision, Timestamp, Value, MAX_LINE};
 use rotation_check::{Harness, RenameTarget, Settings, Step};
@@ -257,5 +265,40 @@ fn the_newline_that_ends_a_fragment_counts_against_the_maximum() {
                 Step::Append(0),
             ],
         );
+    }
+}
+
+/// The `row_scan` corpus (every input that reached new code in the campaign, minimised)
+/// and lines at the scanner's edges, through the check the fuzz target runs: the scanner
+/// and `serde_json` agree on each.
+#[test]
+fn row_scan_corpus_and_edges_agree_with_serde_json() {
+    let mut row = row::Row::default();
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/row_scan");
+    let mut inputs = 0;
+    for entry in std::fs::read_dir(&corpus).expect("the row_scan corpus") {
+        let line = std::fs::read(entry.expect("corpus entry").path()).expect("corpus file");
+        row_check::check_row(&mut row, &line);
+        inputs += 1;
+    }
+    assert!(inputs >= 1000, "{inputs} inputs in {}", corpus.display());
+    let edges: &[&[u8]] = &[
+        b"",
+        b" \t\r\n",
+        b"{}",
+        b"{\"a\":1e400}",
+        b"{\"a\":1e400,\"a\":2}",
+        b"{\"a\":-0,\"b\":0.0e-0,\"c\":1E+2}",
+        b"{\"a\":\"\\u00[\"}",
+        b"{\"a\":\"\\ud83d\\u0041\"}",
+        b"{\"a\":1,\"\\u0061\":2,\"a\":3}",
+        b"{\"a\":\"caf\xc3\xa9\",\"b\":[{\"c\":{}}]}",
+        b"{\"a\":\"\xc3\"}",
+        b"{\"ts\":\"2026-05-01T12:0",
+        b"\x0c{}",
+        b"{}\x00",
+    ];
+    for line in edges {
+        row_check::check_row(&mut row, line);
     }
 }
