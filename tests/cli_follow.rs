@@ -582,12 +582,10 @@ fn a_new_log_on_the_inode_of_a_file_already_read_is_shown() {
     std::fs::write(&log, row("i", 1, "")).unwrap();
     lines.push(follower.next_line());
     follower.wait_until_let_go("log.1", |name| name == "log.1");
-    // The old file is gone, its inode free; the file followed leaves the series too.
+    // The old file is gone, its inode free. New files, made at once so that no other test
+    // takes the inode first, until one gets it (ext4 hands out a free inode near the
+    // directory's, mostly the one just freed).
     std::fs::remove_file(dir.path().join("log.1")).unwrap();
-    follower.wait_until_polling();
-    std::fs::rename(&log, dir.path().join("gone")).unwrap();
-    std::fs::remove_file(dir.path().join("gone")).unwrap();
-    // New files until one gets the freed inode (ext4 hands out the lowest free one).
     let new = (0..100).find_map(|n| {
         let candidate = dir.path().join(format!("new.{n}"));
         std::fs::write(&candidate, row("i", 2, "")).unwrap();
@@ -599,6 +597,10 @@ fn a_new_log_on_the_inode_of_a_file_already_read_is_shown() {
         rotation_support::usable_or_skip(false, "a filesystem that reuses inodes (ext4, xfs)");
         return;
     };
+    // The file followed leaves the series between two polls; the new file takes its name.
+    follower.wait_until_polling();
+    std::fs::rename(&log, dir.path().join("gone")).unwrap();
+    std::fs::remove_file(dir.path().join("gone")).unwrap();
     std::fs::rename(&new, &log).unwrap();
     lines.extend(follower.finish());
     assert_exactly_once_in_order(&per_writer(&ids(&lines), "i"), 3, "i");

@@ -98,9 +98,25 @@ fn file_name(path: &Path) -> OsString {
 }
 
 /// Copies `program` into `holder`, readable and executable by anyone.
+///
+/// The copy is made by `cp`, not by this process: a descriptor this process held open for
+/// writing would be inherited by any child another test thread forks meanwhile, until that
+/// child's `exec`, and running the copy then fails with `ETXTBSY` ("Text file busy").
 fn copy_into(holder: &Path, program: &Path) -> PathBuf {
     let copy = holder.join(file_name(program));
-    std::fs::copy(program, &copy).expect("copy a program");
+    let status = Command::new("cp")
+        .arg("--")
+        .arg(program)
+        .arg(&copy)
+        .stdin(Stdio::null())
+        .status()
+        .expect("run cp");
+    assert!(
+        status.success(),
+        "cp {} {}: {status}",
+        program.display(),
+        copy.display()
+    );
     std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755))
         .expect("let anyone run the copy");
     copy
