@@ -31,7 +31,8 @@ use crate::encode::MAX_LINE;
 pub enum ErrorKind {
     /// The encoded line, `\n` included, is longer than [`MAX_LINE`] (4096) bytes. Nothing was
     /// written. `len` is the full length it would have had, when it is known: it is not when
-    /// the event has more distinct fields than could ever fit on one line, or a length of
+    /// the event has more than 811 distinct fields (at most 592 can fit on a line; counting
+    /// stops at a bound past that), or a length of
     /// `usize::MAX / 4` or more (1 GiB on a 32-bit target, where fields that repeat one
     /// large string could add up to more than a `usize` can count).
     LineTooLong {

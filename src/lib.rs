@@ -79,7 +79,7 @@
 //!   the program; there the clock read is a system call.
 //! - Repeated keys: up to 32 fields, each key is checked against the keys before it (short
 //!   clean keys through a 64-bit mask first); past 32, through a hash table on the stack, so
-//!   an event of 400 fields encodes in 2 to 8 µs on the README's machines (at most 592 fit
+//!   an event of 400 fields encodes in about 2.2 µs on the README's Intel machine (at most 592 fit
 //!   on a line). Keys crafted
 //!   to collide in the table (FNV-1a) cost a comparison per colliding key.
 //!

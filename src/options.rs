@@ -129,7 +129,7 @@ impl Default for ReopenCheck {
 /// Whatever the policy, a line that `append` acknowledged survives the process being killed:
 /// it is in the page cache. The policy decides what survives the machine losing power.
 /// An append that syncs costs a disk flush, hundreds of microseconds on an SSD-backed VM
-/// against a few microseconds without (the README has the measured table). A sync that fails
+/// against well under one microsecond without (the README has the measured table). A sync that fails
 /// is returned by the append that made it; the line itself was written. [`Writer::close`]
 /// syncs what the policy left pending and reports a failure; dropping the writer syncs it
 /// too, silently.
@@ -161,7 +161,8 @@ impl Default for ReopenCheck {
 /// use logwriter::{Durability, Event, EventKind, Options};
 ///
 /// let dir = tempfile::tempdir()?;
-/// // At most 64 appends or 50 ms of lines at risk from a power loss.
+/// // A sync at every 64th append, or at the first append 50 ms or more after the last sync
+/// // (there is no timer: an idle writer's last lines wait for its next append or close).
 /// let policy = Durability::Periodic { appends: 64, interval: Duration::from_millis(50) };
 /// let mut log = Options::new().durability(policy).open(dir.path().join("log"))?;
 /// for _ in 0..128 {

@@ -1478,7 +1478,8 @@ fn write_once(file: &OwnedFd, bytes: &[u8]) -> Result<(), ErrorKind> {
 /// otherwise (this function opens no directory descriptor, so never [`Op::OpenDir`]);
 /// [`ErrorKind::InvalidPath`] with [`Op::Open`] for a path with no file name (one that ends
 /// with `/`, `.` or `..`) or with a NUL byte. Unlike [`Writer::open`], it takes a file name
-/// of any length, since it makes no backups.
+/// as long as the filesystem allows (255 bytes on most; longer fails with `ENAMETOOLONG`),
+/// since it makes no backups.
 pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Error> {
     let path = path.as_ref();
     let mut line = Line::new();
