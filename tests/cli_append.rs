@@ -1,5 +1,4 @@
 //! `logwriter append`: typed fields, rotation only when asked, and every refusal.
-#![cfg(feature = "cli")]
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -3,7 +3,6 @@
 //!
 //! The follower stops by `--exit-after-lines`; `--exit-on-idle` only bounds a failing run.
 //! The tests wait for its output, never for a guessed time.
-#![cfg(feature = "cli")]
 // Test data reads best as format! per line, collected.
 #![allow(clippy::format_collect)]
 // Line counts in these tests are in the thousands.

@@ -1,5 +1,4 @@
 //! `logwriter show`: rendering, filters, the rotated series, colour and closed pipes.
-#![cfg(feature = "cli")]
 // Test data reads best as format! per line, collected.
 #![allow(clippy::format_collect)]
 

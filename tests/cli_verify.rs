@@ -1,5 +1,4 @@
 //! `logwriter verify`: clean logs pass; each kind of damage is found, counted and fails.
-#![cfg(feature = "cli")]
 
 use std::fmt::Write as _;
 use std::path::Path;
