@@ -152,9 +152,10 @@ fn orchestrate(config: &Config, root: &Path) -> Result<bool, Box<dyn std::error:
     let appended = (config.events + 2) * 2 * config.slots as u64 + config.slots as u64;
     let rate = appended as f64 / elapsed.as_secs_f64();
     println!(
-        "slots: {}  events per slot: {}",
+        "slots: {}  events per slot: {} (--events {} between a join and a close)",
         config.slots,
-        config.events + 2
+        config.events + 2,
+        config.events
     );
     println!(
         "appends: {appended} in {:.3} s = {rate:.0} events/s",
