@@ -1,11 +1,78 @@
 //! Any bytes as a line through the row scanner of `logwriter show` and `verify`, checked
-//! against `serde_json`: the same lines accepted, the same members found.
+//! against `serde_json`: the same lines accepted, the same members found. The tool's RFC
+//! 3339 parser is checked against `chrono` on a row's `ts` string, and on a date-time
+//! built from the input's first bytes, each field folded into a range just wider than its
+//! valid one (random bytes seldom spell a date).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use logwriter_fuzz::row::Row;
+use logwriter_fuzz::row::{parse_rfc3339, str_value, Row};
 use logwriter_fuzz::row_check::check_row;
 
+/// `parse_rfc3339` against `chrono`, but where the two read RFC 3339 differently on
+/// purpose: `chrono` also takes a space for the `T`, and a leap second (`:60`) in any
+/// minute, which the tool takes only where it can be, in the last minute of a UTC day.
+fn check_rfc3339(text: &str) {
+    let ours = parse_rfc3339(text.as_bytes());
+    let Ok(theirs) = chrono::DateTime::parse_from_rfc3339(text) else {
+        assert_eq!(ours, None, "{text:?}");
+        return;
+    };
+    if text.as_bytes().get(10) == Some(&b' ') {
+        return;
+    }
+    // chrono holds a leap second as a nanosecond count past 10^9 in second 59.
+    let (mut secs, mut nanos) = (theirs.timestamp(), theirs.timestamp_subsec_nanos());
+    if nanos >= 1_000_000_000 {
+        (secs, nanos) = (secs + 1, nanos - 1_000_000_000);
+        if ours.is_none() && secs.rem_euclid(86_400) != 0 {
+            return;
+        }
+    }
+    assert_eq!(ours, Some((secs, nanos)), "{text:?}");
+}
+
+/// A date-time, mostly valid, from the first 16 bytes of `bytes`.
+fn date_time(bytes: &[u8]) -> Option<String> {
+    let b: &[u8; 16] = bytes.get(..16)?.try_into().ok()?;
+    let year = u16::from_le_bytes([b[0], b[1]]) % 10_000;
+    let (month, day) = (b[2] % 14, b[3] % 33);
+    let (hour, minute, second) = (b[4] % 25, b[5] % 61, b[6] % 62);
+    let separator = ["T", "t", " "][usize::from(b[7] % 3)];
+    let digits = usize::from(b[8] % 12);
+    let fraction: String = (0..digits)
+        .map(|i| char::from(b'0' + b[9 + i % 7] % 10))
+        .collect();
+    let dot = if digits == 0 && b[8] % 24 < 12 {
+        ""
+    } else {
+        "."
+    };
+    let offset = match b[15] % 6 {
+        0 => "Z".to_owned(),
+        1 => "z".to_owned(),
+        2 => String::new(),
+        sign => format!(
+            "{}{:02}:{:02}",
+            if sign == 3 { '+' } else { '-' },
+            b[14] % 25,
+            b[13] % 61
+        ),
+    };
+    Some(format!(
+        "{year:04}-{month:02}-{day:02}{separator}{hour:02}:{minute:02}:{second:02}{dot}{fraction}{offset}"
+    ))
+}
+
 fuzz_target!(|line: &[u8]| {
-    check_row(&mut Row::default(), line);
+    if let Some(text) = date_time(line) {
+        check_rfc3339(&text);
+    }
+    let mut row = Row::default();
+    check_row(&mut row, line);
+    if row.scan(line).is_ok() {
+        if let Some(ts) = row.get(line, "ts").and_then(|m| str_value(line, m)) {
+            check_rfc3339(&ts);
+        }
+    }
 });
