@@ -563,6 +563,28 @@ fn a_last_row_without_a_newline_is_shown_when_its_file_is_let_go() {
     });
 }
 
+/// A last line without `\n` is not shown while it may still be completed: once its `\n`
+/// comes, it is shown once, as the row it is.
+#[test]
+fn a_row_without_its_newline_yet_is_shown_once_when_the_newline_comes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let unterminated = row("w", 1, "");
+    std::fs::write(
+        &log,
+        format!("{}{}", row("w", 0, ""), unterminated.trim_end()),
+    )
+    .unwrap();
+    let follower = Follower::start(&log, 3, "20ms");
+    let mut lines = vec![follower.next_line()];
+    // It has read to the end, the unterminated row too, and sleeps until its next poll.
+    follower.wait_until_polling();
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    std::io::Write::write_all(&mut file, format!("\n{}", row("w", 2, "")).as_bytes()).unwrap();
+    lines.extend(follower.finish());
+    assert_eq!(per_writer(&ids(&lines), "w"), [0, 1, 2]);
+}
+
 /// A file the follower read, closed and saw deleted gives its inode to a new log, while
 /// the file followed leaves the series: the new log is still new to the follower, told
 /// apart from the old one by its birth time. (With only the inode to go by, the follower

@@ -317,12 +317,16 @@ fn a_last_row_without_a_newline_is_shown_and_a_follower_waits_for_it() {
     let shown = stdout_of(&show(&log, &["--json", "--last", "1"], "UTC"));
     assert_eq!(shown, format!("{}\n", row(2)));
     // A follower waits for the rest of the line, and shows it when it ends on idle.
-    let shown = stdout_of(&show(
-        &log,
-        &["-f", "--json", "--exit-on-idle", "100ms"],
-        "UTC",
-    ));
-    assert_eq!(shown, format!("{}\n{}\n", row(1), row(2)));
+    let follow = |args: &[&str]| {
+        let mut all = vec!["-f", "--json", "--exit-on-idle", "100ms"];
+        all.extend_from_slice(args);
+        stdout_of(&show(&log, &all, "UTC"))
+    };
+    assert_eq!(follow(&[]), format!("{}\n{}\n", row(1), row(2)));
+    // With --last, rows already there are shown only from the window, chosen among the
+    // whole lines, so the unterminated one is not, at the idle end either.
+    assert_eq!(follow(&["--last", "1"]), format!("{}\n", row(1)));
+    assert_eq!(follow(&["--last", "0"]), "");
 }
 
 #[test]

@@ -58,6 +58,10 @@ pub struct Tail {
     file: File,
     id: stat::Info,
     pos: u64,
+    /// With `--last`, the end of what was there when following began, of which only the
+    /// last rows were shown: a last line without `\n` that began before it is not shown
+    /// when the file is let go. 0 when everything read is to be shown.
+    window_end: u64,
     reader: LineReader,
 }
 
@@ -82,6 +86,7 @@ impl Tail {
             file,
             id,
             pos: 0,
+            window_end: 0,
             reader: LineReader::with_capacity(LINE_CAPACITY),
         })
     }
@@ -95,6 +100,7 @@ impl Tail {
         if info.regular && info.size < self.pos {
             self.file.seek(SeekFrom::Start(0))?;
             self.pos = 0;
+            self.window_end = 0;
             self.reader.reset();
         }
         while !shower.done() {
@@ -111,9 +117,19 @@ impl Tail {
         Ok(self.pos != start)
     }
 
-    /// At the end of the file, when it is not followed: its last line if it has no `\n`
-    /// (see [`crate::show::last_unterminated`]).
+    /// Marks what has been read so far as the part `--last` chose its rows from.
+    pub fn end_window(&mut self) {
+        self.window_end = self.pos;
+    }
+
+    /// When the file is let go (or read whole, not followed): its last line if it has no
+    /// `\n` (see [`crate::show::last_unterminated`]), unless it began in the part `--last`
+    /// chose its rows from, where it was not one of them.
     pub fn last_unterminated(&self, shower: &mut Shower) -> io::Result<()> {
+        let pending = self.reader.pending().len() as u64 + self.reader.pending_skipped();
+        if self.pos - pending < self.window_end {
+            return Ok(());
+        }
         crate::show::last_unterminated(&self.reader, shower)
     }
 }

@@ -344,6 +344,8 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
             tail.drain(&mut shower)?;
             if !args.follow {
                 tail.last_unterminated(&mut shower)?;
+            } else if args.last.is_some() {
+                tail.end_window();
             }
         }
         shower.end_window()?;
