@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::row::{key_text, str_value, Kind, Row, ScanError};
+use crate::row::{key_text, str_value, Kind, Member, Row, ScanError};
 
 /// Scans `line` with `row` and checks the verdict and every member against `serde_json`.
 ///
@@ -17,27 +17,94 @@ pub fn check_row(row: &mut Row, line: &[u8]) {
     let shown = String::from_utf8_lossy(line);
     match (ours, reference) {
         (Ok(()), Ok(map)) => check_members(row, line, &map),
+        // The grammar allows numbers a double cannot hold, which serde_json refuses, and
+        // it reads no further. The same line with that number replaced by a zero of the
+        // same length must get the same verdict and members from the scanner, and is
+        // checked in turn.
+        (ours, Err(reference)) if out_of_range(&reference) => {
+            let members = row.members().to_vec();
+            let patched = zero_number_at(line, &reference);
+            assert_eq!(row.scan(&patched), ours, "{shown:?} with a zero");
+            if ours.is_ok() {
+                let ranges = |m: &[Member]| -> Vec<_> {
+                    m.iter().map(|m| (m.key.clone(), m.value.clone())).collect()
+                };
+                assert_eq!(ranges(row.members()), ranges(&members), "{shown:?}");
+            }
+            check_row(row, &patched);
+        }
         (Err(err), Err(reference)) => {
-            // What serde_json finds wrong before the end, the scanner does not call cut
-            // short. (The other way round the scanner can be more exact: serde_json says
-            // EOF of `\u00[` cut there, as fewer than four bytes follow the `u`.)
-            if reference.classify() != serde_json::error::Category::Eof && !out_of_range(&reference)
-            {
+            if reference.classify() != serde_json::error::Category::Eof {
+                // What serde_json finds wrong before the end, the scanner does not call
+                // cut short.
                 assert_eq!(
                     err,
                     ScanError::Malformed,
                     "against {reference} for {shown:?}"
                 );
+            } else if object_cut_short(line) {
+                // And what serde_json calls cut short, the scanner does too, where the line
+                // is the start of an object.
+                assert_eq!(
+                    err,
+                    ScanError::Truncated,
+                    "against {reference} for {shown:?}"
+                );
             }
         }
-        // The grammar allows numbers a double cannot hold, which serde_json refuses.
-        (Ok(()), Err(reference)) if out_of_range(&reference) => {}
         (ours, reference) => panic!("scanner {ours:?}, serde_json {reference:?}, for {shown:?}"),
     }
 }
 
 fn out_of_range(err: &serde_json::Error) -> bool {
     err.to_string().starts_with("number out of range")
+}
+
+/// Whether `line`, which `serde_json` found to end too early, is the start of an object in
+/// the scanner's sense. Not when the line holds no `{` first (serde_json says EOF of a
+/// string cut short where an object should be), nor when it ends inside a `\u` escape:
+/// serde_json says EOF when fewer than four bytes follow the `u`, where the scanner can
+/// already see that one of them is not a hex digit.
+fn object_cut_short(line: &[u8]) -> bool {
+    let start = line.iter().position(|b| !b" \t\n\r".contains(b));
+    let object = start.is_none_or(|at| line[at] == b'{');
+    let escape = line.len().saturating_sub(5)..line.len();
+    let in_escape = line[escape].windows(2).any(|w| w == b"\\u");
+    object && !in_escape
+}
+
+/// `line` with the number that ends where `err` (out of range) was raised replaced by
+/// `0e0…0` of the same length, so that every other byte stays where it was. The zero has
+/// an exponent: a number too large for a double has all its digits, but may be followed by
+/// a second `e` or a `.` (`1e999e0`), which ends a number with an exponent, malformed, and
+/// would continue one without.
+fn zero_number_at(line: &[u8], err: &serde_json::Error) -> Vec<u8> {
+    // serde_json counts lines from 1 and bytes within a line from 1, the last one read.
+    let mut newlines = line
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'\n')
+        .map(|(at, _)| at + 1);
+    let line_start = err
+        .line()
+        .checked_sub(2)
+        .and_then(|n| newlines.nth(n))
+        .unwrap_or(0);
+    let end = line_start + err.column();
+    let start = line[..end]
+        .iter()
+        .rposition(|b| !b"0123456789+-.eE".contains(b))
+        .map_or(0, |at| at + 1);
+    let len = end - start;
+    assert!(
+        len >= 3,
+        "no number before {err} in {:?}",
+        String::from_utf8_lossy(line)
+    );
+    let mut patched = line.to_vec();
+    patched[start..end].fill(b'0');
+    patched[start + 1] = b'e';
+    patched
 }
 
 fn check_members(row: &mut Row, line: &[u8], map: &Map<String, Value>) {
