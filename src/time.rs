@@ -119,10 +119,17 @@ impl Timestamp {
     #[allow(clippy::inline_always)] // Keeps `now` one vDSO call and a few compares.
     fn read(clock: rustix::time::ClockId) -> Timestamp {
         let now = rustix::time::clock_gettime(clock);
-        let nanos = u32::try_from(now.tv_nsec).unwrap_or(0);
-        match Timestamp::from_unix(now.tv_sec, nanos) {
+        Timestamp::clamped(now.tv_sec, now.tv_nsec)
+    }
+
+    /// A clock reading as a timestamp: before 1970 the epoch, after 9999 [`Timestamp::MAX`].
+    #[inline(always)]
+    #[allow(clippy::inline_always)] // Part of `read`.
+    fn clamped(secs: i64, nanos: i64) -> Timestamp {
+        let nanos = u32::try_from(nanos).unwrap_or(0);
+        match Timestamp::from_unix(secs, nanos) {
             Some(ts) => ts,
-            None if now.tv_sec < 0 => Timestamp::UNIX_EPOCH,
+            None if secs < 0 => Timestamp::UNIX_EPOCH,
             None => Timestamp::MAX,
         }
     }
@@ -388,6 +395,21 @@ fn civil_from_days(days: u64) -> (u32, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clock_outside_1970_to_9999_reads_as_the_nearest_end() {
+        let max = i64::try_from(MAX_SECS).expect("fits");
+        assert_eq!(Timestamp::clamped(-1, 999_999_999), Timestamp::UNIX_EPOCH);
+        assert_eq!(Timestamp::clamped(i64::MIN, 0), Timestamp::UNIX_EPOCH);
+        assert_eq!(Timestamp::clamped(0, 0), Timestamp::UNIX_EPOCH);
+        assert_eq!(Timestamp::clamped(max, 999_999_999), Timestamp::MAX);
+        assert_eq!(Timestamp::clamped(max + 1, 0), Timestamp::MAX);
+        assert_eq!(Timestamp::clamped(i64::MAX, 5), Timestamp::MAX);
+        assert_eq!(
+            Timestamp::clamped(1_777_636_800, 5),
+            Timestamp::from_unix(1_777_636_800, 5).expect("in range")
+        );
+    }
 
     #[test]
     fn digits8_matches_division() {
