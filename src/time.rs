@@ -117,9 +117,10 @@ impl Timestamp {
     /// Reads `clock`, clamped to the representable range.
     #[inline(always)]
     #[allow(clippy::inline_always)] // Keeps `now` one vDSO call and a few compares.
+    #[allow(clippy::useless_conversion)] // `tv_nsec` is a C `long`: 32 bits on some targets.
     fn read(clock: rustix::time::ClockId) -> Timestamp {
         let now = rustix::time::clock_gettime(clock);
-        Timestamp::clamped(now.tv_sec, now.tv_nsec)
+        Timestamp::clamped(now.tv_sec, i64::from(now.tv_nsec))
     }
 
     /// A clock reading as a timestamp: before 1970 the epoch, after 9999 [`Timestamp::MAX`].

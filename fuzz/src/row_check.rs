@@ -62,15 +62,20 @@ fn out_of_range(err: &serde_json::Error) -> bool {
 
 /// Whether `line`, which `serde_json` found to end too early, is the start of an object in
 /// the scanner's sense. Not when the line holds no `{` first (`serde_json` says EOF of a
-/// string cut short where an object should be), nor when it ends inside a `\u` escape:
-/// `serde_json` says EOF when fewer than four bytes follow the `u`, where the scanner can
-/// already see that one of them is not a hex digit.
+/// string cut short where an object should be), nor when it ends inside a `\u` escape with
+/// a byte that is not a hex digit: `serde_json` says EOF when fewer than four bytes follow
+/// the `u`, where the scanner already sees the wrong byte (in `{"\u"\u`, the first `"`).
 fn object_cut_short(line: &[u8]) -> bool {
     let start = line.iter().position(|b| !b" \t\n\r".contains(b));
     let object = start.is_none_or(|at| line[at] == b'{');
-    let escape = line.len().saturating_sub(5)..line.len();
-    let in_escape = line[escape].windows(2).any(|w| w == b"\\u");
-    object && !in_escape
+    let from = line.len().saturating_sub(5);
+    let bad_escape = line[from..]
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| *w == b"\\u")
+        .map(|(at, _)| &line[from + at + 2..])
+        .any(|digits| digits.len() < 4 && !digits.iter().all(u8::is_ascii_hexdigit));
+    object && !bad_escape
 }
 
 /// `line` with the number that ends where `err` (out of range) was raised replaced by
