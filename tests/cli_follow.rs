@@ -585,6 +585,65 @@ fn a_row_without_its_newline_yet_is_shown_once_when_the_newline_comes() {
     assert_eq!(per_writer(&ids(&lines), "w"), [0, 1, 2]);
 }
 
+/// With `--last`, a last line without `\n` already there when the follower starts is not
+/// one of the N rows, nor shown at the idle end; but once anything is read after it, the
+/// line is new: after a truncation (copytruncate) it is a new file's, and a whole row
+/// appended onto an old fragment (by a writer that does not end fragments) is a new row.
+#[test]
+fn with_last_an_unterminated_line_is_shown_once_new_bytes_make_it_new() {
+    let fragment = r#"{"ts":"2026-05-01T11:0"#;
+    // (what is there at start, what comes while following, the rows shown)
+    let cases: [(String, String, bool, &[u64]); 2] = [
+        (
+            format!(
+                "{}{}",
+                row("l", 0, ""),
+                row("l", 1, &"x".repeat(200)).trim_end()
+            ),
+            format!("{}{}", row("l", 5, ""), row("l", 6, "").trim_end()),
+            true,
+            &[0, 5, 6],
+        ),
+        (
+            format!("{}{fragment}", row("l", 0, "")),
+            row("l", 1, "").trim_end().to_owned(),
+            false,
+            &[0, 1],
+        ),
+    ];
+    for (before, after, truncate, expected) in cases {
+        // The follower ends 1.5 s after its last new bytes: the change must come well
+        // before that, or the round is made again.
+        until_timed("the change came before the idle end", || {
+            let dir = tempfile::tempdir().unwrap();
+            let log = dir.path().join("log");
+            std::fs::write(&log, &before).unwrap();
+            let started = Instant::now();
+            let args = ["--last", "1", "--exit-on-idle", "1500ms"];
+            let follower = Follower::start_with(&log, &args, "20ms");
+            let mut lines = vec![follower.next_line()];
+            follower.wait_until_polling();
+            if started.elapsed() > Duration::from_secs(1) {
+                follower.kill();
+                return false;
+            }
+            if truncate {
+                std::fs::write(&log, &after).unwrap();
+            } else {
+                let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+                std::io::Write::write_all(&mut file, after.as_bytes()).unwrap();
+            }
+            lines.extend(follower.finish());
+            assert_eq!(
+                per_writer(&ids(&lines), "l"),
+                expected,
+                "{before:?} then {after:?}"
+            );
+            true
+        });
+    }
+}
+
 /// A file the follower read, closed and saw deleted gives its inode to a new log, while
 /// the file followed leaves the series: the new log is still new to the follower, told
 /// apart from the old one by its birth time. (With only the inode to go by, the follower

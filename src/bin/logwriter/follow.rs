@@ -59,9 +59,9 @@ pub struct Tail {
     id: stat::Info,
     pos: u64,
     /// With `--last`, the end of what was there when following began, of which only the
-    /// last rows were shown: a last line without `\n` that began before it is not shown
-    /// when the file is let go. 0 when everything read is to be shown.
-    window_end: u64,
+    /// last whole lines were shown: a last line without `\n` that is still all that was
+    /// there then (nothing read since) is not shown when the file is let go.
+    window_end: Option<u64>,
     reader: LineReader,
 }
 
@@ -86,7 +86,7 @@ impl Tail {
             file,
             id,
             pos: 0,
-            window_end: 0,
+            window_end: None,
             reader: LineReader::with_capacity(LINE_CAPACITY),
         })
     }
@@ -100,7 +100,7 @@ impl Tail {
         if info.regular && info.size < self.pos {
             self.file.seek(SeekFrom::Start(0))?;
             self.pos = 0;
-            self.window_end = 0;
+            self.window_end = None;
             self.reader.reset();
         }
         while !shower.done() {
@@ -119,15 +119,14 @@ impl Tail {
 
     /// Marks what has been read so far as the part `--last` chose its rows from.
     pub fn end_window(&mut self) {
-        self.window_end = self.pos;
+        self.window_end = Some(self.pos);
     }
 
     /// When the file is let go (or read whole, not followed): its last line if it has no
-    /// `\n` (see [`crate::show::last_unterminated`]), unless it began in the part `--last`
-    /// chose its rows from, where it was not one of them.
+    /// `\n` (see [`crate::show::last_unterminated`]), unless nothing was read since the
+    /// part `--last` chose its rows from, where that line was not one of them.
     pub fn last_unterminated(&self, shower: &mut Shower) -> io::Result<()> {
-        let pending = self.reader.pending().len() as u64 + self.reader.pending_skipped();
-        if self.pos - pending < self.window_end {
+        if self.window_end == Some(self.pos) {
             return Ok(());
         }
         crate::show::last_unterminated(&self.reader, shower)

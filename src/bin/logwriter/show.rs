@@ -74,7 +74,7 @@ pub struct ShowArgs {
     #[arg(long, value_name = "N")]
     pub exit_after_lines: Option<u64>,
     /// With -f: stop once no new bytes have arrived for this long (a last row without a
-    /// newline is then shown, as without -f).
+    /// newline is then shown, as without -f, unless --last left it out).
     #[arg(long, value_name = "DURATION")]
     pub exit_on_idle: Option<String>,
 }
