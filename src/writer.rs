@@ -1577,7 +1577,9 @@ mod tests {
             .reopen_check(Some(check))
             .open(&path)
             .expect("open");
-        let event = Event::new(crate::EventKind::Join).slot("a");
+        // Stamped in advance, so that both lines have the same length.
+        let ts = Timestamp::from_unix(1_777_636_800, 0).expect("in range");
+        let event = Event::new(crate::EventKind::Join).slot("a").at(ts);
         log.append(&event).expect("append");
         let line = log.bytes_since_check;
         // As a short write leaves it: a fragment the next append must end with `\n`.
@@ -1591,6 +1593,9 @@ mod tests {
         assert!(!log.torn);
         assert_eq!(log.bytes_since_check, 2 * line + 1);
         assert_eq!(log.stats().bytes_written, 2 * line + 1);
+        let fragment = 5;
+        let len = std::fs::metadata(&path).expect("stat").len();
+        assert_eq!(len, 2 * line + 1 + fragment);
     }
 
     #[test]
