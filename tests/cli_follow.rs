@@ -189,6 +189,12 @@ fn assert_exactly_once_in_order(got: &[u64], count: u64, writer: &str) {
     );
 }
 
+/// Appends `text` to the file at `path`, as a program other than this crate's writers would.
+fn append_text(path: &Path, text: &str) {
+    let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+}
+
 fn row(slot: &str, seq: u64, padding: &str) -> String {
     format!("{{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"slot\":\"{slot}\",\"seq\":{seq},\"pad\":\"{padding}\"}}\n")
 }
@@ -291,8 +297,7 @@ fn follows_truncation_in_place() {
     std::fs::write(&log, row("t", 3, "")).unwrap();
     lines.push(follower.next_line());
     for seq in 4..6 {
-        let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
-        std::io::Write::write_all(&mut file, row("t", seq, "").as_bytes()).unwrap();
+        append_text(&log, &row("t", seq, ""));
     }
     lines.extend(follower.finish());
     assert_exactly_once_in_order(&per_writer(&ids(&lines), "t"), 6, "t");
@@ -579,8 +584,7 @@ fn a_row_without_its_newline_yet_is_shown_once_when_the_newline_comes() {
     let mut lines = vec![follower.next_line()];
     // It has read to the end, the unterminated row too, and sleeps until its next poll.
     follower.wait_until_polling();
-    let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
-    std::io::Write::write_all(&mut file, format!("\n{}", row("w", 2, "")).as_bytes()).unwrap();
+    append_text(&log, &format!("\n{}", row("w", 2, "")));
     lines.extend(follower.finish());
     assert_eq!(per_writer(&ids(&lines), "w"), [0, 1, 2]);
 }
@@ -630,8 +634,7 @@ fn with_last_an_unterminated_line_is_shown_once_new_bytes_make_it_new() {
             if truncate {
                 std::fs::write(&log, &after).unwrap();
             } else {
-                let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
-                std::io::Write::write_all(&mut file, after.as_bytes()).unwrap();
+                append_text(&log, &after);
             }
             lines.extend(follower.finish());
             assert_eq!(
@@ -788,11 +791,7 @@ fn follow_waits_for_a_missing_file() {
     let follower = Follower::start(&log, 2, "20ms");
     std::fs::write(&log, row("m", 0, "")).unwrap();
     let first = follower.next_line();
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&log)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, row("m", 1, "").as_bytes()))
-        .unwrap();
+    append_text(&log, &row("m", 1, ""));
     let mut lines = vec![first];
     lines.extend(follower.finish());
     assert_exactly_once_in_order(&per_writer(&ids(&lines), "m"), 2, "m");

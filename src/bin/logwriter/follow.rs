@@ -200,13 +200,9 @@ pub fn run(
             .idle
             .is_some_and(|idle| last_data.elapsed() >= idle)
         {
-            // The end: no more of any file's last line can come, the followed one's
-            // included, so each is shown as `show` shows it.
-            let_go(retired, shower)?;
-            if let Some(tail) = current {
-                tail.last_unterminated(shower)?;
-            }
-            return Ok(());
+            // The end: every file is let go, the followed one last.
+            retired.extend(current.map(|tail| (tail, now)));
+            return let_go(retired, shower);
         }
         shower.flush()?;
         std::thread::sleep(settings.poll);
