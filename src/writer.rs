@@ -92,7 +92,11 @@ pub struct Stats {
 ///   reach 1/64 of the maximum size, whichever comes first. Until then it keeps appending to
 ///   the file it holds, which may have become `<log>.1`: those lines are kept there, not lost,
 ///   unless that file is deleted as the oldest backup in the meantime. An idle writer checks
-///   at its next append; it runs no timer.
+///   at its next append; it runs no timer. Writers of one log should share `max_size` and
+///   `max_files`: each rotates and drops by its own, and a writer with a larger `max_size`
+///   checks at the pace of its own maximum, so it can miss enough rotations of small files
+///   to lose its lines with the dropped one (the bound below then holds with the largest
+///   `max_size`).
 /// - **How far past `max_size` a file can grow.** With `W` writers appending to one log,
 ///   while their rotations succeed (see the next point for one that fails),
 ///   none rotates a file before the next line would take it past `max_size` by its own
@@ -109,7 +113,9 @@ pub struct Stats {
 ///   (`reopen_check(None)`) there is no bound: that setting is for a log with one writer.
 /// - **A rotation that fails** (the lock file or a backup cannot be opened, renamed or
 ///   removed) is counted in [`Stats::housekeeping_errors`], and the line that was due to
-///   rotate goes to the file the writer holds. The writer tries again once its own bytes
+///   rotate goes to the file the writer holds (if only the new file cannot be opened after
+///   the shift, that is the file just renamed to `<log>.1`, and the rotation is counted
+///   too). The writer tries again once its own bytes
 ///   after that line exceed `C`, or at its next reopen check, or when it moves to another
 ///   file, whichever comes first: not at every append (unless a line is longer than `C`),
 ///   since each try costs system calls, and not never,
@@ -190,6 +196,9 @@ pub struct Writer {
     /// own (or at the next reopen check, which resets it); `u64::MAX` for a writer that does
     /// not rotate.
     rotate_above: u64,
+    /// The file held is a regular file. One that is not (a FIFO, a device) is never
+    /// rotated: its size stays 0, while the writer's own count would grow to the maximum.
+    regular: bool,
     stats: Stats,
     housekeeping_error: Option<Error>,
 }
@@ -329,11 +338,13 @@ impl Writer {
             dir_changed: false,
             made_dirs: dir.made,
             rotate_above: u64::MAX,
+            regular: true,
             stats: Stats::default(),
             housekeeping_error: None,
         };
-        writer.resume_rotation();
         let mine = writer.stat_file()?;
+        writer.regular = mine.regular;
+        writer.resume_rotation();
         writer.size = mine.size;
         // An empty file may be one this open created.
         writer.dir_changed = mine.size == 0;
@@ -361,7 +372,8 @@ impl Writer {
     ///   at the first write that starts at the file-size limit (`RLIMIT_FSIZE`); the write
     ///   that crossed the limit before it was short, and reported.
     /// - [`ErrorKind::ShortWrite`]: part of the line reached the file; the writer ends that
-    ///   fragment with `\n` before its next line so later lines still parse.
+    ///   fragment with `\n` before its next line so later lines still parse (a line that
+    ///   another writer appends before that joins the fragment).
     /// - [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`]: the line was written, but
     ///   the sync the durability policy asked for failed. Do not append it again.
     ///
@@ -475,9 +487,13 @@ impl Writer {
         self.size > 0 && self.size + adds > self.rotate_above
     }
 
-    /// Rotates again at the maximum size: after a rotation, a check, or at open.
+    /// Rotates again at the maximum size: after a rotation, a check, or at open. Never, while
+    /// the file held is not a regular file.
     fn resume_rotation(&mut self) {
-        self.rotate_above = self.options.rotation.map_or(u64::MAX, |r| r.max_size);
+        self.rotate_above = match self.options.rotation {
+            Some(rotation) if self.regular => rotation.max_size,
+            _ => u64::MAX,
+        };
     }
 
     /// The append after a rotation is due or a short write left a fragment to end. The `\n`
@@ -767,6 +783,11 @@ impl Writer {
                 Some(&self.path),
             ));
         };
+        // Refused before the lock, so that a log such as `/dev/stderr` gets no lock file
+        // beside it; checked again under the lock, since the name may change meanwhile.
+        if identity::at(&self.dir, self.name.active()).is_ok_and(|there| !there.regular) {
+            return Err(self.not_regular());
+        }
         let result = self.rotate_locked(0, 0, rotation.max_files, true);
         if result.is_ok() {
             self.unlock();
@@ -808,15 +829,11 @@ impl Writer {
             return Ok(());
         }
         if !mine.regular {
-            // A FIFO or a device: renaming it away would leave a regular file in its place.
-            return Err(Error::new(
-                ErrorKind::NotRegularFile,
-                Op::Rotate,
-                Some(&self.path),
-            ));
+            return Err(self.not_regular());
         }
-        self.end_torn_fragment()
-            .map_err(|kind| Error::new(kind, Op::Write, Some(&self.path)))?;
+        // A fragment is ended after the shift, through the descriptor that now holds
+        // `log.1`: on a full disk the `\n` may need the space that dropping the oldest
+        // backup frees, and a rotation that waited for it would never come.
         shift(&self.dir, &mut self.name, max_files).map_err(|err| {
             let (op, errno) = match err {
                 ShiftError::Rename(from, errno) => (Op::Rename { from }, errno),
@@ -828,11 +845,20 @@ impl Writer {
         // The shift is done: count it even if opening the new file fails below.
         self.stats.rotations += 1;
         self.dir_changed = true;
+        self.end_fragment_before_leaving();
         let file = self.open_active()?;
         self.replace_file(file);
-        self.size = self.stat_file()?.size;
+        let now = self.stat_file()?;
+        self.size = now.size;
+        self.regular = now.regular;
         self.bytes_since_check = 0;
         Ok(())
+    }
+
+    /// The refusal to rotate a FIFO or a device: renaming it away would leave a regular
+    /// file in its place.
+    fn not_regular(&self) -> Error {
+        Error::new(ErrorKind::NotRegularFile, Op::Rotate, Some(&self.path))
     }
 
     /// Takes the rotation lock: an exclusive `flock(2)` on `<log>.lock`, which must still be
@@ -933,18 +959,15 @@ impl Writer {
             }
             Ok(_) | Err(Errno::NOENT) => {
                 let file = self.open_active()?;
-                // End a fragment in the old file before leaving it.
-                // Best effort: the new file starts clean whatever happens to the old one.
-                if self.torn && rustix::io::write(&self.file, b"\n") == Ok(1) {
-                    self.stats.bytes_written += 1;
-                }
-                self.torn = false;
+                self.end_fragment_before_leaving();
                 // Opening may have created the file.
                 self.dir_changed = true;
+                self.replace_file(file);
+                let now = self.stat_file();
+                self.regular = now.as_ref().ok().is_none_or(|now| now.regular);
                 // A retry point after a failed rotation was a size of the file left.
                 self.resume_rotation();
-                self.replace_file(file);
-                let now = self.stat_file()?;
+                let now = now?;
                 self.size = now.size;
                 self.bytes_since_check = 0;
                 self.stats.reopens += 1;
@@ -952,6 +975,15 @@ impl Writer {
             }
             Err(errno) => Err(Error::os(errno, Op::Stat, &self.path)),
         }
+    }
+
+    /// Ends a fragment in the file the writer is about to leave for another. Best effort:
+    /// whatever happens to the old file, the writer's next file starts clean.
+    fn end_fragment_before_leaving(&mut self) {
+        if self.torn && write_once(&self.file, b"\n").is_ok() {
+            self.stats.bytes_written += 1;
+        }
+        self.torn = false;
     }
 
     /// Opens (creating) the file at the log's name in the writer's directory. If the

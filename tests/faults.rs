@@ -238,6 +238,95 @@ fn full_tmpfs_returns_enospc_and_ends_the_fragment() {
     assert!(!dir.path().join("log").exists());
 }
 
+/// Child side of the rotation test: a 64 KiB tmpfs on `dir`, filled up while the log's
+/// last page still has room for a few lines, with a backup that the next rotation drops.
+fn full_at_rotation_child(dir: &Path) {
+    let path = dir.join("log");
+    let page = rustix::fs::statvfs(dir).expect("statvfs").f_bsize;
+    // The backup that `max_files(1)` drops at the next rotation: two pages to free.
+    let backup = vec![b'\n'; 2 * usize::try_from(page).expect("page size")];
+    std::fs::write(dir.join("log.1"), backup).expect("backup");
+    let mut first = Options::new().no_rotation().open(&path).expect("open");
+    let mut n = 0;
+    while std::fs::metadata(&path).expect("stat").len() < page + page / 2 {
+        append_numbered(&mut first, n).expect("append");
+        n += 1;
+    }
+    drop(first);
+    let mut ballast = std::fs::File::create(dir.join("ballast")).expect("ballast");
+    while std::io::Write::write_all(&mut ballast, &[0; 512]).is_ok() {}
+    drop(ballast);
+
+    // The lines that still fit in the log's last page, and the one that crosses its end:
+    // that one is short, and the rotation is due at the line after it.
+    let mut at = std::fs::metadata(&path).expect("stat").len();
+    let end = at.next_multiple_of(page);
+    let mut fits = 0;
+    while at + line_len(n + fits) <= end {
+        at += line_len(n + fits);
+        fits += 1;
+    }
+    assert!(
+        at < end,
+        "a line ends exactly at the page's end: change the lines"
+    );
+    let crossing = n + fits;
+    let max_size = at + line_len(crossing);
+    let mut log = Options::new()
+        .max_size(max_size)
+        .max_files(1)
+        .open(&path)
+        .expect("open");
+    for k in n..crossing {
+        append_numbered(&mut log, k).expect("a line that fits in the last page");
+    }
+    let err = append_numbered(&mut log, crossing).expect_err("the disk is full");
+    assert!(
+        matches!(err.kind(), ErrorKind::ShortWrite { written, .. } if written as u64 == end - at),
+        "{err}"
+    );
+
+    // Dropping `log.1` frees the pages that the fragment's `\n` and the next lines need.
+    for k in crossing + 1..crossing + 4 {
+        append_numbered(&mut log, k).expect("append after the rotation freed space");
+    }
+    let stats = log.stats();
+    assert_eq!(
+        (stats.rotations, stats.failed, stats.housekeeping_errors),
+        (1, 1, 0)
+    );
+    let (good, bad) = read_numbers(&dir.join("log.1"));
+    assert_eq!(good, (0..crossing).collect::<Vec<_>>());
+    assert_eq!(bad.len(), 1, "the fragment, ended with \\n: {bad:?}");
+    let (good, bad) = read_numbers(&path);
+    assert_eq!(good, (crossing + 1..crossing + 4).collect::<Vec<_>>());
+    assert!(bad.is_empty(), "{bad:?}");
+    println!("full-at-rotation-child-done");
+}
+
+#[test]
+fn full_tmpfs_at_the_rotation_point_rotates_to_free_space() {
+    if role().as_deref() == Some("full-at-rotation") {
+        return full_at_rotation_child(Path::new(&std::env::var(DIR).expect(DIR)));
+    }
+    if !mount_namespace_usable() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let test = child(
+        "full_tmpfs_at_the_rotation_point_rotates_to_free_space",
+        "full-at-rotation",
+    );
+    let out = in_mount_namespace(
+        "mount -t tmpfs -o size=64k logwriter-test \"$1\"",
+        dir.path(),
+        DIR,
+        &test,
+    )
+    .expect("mount a 64 KiB tmpfs");
+    assert_child_done(&out, "full-at-rotation-child-done");
+}
+
 #[test]
 fn partial_line_left_by_a_dead_writer_is_ended_at_open() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -345,7 +434,9 @@ fn eintr_before_any_byte_is_retried() {
 }
 
 /// Child side: a fragment at the file-size limit, a rotation due, and the `\n` that would
-/// end the fragment refused (`EFBIG`), so that both the rotation and the append fail.
+/// end the fragment refused (`EFBIG`). The rotation goes on and leaves the fragment in the
+/// backup, as a crash would; the line is then short in the new file (the limit again), and
+/// counted lost once.
 fn torn_rotation_child(dir: &Path) {
     let path = dir.join("log");
     std::fs::write(&path, b"partial").expect("write fragment");
@@ -355,43 +446,42 @@ fn torn_rotation_child(dir: &Path) {
         .open(&path)
         .expect("open");
     limit_file_size(7);
-    let err = append_numbered(&mut log, 0).expect_err("the fragment cannot be ended");
-    assert_eq!(err.kind(), ErrorKind::Os(Errno::FBIG));
+    let err = append_numbered(&mut log, 0).expect_err("the new file is at the limit too");
+    let len = usize::try_from(line_len(0)).expect("len");
+    assert_eq!(err.kind(), ErrorKind::ShortWrite { written: 7, len });
     let stats = log.stats();
     assert_eq!(
         (stats.appends, stats.failed, stats.bytes_lost),
         (0, 1, line_len(0)),
         "one append failed, counted once"
     );
-    assert_eq!(stats.housekeeping_errors, 1, "the rotation failed too");
-    let rotation = log.take_housekeeping_error().expect("rotation error");
-    assert_eq!(
-        (rotation.kind(), rotation.op()),
-        (ErrorKind::Os(Errno::FBIG), Op::Write)
-    );
+    assert_eq!((stats.rotations, stats.housekeeping_errors), (1, 0));
+    assert_eq!(std::fs::read(dir.join("log.1")).expect("log.1"), b"partial");
+    assert_eq!(std::fs::read(&path).expect("log"), b"{\"ts\":\"");
 
-    // `rotate` is not an append: its failure is returned, and no line is counted as lost.
+    // `rotate` goes on too, and loses no line.
     let other = dir.join("other");
     std::fs::write(&other, b"partial").expect("write fragment");
     let mut log = Options::new().max_size(10).open(&other).expect("open");
-    let err = log.rotate().expect_err("the fragment cannot be ended");
-    assert_eq!(
-        (err.kind(), err.op()),
-        (ErrorKind::Os(Errno::FBIG), Op::Write)
-    );
+    log.rotate().expect("rotate");
     let stats = log.stats();
-    assert_eq!((stats.failed, stats.bytes_lost), (0, 0));
+    assert_eq!((stats.rotations, stats.failed, stats.bytes_lost), (1, 0, 0));
+    assert_eq!(
+        std::fs::read(dir.join("other.1")).expect("other.1"),
+        b"partial"
+    );
+    assert_eq!(std::fs::metadata(&other).expect("other").len(), 0);
     println!("torn-rotation-child-done");
 }
 
 #[test]
-fn a_rotation_that_cannot_end_a_fragment_loses_the_line_once() {
+fn a_rotation_that_cannot_end_a_fragment_leaves_it_in_the_backup() {
     if role().as_deref() == Some("torn-rotation") {
         return torn_rotation_child(Path::new(&std::env::var(DIR).expect(DIR)));
     }
     let dir = tempfile::tempdir().expect("tempdir");
     run_sigxfsz_child(
-        "a_rotation_that_cannot_end_a_fragment_loses_the_line_once",
+        "a_rotation_that_cannot_end_a_fragment_leaves_it_in_the_backup",
         "torn-rotation",
         dir.path(),
     );

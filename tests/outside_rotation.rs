@@ -336,6 +336,52 @@ fn lines_appended_to_a_dropped_backup_are_lost_until_the_next_check() {
     assert_eq!(late.stats().reopens, 1);
 }
 
+/// The limit the README states for writers with different `max_size`: the one with the
+/// larger maximum checks at its own pace (a 64th of its own maximum), so the other's small
+/// files can rotate `max_files + 1` times between two of its checks, and its line goes with
+/// the dropped file. With the same `max_size` it checks in time and the line is kept.
+#[test]
+fn a_writer_with_a_larger_max_size_can_lose_lines_to_smaller_rotations() {
+    let kept = |big_max_size: u64| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("log");
+        let options = |max_size| {
+            Options::new()
+                .max_size(max_size)
+                .reopen_check(Some(ReopenCheck {
+                    appends: 1024,
+                    interval: Duration::from_secs(3600),
+                }))
+        };
+        let mut big = options(big_max_size).open(&path).expect("open");
+        let mut small = options(4096).open(&path).expect("open");
+        // Stamped in advance, so that every line's length is known.
+        let ts = Timestamp::from_unix(1_777_636_800, 0);
+        // Two lines: over a 64th of 4096 bytes, so that a check is due at its next append
+        // if its maximum is 4096 too.
+        append_at(&mut big, 1_000_000, ts);
+        append_at(&mut big, 1_000_001, ts);
+        // 7 rotations of small files, more than `max_files + 1` (6).
+        for n in 0..600 {
+            append_at(&mut small, n, ts);
+        }
+        append_at(&mut big, 1_000_002, ts);
+        assert_eq!(small.stats().rotations, 7);
+        assert_eq!(big.stats().failed, 0, "a lost line is not reported");
+        let found: Vec<u64> = ["log.5", "log.4", "log.3", "log.2", "log.1", "log"]
+            .iter()
+            .flat_map(|name| numbers(&dir.path().join(name)))
+            .collect();
+        assert!(found.ends_with(&[599]) || found.ends_with(&[599, 1_000_002]));
+        found.contains(&1_000_002)
+    };
+    assert!(
+        !kept(logwriter::DEFAULT_MAX_SIZE),
+        "lost with the default 10 MiB"
+    );
+    assert!(kept(4096), "kept with the same maximum");
+}
+
 /// Runs `act` on another thread while the test holds every file at `lock_path` and, each
 /// time `act` waits for one, replaces it with another locked file before releasing it: 8
 /// times, so that each lock `act` gets is on a file that left the name. Checks that `act`
