@@ -113,7 +113,9 @@ pub enum Op {
     },
     /// `fdatasync(2)` of the log file.
     Sync,
-    /// `fsync(2)` of the log's directory, after the writer created or renamed files in it.
+    /// `fsync(2)` of the log's directory, after the writer created or renamed files in it,
+    /// or of a directory above it that gained an entry when opening the log made
+    /// directories (the error still names the log's path).
     SyncDir,
     /// Checking the options of a writer.
     Configure,
@@ -257,7 +259,7 @@ impl fmt::Display for Error {
             }
             ErrorKind::Os(errno) => write!(f, ": {}", io::Error::from(errno)),
             ErrorKind::InvalidPath => f.write_str(
-                ": invalid log path (it needs a file name without NUL bytes, short enough for its numbered backups)",
+                ": invalid log path (it needs a file name without NUL bytes, and a rotating log's must leave room for its numbered backups)",
             ),
             ErrorKind::InvalidOption(what) => write!(f, ": {what}"),
             ErrorKind::NotRegularFile => {

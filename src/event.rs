@@ -192,14 +192,20 @@ value_from!(Bool as bool: bool);
 
 impl From<f32> for Value<'_> {
     /// The `f64` nearest to the shortest decimal that reads back as `value`, so that the
-    /// line carries the digits the `f32` means, as `ryu` and `serde_json` write an `f32`:
-    /// `0.1f32` is written `0.1`, not `0.10000000149011612` (its exact value widened).
+    /// line carries the digits that `ryu` and `serde_json` write for the `f32`: `0.1f32` is
+    /// written `0.1`, not `0.10000000149011612` (its exact value widened). The layout is an
+    /// `f64`'s: `2.7547724e15f32` is written `2754772400000000.0`.
     ///
     /// ```
-    /// use logwriter::Value;
+    /// use logwriter::{Event, EventKind, Field, Line, Value};
     ///
     /// assert_eq!(Value::from(0.1f32), Value::F64(0.1));
     /// assert_eq!(Value::from(16_777_217.0f32), Value::F64(16_777_216.0));
+    ///
+    /// let fields = [Field::new("x", 0.1f32), Field::new("y", 2.7547724e15f32)];
+    /// let mut line = Line::new();
+    /// assert!(line.encode(&Event::new(EventKind::Renew).fields(&fields))?.ends_with(b"\"x\":0.1,\"y\":2754772400000000.0}\n"));
+    /// # Ok::<(), logwriter::Error>(())
     /// ```
     fn from(value: f32) -> Self {
         // No allocation: `ryu` formats on the stack, and parsing a float does not allocate.

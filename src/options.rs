@@ -287,8 +287,9 @@ impl Options {
         self
     }
 
-    /// Rotates before a line would take the file past `bytes` (enables rotation if it was
-    /// off, keeping the current backup count). Zero is refused when the writer opens.
+    /// Rotates before a line would take the file past `bytes`. If rotation was on, the
+    /// backup count is kept; if it was off, the count is the default, 5. Zero is refused when
+    /// the writer opens.
     #[must_use]
     ///
     /// ```
@@ -296,6 +297,8 @@ impl Options {
     ///
     /// let dir = tempfile::tempdir()?;
     /// assert_eq!(Options::new().max_size(1 << 20).rotation().map(|r| r.max_size), Some(1 << 20));
+    /// let after_off = Options::new().max_files(3).no_rotation().max_size(1 << 20);
+    /// assert_eq!(after_off.rotation().map(|r| r.max_files), Some(5));
     /// let err = Options::new().max_size(0).open(dir.path().join("log")).unwrap_err();
     /// assert!(matches!(err.kind(), ErrorKind::InvalidOption(_)));
     /// assert_eq!(err.op(), Op::Configure);
@@ -310,8 +313,9 @@ impl Options {
         self
     }
 
-    /// Keeps `count` numbered backups (enables rotation if it was off, keeping the current
-    /// size). Zero is refused when the writer opens: rotating would delete the log.
+    /// Keeps `count` numbered backups. If rotation was on, the maximum size is kept; if it
+    /// was off, the size is the default, 10 MiB. Zero is refused when the writer opens:
+    /// rotating would delete the log.
     #[must_use]
     ///
     /// ```
