@@ -738,13 +738,16 @@ impl Writer {
     /// taken (if another writer rotated first, this writer follows it and rotates again), and
     /// it may be empty.
     ///
-    /// System calls (as `strace` shows them): `openat` of `<log>.lock` (again if it was
+    /// System calls (as `strace` shows them): `statx` of the active name (a FIFO or a device
+    /// there is refused before the lock; a rotation that an append makes skips this one),
+    /// `openat` of `<log>.lock` (again if it was
     /// deleted or replaced meanwhile), `flock` twice, `close` of it, `statx` of the lock's descriptor and
     /// of its name, `statx` of the descriptor and of the active name, `statx` for each backup in
     /// the run and, while the run is shorter than the maximum, one more for the first free
     /// number (`ENOENT`); with the run full, `unlinkat` of the oldest backup and of each
     /// number above it up to the first free one (`ENOENT`); `renameat` for each file moved;
-    /// `openat`, `fcntl` (`F_SETFL`) and `statx` of the new file and `close` of the old.
+    /// a `write` of `\n` to the old file if a short write left it a fragment; `openat`,
+    /// `fcntl` (`F_SETFL`) and `statx` of the new file and `close` of the old.
     ///
     /// Dropping the oldest backup frees its page cache inside the `unlinkat`: with full
     /// default-size (10 MiB) files a rotation took about 65 times as long as with small ones
