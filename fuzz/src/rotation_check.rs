@@ -349,7 +349,6 @@ impl Harness {
 
     /// The rotation proper: shift the run of backups, rename the active file, open a new one.
     fn shift(&mut self) {
-        self.end_torn_fragment();
         let max_files = self.settings.max_files;
         let mut run = 0;
         while run < max_files && self.model.names.contains_key(&backup(run + 1)) {
@@ -366,6 +365,8 @@ impl Harness {
             self.model.rename(&backup(from), &backup(from + 1));
         }
         self.model.rename(LOG, &backup(1));
+        // A partial line is ended after the shift, in the file that is now the first backup.
+        self.end_torn_fragment();
         self.expected.file = self.model.open_or_create(LOG);
         self.expected.size = 0;
         self.expected.bytes_since_check = 0;
