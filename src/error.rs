@@ -330,6 +330,7 @@ mod tests {
             (Op::StatBackup { index: 3 }, "stat /ws/.bones/log.3"),
             (Op::Stat, "stat /ws/.bones/log"),
             (Op::OpenLock, "open rotation lock /ws/.bones/log.lock"),
+            (Op::Lock, "lock rotation of /ws/.bones/log.lock"),
             (Op::Sync, "fdatasync /ws/.bones/log"),
             (Op::SyncDir, "fsync directory of /ws/.bones/log"),
             (Op::Rotate, "rotate /ws/.bones/log"),
@@ -337,6 +338,48 @@ mod tests {
         for (op, expected) in rows {
             let text = Error::os(Errno::IO, op, &path).to_string();
             assert!(text.starts_with(&format!("{expected}: ")), "{text}");
+        }
+    }
+
+    #[test]
+    fn io_kinds_match_every_error_kind() {
+        let path: Arc<Path> = Arc::from(Path::new("/ws/.bones/log"));
+        let rows = [
+            (
+                ErrorKind::LineTooLong { len: Some(5000) },
+                io::ErrorKind::InvalidInput,
+            ),
+            (
+                ErrorKind::LineTooLong { len: None },
+                io::ErrorKind::InvalidInput,
+            ),
+            (ErrorKind::InvalidPath, io::ErrorKind::InvalidInput),
+            (ErrorKind::InvalidOption("x"), io::ErrorKind::InvalidInput),
+            (ErrorKind::NotRegularFile, io::ErrorKind::Unsupported),
+            (
+                ErrorKind::ShortWrite { written: 1, len: 2 },
+                io::ErrorKind::WriteZero,
+            ),
+            (ErrorKind::Os(Errno::NOSPC), io::ErrorKind::StorageFull),
+        ];
+        for (kind, expected) in rows {
+            let err = Error::new(kind, Op::Write, Some(&path));
+            let text = err.to_string();
+            let io = io::Error::from(err);
+            assert_eq!(io.kind(), expected, "{kind:?}");
+            assert_eq!(io.to_string(), text, "the wrapped error keeps its message");
+        }
+    }
+
+    #[test]
+    fn a_symbolic_link_at_the_lock_is_refused_in_words_too() {
+        let path: Arc<Path> = Arc::from(Path::new("/ws/.bones/log"));
+        for op in [Op::Open, Op::OpenLock] {
+            let text = Error::os(Errno::LOOP, op, &path).to_string();
+            assert!(
+                text.ends_with(": refusing to follow a symbolic link (ELOOP)"),
+                "{text}"
+            );
         }
     }
 }

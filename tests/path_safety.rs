@@ -394,6 +394,20 @@ fn mode_child() {
         .open(dir.path().join("private"))
         .expect("reopen");
     assert_eq!(mode_of("private"), 0o604);
+
+    // With no umask, the default modes show whole: 0o644 for a writer's file and for
+    // `append_once`'s; bits up to 0o7777 are accepted.
+    rustix::process::umask(Mode::empty());
+    Options::new().open(dir.path().join("bare")).expect("open");
+    assert_eq!(mode_of("bare"), 0o644);
+    logwriter::append_once(dir.path().join("once"), &Event::new(EventKind::Join))
+        .expect("append_once");
+    assert_eq!(mode_of("once"), 0o644);
+    Options::new()
+        .mode(0o1640)
+        .open(dir.path().join("sticky"))
+        .expect("a sticky bit is within 0o7777");
+    assert_eq!(mode_of("sticky"), 0o1640);
     println!("mode-child-done");
 }
 

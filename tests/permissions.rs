@@ -1,6 +1,7 @@
 //! Logs in directories that may be written and searched but not listed (mode 0300, as a
 //! drop box is): a writer works in one as `open(2)` by path does, and says so when a sync
-//! cannot reach it. As root, each test runs again as `nobody` (see `unprivileged`).
+//! cannot reach it. In a directory that may not be written, a rotation names the file it
+//! could not move. As root, each test runs again as `nobody` (see `unprivileged`).
 
 mod rotation_support;
 mod unprivileged;
@@ -237,4 +238,50 @@ fn a_directory_made_again_that_cannot_be_listed() {
     );
     sync_dir_denied(&log.sync().unwrap_err(), &path);
     assert_eq!(seqs(&path), [1]);
+}
+
+/// A shift that fails names the step: the number of the file it could not rename or
+/// remove, in `Op` and in the message (`rename <log>.1 to <log>.2: …`).
+#[test]
+fn a_failed_shift_names_the_file_it_could_not_move() {
+    if !permissions_apply(&[]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, other) = (dir.path().join("log"), dir.path().join("other"));
+    let mut log = Options::new().max_files(3).open(&path).expect("open");
+    let mut one = Options::new().max_files(1).open(&other).expect("open");
+    for writer in [&mut log, &mut one] {
+        writer
+            .append(&Event::new(EventKind::Join).slot("a"))
+            .expect("append");
+        writer.rotate().expect("rotate: makes .1 and the lock file");
+        writer
+            .append(&Event::new(EventKind::Close).slot("a"))
+            .expect("append");
+    }
+    // Nothing can be renamed or removed in the directory any more; the lock files exist.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).expect("chmod");
+
+    let err = log.rotate().expect_err("log.1 cannot be renamed");
+    assert_eq!(err.kind(), ErrorKind::Os(Errno::ACCESS), "{err}");
+    assert_eq!(err.op(), Op::Rename { from: 1 }, "{err}");
+    let p = path.display();
+    assert!(
+        err.to_string()
+            .starts_with(&format!("rename {p}.1 to {p}.2: ")),
+        "{err}"
+    );
+
+    let err = one.rotate().expect_err("other.1 cannot be removed");
+    assert_eq!(err.kind(), ErrorKind::Os(Errno::ACCESS), "{err}");
+    assert_eq!(err.op(), Op::Unlink { index: 1 }, "{err}");
+    let o = other.display();
+    assert!(
+        err.to_string()
+            .starts_with(&format!("remove oldest backup {o}.1: ")),
+        "{err}"
+    );
+
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }

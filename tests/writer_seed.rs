@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use logwriter::{
     append_once, slot_log_path, Durability, ErrorKind, Event, EventKind, Field, Op, Options,
-    ReopenCheck, Rotation, Writer, DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE,
+    Precision, ReopenCheck, Rotation, Writer, DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE,
 };
 
 fn lines(path: &Path) -> Vec<serde_json::Value> {
@@ -256,6 +256,8 @@ fn defaults_and_environment_overrides() {
             7,
         ),
         (None, Some("4294967296"), DEFAULT_MAX_SIZE, u32::MAX),
+        // The smallest positive values are taken too.
+        (Some("1"), Some("1"), 1, 1),
         (
             None,
             Some("99999999999999999999999"),
@@ -491,6 +493,23 @@ fn errors_name_the_operation_and_path_and_convert_to_io() {
         let err = append_once(path, &Event::new(EventKind::Join)).unwrap_err();
         assert_eq!((err.kind(), err.op()), (ErrorKind::InvalidPath, Op::Open));
     }
+}
+
+/// The defaults the README and rustdoc state, each spelled out rather than compared with
+/// another default: a check every 1024 appends or 1 s, mode 0o644, `Precision::Auto`, no
+/// fsync.
+#[test]
+fn documented_defaults() {
+    let check = ReopenCheck {
+        appends: 1024,
+        interval: Duration::from_secs(1),
+    };
+    assert_eq!(ReopenCheck::default(), check);
+    let options = Options::new();
+    assert_eq!(options.reopen_check_policy(), Some(check));
+    assert_eq!(options.file_mode(), 0o644);
+    assert_eq!(options.timestamp_precision(), Precision::Auto);
+    assert_eq!(options.durability_policy(), Durability::None);
 }
 
 #[test]
