@@ -497,7 +497,8 @@ impl Writer {
     }
 
     /// The append after a rotation is due or a short write left a fragment to end. The `\n`
-    /// that ends a fragment counts against the maximum size with the line.
+    /// that ends a fragment counts against the maximum size with the line (when the append
+    /// rotates, it goes to the old file after the shift: the rotation comes a byte early).
     #[cold]
     #[inline(never)]
     fn write_line_rare(&mut self, len: usize, now: u64) -> Result<(), Error> {
@@ -738,16 +739,16 @@ impl Writer {
     /// taken (if another writer rotated first, this writer follows it and rotates again), and
     /// it may be empty.
     ///
-    /// System calls (as `strace` shows them): `statx` of the active name (a FIFO or a device
-    /// there is refused before the lock; a rotation that an append makes skips this one),
-    /// `openat` of `<log>.lock` (again if it was
+    /// System calls (as `strace` shows them): `openat` of `<log>.lock` (again if it was
     /// deleted or replaced meanwhile), `flock` twice, `close` of it, `statx` of the lock's descriptor and
     /// of its name, `statx` of the descriptor and of the active name, `statx` for each backup in
     /// the run and, while the run is shorter than the maximum, one more for the first free
     /// number (`ENOENT`); with the run full, `unlinkat` of the oldest backup and of each
     /// number above it up to the first free one (`ENOENT`); `renameat` for each file moved;
     /// a `write` of `\n` to the old file if a short write left it a fragment; `openat`,
-    /// `fcntl` (`F_SETFL`) and `statx` of the new file and `close` of the old.
+    /// `fcntl` (`F_SETFL`) and `statx` of the new file and `close` of the old. A writer that
+    /// holds a FIFO or a device still at the path makes only a `statx` of it and one of the
+    /// name before it refuses, and takes no lock.
     ///
     /// Dropping the oldest backup frees its page cache inside the `unlinkat`: with full
     /// default-size (10 MiB) files a rotation took about 65 times as long as with small ones
@@ -786,10 +787,15 @@ impl Writer {
                 Some(&self.path),
             ));
         };
-        // Refused before the lock, so that a log such as `/dev/stderr` gets no lock file
-        // beside it; checked again under the lock, since the name may change meanwhile.
-        if identity::at(&self.dir, self.name.active()).is_ok_and(|there| !there.regular) {
-            return Err(self.not_regular());
+        // A FIFO or a device the writer holds, still at the name, is refused before the
+        // lock, so that a log such as `/dev/null` gets no lock file beside it. Anything else
+        // is decided under the lock, where the writer follows the name first.
+        if !self.regular {
+            let mine = self.stat_file()?;
+            if identity::at(&self.dir, self.name.active()).is_ok_and(|there| there.same_file(&mine))
+            {
+                return Err(self.not_regular());
+            }
         }
         let result = self.rotate_locked(0, 0, rotation.max_files, true);
         if result.is_ok() {
@@ -981,12 +987,13 @@ impl Writer {
     }
 
     /// Ends a fragment in the file the writer is about to leave for another. Best effort:
-    /// whatever happens to the old file, the writer's next file starts clean.
+    /// whatever happens to the old file, the writer's next file starts clean. Counted as
+    /// `write_torn_end` counts it, for the case where the writer stays on the old
+    /// file after all (the new one could not be opened).
     fn end_fragment_before_leaving(&mut self) {
-        if self.torn && write_once(&self.file, b"\n").is_ok() {
-            self.stats.bytes_written += 1;
+        if self.torn && self.write_torn_end().is_err() {
+            self.torn = false;
         }
-        self.torn = false;
     }
 
     /// Opens (creating) the file at the log's name in the writer's directory. If the
@@ -1631,6 +1638,36 @@ mod tests {
         let fragment = 5;
         let len = std::fs::metadata(&path).expect("stat").len();
         assert_eq!(len, 2 * line + 1 + fragment);
+    }
+
+    /// A rotation ends a fragment in the file it leaves; if the new file then cannot be
+    /// opened, the writer stays on the old one, and its size counts the `\n`.
+    #[test]
+    #[cfg_attr(miri, ignore = "opens real files, with flags Miri does not model")]
+    fn a_fragment_ended_on_leaving_counts_in_the_size() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("log");
+        let mut log = Options::new().open(&path).expect("open");
+        log.append(&Event::new(crate::EventKind::Join).slot("a"))
+            .expect("append");
+        // As a short write leaves it, and counts it.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, b"{\"ts\""))
+            .expect("fragment");
+        log.size += 5;
+        log.bytes_since_check += 5;
+        log.torn = true;
+        let (written, since_check) = (log.stats().bytes_written, log.bytes_since_check);
+        log.end_fragment_before_leaving();
+        assert!(!log.torn);
+        assert_eq!(
+            log.known_size(),
+            std::fs::metadata(&path).expect("stat").len()
+        );
+        assert_eq!(log.stats().bytes_written, written + 1);
+        assert_eq!(log.bytes_since_check, since_check + 1);
     }
 
     #[test]

@@ -79,6 +79,39 @@ fn lines_stay_in_the_moved_file_when(plant: impl FnOnce(&Path), errno: Errno) {
     assert_eq!((err.kind(), err.op()), (ErrorKind::Os(errno), Op::Open));
 }
 
+/// `rotate` follows the name first, so what was planted there after a rename fails the
+/// open, with its own `errno`; it is not taken for the writer's own FIFO or device.
+#[test]
+fn rotate_refuses_what_was_planted_at_the_name_by_its_errno() {
+    type Plant = fn(&Path);
+    let plants: [(Plant, Errno); 3] = [
+        (
+            |log| symlink("victim", log).expect("plant symlink"),
+            Errno::LOOP,
+        ),
+        (mkfifo, Errno::NXIO),
+        (
+            |log| fs::create_dir(log).expect("plant directory"),
+            Errno::ISDIR,
+        ),
+    ];
+    for (plant, errno) in plants {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log_path = dir.path().join("log");
+        let mut log = Options::new().open(&log_path).expect("open");
+        append(&mut log, 0);
+        fs::rename(&log_path, dir.path().join("log.moved")).expect("rename");
+        plant(&log_path);
+        let err = without_waiting(move || log.rotate()).expect_err("nothing to rotate");
+        assert_eq!(
+            (err.kind(), err.op()),
+            (ErrorKind::Os(errno), Op::Open),
+            "{err}"
+        );
+        assert!(!dir.path().join("log.1").exists());
+    }
+}
+
 #[test]
 fn symlink_planted_after_a_rename_is_refused_at_the_reopen_check() {
     let dir = tempfile::tempdir().expect("tempdir");
