@@ -42,7 +42,8 @@
 //! - **Nothing half-written by choice.** A line over 4096 bytes is refused with
 //!   [`ErrorKind::LineTooLong`] and nothing is written. A short write (disk full, file-size
 //!   limit) is reported as [`ErrorKind::ShortWrite`], never completed by a second call; the
-//!   writer ends the fragment with `\n` before its next line.
+//!   writer ends the fragment with `\n` before its next line (a line another writer appends
+//!   meanwhile joins the fragment).
 //! - **Exact JSON.** Keys and strings are escaped byte-for-byte as `serde_json` escapes them;
 //!   integers keep their full 64-bit range; floats round-trip (`ryu`); NaN and ±infinity are
 //!   written as `null`. A field named `ts`, `event` or `slot` is dropped, and of repeated keys
@@ -61,7 +62,9 @@
 //! - Linux only (the guarantees rest on its `O_APPEND` and `flock` semantics).
 //! - A writer that has not yet noticed another writer's rotation keeps appending to the
 //!   renamed file for up to one [`ReopenCheck`] period; those lines are in a backup, not lost,
-//!   unless that backup is dropped as the oldest before the writer notices.
+//!   unless that backup is dropped as the oldest before the writer notices. Writers of one
+//!   log should share `max_size` and `max_files`: a writer with a larger `max_size` checks
+//!   less often than others rotate (see [`Writer`]).
 //! - Deleting `<log>.lock` in the middle of a rotation lets a second writer rotate at the
 //!   same time; between rotations, writers lock the file at the name whatever happened to
 //!   the one they opened before.
