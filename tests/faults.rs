@@ -216,16 +216,11 @@ fn full_tmpfs_returns_enospc_and_ends_the_fragment() {
     if !mount_namespace_usable() {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let test = child("full_tmpfs_returns_enospc_and_ends_the_fragment", "tmpfs");
-    let out = in_mount_namespace(
-        "mount -t tmpfs -o size=64k logwriter-test \"$1\"",
-        dir.path(),
-        DIR,
-        &test,
-    )
-    .expect("mount a 64 KiB tmpfs");
-    assert_child_done(&out, "tmpfs-child-done");
+    let (dir, out) = in_64k_tmpfs(
+        "full_tmpfs_returns_enospc_and_ends_the_fragment",
+        "tmpfs",
+        "tmpfs-child-done",
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     eprintln!(
         "{}",
@@ -236,6 +231,21 @@ fn full_tmpfs_returns_enospc_and_ends_the_fragment() {
     );
     // The tmpfs was private to the child: nothing is left here.
     assert!(!dir.path().join("log").exists());
+}
+
+/// Runs the test `test` again as `role`, in a mount namespace of its own with a 64 KiB
+/// tmpfs on a new temporary directory (in `DIR`), and checks that it printed `done`.
+fn in_64k_tmpfs(test: &str, role: &str, done: &str) -> (tempfile::TempDir, std::process::Output) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = in_mount_namespace(
+        "mount -t tmpfs -o size=64k logwriter-test \"$1\"",
+        dir.path(),
+        DIR,
+        &child(test, role),
+    )
+    .expect("mount a 64 KiB tmpfs");
+    assert_child_done(&out, done);
+    (dir, out)
 }
 
 /// Child side of the rotation test: a 64 KiB tmpfs on `dir`, filled up while the log's
@@ -312,19 +322,11 @@ fn full_tmpfs_at_the_rotation_point_rotates_to_free_space() {
     if !mount_namespace_usable() {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let test = child(
+    in_64k_tmpfs(
         "full_tmpfs_at_the_rotation_point_rotates_to_free_space",
         "full-at-rotation",
+        "full-at-rotation-child-done",
     );
-    let out = in_mount_namespace(
-        "mount -t tmpfs -o size=64k logwriter-test \"$1\"",
-        dir.path(),
-        DIR,
-        &test,
-    )
-    .expect("mount a 64 KiB tmpfs");
-    assert_child_done(&out, "full-at-rotation-child-done");
 }
 
 #[test]
