@@ -4,6 +4,11 @@
 #
 # Usage: cargo bench && .ci/bench-ratios.sh [--strict]
 #   --strict: exit 1 if a target is missed (default: report only; timings are noisy).
+#
+# The ratios must come from one run: the script refuses (exit 2) results written more than
+# an hour apart, and an interleaved encode summary older than the criterion encode results
+# it sits beside (the encode bench writes it after them, and only when all four workloads
+# ran), which is what a partial rerun such as `cargo bench -- encode_commit` leaves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +16,31 @@ target="${CARGO_TARGET_DIR:-target}"
 criterion="$target/criterion"
 strict=0
 [[ "${1:-}" == "--strict" ]] && strict=1
+
+# One run: every result file within an hour of the others, and the interleaved encode
+# summary written after the criterion encode results.
+mapfile -t sources < <(find "$criterion" -path '*/new/estimates.json' \
+    \( -path '*/encode_*' -o -path '*/append_commit/*' -o -path '*/rotation/*' \) 2>/dev/null)
+for json in "$target/tmp/encode_interleaved.json" "$target/tmp/append_latency.json"; do
+    [[ -f "$json" ]] && sources+=("$json")
+done
+if [[ "${#sources[@]}" -gt 0 ]]; then
+    oldest="$(stat -c %Y "${sources[@]}" | sort -n | head -1)"
+    newest="$(stat -c %Y "${sources[@]}" | sort -n | tail -1)"
+    if ((newest - oldest > 3600)); then
+        echo "bench-ratios: results written $(((newest - oldest) / 60)) minutes apart: not one run (rerun cargo bench)" >&2
+        exit 2
+    fi
+    echo "results written between $(date -ud "@$oldest" +%FT%TZ) and $(date -ud "@$newest" +%FT%TZ)"
+fi
+interleaved_json="$target/tmp/encode_interleaved.json"
+if [[ -f "$interleaved_json" ]]; then
+    encode_newest="$(find "$criterion" -path '*/encode_*/new/estimates.json' -newer "$interleaved_json" | head -1)"
+    if [[ -n "$encode_newest" ]]; then
+        echo "bench-ratios: $encode_newest is newer than $interleaved_json: a partial encode run (rerun cargo bench --bench encode)" >&2
+        exit 2
+    fi
+fi
 
 # Median in nanoseconds of one criterion benchmark, e.g. `median append_commit logwriter`.
 median() {
