@@ -41,7 +41,10 @@ pub enum ErrorKind {
     },
     /// `write(2)` accepted only part of the line: `written` of `len` bytes reached the file as
     /// a partial line. The rest is never written by a second call, which would no longer be
-    /// atomic; the writer ends the fragment with `\n` before its next line.
+    /// atomic; the writer ends the fragment with `\n` before its next line. A write that
+    /// stops short of the `\n` alone is not reported: the row is whole on disk, the append
+    /// counts as one (a retry would write the row twice), and the `\n` comes before the
+    /// next line, or from the next writer to open the log.
     ShortWrite {
         /// Bytes that reached the file.
         written: usize,

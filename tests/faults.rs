@@ -329,6 +329,102 @@ fn full_tmpfs_at_the_rotation_point_rotates_to_free_space() {
     );
 }
 
+/// Bytes left in the last page of `path`'s data, which a full tmpfs still takes.
+fn room_in_last_page(path: &Path, page: u64) -> u64 {
+    let size = std::fs::metadata(path).expect("stat").len();
+    size.next_multiple_of(page) - size
+}
+
+/// Fills the filesystem of `dir` with a file named `ballast`.
+fn fill_up(dir: &Path) {
+    let mut ballast = std::fs::File::create(dir.join("ballast")).expect("ballast");
+    while std::io::Write::write_all(&mut ballast, &[0; 512]).is_ok() {}
+}
+
+/// Child side: the disk fills with room left for all of a line but its `\n`, for a
+/// `Writer` and for `append_once`.
+fn one_byte_short_child(dir: &Path) {
+    let page = rustix::fs::statvfs(dir).expect("statvfs").f_bsize;
+    let ts = Timestamp::from_unix(1_777_636_800, 0).expect("timestamp");
+    // The event numbered `n`, its `blob` cut or padded so that its line is `len` bytes.
+    let sized = |n: u64, len: u64| {
+        let base = line_len(n) - BLOB.len() as u64;
+        "p".repeat(usize::try_from(len - base).expect("pad"))
+    };
+    let append = |log: Option<&mut Writer>, path: &Path, n: u64, blob: &str| {
+        let fields = [Field::new("n", n), Field::new("blob", blob)];
+        let event = Event::new(EventKind::Error).at(ts).fields(&fields);
+        match log {
+            Some(log) => log.append(&event),
+            None => append_once(path, &event),
+        }
+    };
+    for (name, mut log) in [
+        (
+            "log",
+            Some(
+                Options::new()
+                    .no_rotation()
+                    .open(dir.join("log"))
+                    .expect("open"),
+            ),
+        ),
+        ("once", None),
+    ] {
+        let path = dir.join(name);
+        let mut n = 0;
+        while n < 10 || room_in_last_page(&path, page) < 400 {
+            append(log.as_mut(), &path, n, BLOB).expect("append");
+            n += 1;
+        }
+        fill_up(dir);
+        while room_in_last_page(&path, page) >= line_len(n) + 100 {
+            append(log.as_mut(), &path, n, BLOB).expect("a line that fits");
+            n += 1;
+        }
+        let len = room_in_last_page(&path, page) + 1;
+        append(log.as_mut(), &path, n, &sized(n, len))
+            .expect("all but the newline is written: an append");
+        let text = std::fs::read(&path).expect("read");
+        assert_eq!(text.len() as u64 % page, 0, "{name}: the last page is full");
+        assert_eq!(
+            text.last(),
+            Some(&b'}'),
+            "{name}: the row is whole but for its \\n"
+        );
+        if let Some(log) = &log {
+            let stats = log.stats();
+            assert_eq!(
+                (stats.appends, stats.failed, stats.bytes_lost),
+                (n + 1, 0, 0)
+            );
+        }
+
+        // The `\n` comes before the next line (a `Writer`'s own, or the next opener's).
+        std::fs::remove_file(dir.join("ballast")).expect("free space");
+        append(log.as_mut(), &path, n + 1, BLOB).expect("append");
+        let (good, bad) = read_numbers(&path);
+        assert_eq!(good, (0..n + 2).collect::<Vec<_>>(), "{name}");
+        assert!(bad.is_empty(), "{name}: {bad:?}");
+    }
+    println!("one-byte-short-child-done");
+}
+
+#[test]
+fn all_of_a_line_but_its_newline_is_an_append() {
+    if role().as_deref() == Some("one-byte-short") {
+        return one_byte_short_child(Path::new(&std::env::var(DIR).expect(DIR)));
+    }
+    if !mount_namespace_usable() {
+        return;
+    }
+    in_64k_tmpfs(
+        "all_of_a_line_but_its_newline_is_an_append",
+        "one-byte-short",
+        "one-byte-short-child-done",
+    );
+}
+
 #[test]
 fn partial_line_left_by_a_dead_writer_is_ended_at_open() {
     let dir = tempfile::tempdir().expect("tempdir");
