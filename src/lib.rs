@@ -71,7 +71,7 @@
 //!   the one they opened before.
 //! - The append that rotates waits for the rotation, which drops the oldest backup once all
 //!   exist: the kernel frees that file's page cache inside the call, which made a rotation
-//!   with full 10 MiB files about 65 times as long as one with small files in the run the
+//!   with full 10 MiB files about 63 times as long as one with small files in the run the
 //!   README reports.
 //! - Another program that stats the live log with an ordinary stat, one that reports
 //!   timestamps, makes the next append journal the inode on Linux 6.13 and later; in a tight
@@ -83,7 +83,7 @@
 //!   the program; there the clock read is a system call.
 //! - Repeated keys: up to 32 fields, each key is checked against the keys before it (short
 //!   clean keys through a 64-bit mask first); past 32, through a hash table on the stack, so
-//!   an event of 400 fields encodes in about 2.2 µs on the README's Intel machine (at most 592 fit
+//!   an event of 400 fields encodes in about 2.0 µs on the README's Intel machine (at most 592 fit
 //!   on a line). Keys crafted
 //!   to collide in the table (FNV-1a) cost a comparison per colliding key.
 //!

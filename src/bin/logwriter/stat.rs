@@ -6,7 +6,7 @@
 //! On Linux 6.13 and later, ext4, xfs, btrfs and tmpfs remember that a file's change time
 //! was read, and the next `write(2)` to it, by any writer, then takes a fine-grained
 //! timestamp and journals the inode. `show -f` stats the log after every read, so an
-//! ordinary stat there would slow every writer of a busy log (appends took 1.81 to 2.66
+//! ordinary stat there would slow every writer of a busy log (appends took 1.81 to 2.71
 //! times as long against a loop of such stats in `cargo bench --bench watched`). Kernels
 //! without `statx`, or sandboxes that refuse it, get `fstat(2)`/`fstatat(2)`.
 
