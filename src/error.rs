@@ -41,10 +41,13 @@ pub enum ErrorKind {
     },
     /// `write(2)` accepted only part of the line: `written` of `len` bytes reached the file as
     /// a partial line. The rest is never written by a second call, which would no longer be
-    /// atomic; the writer ends the fragment with `\n` before its next line. A write that
-    /// stops short of the `\n` alone is not reported: the row is whole on disk, the append
-    /// counts as one (a retry would write the row twice), and the `\n` comes before the
-    /// next line, or from the next writer to open the log.
+    /// atomic; the writer ends the fragment with `\n` before its next line.
+    ///
+    /// When `written` is `len − 1`, only the `\n` is missing: the row is whole on disk and
+    /// becomes a line of its own once the `\n` comes (from this writer's next append, or
+    /// from the next writer that opens the log), unless a line that another writer appends
+    /// first joins it. Appending the event again may then write it twice; not appending it
+    /// may lose it. The error says which case it is: `Display` names it.
     ShortWrite {
         /// Bytes that reached the file.
         written: usize,
@@ -252,6 +255,10 @@ impl fmt::Display for Error {
             ErrorKind::LineTooLong { len: None } => write!(
                 f,
                 ": line is over the {MAX_LINE}-byte limit (too many fields to measure); nothing was written"
+            ),
+            ErrorKind::ShortWrite { written, len } if written + 1 == len => write!(
+                f,
+                ": short write, {written} of {len} bytes written: only the newline is missing, so the row becomes a whole line when the newline is written, and appending it again may write it twice"
             ),
             ErrorKind::ShortWrite { written, len } => write!(
                 f,

@@ -43,8 +43,8 @@
 //!   [`ErrorKind::LineTooLong`] and nothing is written. A short write (disk full, file-size
 //!   limit) is reported as [`ErrorKind::ShortWrite`], never completed by a second call; the
 //!   writer ends the fragment with `\n` before its next line (a line another writer appends
-//!   meanwhile joins the fragment). A write short of the `\n` alone left the row whole: it
-//!   counts as appended, and its `\n` comes the same way.
+//!   meanwhile joins the fragment). A write short of the `\n` alone is reported too, as
+//!   such: the row is whole but unended ([`ErrorKind::ShortWrite`]).
 //! - **Exact JSON.** Keys and strings are escaped byte-for-byte as `serde_json` escapes them;
 //!   integers keep their full 64-bit range; floats round-trip (`ryu`); NaN and ±infinity are
 //!   written as `null`. A field named `ts`, `event` or `slot` is dropped, and of repeated keys

@@ -40,8 +40,7 @@ use crate::time::Timestamp;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {
-    /// Appends that wrote their whole line, or all of it but the `\n`, which then comes
-    /// before the next line (see [`ErrorKind::ShortWrite`]).
+    /// Appends that wrote their whole line.
     pub appends: u64,
     /// Appends whose line was refused or did not reach the file whole. An append that wrote
     /// its line and then failed to sync it (an [`Op::Sync`] error) is in `appends`, not
@@ -374,9 +373,9 @@ impl Writer {
     ///   that crossed the limit before it was short, and reported.
     /// - [`ErrorKind::ShortWrite`]: part of the line reached the file; the writer ends that
     ///   fragment with `\n` before its next line so later lines still parse (a line that
-    ///   another writer appends before that joins the fragment). A write that stops short
-    ///   of the `\n` alone left the row whole: that append returns `Ok`, and the `\n`
-    ///   follows in the same way.
+    ///   another writer appends before that joins the fragment). One short of the `\n`
+    ///   alone left the row whole but unended: see [`ErrorKind::ShortWrite`] before
+    ///   appending it again.
     /// - [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`]: the line was written, but
     ///   the sync the durability policy asked for failed. Do not append it again.
     ///
@@ -559,14 +558,6 @@ impl Writer {
                 }
                 Err(Errno::INTR) => {
                     result = rustix::io::write(&self.file, &self.line.as_bytes()[..len]);
-                }
-                // All but the `\n`: the row is whole on disk. It counts as appended (a retry
-                // would write it twice), and its `\n` follows before the next line, as a
-                // fragment's does.
-                Ok(written) if written + 1 == len => {
-                    self.wrote(written);
-                    self.torn = true;
-                    return Ok(());
                 }
                 Ok(written) => {
                     self.size += written as u64;
@@ -1573,14 +1564,7 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
     if torn {
         write(b"\n")?;
     }
-    match write(bytes) {
-        // All but the `\n`: the row is whole on disk, and the next writer to open the log
-        // ends it, as it ends any fragment. Reported as written, so that it is not retried.
-        Err(err) if matches!(err.kind(), ErrorKind::ShortWrite { written, len } if written + 1 == len) => {
-            Ok(())
-        }
-        result => result,
-    }
+    write(bytes)
 }
 
 #[cfg(test)]

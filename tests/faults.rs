@@ -342,7 +342,8 @@ fn fill_up(dir: &Path) {
 }
 
 /// Child side: the disk fills with room left for all of a line but its `\n`, for a
-/// `Writer` and for `append_once`.
+/// `Writer` and for `append_once`: the short write is reported as such, and the row
+/// becomes a whole line when the next append ends it.
 fn one_byte_short_child(dir: &Path) {
     let page = rustix::fs::statvfs(dir).expect("statvfs").f_bsize;
     let ts = Timestamp::from_unix(1_777_636_800, 0).expect("timestamp");
@@ -383,8 +384,19 @@ fn one_byte_short_child(dir: &Path) {
             n += 1;
         }
         let len = room_in_last_page(&path, page) + 1;
-        append(log.as_mut(), &path, n, &sized(n, len))
-            .expect("all but the newline is written: an append");
+        let err = append(log.as_mut(), &path, n, &sized(n, len)).expect_err("disk full");
+        let whole = usize::try_from(len).expect("len");
+        assert_eq!(
+            err.kind(),
+            ErrorKind::ShortWrite {
+                written: whole - 1,
+                len: whole
+            }
+        );
+        assert!(
+            err.to_string().contains("only the newline is missing"),
+            "{err}"
+        );
         let text = std::fs::read(&path).expect("read");
         assert_eq!(text.len() as u64 % page, 0, "{name}: the last page is full");
         assert_eq!(
@@ -394,10 +406,7 @@ fn one_byte_short_child(dir: &Path) {
         );
         if let Some(log) = &log {
             let stats = log.stats();
-            assert_eq!(
-                (stats.appends, stats.failed, stats.bytes_lost),
-                (n + 1, 0, 0)
-            );
+            assert_eq!((stats.appends, stats.failed, stats.bytes_lost), (n, 1, len));
         }
 
         // The `\n` comes before the next line (a `Writer`'s own, or the next opener's).
@@ -411,7 +420,7 @@ fn one_byte_short_child(dir: &Path) {
 }
 
 #[test]
-fn all_of_a_line_but_its_newline_is_an_append() {
+fn a_line_short_of_its_newline_alone_is_reported_and_becomes_whole() {
     if role().as_deref() == Some("one-byte-short") {
         return one_byte_short_child(Path::new(&std::env::var(DIR).expect(DIR)));
     }
@@ -419,7 +428,7 @@ fn all_of_a_line_but_its_newline_is_an_append() {
         return;
     }
     in_64k_tmpfs(
-        "all_of_a_line_but_its_newline_is_an_append",
+        "a_line_short_of_its_newline_alone_is_reported_and_becomes_whole",
         "one-byte-short",
         "one-byte-short-child-done",
     );
