@@ -6,7 +6,8 @@
 //! - `bare_write`: one `rustix::io::write` of the same line, encoded once beforehand, on an
 //!   `O_APPEND` descriptor: the cost of the system call alone, the physical limit;
 //! - `seed_pattern`: the seed's `Append` in Rust: build a `serde_json::Map`, `to_vec`,
-//!   create the directory, `stat` the file (rotating it as the seed does when it is full),
+//!   stat the directory (making it only if it is missing, as Go's `MkdirAll`), `stat`
+//!   the file (rotating it as the seed does when it is full),
 //!   open it `O_APPEND | O_CREAT`, write, close;
 //! - `tracing_json`: `tracing-subscriber`'s JSON formatter writing through
 //!   `tracing-appender`'s never-rotating file appender (synchronous: one `write` per event),

@@ -41,12 +41,14 @@ pub enum ErrorKind {
     },
     /// `write(2)` accepted only part of the line: `written` of `len` bytes reached the file as
     /// a partial line. The rest is never written by a second call, which would no longer be
-    /// atomic; the writer ends the fragment with `\n` before its next line.
+    /// atomic. A [`Writer`](crate::Writer) ends the fragment with `\n` before its next line,
+    /// or when it leaves the file for another; a writer closed or dropped first, and
+    /// [`append_once`](crate::append_once), leave that to the next writer or `append_once`
+    /// that opens the log.
     ///
     /// When `written` is `len − 1`, only the `\n` is missing: the row is whole on disk and
-    /// becomes a line of its own once the `\n` comes (from this writer's next append, or
-    /// from the next writer that opens the log), unless a line that another writer appends
-    /// first joins it. Appending the event again may then write it twice; not appending it
+    /// becomes a line of its own once the `\n` comes, as above, unless a line that another
+    /// writer appends first joins it. Appending the event again may then write it twice; not appending it
     /// may lose it. The error says which case it is: `Display` names it.
     ShortWrite {
         /// Bytes that reached the file.
@@ -262,7 +264,7 @@ impl fmt::Display for Error {
             ),
             ErrorKind::ShortWrite { written, len } => write!(
                 f,
-                ": short write, {written} of {len} bytes written; the partial line will be ended with a newline"
+                ": short write, {written} of {len} bytes written; the partial line will be ended with a newline before the next line"
             ),
             ErrorKind::Os(Errno::LOOP) if matches!(self.op, Op::Open | Op::OpenLock) => {
                 f.write_str(": refusing to follow a symbolic link (ELOOP)")

@@ -95,8 +95,8 @@ pub struct Stats {
 ///   at its next append; it runs no timer. Writers of one log should share `max_size` and
 ///   `max_files`: each rotates and drops by its own, and a writer with a larger `max_size`
 ///   checks at the pace of its own maximum, so it can miss enough rotations of small files
-///   to lose its lines with the dropped one (the bound below then holds with the largest
-///   `max_size`).
+///   to lose its lines with the dropped one (the size bound below then holds with the
+///   largest `max_size` and its `C`; the least size of a backup, with the smallest).
 /// - **How far past `max_size` a file can grow.** With `W` writers appending to one log,
 ///   while their rotations succeed (see the next point for one that fails),
 ///   none rotates a file before the next line would take it past `max_size` by its own
@@ -111,8 +111,8 @@ pub struct Stats {
 ///   `max_size` alone into an empty file; several writers that all found the file empty may
 ///   each add one. Without a reopen check
 ///   (`reopen_check(None)`) there is no bound: that setting is for a log with one writer.
-/// - **A rotation that fails** (the lock file or a backup cannot be opened, renamed or
-///   removed) is counted in [`Stats::housekeeping_errors`], and the line that was due to
+/// - **A rotation that fails** (the lock file or a backup cannot be opened, locked,
+///   examined, renamed or removed) is counted in [`Stats::housekeeping_errors`], and the line that was due to
 ///   rotate goes to the file the writer holds (if only the new file cannot be opened after
 ///   the shift, that is the file just renamed to `<log>.1`, and the rotation is counted
 ///   too). The writer tries again once its own bytes
@@ -748,7 +748,9 @@ impl Writer {
     /// number (`ENOENT`); with the run full, `unlinkat` of the oldest backup and of each
     /// number above it up to the first free one (`ENOENT`); `renameat` for each file moved;
     /// a `write` of `\n` to the old file if a short write left it a fragment; `openat`,
-    /// `fcntl` (`F_SETFL`) and `statx` of the new file and `close` of the old. A writer that
+    /// `fcntl` (`F_SETFL`) and `statx` of the new file and `close` of the old (with a
+    /// periodic durability policy and appends not yet synced, an `fdatasync` of the old file
+    /// and an `fsync` of the directory before that `close`). A writer that
     /// holds a FIFO or a device still at the path makes only a `statx` of it and one of the
     /// name before it refuses, and takes no lock.
     ///

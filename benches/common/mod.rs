@@ -1,9 +1,10 @@
 //! The events the benches write, shaped like the catalog's real ones, and helpers that
 //! build the same rows for `serde_json`.
 //!
-//! Every bench stamps rows with the same instant formatted the same way, so the encoders
-//! differ only in how they produce the JSON (the encode bench's `serde_json` cases keep the
-//! text of the last instant: see [`TsCache`]).
+//! The encode bench stamps every row with one instant, the others with the clock at each
+//! event; all format it the same way, so the encoders differ only in how they produce the
+//! JSON (the encode bench's `serde_json` cases keep the text of the last instant: see
+//! [`TsCache`]).
 
 #![allow(dead_code)] // Each bench uses a different part of this module.
 
