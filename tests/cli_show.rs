@@ -137,6 +137,16 @@ fn the_row_of_a_glued_line_is_shown() {
             .count(),
         4
     );
+    // A whole row that lost only its newline, then the row glued onto it: both shown, in
+    // order, and both in the `--last` window.
+    let text = format!("{}\n{}{}\n{}\n", row(0), row(1), row(2), row(3));
+    std::fs::write(&log, &text).unwrap();
+    let expected: String = [0, 1, 2, 3].map(|n| format!("{}\n", row(n))).concat();
+    assert_eq!(stdout_of(&show(&log, &["--json"], "UTC")), expected);
+    assert_eq!(
+        stdout_of(&show(&log, &["--json", "--last", "3"], "UTC")),
+        [1, 2, 3].map(|n| format!("{}\n", row(n))).concat()
+    );
     // A row that holds `{"ts":` in a string is a row: nothing is cut out of it.
     let inner = r#"{"ts":"2026-05-01T12:00:05Z","event":"renew","note":"{\"ts\":1}"}"#;
     std::fs::write(&log, format!("{inner}\n")).unwrap();

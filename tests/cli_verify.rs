@@ -90,6 +90,12 @@ fn damage_table() {
             2,
         ),
         (b"{\"ts\":\"2026-05-01T12:00:01Z\",\"ev{\"ts\":\"2026-05-01T12:00:02Z\",\"event\":\"ren\n", "glued", 1),
+        // A whole row that lost only its newline, then another: both counted.
+        (
+            b"{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"renew\"}{\"ts\":\"2026-05-01T12:00:02Z\",\"event\":\"renew\"}\n",
+            "glued",
+            3,
+        ),
         (b"hello\n", "invalid_json", 1),
         (b"[1,2]\n", "invalid_json", 1),
         (b"\n", "invalid_json", 1),

@@ -43,7 +43,7 @@ pub struct ShowArgs {
     #[arg(short, long)]
     pub follow: bool,
     /// Print the selected rows byte for byte as they are in the file (of a glued line, the
-    /// row after the fragment).
+    /// rows recovered from it, each on its own line).
     #[arg(long)]
     pub json: bool,
     /// Print the full UTC time (RFC 3339) instead of the local HH:MM:SS and zone.
@@ -153,15 +153,32 @@ pub struct Shower {
 impl Shower {
     /// Takes one line (without `\n`). Lines that are not rows with an RFC 3339 `ts` and an
     /// `event` string are skipped; `verify` reports them. Of a glued line, the row after
-    /// the fragment is taken ([`row::glue_point`]), as `verify` recovers it.
+    /// the fragment is taken ([`row::glue_point`]), as `verify` recovers it, and the
+    /// fragment too if it is a whole row (a write that stopped short of the `\n` alone).
     pub fn line(&mut self, line: &[u8]) -> io::Result<()> {
         if self.done() {
             return Ok(());
         }
-        let Some(line) = self.scan(line) else {
+        if self.row.scan(line).is_ok() {
+            return self.take(line);
+        }
+        let Some(at) = row::glue_point(line) else {
             return Ok(());
         };
-        if self.selected(line).is_none() {
+        let (head, rest) = line.split_at(at);
+        if self.row.scan(head).is_ok() {
+            self.take(head)?;
+        }
+        if self.row.scan(rest).is_ok() {
+            self.take(rest)?;
+        }
+        Ok(())
+    }
+
+    /// Takes the row just scanned, `line`: filtered, then kept for the `--last` window or
+    /// shown.
+    fn take(&mut self, line: &[u8]) -> io::Result<()> {
+        if self.done() || self.selected(line).is_none() {
             return Ok(());
         }
         if let Some(window) = &mut self.window {
@@ -169,16 +186,6 @@ impl Shower {
             return Ok(());
         }
         self.emit(line)
-    }
-
-    /// The row in `line`, scanned: the line itself, or the row after the fragment of a
-    /// glued line.
-    fn scan<'l>(&mut self, line: &'l [u8]) -> Option<&'l [u8]> {
-        if self.row.scan(line).is_ok() {
-            return Some(line);
-        }
-        let rest = &line[row::glue_point(line)?..];
-        self.row.scan(rest).ok().map(|()| rest)
     }
 
     /// Applies the filters to the row just scanned, `line`; the instant if it is selected.
@@ -228,7 +235,7 @@ impl Shower {
                 if self.done() {
                     break;
                 }
-                // Each line is a row found by `Shower::scan`.
+                // Each line is a row taken by `Shower::line`.
                 if self.row.scan(line).is_ok() && self.selected(line).is_some() {
                     self.emit(line)?;
                 }

@@ -175,13 +175,19 @@ impl Checker {
             ),
             Err(err) => {
                 if let Some(at) = row::glue_point(line) {
-                    self.report(
-                        Problem::Glued,
-                        name,
-                        line_no,
-                        &format!("second event at byte {at}"),
-                    );
-                    let rest = &line[at..];
+                    let (head, rest) = line.split_at(at);
+                    // A write that stopped short of the `\n` alone leaves a whole row, which
+                    // is counted and checked like the row glued onto it.
+                    let whole = self.row.scan(head).is_ok();
+                    let detail = if whole {
+                        format!("second event at byte {at}; the first is whole, only its newline is missing")
+                    } else {
+                        format!("second event at byte {at}")
+                    };
+                    self.report(Problem::Glued, name, line_no, &detail);
+                    if whole && self.row.scan(head).is_ok() {
+                        self.check_row(name, line_no, head);
+                    }
                     if self.row.scan(rest).is_ok() {
                         self.check_row(name, line_no, rest);
                     }
