@@ -90,6 +90,9 @@ fn damage_table() {
             2,
         ),
         (b"{\"ts\":\"2026-05-01T12:00:01Z\",\"ev{\"ts\":\"2026-05-01T12:00:02Z\",\"event\":\"ren\n", "glued", 1),
+        // An object that is not a row, then a row: only the row is counted.
+        (b"{}{\"ts\":\"2026-05-01T12:00:02Z\",\"event\":\"renew\"}\n", "glued", 2),
+        (b"{\"a\":1}{\"ts\":\"2026-05-01T12:00:02Z\",\"event\":\"renew\"}\n", "glued", 2),
         // A whole row that lost only its newline, then another: both counted.
         (
             b"{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"renew\"}{\"ts\":\"2026-05-01T12:00:02Z\",\"event\":\"renew\"}\n",

@@ -389,8 +389,11 @@ impl Cursor<'_> {
 /// 0. A writer cut short leaves a fragment without `\n`, and the next line appended to the
 /// file joins it (a glued line); a crash can also leave a run of NUL bytes before a line.
 pub fn glue_point(line: &[u8]) -> Option<usize> {
-    memchr::memmem::rfind(line.get(1..)?, b"{\"ts\":").map(|at| at + 1)
+    memchr::memmem::rfind(line.get(1..)?, ROW_START).map(|at| at + 1)
 }
+
+/// How every row a writer makes starts, and what [`glue_point`] looks for.
+pub const ROW_START: &[u8] = b"{\"ts\":";
 
 /// An instant as seconds since the Unix epoch (negative before 1970) and nanoseconds.
 pub type Instant = (i64, u32);
