@@ -57,6 +57,12 @@ pub struct Row {
 }
 
 impl Row {
+    /// Scans the part of a glued line before its [`glue_point`]: whether it is a whole row,
+    /// one that starts as every row a writer makes does and lost only its `\n`.
+    pub fn scan_whole_head(&mut self, head: &[u8]) -> bool {
+        head.starts_with(ROW_START) && self.scan(head).is_ok()
+    }
+
     /// Scans `line` (without its `\n`) as one JSON object.
     pub fn scan(&mut self, line: &[u8]) -> Scan<()> {
         self.members.clear();
@@ -393,7 +399,7 @@ pub fn glue_point(line: &[u8]) -> Option<usize> {
 }
 
 /// How every row a writer makes starts, and what [`glue_point`] looks for.
-pub const ROW_START: &[u8] = b"{\"ts\":";
+const ROW_START: &[u8] = b"{\"ts\":";
 
 /// An instant as seconds since the Unix epoch (negative before 1970) and nanoseconds.
 pub type Instant = (i64, u32);

@@ -166,7 +166,7 @@ impl Shower {
             return Ok(());
         };
         let (head, rest) = line.split_at(at);
-        if head.starts_with(row::ROW_START) && self.row.scan(head).is_ok() {
+        if self.row.scan_whole_head(head) {
             self.take(head)?;
         }
         if self.row.scan(rest).is_ok() {

@@ -178,14 +178,15 @@ impl Checker {
                     let (head, rest) = line.split_at(at);
                     // A write that stopped short of the `\n` alone leaves a whole row, which
                     // is counted and checked like the row glued onto it.
-                    let whole = head.starts_with(row::ROW_START) && self.row.scan(head).is_ok();
+                    let whole = self.row.scan_whole_head(head);
                     let detail = if whole {
                         format!("second event at byte {at}; the first is whole, only its newline is missing")
                     } else {
                         format!("second event at byte {at}")
                     };
                     self.report(Problem::Glued, name, line_no, &detail);
-                    if whole && self.row.scan(head).is_ok() {
+                    // `report` leaves the scan of `head` as it is.
+                    if whole {
                         self.check_row(name, line_no, head);
                     }
                     if self.row.scan(rest).is_ok() {
