@@ -210,17 +210,13 @@ fn tmpfs_child(dir: &Path) {
 
 #[test]
 fn full_tmpfs_returns_enospc_and_ends_the_fragment() {
-    if role().as_deref() == Some("tmpfs") {
-        return tmpfs_child(Path::new(&std::env::var(DIR).expect(DIR)));
-    }
-    if !mount_namespace_usable() {
-        return;
-    }
-    let (dir, out) = in_64k_tmpfs(
+    let Some((dir, out)) = in_64k_tmpfs(
         "full_tmpfs_returns_enospc_and_ends_the_fragment",
         "tmpfs",
-        "tmpfs-child-done",
-    );
+        tmpfs_child,
+    ) else {
+        return;
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
     eprintln!(
         "{}",
@@ -233,19 +229,33 @@ fn full_tmpfs_returns_enospc_and_ends_the_fragment() {
     assert!(!dir.path().join("log").exists());
 }
 
-/// Runs the test `test` again as `role`, in a mount namespace of its own with a 64 KiB
-/// tmpfs on a new temporary directory (in `DIR`), and checks that it printed `done`.
-fn in_64k_tmpfs(test: &str, role: &str, done: &str) -> (tempfile::TempDir, std::process::Output) {
+/// Both sides of a test in a 64 KiB tmpfs. Run as the child `role`, runs `child_side` on
+/// the tmpfs (in `DIR`) and returns `None`. Otherwise runs the test `test` again as `role`
+/// in a mount namespace of its own with the tmpfs on a new temporary directory, checks
+/// that it printed `<role>-child-done`, and returns the directory and its output (`None`
+/// where mount namespaces cannot be used and skipping is allowed).
+fn in_64k_tmpfs(
+    test: &str,
+    role_name: &str,
+    child_side: fn(&Path),
+) -> Option<(tempfile::TempDir, std::process::Output)> {
+    if role().as_deref() == Some(role_name) {
+        child_side(Path::new(&std::env::var(DIR).expect(DIR)));
+        return None;
+    }
+    if !mount_namespace_usable() {
+        return None;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let out = in_mount_namespace(
         "mount -t tmpfs -o size=64k logwriter-test \"$1\"",
         dir.path(),
         DIR,
-        &child(test, role),
+        &child(test, role_name),
     )
     .expect("mount a 64 KiB tmpfs");
-    assert_child_done(&out, done);
-    (dir, out)
+    assert_child_done(&out, &format!("{role_name}-child-done"));
+    Some((dir, out))
 }
 
 /// Child side of the rotation test: a 64 KiB tmpfs on `dir`, filled up while the log's
@@ -316,16 +326,10 @@ fn full_at_rotation_child(dir: &Path) {
 
 #[test]
 fn full_tmpfs_at_the_rotation_point_rotates_to_free_space() {
-    if role().as_deref() == Some("full-at-rotation") {
-        return full_at_rotation_child(Path::new(&std::env::var(DIR).expect(DIR)));
-    }
-    if !mount_namespace_usable() {
-        return;
-    }
     in_64k_tmpfs(
         "full_tmpfs_at_the_rotation_point_rotates_to_free_space",
         "full-at-rotation",
-        "full-at-rotation-child-done",
+        full_at_rotation_child,
     );
 }
 
@@ -421,16 +425,10 @@ fn one_byte_short_child(dir: &Path) {
 
 #[test]
 fn a_line_short_of_its_newline_alone_is_reported_and_becomes_whole() {
-    if role().as_deref() == Some("one-byte-short") {
-        return one_byte_short_child(Path::new(&std::env::var(DIR).expect(DIR)));
-    }
-    if !mount_namespace_usable() {
-        return;
-    }
     in_64k_tmpfs(
         "a_line_short_of_its_newline_alone_is_reported_and_becomes_whole",
         "one-byte-short",
-        "one-byte-short-child-done",
+        one_byte_short_child,
     );
 }
 
