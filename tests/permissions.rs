@@ -263,25 +263,31 @@ fn a_failed_shift_names_the_file_it_could_not_move() {
     // Nothing can be renamed or removed in the directory any more; the lock files exist.
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).expect("chmod");
 
-    let err = log.rotate().expect_err("log.1 cannot be renamed");
-    assert_eq!(err.kind(), ErrorKind::Os(Errno::ACCESS), "{err}");
-    assert_eq!(err.op(), Op::Rename { from: 1 }, "{err}");
-    let p = path.display();
-    assert!(
-        err.to_string()
-            .starts_with(&format!("rename {p}.1 to {p}.2: ")),
-        "{err}"
-    );
-
-    let err = one.rotate().expect_err("other.1 cannot be removed");
-    assert_eq!(err.kind(), ErrorKind::Os(Errno::ACCESS), "{err}");
-    assert_eq!(err.op(), Op::Unlink { index: 1 }, "{err}");
-    let o = other.display();
-    assert!(
-        err.to_string()
-            .starts_with(&format!("remove oldest backup {o}.1: ")),
-        "{err}"
-    );
+    let (p, o) = (path.display(), other.display());
+    // log.1 cannot be renamed; other.1, the oldest backup, cannot be removed.
+    let cases = [
+        (
+            &mut log,
+            Op::Rename { from: 1 },
+            format!("rename {p}.1 to {p}.2: "),
+        ),
+        (
+            &mut one,
+            Op::Unlink { index: 1 },
+            format!("remove oldest backup {o}.1: "),
+        ),
+    ];
+    for (writer, op, message) in cases {
+        let err = writer
+            .rotate()
+            .expect_err("the directory may not be written");
+        assert_eq!(
+            (err.kind(), err.op()),
+            (ErrorKind::Os(Errno::ACCESS), op),
+            "{err}"
+        );
+        assert!(err.to_string().starts_with(&message), "{err}");
+    }
 
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }
