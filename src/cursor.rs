@@ -132,11 +132,12 @@ impl Cursor<'_> {
         let at = self.len;
         // Room for the lead, the text, the tail and a whole last word: then no other bounds
         // check below can fail.
-        let Some(out) = self
-            .buf
-            .get_mut(at..)
-            .filter(|out| out.len() >= LEAD + n + TAIL + 8)
-        else {
+        // Said as a subtraction, which cannot wrap, so that the compiler sees the room.
+        let Some(out) = self.buf.get_mut(at..).filter(|out| {
+            out.len()
+                .checked_sub(LEAD + TAIL + 8)
+                .is_some_and(|room| n <= room)
+        }) else {
             self.len = put_quoted_near_end(self.buf, at, lead, bytes, tail);
             return;
         };

@@ -32,9 +32,6 @@ const MAX_KEPT_FIELDS: usize = (MAX_LINE - 42) / 5 + 1;
 /// `{"ts":"` and the date and time to the second: the start of every row, cached per second.
 const HEAD_LEN: usize = 7 + SECONDS_LEN;
 
-/// The cached head, padded so that it is copied as whole words.
-const HEAD_BUF_LEN: usize = 32;
-
 /// `,"slot":`, the end of every kind segment, left out when the row has no slot.
 const SLOT_KEY: &[u8] = b",\"slot\":";
 
@@ -101,12 +98,12 @@ const fn kind_segments() -> [([u8; SEGMENT_LEN], usize); EventKind::ALL.len()] {
 #[derive(Clone)]
 #[repr(C)] // The encoder's own state first, next to the row's start.
 pub struct Line {
-    /// The whole seconds last formatted, and the row's head with their text: consecutive
-    /// lines mostly fall in the same second, so the date is computed once per second.
+    /// The whole seconds whose head, `{"ts":"<date and time>`, `buf` starts with: nothing
+    /// else writes there, so the head stays from one line to the next, and is written again
+    /// only when the second changes.
     ts_secs: u64,
     /// Bytes of the last line encoded; 0 after a refused one.
     len: usize,
-    head: [u8; HEAD_BUF_LEN],
     /// The line, then [`SLACK`] bytes that word-sized copies may overrun.
     buf: [u8; MAX_LINE + SLACK],
 }
@@ -132,7 +129,6 @@ impl Line {
             buf: [0; MAX_LINE + SLACK],
             len: 0,
             ts_secs: u64::MAX,
-            head: [0; HEAD_BUF_LEN],
         }
     }
 
@@ -253,7 +249,6 @@ impl Line {
         }
         // The row's start is at fixed offsets well inside the buffer: whole-word copies,
         // then the length moves on by what each part really holds.
-        self.buf[..HEAD_BUF_LEN].copy_from_slice(&self.head);
         let (fraction, fraction_len) = fraction(ts.subsec_nanos(), precision);
         self.buf[HEAD_LEN..HEAD_LEN + FRACTION_DIGITS_LEN].copy_from_slice(&fraction);
         let at = HEAD_LEN + fraction_len.min(FRACTION_DIGITS_LEN);
@@ -306,8 +301,8 @@ impl Line {
     fn set_head(&mut self, secs: u64) {
         let mut seconds = [0u8; SECONDS_LEN];
         format_seconds(secs, &mut seconds);
-        self.head[..7].copy_from_slice(b"{\"ts\":\"");
-        self.head[7..HEAD_LEN].copy_from_slice(&seconds);
+        self.buf[..7].copy_from_slice(b"{\"ts\":\"");
+        self.buf[7..HEAD_LEN].copy_from_slice(&seconds);
         self.ts_secs = secs;
     }
 }
