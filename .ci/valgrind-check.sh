@@ -77,7 +77,7 @@ fi
 # alone (process start, open and exit cancel out); it includes the amortised reopen checks
 # and one rotation. Under valgrind the clock read is a system call, so the vDSO's own
 # instructions are not in the count: what is counted is this crate's code and rustix's.
-max_instructions_per_append=750
+max_instructions_per_append=700
 appends=100000
 # Called inside $(...), where `set -e` is off: every failure returns non-zero by hand, and
 # the assignment that calls it then stops the script. A probe that crashed, or a profile

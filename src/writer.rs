@@ -174,11 +174,14 @@ pub struct Writer {
     /// Size of the file as this writer knows it: exact at the last check, plus its own bytes.
     size: u64,
     appends_since_check: u32,
-    /// This writer's bytes since it last learned the file's exact size.
-    bytes_since_check: u64,
+    /// Size at which a reopen check is due: the exact size last learned plus `check_bytes`,
+    /// so that the writer's own bytes since then are counted by `size` alone.
+    check_at_size: u64,
     /// Own bytes after which a reopen check is due: 1/64 of the maximum size, which bounds
     /// how far past it other writers' unseen bytes can take a file.
     check_bytes: u64,
+    /// The reopen check's interval in nanoseconds, converted once at open.
+    check_interval_ns: u64,
     last_check_ns: u64,
     appends_since_sync: u32,
     last_sync_ns: u64,
@@ -310,6 +313,9 @@ impl Writer {
         let check_bytes = options
             .rotation
             .map_or(u64::MAX, |rotation| (rotation.max_size / 64).max(1));
+        let check_interval_ns = options
+            .reopen_check
+            .map_or(u64::MAX, |check| nanos(check.interval));
         let mut name = name;
         let file = openat(
             &dir.fd,
@@ -329,8 +335,9 @@ impl Writer {
             options,
             size: 0,
             appends_since_check: 0,
-            bytes_since_check: 0,
+            check_at_size: u64::MAX,
             check_bytes,
+            check_interval_ns,
             last_check_ns: 0,
             appends_since_sync: 0,
             last_sync_ns: 0,
@@ -346,6 +353,7 @@ impl Writer {
         writer.regular = mine.regular;
         writer.resume_rotation();
         writer.size = mine.size;
+        writer.counted_from_here();
         // An empty file may be one this open created.
         writer.dir_changed = mine.size == 0;
         writer.torn = writer.ends_mid_line(&mine);
@@ -459,8 +467,8 @@ impl Writer {
         if let Some(check) = self.options.reopen_check {
             self.appends_since_check += 1;
             if self.appends_since_check >= check.appends
-                || self.bytes_since_check >= self.check_bytes
-                || elapsed(self.last_check_ns, now, check.interval)
+                || self.size >= self.check_at_size
+                || elapsed(self.last_check_ns, now, self.check_interval_ns)
             {
                 self.check_now_at(now);
             }
@@ -470,7 +478,7 @@ impl Writer {
             return self.write_line_rare(len, now);
         }
         // Steady state: the one system call.
-        match rustix::io::write(&self.file, &self.line.as_bytes()[..len]) {
+        match rustix::io::write(&self.file, self.line.as_bytes()) {
             Ok(written) if written == len => self.wrote(len),
             result => self.finish_write(result, len)?,
         }
@@ -487,6 +495,11 @@ impl Writer {
     #[allow(clippy::inline_always)] // Two loads and a compare, on the hot path.
     fn rotation_due(&self, adds: u64) -> bool {
         self.size > 0 && self.size + adds > self.rotate_above
+    }
+
+    /// Starts counting the writer's own bytes toward the next reopen check from `size`.
+    fn counted_from_here(&mut self) {
+        self.check_at_size = self.size.saturating_add(self.check_bytes);
     }
 
     /// Rotates again at the maximum size: after a rotation, a check, or at open. Never, while
@@ -536,7 +549,6 @@ impl Writer {
     #[allow(clippy::inline_always)]
     fn wrote(&mut self, len: usize) {
         self.size += len as u64;
-        self.bytes_since_check += len as u64;
         self.stats.appends += 1;
         self.stats.bytes_written += len as u64;
     }
@@ -561,7 +573,6 @@ impl Writer {
                 }
                 Ok(written) => {
                     self.size += written as u64;
-                    self.bytes_since_check += written as u64;
                     self.torn = written > 0;
                     return Err(self.lost(len, ErrorKind::ShortWrite { written, len }));
                 }
@@ -601,10 +612,10 @@ impl Writer {
     fn write_torn_end(&mut self) -> Result<(), ErrorKind> {
         write_once(&self.file, b"\n")?;
         self.torn = false;
+        // Counted toward the next check like any other byte of this writer's (through
+        // `size`), or each short write could take a shared file one byte past the overshoot
+        // bound.
         self.size += 1;
-        // Counted toward the next check like any other byte of this writer's, or each
-        // short write could take a shared file one byte past the overshoot bound.
-        self.bytes_since_check += 1;
         self.stats.bytes_written += 1;
         Ok(())
     }
@@ -615,7 +626,8 @@ impl Writer {
             Durability::EveryAppend => true,
             Durability::Periodic { appends, interval } => {
                 self.appends_since_sync += 1;
-                self.appends_since_sync >= appends || elapsed(self.last_sync_ns, now, interval)
+                self.appends_since_sync >= appends
+                    || elapsed(self.last_sync_ns, now, nanos(interval))
             }
         };
         if due {
@@ -864,7 +876,7 @@ impl Writer {
         let now = self.stat_file()?;
         self.size = now.size;
         self.regular = now.regular;
-        self.bytes_since_check = 0;
+        self.counted_from_here();
         Ok(())
     }
 
@@ -951,7 +963,7 @@ impl Writer {
         // A check that fails is still a check: the next one waits for the next bound, as
         // after one that succeeds, rather than coming at every append.
         self.appends_since_check = 0;
-        self.bytes_since_check = 0;
+        self.counted_from_here();
         self.last_check_ns = now;
         self.resume_rotation();
         if let Err(err) = self.follow_path() {
@@ -967,7 +979,7 @@ impl Writer {
         match identity::at(&self.dir, self.name.active()) {
             Ok(there) if there.same_file(&mine) => {
                 self.size = mine.size;
-                self.bytes_since_check = 0;
+                self.counted_from_here();
                 Ok(mine)
             }
             Ok(_) | Err(Errno::NOENT) => {
@@ -982,7 +994,7 @@ impl Writer {
                 self.resume_rotation();
                 let now = now?;
                 self.size = now.size;
-                self.bytes_since_check = 0;
+                self.counted_from_here();
                 self.stats.reopens += 1;
                 Ok(now)
             }
@@ -1398,11 +1410,16 @@ fn lock_named(lock: &OwnedFd, dir: &OwnedFd, name: &CStr) -> Result<bool, Errno>
 /// stepped forward counts as time gone by, and one stepped back by more than
 /// [`CLOCK_SLACK_NS`] counts too: a check too many is cheap, while waiting for the clock to
 /// catch up could take as long as the step.
-fn elapsed(since_ns: u64, now_ns: u64, interval: Duration) -> bool {
+fn elapsed(since_ns: u64, now_ns: u64, interval_ns: u64) -> bool {
     match now_ns.checked_sub(since_ns) {
-        Some(gone) => u128::from(gone) >= interval.as_nanos(),
+        Some(gone) => gone >= interval_ns,
         None => since_ns - now_ns > CLOCK_SLACK_NS,
     }
+}
+
+/// `interval` in nanoseconds, held at `u64::MAX` (584 years).
+fn nanos(interval: Duration) -> u64 {
+    u64::try_from(interval.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The path of a slot's log: `<slot_dir>/log`. Slot logs never rotate; the slot name is
@@ -1595,18 +1612,22 @@ mod tests {
     fn elapsed_counts_the_interval_or_a_step_back() {
         let second = Duration::from_secs(1);
         let t = 1_777_636_800_000_000_000;
-        assert!(!elapsed(t, t, second));
-        assert!(!elapsed(t, t + 999_999_999, second));
-        assert!(elapsed(t, t + 1_000_000_000, second));
+        assert!(!elapsed(t, t, nanos(second)));
+        assert!(!elapsed(t, t + 999_999_999, nanos(second)));
+        assert!(elapsed(t, t + 1_000_000_000, nanos(second)));
         // A coarse reading a tick behind a precise one: no time has gone by, even with an
         // interval shorter than the tick.
-        assert!(!elapsed(t, t - 10_000_000, second));
-        assert!(!elapsed(t, t - CLOCK_SLACK_NS, Duration::from_millis(1)));
+        assert!(!elapsed(t, t - 10_000_000, nanos(second)));
+        assert!(!elapsed(
+            t,
+            t - CLOCK_SLACK_NS,
+            nanos(Duration::from_millis(1))
+        ));
         // The clock stepped back by more than the slack, however short the step.
-        assert!(elapsed(t, t - CLOCK_SLACK_NS - 1, second));
-        assert!(elapsed(t, t - 1_990_000_000, second));
-        assert!(elapsed(t, 0, second));
-        assert!(!elapsed(u64::MAX, u64::MAX, Duration::MAX));
+        assert!(elapsed(t, t - CLOCK_SLACK_NS - 1, nanos(second)));
+        assert!(elapsed(t, t - 1_990_000_000, nanos(second)));
+        assert!(elapsed(t, 0, nanos(second)));
+        assert!(!elapsed(u64::MAX, u64::MAX, nanos(Duration::MAX)));
     }
 
     #[test]
@@ -1627,7 +1648,7 @@ mod tests {
         let ts = Timestamp::from_unix(1_777_636_800, 0).expect("in range");
         let event = Event::new(crate::EventKind::Join).slot("a").at(ts);
         log.append(&event).expect("append");
-        let line = log.bytes_since_check;
+        let line = log.known_size();
         // As a short write leaves it: a fragment the next append must end with `\n`.
         std::fs::OpenOptions::new()
             .append(true)
@@ -1637,7 +1658,10 @@ mod tests {
         log.torn = true;
         log.append(&event).expect("append after the fragment");
         assert!(!log.torn);
-        assert_eq!(log.bytes_since_check, 2 * line + 1);
+        assert_eq!(
+            log.known_size() - (log.check_at_size - log.check_bytes),
+            2 * line + 1
+        );
         assert_eq!(log.stats().bytes_written, 2 * line + 1);
         let fragment = 5;
         let len = std::fs::metadata(&path).expect("stat").len();
@@ -1661,9 +1685,8 @@ mod tests {
             .and_then(|mut f| std::io::Write::write_all(&mut f, b"{\"ts\""))
             .expect("fragment");
         log.size += 5;
-        log.bytes_since_check += 5;
         log.torn = true;
-        let (written, since_check) = (log.stats().bytes_written, log.bytes_since_check);
+        let (written, check_at) = (log.stats().bytes_written, log.check_at_size);
         log.end_fragment_before_leaving();
         assert!(!log.torn);
         assert_eq!(
@@ -1671,7 +1694,8 @@ mod tests {
             std::fs::metadata(&path).expect("stat").len()
         );
         assert_eq!(log.stats().bytes_written, written + 1);
-        assert_eq!(log.bytes_since_check, since_check + 1);
+        // Counted toward the next check through the size, which the check point stays behind.
+        assert_eq!(log.check_at_size, check_at);
     }
 
     #[test]
