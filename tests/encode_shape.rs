@@ -45,17 +45,33 @@ fn every_kind_has_its_catalog_name() {
     assert!(" join".parse::<EventKind>().is_err(), "names are exact");
 }
 
-/// `isize` and `usize` keep their full range, as every integer does (32 bits on i686).
+/// `isize` and `usize` keep their full range, as every integer does (32 bits on i686):
+/// as values, and on the line.
 #[test]
 fn pointer_sized_integers_keep_their_full_range() {
+    let written = |value: Value<'_>| {
+        encode(
+            &Event::new(EventKind::Error)
+                .fields(&[Field::new("n", value)])
+                .at(ts()),
+        )
+    };
     for n in [isize::MIN, -1, isize::MAX] {
         let exact = Value::I64(i64::try_from(n).expect("isize fits in i64"));
         assert_eq!(Value::from(n), exact, "{n}");
         assert_eq!(Value::from(&n), exact, "{n}");
+        assert_eq!(
+            written(n.into()),
+            row("error", None, &format!(",\"n\":{n}"))
+        );
     }
     for n in [0, usize::MAX] {
         let exact = Value::U64(u64::try_from(n).expect("usize fits in u64"));
         assert_eq!(Value::from(n), exact, "{n}");
+        assert_eq!(
+            written(n.into()),
+            row("error", None, &format!(",\"n\":{n}"))
+        );
     }
 }
 
