@@ -130,6 +130,7 @@ mod escape;
 mod event;
 mod identity;
 mod options;
+mod period;
 mod series;
 mod time;
 mod writer;

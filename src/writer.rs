@@ -16,6 +16,7 @@ use crate::error::{Error, ErrorKind, Op};
 use crate::event::Event;
 use crate::identity::{self, FileId};
 use crate::options::{Durability, Options};
+use crate::period::Period;
 use crate::series::{shift, SeriesName, ShiftError};
 use crate::time::Timestamp;
 
@@ -173,18 +174,16 @@ pub struct Writer {
     options: Options,
     /// Size of the file as this writer knows it: exact at the last check, plus its own bytes.
     size: u64,
-    appends_since_check: u32,
+    /// When the next reopen check is due by count or time (used with a reopen check only).
+    check: Period,
     /// Size at which a reopen check is due: the exact size last learned plus `check_bytes`,
     /// so that the writer's own bytes since then are counted by `size` alone.
     check_at_size: u64,
     /// Own bytes after which a reopen check is due: 1/64 of the maximum size, which bounds
     /// how far past it other writers' unseen bytes can take a file.
     check_bytes: u64,
-    /// The reopen check's interval in nanoseconds, converted once at open.
-    check_interval_ns: u64,
-    last_check_ns: u64,
-    appends_since_sync: u32,
-    last_sync_ns: u64,
+    /// When the next sync is due (used with [`Durability::Periodic`] only).
+    sync: Period,
     /// The file ends in a partial line that must be ended before the next one.
     torn: bool,
     /// The directory has changed since the last sync (the file may have been created, or
@@ -313,9 +312,16 @@ impl Writer {
         let check_bytes = options
             .rotation
             .map_or(u64::MAX, |rotation| (rotation.max_size / 64).max(1));
-        let check_interval_ns = options
+        let now = coarse_clock_ns();
+        let check = options
             .reopen_check
-            .map_or(u64::MAX, |check| nanos(check.interval));
+            .map_or(Period::new(u32::MAX, Duration::MAX, now), |check| {
+                Period::new(check.appends, check.interval, now)
+            });
+        let sync = match options.durability {
+            Durability::Periodic { appends, interval } => Period::new(appends, interval, now),
+            Durability::None | Durability::EveryAppend => Period::new(u32::MAX, Duration::MAX, now),
+        };
         let mut name = name;
         let file = openat(
             &dir.fd,
@@ -334,13 +340,10 @@ impl Writer {
             path: shared,
             options,
             size: 0,
-            appends_since_check: 0,
+            check,
             check_at_size: u64::MAX,
             check_bytes,
-            check_interval_ns,
-            last_check_ns: 0,
-            appends_since_sync: 0,
-            last_sync_ns: 0,
+            sync,
             torn: false,
             dir_changed: false,
             made_dirs: dir.made,
@@ -357,8 +360,6 @@ impl Writer {
         // An empty file may be one this open created.
         writer.dir_changed = mine.size == 0;
         writer.torn = writer.ends_mid_line(&mine);
-        writer.last_check_ns = coarse_clock_ns();
-        writer.last_sync_ns = writer.last_check_ns;
         Ok(writer)
     }
 
@@ -464,14 +465,10 @@ impl Writer {
     #[inline(always)]
     #[allow(clippy::inline_always)] // The hot path of `append`, kept in one function.
     fn write_line(&mut self, len: usize, now: u64) -> Result<(), Error> {
-        if let Some(check) = self.options.reopen_check {
-            self.appends_since_check += 1;
-            if self.appends_since_check >= check.appends
-                || self.size >= self.check_at_size
-                || elapsed(self.last_check_ns, now, self.check_interval_ns)
-            {
-                self.check_now_at(now);
-            }
+        if self.options.reopen_check.is_some()
+            && (self.check.tick(now) || self.size >= self.check_at_size)
+        {
+            self.check_now_at(now);
         }
 
         if self.rotation_due(len as u64) || self.torn {
@@ -624,11 +621,7 @@ impl Writer {
         let due = match self.options.durability {
             Durability::None => false,
             Durability::EveryAppend => true,
-            Durability::Periodic { appends, interval } => {
-                self.appends_since_sync += 1;
-                self.appends_since_sync >= appends
-                    || elapsed(self.last_sync_ns, now, nanos(interval))
-            }
+            Durability::Periodic { .. } => self.sync.tick(now),
         };
         if due {
             self.sync()?;
@@ -657,8 +650,7 @@ impl Writer {
     /// [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`]. A failed sync is not made
     /// again by later syncs (see [`Durability`]).
     pub fn sync(&mut self) -> Result<(), Error> {
-        self.appends_since_sync = 0;
-        self.last_sync_ns = coarse_clock_ns();
+        self.sync.restart(coarse_clock_ns());
         self.stats.syncs += 1;
         // A sync interrupted by a signal (`EINTR`, on filesystems that allow it) did not
         // fail: it is made again, unlike one that failed (see `Durability`).
@@ -744,7 +736,7 @@ impl Writer {
 
     /// Whether the durability policy has appends not yet synced.
     fn sync_pending(&self) -> bool {
-        self.options.durability != Durability::None && self.appends_since_sync > 0
+        self.options.durability != Durability::None && self.sync.pending()
     }
 
     /// Rotates now, whatever the size: under the rotation lock, the backups shift up by one
@@ -962,9 +954,8 @@ impl Writer {
     fn check_now_at(&mut self, now: u64) {
         // A check that fails is still a check: the next one waits for the next bound, as
         // after one that succeeds, rather than coming at every append.
-        self.appends_since_check = 0;
+        self.check.restart(now);
         self.counted_from_here();
-        self.last_check_ns = now;
         self.resume_rotation();
         if let Err(err) = self.follow_path() {
             self.housekeeping_failed(err);
@@ -1350,8 +1341,8 @@ fn retry_intr(mut call: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::R
 ///
 /// It is the clock the lines are stamped with, so that an append that stamps its line
 /// reads the clock once (see "Performance" in the crate docs). Being the realtime clock,
-/// it can be stepped; [`elapsed`] treats a step forward, or back by more than
-/// [`CLOCK_SLACK_NS`], as time gone by.
+/// it can be stepped; a [`Period`] treats a step forward, or back by more than
+/// [`CLOCK_SLACK_NS`](crate::period::CLOCK_SLACK_NS), as time gone by.
 fn clock_ns(ts: Timestamp) -> u64 {
     ts.unix_secs()
         .saturating_mul(1_000_000_000)
@@ -1363,11 +1354,6 @@ fn clock_ns(ts: Timestamp) -> u64 {
 fn coarse_clock_ns() -> u64 {
     clock_ns(Timestamp::now_coarse())
 }
-
-/// How far a reading may be behind the last one before it counts as the clock stepped
-/// back: more than the kernel's tick (at most 10 ms), by which a coarse reading can trail
-/// a precise one.
-const CLOCK_SLACK_NS: u64 = 20_000_000;
 
 /// Lock files a rotation tries before it gives up (see `Writer::lock_exclusive`).
 const LOCK_ATTEMPTS: u32 = 8;
@@ -1404,22 +1390,6 @@ fn lock_named(lock: &OwnedFd, dir: &OwnedFd, name: &CStr) -> Result<bool, Errno>
         let _ = retry_intr(|| flock(lock, FlockOperation::Unlock));
     }
     named
-}
-
-/// Whether `interval` has gone by between two readings of the interval clock. A clock
-/// stepped forward counts as time gone by, and one stepped back by more than
-/// [`CLOCK_SLACK_NS`] counts too: a check too many is cheap, while waiting for the clock to
-/// catch up could take as long as the step.
-fn elapsed(since_ns: u64, now_ns: u64, interval_ns: u64) -> bool {
-    match now_ns.checked_sub(since_ns) {
-        Some(gone) => gone >= interval_ns,
-        None => since_ns - now_ns > CLOCK_SLACK_NS,
-    }
-}
-
-/// `interval` in nanoseconds, held at `u64::MAX` (584 years).
-fn nanos(interval: Duration) -> u64 {
-    u64::try_from(interval.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The path of a slot's log: `<slot_dir>/log`. Slot logs never rotate; the slot name is
@@ -1606,28 +1576,6 @@ mod tests {
         // What the call returns comes back as it is.
         let failed = with_c_path(Path::new("/x"), |_| Err::<(), _>(Errno::IO));
         assert_eq!(failed, Err(Errno::IO));
-    }
-
-    #[test]
-    fn elapsed_counts_the_interval_or_a_step_back() {
-        let second = Duration::from_secs(1);
-        let t = 1_777_636_800_000_000_000;
-        assert!(!elapsed(t, t, nanos(second)));
-        assert!(!elapsed(t, t + 999_999_999, nanos(second)));
-        assert!(elapsed(t, t + 1_000_000_000, nanos(second)));
-        // A coarse reading a tick behind a precise one: no time has gone by, even with an
-        // interval shorter than the tick.
-        assert!(!elapsed(t, t - 10_000_000, nanos(second)));
-        assert!(!elapsed(
-            t,
-            t - CLOCK_SLACK_NS,
-            nanos(Duration::from_millis(1))
-        ));
-        // The clock stepped back by more than the slack, however short the step.
-        assert!(elapsed(t, t - CLOCK_SLACK_NS - 1, nanos(second)));
-        assert!(elapsed(t, t - 1_990_000_000, nanos(second)));
-        assert!(elapsed(t, 0, nanos(second)));
-        assert!(!elapsed(u64::MAX, u64::MAX, nanos(Duration::MAX)));
     }
 
     #[test]
