@@ -4,7 +4,12 @@
 //! stamped by the clock and by themselves, the writer's default slot, more than 32 fields
 //! (the hash-table path), rotations with their lock, reopens after an outside rename and
 //! after the log's directory was deleted (made again from the append, and synced, also
-//! with a path over 256 bytes), and each durability policy.
+//! with a path over 256 bytes), and each durability policy. Failing appends allocate
+//! nothing either: lines refused as too long, every write failing with `ENOSPC`
+//! (`/dev/full`), and rotations and reopen checks that fail (their errors kept for
+//! `take_housekeeping_error`). Not taken here: a short write and the `\n` that ends its
+//! fragment, and a write interrupted by a signal (they need a file-size limit or a signal
+//! in this process), whose errors are made as the `ENOSPC` one is.
 //!
 //! It runs as a plain program (`harness = false` in `Cargo.toml`), one thread, so that
 //! nothing else allocates while it counts: under libtest the harness's main thread
@@ -16,8 +21,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use logwriter::{
-    Durability, Event, EventKind, Field, Options, Precision, ReopenCheck, Timestamp, Value, Writer,
+    Durability, ErrorKind, Event, EventKind, Field, Options, Precision, ReopenCheck, Stats,
+    Timestamp, Value, Writer,
 };
+use rustix::io::Errno;
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
 #[global_allocator]
@@ -79,6 +86,22 @@ fn main() {
             }),
             Shape::Mixed,
         ),
+        ("every 10th line too long", rotating(), Shape::TooLong),
+        (
+            "the disk full",
+            Options::new().no_rotation(),
+            Shape::DiskFull,
+        ),
+        (
+            "rotations and reopen checks failing",
+            Options::new()
+                .max_size(64 * 1024)
+                .reopen_check(Some(ReopenCheck {
+                    appends: 100,
+                    interval: Duration::from_secs(3600),
+                })),
+            Shape::Obstructed,
+        ),
     ];
     let count = cases.len();
     for (number, (name, options, shape)) in cases.into_iter().enumerate() {
@@ -89,7 +112,15 @@ fn main() {
             path = path.join("d".repeat(200)).join("e".repeat(100));
             assert!(path.as_os_str().len() > 256);
         }
-        let path = path.join("log");
+        let path = match shape {
+            // Not a file this test makes: the device that fails every write with ENOSPC.
+            Shape::DiskFull => Path::new("/dev/full").to_path_buf(),
+            _ => path.join("log"),
+        };
+        if shape == Shape::Obstructed {
+            // A directory at the lock file's name: no rotation can take the lock.
+            std::fs::create_dir_all(path.with_extension("lock")).unwrap();
+        }
         let writer = options.open(&path).unwrap();
         appends_allocate_nothing(name, writer, shape, &path);
     }
@@ -111,6 +142,14 @@ enum Shape {
     Renamed,
     /// As `Mixed`, with the log's directory deleted every 1,000 appends.
     DirDeleted,
+    /// As `Mixed`, every 10th event with a field too long for a line: refused.
+    TooLong,
+    /// As `Mixed`, to `/dev/full`: every write fails.
+    DiskFull,
+    /// As `Mixed`, with rotations failing (a directory at the lock file's name) and, after
+    /// 5,000 appends, the log renamed away and a directory put at its name, so that every
+    /// reopen check fails.
+    Obstructed,
 }
 
 fn appends_allocate_nothing(name: &str, mut writer: Writer, shape: Shape, path: &Path) {
@@ -118,30 +157,25 @@ fn appends_allocate_nothing(name: &str, mut writer: Writer, shape: Shape, path: 
     let keys: Vec<String> = (0..40).map(|i| format!("key_{i}")).collect();
     let renamed = path.with_extension("renamed");
     let mut many = Vec::with_capacity(keys.len());
+    let too_long = "x".repeat(5000);
+    let mut refused = 0;
+    let mut taken = 0;
 
     // Allocations and reallocations counted so far, across the uncounted renames.
     let mut counted = (0, 0);
     let mut region = Region::new(GLOBAL);
     for seq in 0..APPENDS {
-        if shape == Shape::Renamed && seq % 1000 == 999 {
+        if outside_due(shape, seq) {
             // Outside the writer: std allocates the paths' C strings, so this is not counted.
             let stats = region.change();
             counted = (
                 counted.0 + stats.allocations,
                 counted.1 + stats.reallocations,
             );
-            std::fs::rename(path, &renamed).unwrap();
+            act_outside(shape, path, &renamed);
             region.reset();
         }
-        if shape == Shape::DirDeleted && seq % 1000 == 999 {
-            let stats = region.change();
-            counted = (
-                counted.0 + stats.allocations,
-                counted.1 + stats.reallocations,
-            );
-            std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
-            region.reset();
-        }
+        let long = shape == Shape::TooLong && seq % 10 == 9;
         let fields = [
             Field::new("message", message.as_str()),
             Field::new("seq", seq),
@@ -152,12 +186,10 @@ fn appends_allocate_nothing(name: &str, mut writer: Writer, shape: Shape, path: 
             Field::new("nothing", Value::Null),
             Field::new("seq", "repeated key, dropped"),
             Field::new("ts", "reserved key, dropped"),
+            Field::new("long", if long { too_long.as_str() } else { "" }),
         ];
         let kind = EventKind::ALL[usize::try_from(seq % 7).unwrap()];
         let event = match shape {
-            Shape::Mixed | Shape::Renamed | Shape::DirDeleted => {
-                Event::new(kind).slot("a").fields(&fields)
-            }
             Shape::NoSlot => Event::new(kind).fields(&fields),
             Shape::Stamped => Event::new(kind)
                 .slot("a")
@@ -168,8 +200,20 @@ fn appends_allocate_nothing(name: &str, mut writer: Writer, shape: Shape, path: 
                 many.extend(keys.iter().map(|key| Field::new(key, seq)));
                 Event::new(kind).slot("a").fields(&many)
             }
+            _ => Event::new(kind).slot("a").fields(&fields),
         };
-        writer.append(&event).unwrap();
+        match writer.append(&event) {
+            Ok(()) => assert!(!long && shape != Shape::DiskFull, "{name}: appended"),
+            Err(err) if long && matches!(err.kind(), ErrorKind::LineTooLong { .. }) => refused += 1,
+            Err(err) if shape == Shape::DiskFull && err.kind() == ErrorKind::Os(Errno::NOSPC) => {
+                refused += 1;
+            }
+            Err(err) => panic!("{name}: {err}"),
+        }
+        if shape == Shape::Obstructed && seq % 100 == 0 {
+            // The error the writer kept, taken and dropped inside the counted region.
+            taken += u64::from(writer.take_housekeeping_error().is_some());
+        }
     }
     let stats = region.change();
     let (allocations, reallocations) = (
@@ -177,17 +221,61 @@ fn appends_allocate_nothing(name: &str, mut writer: Writer, shape: Shape, path: 
         counted.1 + stats.reallocations,
     );
 
-    let counters = writer.stats();
-    assert_eq!(counters.appends, APPENDS, "{name}");
-    assert_eq!(counters.housekeeping_errors, 0, "{name}: {counters:?}");
-    if matches!(shape, Shape::Renamed | Shape::DirDeleted) {
-        assert_eq!(counters.reopens, 10, "{name}: {counters:?}");
-    } else {
-        assert!(counters.rotations > 5, "{name}: rotations: {counters:?}");
-    }
+    check_counters(name, shape, writer.stats(), refused, taken);
     assert_eq!(
         (allocations, reallocations),
         (0, 0),
         "{name}: allocations, reallocations"
     );
+}
+
+/// Whether something happens to the log outside the writer before append `seq`.
+fn outside_due(shape: Shape, seq: u64) -> bool {
+    match shape {
+        Shape::Renamed | Shape::DirDeleted => seq % 1000 == 999,
+        Shape::Obstructed => seq == APPENDS / 2,
+        _ => false,
+    }
+}
+
+/// What happens to the log outside the writer when [`outside_due`] says so.
+fn act_outside(shape: Shape, path: &Path, renamed: &Path) {
+    match shape {
+        Shape::Renamed => std::fs::rename(path, renamed).unwrap(),
+        Shape::DirDeleted => std::fs::remove_dir_all(path.parent().unwrap()).unwrap(),
+        Shape::Obstructed => {
+            std::fs::rename(path, renamed).unwrap();
+            std::fs::create_dir(path).unwrap();
+        }
+        _ => unreachable!("nothing happens outside the writer"),
+    }
+}
+
+/// The writer's counters after the loop: what was appended, refused and kept as failures.
+fn check_counters(name: &str, shape: Shape, counters: Stats, refused: u64, taken: u64) {
+    assert_eq!(counters.appends, APPENDS - refused, "{name}");
+    assert_eq!(counters.failed, refused, "{name}");
+    match shape {
+        Shape::TooLong => assert_eq!(refused, APPENDS / 10, "{name}"),
+        Shape::DiskFull => assert_eq!(refused, APPENDS, "{name}"),
+        _ => assert_eq!(refused, 0, "{name}"),
+    }
+    if shape == Shape::Obstructed {
+        // Rotations retried and failing in the first half, reopen checks in the second.
+        assert_eq!(counters.rotations, 0, "{name}: {counters:?}");
+        assert!(taken >= 90, "{name}: {taken} errors kept of 100 taken");
+        assert!(
+            counters.housekeeping_errors > 50,
+            "{name}: too few failures: {counters:?}"
+        );
+    } else {
+        assert_eq!(counters.housekeeping_errors, 0, "{name}: {counters:?}");
+    }
+    match shape {
+        Shape::Renamed | Shape::DirDeleted => {
+            assert_eq!(counters.reopens, 10, "{name}: {counters:?}");
+        }
+        Shape::DiskFull | Shape::Obstructed => {}
+        _ => assert!(counters.rotations > 5, "{name}: rotations: {counters:?}"),
+    }
 }
