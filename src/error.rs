@@ -58,8 +58,9 @@ pub enum ErrorKind {
     },
     /// A system call failed with this `errno`.
     Os(Errno),
-    /// The path has no file name (it ends with `/`, `.` or `..`), a name too long for the
-    /// rotation series, or a NUL byte.
+    /// The path has no file name (it ends with `/`, `.` or `..`), a NUL byte, or, for a
+    /// [`Writer`](crate::Writer), rotating or not, a file name over 244 bytes, which leaves no
+    /// room for the numbered backups' suffixes.
     InvalidPath,
     /// An option is out of its range, or the writer was not opened to do this; the text
     /// says which.
@@ -271,7 +272,7 @@ impl fmt::Display for Error {
             }
             ErrorKind::Os(errno) => write!(f, ": {}", io::Error::from(errno)),
             ErrorKind::InvalidPath => f.write_str(
-                ": invalid log path (it needs a file name without NUL bytes, and a rotating log's must leave room for its numbered backups)",
+                ": invalid log path (it needs a file name without NUL bytes; a Writer's, rotating or not, may be at most 244 bytes, to leave room for numbered backups)",
             ),
             ErrorKind::InvalidOption(what) => write!(f, ": {what}"),
             ErrorKind::NotRegularFile => {

@@ -485,6 +485,18 @@ fn errors_name_the_operation_and_path_and_convert_to_io() {
         assert!(!dir.path().join("new").exists(), "{name}: nothing created");
     }
 
+    // A file name over 244 bytes, rotating or not, leaves no room for the backups' suffixes;
+    // `append_once`, which makes no backups, takes it.
+    let long = dir.path().join("x".repeat(245));
+    for options in [Options::new(), Options::new().no_rotation()] {
+        let err = options.open(&long).unwrap_err();
+        assert_eq!((err.kind(), err.op()), (ErrorKind::InvalidPath, Op::Open));
+        assert!(err.to_string().contains("at most 244 bytes"), "{err}");
+    }
+    assert!(!long.exists());
+    Writer::open(dir.path().join("x".repeat(244))).expect("244 bytes");
+    append_once(&long, &Event::new(EventKind::Join)).expect("append_once, 245 bytes");
+
     // A NUL byte anywhere in the path, the directory part included.
     for bytes in [&b"/tmp/a\0b/log"[..], b"/tmp/log\0"] {
         let path = Path::new(std::ffi::OsStr::from_bytes(bytes));
