@@ -554,33 +554,29 @@ impl Writer {
     /// on `EINTR` (nothing was written), else counts the loss.
     #[cold]
     #[inline(never)]
-    fn finish_write(
-        &mut self,
-        mut result: rustix::io::Result<usize>,
-        len: usize,
-    ) -> Result<(), Error> {
-        loop {
-            match result {
-                Ok(written) if written == len => {
-                    self.wrote(len);
-                    return Ok(());
-                }
-                Err(Errno::INTR) => {
-                    result = rustix::io::write(&self.file, &self.line.as_bytes()[..len]);
-                }
-                Ok(written) => {
+    fn finish_write(&mut self, result: rustix::io::Result<usize>, len: usize) -> Result<(), Error> {
+        let outcome = match result {
+            Err(Errno::INTR) => write_once(&self.file, self.line.as_bytes()),
+            result => write_outcome(result, len),
+        };
+        match outcome {
+            Ok(()) => {
+                self.wrote(len);
+                Ok(())
+            }
+            Err(kind) => {
+                if let ErrorKind::ShortWrite { written, .. } = kind {
                     self.size += written as u64;
                     self.torn = written > 0;
-                    return Err(self.lost(len, ErrorKind::ShortWrite { written, len }));
                 }
-                Err(errno) => return Err(self.lost(len, ErrorKind::Os(errno))),
+                Err(self.lost(len, kind))
             }
         }
     }
 
     /// One `write(2)` of the whole line; `EINTR` (nothing written) is retried.
     fn write_whole(&mut self, len: usize) -> Result<(), Error> {
-        let result = rustix::io::write(&self.file, &self.line.as_bytes()[..len]);
+        let result = rustix::io::write(&self.file, self.line.as_bytes());
         self.finish_write(result, len)
     }
 
@@ -1461,16 +1457,19 @@ fn ends_mid_line(
 fn write_once(file: &OwnedFd, bytes: &[u8]) -> Result<(), ErrorKind> {
     loop {
         match rustix::io::write(file, bytes) {
-            Ok(written) if written == bytes.len() => return Ok(()),
-            Ok(written) => {
-                return Err(ErrorKind::ShortWrite {
-                    written,
-                    len: bytes.len(),
-                })
-            }
             Err(Errno::INTR) => {}
-            Err(errno) => return Err(ErrorKind::Os(errno)),
+            result => return write_outcome(result, bytes.len()),
         }
+    }
+}
+
+/// What a `write(2)` of `len` bytes that returned `result` (not `EINTR`) did: all of them,
+/// part of them, or nothing.
+fn write_outcome(result: rustix::io::Result<usize>, len: usize) -> Result<(), ErrorKind> {
+    match result {
+        Ok(written) if written == len => Ok(()),
+        Ok(written) => Err(ErrorKind::ShortWrite { written, len }),
+        Err(errno) => Err(ErrorKind::Os(errno)),
     }
 }
 
