@@ -8,7 +8,7 @@
 //! the file followed is no longer in the series (more rotations than there are backups
 //! between two polls, or a deletion), or there was no log when following began, the new
 //! files are those of the series that were not there at the start and have not been read
-//! since. A
+//! since, and a warning on stderr says that rows may be missing. A
 //! replaced file stays open and is read for [`ROTATE_WAIT`] more, for writers that have not
 //! yet moved to the new file. A file shorter than the offset read so far was truncated in
 //! place (`copytruncate`) and is read again from the start. Only a smaller size tells: a
@@ -148,6 +148,8 @@ pub fn run(
         known.add(tail.id);
     }
     let mut last_data = Instant::now();
+    // The file followed when the follower last warned that it had left the series.
+    let mut warned: Option<stat::Info> = None;
     loop {
         let mut active = false;
         for (tail, _) in &mut retired {
@@ -170,7 +172,14 @@ pub fn run(
             Err(err) => return Err(err),
         };
         if moved {
-            let newer = newer_files(path, ours, &retired, &known)?;
+            let (newer, left) = newer_files(path, ours, &retired, &known)?;
+            // Once for each file followed, however many polls it takes a new one to come.
+            if let (true, Some(ours)) = (left, ours) {
+                if !warned.is_some_and(|warned: stat::Info| warned.same_file(&ours)) {
+                    warn_left_series(path);
+                    warned = Some(ours);
+                }
+            }
             for tail in &newer {
                 known.add(tail.id);
             }
@@ -228,21 +237,30 @@ fn let_go(tails: Vec<(Tail, Instant)>, shower: &mut Shower) -> io::Result<()> {
 /// opens each file in turn and keeps those before `ours`. Files move toward higher
 /// numbers, the same direction as the walk, so a rotation during it (by a program that
 /// does not take the lock) can make a file appear twice (kept once) but not be skipped.
-/// Both walks are made a few times before deciding that `ours` left the series (dropped as
-/// the oldest by more rotations than there are backups, deleted, or moved elsewhere).
-/// Then, and when there was no `ours` (no log when the follower started), the new files
-/// are those of the series not [`Known`] ([`unknown_files`]).
+/// Holding the lock, one search is final: the series holds still under it, so another
+/// would find what this one did, while each release of the lock would let a rotation drop
+/// the oldest file this one saw. Without the lock (logs not rotated by this crate), both
+/// walks are made a few times before deciding that `ours` left the series (dropped as the
+/// oldest by more rotations than there are backups, deleted, or moved elsewhere). Then,
+/// and when there was no `ours` (no log when the follower started), the new files are
+/// those of the series not [`Known`] ([`unknown_files`]), under the same lock. Also returns
+/// whether `ours` left the series.
 fn newer_files(
     path: &Path,
     ours: Option<stat::Info>,
     retired: &[(Tail, Instant)],
     known: &Known,
-) -> io::Result<Vec<Tail>> {
+) -> io::Result<(Vec<Tail>, bool)> {
     let Some(ours) = ours else {
-        return unknown_files(path, retired, known);
+        if matches!(stat::of_path(path), Err(err) if err.kind() == io::ErrorKind::NotFound) {
+            // Nothing until `PATH` exists, so that a missing log costs one stat a poll.
+            return Ok((Vec::new(), false));
+        }
+        let _lock = SeriesLock::shared(path);
+        return Ok((unknown_files(path, retired, known)?, false));
     };
     for _attempt in 0..SCAN_ATTEMPTS {
-        let _lock = SeriesLock::shared(path);
+        let lock = SeriesLock::shared(path);
         let mut before = 0;
         let place = walk_series(path, |name| match stat::of_path(name) {
             Ok(id) if id.same_file(&ours) => Ok(Step::Done(before)),
@@ -254,6 +272,9 @@ fn newer_files(
             Err(err) => Err(failed("stat", &err, name)),
         })?;
         let Some(before) = place else {
+            if lock.holds() {
+                return Ok((unknown_files(path, retired, known)?, true));
+            }
             continue;
         };
         series::raise_open_file_limit(before + retired.len());
@@ -275,10 +296,27 @@ fn newer_files(
         })?;
         if met.is_some() {
             found.reverse();
-            return Ok(found);
+            return Ok((found, false));
+        }
+        if lock.holds() {
+            // Gone between the two walks: deleted or moved by a program without the lock.
+            return Ok((unknown_files(path, retired, known)?, true));
         }
     }
-    unknown_files(path, retired, known)
+    let _lock = SeriesLock::shared(path);
+    Ok((unknown_files(path, retired, known)?, true))
+}
+
+/// Says on stderr that the file followed left the series before the follower found where
+/// it went: files rotated in and dropped since the last poll were never seen.
+fn warn_left_series(path: &Path) {
+    eprintln!(
+        "logwriter: warning: {}: the file being followed left the series between two polls \
+         (more rotations than there are backups, or it was deleted or moved); rows of files \
+         rotated in and out meanwhile may be missing (a shorter --poll-interval, or more \
+         backups, keeps up)",
+        path.display()
+    );
 }
 
 /// What a look at one name of the series found.
@@ -388,13 +426,8 @@ fn listed_backups(path: &Path) -> io::Result<Vec<std::path::PathBuf>> {
 
 /// The files of the series, oldest first and `PATH` last, that are neither [`Known`] nor
 /// being read: what is new when the file followed left the series, or when the log did
-/// not exist when the follower started. Nothing until `PATH` exists, so that a missing log
-/// costs one open a poll.
+/// not exist when the follower started. Call it holding the [`SeriesLock`], if there is one.
 fn unknown_files(path: &Path, retired: &[(Tail, Instant)], known: &Known) -> io::Result<Vec<Tail>> {
-    if matches!(stat::of_path(path), Err(err) if err.kind() == io::ErrorKind::NotFound) {
-        return Ok(Vec::new());
-    }
-    let _lock = SeriesLock::shared(path);
     let by_birth = births_tell_files_apart(path);
     let mut names = listed_backups(path)?;
     names.push(path.to_path_buf());
@@ -425,15 +458,16 @@ fn failed(op: &str, err: &io::Error, name: &Path) -> io::Error {
 /// it is held, none of them can rotate, so the series holds still during a search. Without
 /// that file (logs not rotated by this crate), there is nothing to hold; released on drop.
 pub struct SeriesLock {
-    /// The locked file, kept open for its lock; only the tests read it.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "held for its lock, released on drop")
-    )]
+    /// The locked file, kept open for its lock.
     held: Option<File>,
 }
 
 impl SeriesLock {
+    /// Whether the lock is held: there was a lock file to lock.
+    pub fn holds(&self) -> bool {
+        self.held.is_some()
+    }
+
     pub fn shared(path: &Path) -> SeriesLock {
         let mut name = path.as_os_str().to_owned();
         name.push(".lock");
