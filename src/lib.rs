@@ -83,7 +83,7 @@
 //!   the program; there the clock read is a system call.
 //! - Repeated keys: up to 32 fields, each key is checked against the keys before it (short
 //!   clean keys through a 64-bit mask first); past 32, through a hash table on the stack, so
-//!   an event of 400 fields encodes in about 2.0 µs on the README's Intel machine (at most 592 fit
+//!   an event of 400 fields encodes in 2.0 to 2.3 µs on the README's Intel machine (at most 592 fit
 //!   on a line). Keys crafted
 //!   to collide in the table (FNV-1a) cost a comparison per colliding key.
 //!
@@ -99,7 +99,7 @@
 //!
 //! An append reads the clock once: the realtime reading that stamps the line also times the
 //! reopen checks and periodic syncs. The precise read costs about 45 ns on the AMD machine
-//! and 21 ns on the Intel one; on the AMD machine the coarse monotonic read this replaced
+//! and 21 to 27 ns on the Intel one (from one day to another); on the AMD machine the coarse monotonic read this replaced
 //! cost about 10 ns in a loop of its own, yet dropping it took the append bench's ratio to a bare
 //! `write(2)` from 1.126–1.156 to 1.105–1.124 (four alternating runs each): right after a
 //! `write(2)` it cost more than in a loop, or the code's layout moved with it. An event
