@@ -19,14 +19,14 @@ pub(crate) struct Period {
 }
 
 impl Period {
-    /// A period of `appends` appends or `interval`, starting at `now_ns`. The interval is
-    /// converted once, here: the hot path compares nanoseconds.
-    pub(crate) fn new(appends: u32, interval: Duration, now_ns: u64) -> Period {
+    /// A period of `appends` appends or `interval`, to be started by [`Period::restart`]. The
+    /// interval is converted once, here: the hot path compares nanoseconds.
+    pub(crate) fn new(appends: u32, interval: Duration) -> Period {
         Period {
             appends,
             interval_ns: u64::try_from(interval.as_nanos()).unwrap_or(u64::MAX),
             counted: 0,
-            since_ns: now_ns,
+            since_ns: 0,
         }
     }
 
@@ -67,9 +67,16 @@ mod tests {
 
     const T: u64 = 1_777_636_800_000_000_000;
 
-    /// A period of one second that never ends by its count.
+    /// A period started at `now_ns`.
+    fn started(appends: u32, interval: Duration, now_ns: u64) -> Period {
+        let mut period = Period::new(appends, interval);
+        period.restart(now_ns);
+        period
+    }
+
+    /// A period of one second that never ends by its count, started at `T`.
     fn second() -> Period {
-        Period::new(u32::MAX, Duration::from_secs(1), T)
+        started(u32::MAX, Duration::from_secs(1), T)
     }
 
     #[test]
@@ -80,20 +87,20 @@ mod tests {
         // A coarse reading a tick behind a precise one: no time has gone by, even with an
         // interval shorter than the tick.
         assert!(!second().tick(T - 10_000_000));
-        let mut millisecond = Period::new(u32::MAX, Duration::from_millis(1), T);
+        let mut millisecond = started(u32::MAX, Duration::from_millis(1), T);
         assert!(!millisecond.tick(T - CLOCK_SLACK_NS));
         // The clock stepped back by more than the slack, however short the step.
         assert!(second().tick(T - CLOCK_SLACK_NS - 1));
         assert!(second().tick(T - 1_990_000_000));
         assert!(second().tick(0));
         // An interval past u64 nanoseconds is held at the most there is, not wrapped.
-        assert!(!Period::new(u32::MAX, Duration::MAX, u64::MAX).tick(u64::MAX));
-        assert!(!Period::new(u32::MAX, Duration::MAX, 0).tick(u64::MAX - 1));
+        assert!(!started(u32::MAX, Duration::MAX, u64::MAX).tick(u64::MAX));
+        assert!(!started(u32::MAX, Duration::MAX, 0).tick(u64::MAX - 1));
     }
 
     #[test]
     fn the_count_ends_the_period_and_a_restart_begins_it_again() {
-        let mut period = Period::new(3, Duration::MAX, T);
+        let mut period = started(3, Duration::MAX, T);
         assert!(!period.pending());
         assert!(!period.tick(T));
         assert!(period.pending());

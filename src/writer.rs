@@ -312,15 +312,16 @@ impl Writer {
         let check_bytes = options
             .rotation
             .map_or(u64::MAX, |rotation| (rotation.max_size / 64).max(1));
-        let now = coarse_clock_ns();
+        // Started once the log is open: an open that waits (a FIFO without a reader) must
+        // not use up the first period.
         let check = options
             .reopen_check
-            .map_or(Period::new(u32::MAX, Duration::MAX, now), |check| {
-                Period::new(check.appends, check.interval, now)
+            .map_or(Period::new(u32::MAX, Duration::MAX), |check| {
+                Period::new(check.appends, check.interval)
             });
         let sync = match options.durability {
-            Durability::Periodic { appends, interval } => Period::new(appends, interval, now),
-            Durability::None | Durability::EveryAppend => Period::new(u32::MAX, Duration::MAX, now),
+            Durability::Periodic { appends, interval } => Period::new(appends, interval),
+            Durability::None | Durability::EveryAppend => Period::new(u32::MAX, Duration::MAX),
         };
         let mut name = name;
         let file = openat(
@@ -360,6 +361,9 @@ impl Writer {
         // An empty file may be one this open created.
         writer.dir_changed = mine.size == 0;
         writer.torn = writer.ends_mid_line(&mine);
+        let now = coarse_clock_ns();
+        writer.check.restart(now);
+        writer.sync.restart(now);
         Ok(writer)
     }
 

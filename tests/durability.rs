@@ -47,6 +47,47 @@ fn a_fifo_log_syncs_without_error() {
     assert_eq!(read.lines().count(), 3, "{read}");
 }
 
+/// The periods start once the log is open: an open that waits (a FIFO until its reader
+/// comes, here 400 ms) does not use up the first interval, so the first append right after
+/// it does not sync. (They once started before the open.)
+#[test]
+fn the_interval_starts_when_the_open_returns() {
+    let interval = Duration::from_millis(200);
+    until_timed("the first append came within the interval", || {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("log");
+        rotation_support::mkfifo(&path);
+        let reader = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                // The wait under test: the writer's open blocks until this open.
+                std::thread::sleep(Duration::from_millis(400));
+                std::fs::read_to_string(path).expect("read the FIFO")
+            })
+        };
+        let every = Durability::Periodic {
+            appends: 1000,
+            interval,
+        };
+        let mut log = Options::new()
+            .no_rotation()
+            .durability(every)
+            .open(&path)
+            .expect("open");
+        let opened = Instant::now();
+        append(&mut log);
+        let syncs = log.stats().syncs;
+        let in_time = opened.elapsed() < interval;
+        drop(log);
+        reader.join().expect("reader");
+        if !in_time {
+            return false;
+        }
+        assert_eq!(syncs, 0, "a sync at the first append, right after the open");
+        true
+    });
+}
+
 #[test]
 fn none_never_syncs_unless_asked() {
     let (_dir, mut log) = open(Durability::None);
