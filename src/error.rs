@@ -272,7 +272,7 @@ impl fmt::Display for Error {
             }
             ErrorKind::Os(errno) => write!(f, ": {}", io::Error::from(errno)),
             ErrorKind::InvalidPath => f.write_str(
-                ": invalid log path (it needs a file name without NUL bytes; a Writer's, rotating or not, may be at most 244 bytes, to leave room for numbered backups)",
+                ": invalid log path (it needs a file name without NUL bytes; to leave room for numbered backups, a writer's log name may be at most 244 bytes, rotating or not)",
             ),
             ErrorKind::InvalidOption(what) => write!(f, ": {what}"),
             ErrorKind::NotRegularFile => {

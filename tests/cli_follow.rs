@@ -9,6 +9,7 @@
 #![allow(clippy::cast_possible_truncation)]
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -114,6 +115,14 @@ impl Follower {
     fn kill(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Ends a follower started in a process group of its own, with every process in it (a
+    /// tracer killed alone would leave the follower it traces running).
+    fn kill_group(self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        self.kill();
     }
 
     /// The next line printed (the follower has then opened the log and read to its end).
@@ -500,7 +509,8 @@ fn files_found_under_the_lock_are_read_before_it_is_released() {
                 ])
                 .args([BIN, "show", "-f", "--json", "--poll-interval", "1s"])
                 .args(["--exit-on-idle", "10s", "--exit-after-lines", "6"])
-                .arg(&log);
+                .arg(&log)
+                .process_group(0);
             let follower = Follower::run(command);
             let mut lines = vec![follower.next_line()];
             let appending = Instant::now();
@@ -526,7 +536,7 @@ fn files_found_under_the_lock_are_read_before_it_is_released() {
                 std::thread::yield_now();
             };
             if !searched || appended > Duration::from_millis(500) {
-                follower.kill();
+                follower.kill_group();
                 return false;
             }
             // Waits for the follower's lock, then drops the oldest backup.
@@ -782,6 +792,57 @@ fn a_new_log_on_the_inode_of_a_file_already_read_is_shown() {
     std::fs::rename(&new, &log).unwrap();
     lines.extend(follower.finish_warned(1..=1));
     assert_exactly_once_in_order(&per_writer(&ids(&lines), "i"), 3, "i");
+}
+
+/// Each file followed that leaves the series is warned about once, a later one on the inode
+/// of one warned about before too. (The warning was once kept per inode, and a file that
+/// took a warned file's inode left without one.)
+#[test]
+fn each_file_that_leaves_the_series_is_warned_about_even_on_a_reused_inode() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let put = |name: &str, seq: u64| {
+        let tmp = dir.path().join(format!("{name}.tmp"));
+        std::fs::write(&tmp, row("i", seq, "")).unwrap();
+        std::fs::rename(&tmp, dir.path().join(name)).unwrap();
+    };
+    std::fs::write(&log, row("i", 0, "")).unwrap();
+    let reused = std::fs::metadata(&log).unwrap().ino();
+    let follower = Follower::start(&log, 4, "20ms");
+    let mut lines = vec![follower.next_line()];
+    // The first file leaves the series (moved out of it): the first warning.
+    follower.wait_until_polling();
+    std::fs::rename(&log, dir.path().join("gone")).unwrap();
+    put("log", 1);
+    lines.push(follower.next_line());
+    follower.wait_until_let_go("gone", |name| name == "gone");
+    std::fs::remove_file(dir.path().join("gone")).unwrap();
+    // New files, made at once, until one gets the first file's inode (see
+    // `a_new_log_on_the_inode_of_a_file_already_read_is_shown`).
+    let new = (0..100).find_map(|n| {
+        let candidate = dir.path().join(format!("new.{n}"));
+        std::fs::write(&candidate, row("i", 2, "")).unwrap();
+        let ino = std::fs::metadata(&candidate).unwrap().ino();
+        (ino == reused).then_some(candidate)
+    });
+    let Some(new) = new else {
+        follower.kill();
+        rotation_support::usable_or_skip(false, "a filesystem that reuses inodes (ext4, xfs)");
+        return;
+    };
+    // The second file rotates into `log.1`, and the one on the first's inode takes the
+    // name: no warning.
+    follower.wait_until_polling();
+    std::fs::rename(&log, dir.path().join("log.1")).unwrap();
+    std::fs::rename(&new, &log).unwrap();
+    lines.push(follower.next_line());
+    // It leaves the series as the first did: the second warning.
+    follower.wait_until_polling();
+    std::fs::rename(&log, dir.path().join("gone.2")).unwrap();
+    put("log", 3);
+    lines.extend(follower.finish_warned(2..=2));
+    assert_exactly_once_in_order(&per_writer(&ids(&lines), "i"), 4, "i");
 }
 
 /// On an overlay, renaming a backup of the lower layer copies it up: it keeps its inode

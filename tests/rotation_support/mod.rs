@@ -24,7 +24,7 @@ pub fn role() -> Option<String> {
 pub const ALLOW_SKIP: &str = "LOGWRITER_ALLOW_SKIP";
 
 /// Whether `strace` can trace here. If it cannot (missing, or ptrace refused), panics
-/// naming what to install, unless [`ALLOW_SKIP`] is set: a test must not pass for
+/// naming what to install, unless [`ALLOW_SKIP`] is `1`: a test must not pass for
 /// checking nothing without being asked to.
 pub fn strace_usable() -> bool {
     let usable = Command::new("strace")
@@ -37,7 +37,7 @@ pub fn strace_usable() -> bool {
     )
 }
 
-/// `usable`, or else a panic that names `what` is missing, unless [`ALLOW_SKIP`] is set,
+/// `usable`, or else a panic that names `what` is missing, unless [`ALLOW_SKIP`] is `1`,
 /// when the test is skipped (false) with a line on stderr.
 pub fn usable_or_skip(usable: bool, what: &str) -> bool {
     if usable {
@@ -47,7 +47,7 @@ pub fn usable_or_skip(usable: bool, what: &str) -> bool {
         std::env::var_os(ALLOW_SKIP).is_some_and(|value| value == "1"),
         "this test needs {what}, which is not usable here; set {ALLOW_SKIP}=1 to skip it"
     );
-    eprintln!("skipped ({ALLOW_SKIP} is set): {what} is not usable here");
+    eprintln!("skipped ({ALLOW_SKIP}=1): {what} is not usable here");
     false
 }
 

@@ -8,7 +8,7 @@
 //! the file followed is no longer in the series (more rotations than there are backups
 //! between two polls, or a deletion), or there was no log when following began, the new
 //! files are those of the series that were not there at the start and have not been read
-//! since, and a warning on stderr says that rows may be missing. A
+//! since; when the file followed left, a warning on stderr says that rows may be missing. A
 //! replaced file stays open and is read for [`ROTATE_WAIT`] more, for writers that have not
 //! yet moved to the new file. A file shorter than the offset read so far was truncated in
 //! place (`copytruncate`) and is read again from the start. Only a smaller size tells: a
@@ -148,8 +148,8 @@ pub fn run(
         known.add(tail.id);
     }
     let mut last_data = Instant::now();
-    // The file followed when the follower last warned that it had left the series.
-    let mut warned: Option<stat::Info> = None;
+    // Whether the follower warned that the file it follows now left the series.
+    let mut warned = false;
     loop {
         let mut active = false;
         for (tail, _) in &mut retired {
@@ -174,16 +174,15 @@ pub fn run(
         if moved {
             let (newer, left) = newer_files(path, ours, &retired, &known)?;
             // Once for each file followed, however many polls it takes a new one to come.
-            if let (true, Some(ours)) = (left, ours) {
-                if !warned.is_some_and(|warned: stat::Info| warned.same_file(&ours)) {
-                    warn_left_series(path);
-                    warned = Some(ours);
-                }
+            if left && !warned {
+                warn_left_series(path);
+                warned = true;
             }
             for tail in &newer {
                 known.add(tail.id);
             }
             if !newer.is_empty() {
+                warned = false;
                 if let Some(mut old) = current.take() {
                     old.drain(shower)?;
                     retired.push((old, now + ROTATE_WAIT));
