@@ -32,8 +32,8 @@
 //!   a short write, the next append first ends the fragment with a `write(2)` of `\n`; a
 //!   write interrupted before it wrote anything (`EINTR`) is made again. A [`ReopenCheck`] (by default every
 //!   1024 appends, every second, or whenever the writer's own bytes reach 1/64 of the maximum
-//!   size) adds two `statx(2)` calls, which ask for no timestamps (see [`ReopenCheck`]); a
-//!   rotation adds its own.
+//!   size) adds one `statx(2)` call, of the name, which asks for no timestamps (see
+//!   [`ReopenCheck`]); a rotation adds its own.
 //! - **No interleaving.** On a local Linux filesystem (ext4, xfs, btrfs, tmpfs…), a `write(2)`
 //!   on an `O_APPEND` descriptor finds the end of the file and writes under the inode lock in
 //!   one step, so lines from concurrent writers, threads or processes, never interleave.

@@ -56,7 +56,8 @@ impl Default for Rotation {
 
 /// How often a writer checks that its descriptor still is the file at its path.
 ///
-/// A check is two `statx(2)` calls, one of the descriptor and one of the name. If the file
+/// A check is one `statx(2)` call, of the name, compared with the file the descriptor holds
+/// (known from the open: an inode is not reused while a descriptor holds it). If the file
 /// was renamed (by another writer's rotation or by logrotate), deleted, or replaced, the
 /// writer reopens the path; the check also refreshes the writer's idea of the file's size,
 /// which counts other writers' bytes toward rotation.
@@ -113,8 +114,8 @@ pub struct ReopenCheck {
 impl Default for ReopenCheck {
     /// Every 1024 appends or 1 second (and, for a rotating writer, whenever its own bytes
     /// since the last check reach 1/64 of the maximum size, the first bound reached at the
-    /// default 10 MiB: about every 940 appends of 174-byte lines). A check is two `statx`
-    /// calls, so a busy writer of such lines makes about 0.0021 extra system calls per
+    /// default 10 MiB: about every 940 appends of 174-byte lines). A check is one `statx`
+    /// call, so a busy writer of such lines makes about 0.0011 extra system calls per
     /// append; one that appends less often than once a second checks before every append.
     fn default() -> Self {
         ReopenCheck {

@@ -201,6 +201,10 @@ pub struct Writer {
     /// The file held is a regular file. One that is not (a FIFO, a device) is never
     /// rotated: its size stays 0, while the writer's own count would grow to the maximum.
     regular: bool,
+    /// Which file the descriptor holds, from its `statx` when it was opened; `None` if
+    /// that failed. An inode is not reused while a descriptor holds it, so a check needs
+    /// only a `statx` of the name to tell whether it still names the file held.
+    held: Option<FileId>,
     stats: Stats,
     housekeeping_error: Option<Error>,
 }
@@ -350,11 +354,13 @@ impl Writer {
             made_dirs: dir.made,
             rotate_above: u64::MAX,
             regular: true,
+            held: None,
             stats: Stats::default(),
             housekeeping_error: None,
         };
         let mine = writer.stat_file()?;
         writer.regular = mine.regular;
+        writer.held = Some(mine);
         writer.resume_rotation();
         writer.size = mine.size;
         writer.counted_from_here();
@@ -373,7 +379,7 @@ impl Writer {
     /// system call); that one reading also times the reopen checks and periodic syncs. An
     /// event with its own timestamp costs a coarse clock read for them instead, when either
     /// is enabled. Steady state, the `write(2)` is the only system call; every
-    /// [`ReopenCheck`](crate::ReopenCheck) period adds two `statx`, and a
+    /// [`ReopenCheck`](crate::ReopenCheck) period adds one `statx`, and a
     /// rotation adds its own (see [`Writer::rotate`]). It never allocates.
     ///
     /// # Errors
@@ -747,7 +753,7 @@ impl Writer {
     ///
     /// System calls (as `strace` shows them): `openat` of `<log>.lock` (again if it was
     /// deleted or replaced meanwhile), `flock` twice, `close` of it, `statx` of the lock's descriptor and
-    /// of its name, `statx` of the descriptor and of the active name, `statx` for each backup in
+    /// of its name, `statx` of the active name, `statx` for each backup in
     /// the run and, while the run is shorter than the maximum, one more for the first free
     /// number (`ENOENT`); with the run full, `unlinkat` of the oldest backup and of each
     /// number above it up to the first free one (`ENOENT`); `renameat` for each file moved;
@@ -865,7 +871,9 @@ impl Writer {
         self.end_fragment_before_leaving();
         let file = self.open_active()?;
         self.replace_file(file);
-        let now = self.stat_file()?;
+        let now = self.stat_file();
+        self.held = now.as_ref().ok().copied();
+        let now = now?;
         self.size = now.size;
         self.regular = now.regular;
         self.counted_from_here();
@@ -962,16 +970,24 @@ impl Writer {
         }
     }
 
-    /// Compares `statx` of the descriptor with `statx` of the name; reopens the path if
-    /// the file there is another one or none. Sets `size` from the file, and returns the
-    /// identity of the file the writer now holds.
+    /// Compares `statx` of the name with the file held (known from its open, else from a
+    /// `statx` of the descriptor); reopens the path if the file there is another one or
+    /// none. Sets `size` from the file, and returns the identity of the file the writer
+    /// now holds.
     fn follow_path(&mut self) -> Result<FileId, Error> {
-        let mine = self.stat_file()?;
+        let mine = if let Some(held) = self.held {
+            held
+        } else {
+            let mine = self.stat_file()?;
+            self.held = Some(mine);
+            mine
+        };
         match identity::at(&self.dir, self.name.active()) {
+            // The same inode: its size and type, as the descriptor's stat would give them.
             Ok(there) if there.same_file(&mine) => {
-                self.size = mine.size;
+                self.size = there.size;
                 self.counted_from_here();
-                Ok(mine)
+                Ok(there)
             }
             Ok(_) | Err(Errno::NOENT) => {
                 let file = self.open_active()?;
@@ -980,6 +996,7 @@ impl Writer {
                 self.dir_changed = true;
                 self.replace_file(file);
                 let now = self.stat_file();
+                self.held = now.as_ref().ok().copied();
                 self.regular = now.as_ref().ok().is_none_or(|now| now.regular);
                 // A retry point after a failed rotation was a size of the file left.
                 self.resume_rotation();

@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 use logwriter::{Event, EventKind, Field, Options, ReopenCheck, Timestamp, Writer};
 
 mod lock_waiters;
+mod rotation_support;
 mod timing;
 use lock_waiters::{lock_waiter_on, locked_file, wait_for_lock_waiter};
+use rotation_support::{child, role, traced};
 use timing::until_timed;
 
 /// An event numbered `n`, stamped by the writer.
@@ -103,6 +105,43 @@ fn append_at(log: &mut Writer, n: u64, ts: Option<Timestamp>) {
         None => event,
     };
     log.append(&event).expect("append");
+}
+
+/// Child side: 100 appends with a check every 10, after a marker on stdout.
+fn one_stat_child(dir: &Path) {
+    let mut log = every(10).open(dir.join("log")).expect("open");
+    println!("appending");
+    for n in 0..100 {
+        append(&mut log, n);
+    }
+    assert_eq!(log.stats().reopens, 0);
+    println!("one-stat-child-done");
+}
+
+/// A reopen check that finds the same file is one `statx(2)`, of the name: the writer knows
+/// which file its descriptor holds from the open (an inode is not reused while a descriptor
+/// holds it), so it does not stat the descriptor again.
+#[test]
+fn a_check_is_one_statx_of_the_name() {
+    const DIR: &str = "LOGWRITER_TEST_DIR";
+    if role().as_deref() == Some("one-stat") {
+        return one_stat_child(Path::new(&std::env::var(DIR).expect(DIR)));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut test = child("a_check_is_one_statx_of_the_name", "one-stat");
+    test.env(DIR, dir.path());
+    let Some((_, trace)) = traced(&test, "statx,write", &[], "one-stat-child-done") else {
+        return;
+    };
+    let (_, appending) = trace
+        .split_once("appending")
+        .expect("the marker in the trace");
+    let stats: Vec<&str> = appending.lines().filter(|l| l.contains("statx(")).collect();
+    assert_eq!(stats.len(), 10, "one statx a check: {stats:#?}");
+    assert!(
+        stats.iter().all(|l| l.contains("\"log\"")),
+        "each of the name: {stats:#?}"
+    );
 }
 
 #[test]
