@@ -765,9 +765,9 @@ impl Writer {
     /// name before it refuses, and takes no lock.
     ///
     /// Dropping the oldest backup frees its page cache inside the `unlinkat`: with full
-    /// default-size (10 MiB) files a rotation took about 67 times as long as with small ones
-    /// in the run the README reports (`cargo bench --bench rotation`: 1.71 ms against
-    /// 25.6 µs).
+    /// default-size (10 MiB) files a rotation took about 75 times as long as with small ones
+    /// in the run the README reports (`cargo bench --bench rotation`: 1.61 ms against
+    /// 21.4 µs).
     ///
     /// # Errors
     ///
