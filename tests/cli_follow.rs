@@ -770,17 +770,9 @@ fn a_new_log_on_the_inode_of_a_file_already_read_is_shown() {
     std::fs::write(&log, row("i", 1, "")).unwrap();
     lines.push(follower.next_line());
     follower.wait_until_let_go("log.1", |name| name == "log.1");
-    // The old file is gone, its inode free. New files, made at once so that no other test
-    // takes the inode first, until one gets it (ext4 hands out a free inode near the
-    // directory's, mostly the one just freed).
+    // The old file is gone, its inode free.
     std::fs::remove_file(dir.path().join("log.1")).unwrap();
-    let new = (0..100).find_map(|n| {
-        let candidate = dir.path().join(format!("new.{n}"));
-        std::fs::write(&candidate, row("i", 2, "")).unwrap();
-        let ino = std::fs::metadata(&candidate).unwrap().ino();
-        (ino == reused).then_some(candidate)
-    });
-    let Some(new) = new else {
+    let Some(new) = file_on_inode(dir.path(), reused, &row("i", 2, "")) else {
         follower.kill();
         rotation_support::usable_or_skip(false, "a filesystem that reuses inodes (ext4, xfs)");
         return;
@@ -792,6 +784,18 @@ fn a_new_log_on_the_inode_of_a_file_already_read_is_shown() {
     std::fs::rename(&new, &log).unwrap();
     lines.extend(follower.finish_warned(1..=1));
     assert_exactly_once_in_order(&per_writer(&ids(&lines), "i"), 3, "i");
+}
+
+/// Writes `text` to new files in `dir`, made at once so that no other test takes the inode
+/// first, until one gets inode `ino` (ext4 hands out a free inode near the directory's,
+/// mostly the one just freed); that file, or `None` after 100.
+fn file_on_inode(dir: &Path, ino: u64, text: &str) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    (0..100).find_map(|n| {
+        let candidate = dir.join(format!("new.{n}"));
+        std::fs::write(&candidate, text).unwrap();
+        (std::fs::metadata(&candidate).unwrap().ino() == ino).then_some(candidate)
+    })
 }
 
 /// Each file followed that leaves the series is warned about once, a later one on the inode
@@ -818,15 +822,7 @@ fn each_file_that_leaves_the_series_is_warned_about_even_on_a_reused_inode() {
     lines.push(follower.next_line());
     follower.wait_until_let_go("gone", |name| name == "gone");
     std::fs::remove_file(dir.path().join("gone")).unwrap();
-    // New files, made at once, until one gets the first file's inode (see
-    // `a_new_log_on_the_inode_of_a_file_already_read_is_shown`).
-    let new = (0..100).find_map(|n| {
-        let candidate = dir.path().join(format!("new.{n}"));
-        std::fs::write(&candidate, row("i", 2, "")).unwrap();
-        let ino = std::fs::metadata(&candidate).unwrap().ino();
-        (ino == reused).then_some(candidate)
-    });
-    let Some(new) = new else {
+    let Some(new) = file_on_inode(dir.path(), reused, &row("i", 2, "")) else {
         follower.kill();
         rotation_support::usable_or_skip(false, "a filesystem that reuses inodes (ext4, xfs)");
         return;
