@@ -122,36 +122,31 @@ fn the_row_of_a_glued_line_is_shown() {
             .map(|&n| format!("{}\n", row(n)))
             .collect::<String>()
     };
-    let text = format!(
+    // A row cut short with the next glued onto it, then NUL bytes before a row: the rows
+    // after the fragment are shown.
+    let cut_short = format!(
         "{}\n{{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"comm{}\n\0\0\0{}\n{}\n",
         row(0),
         row(2),
         row(3),
         row(4)
     );
-    std::fs::write(&log, &text).unwrap();
-    assert_eq!(
-        stdout_of(&show(&log, &["--json"], "UTC")),
-        rows(&[0, 2, 3, 4])
-    );
-    let last = stdout_of(&show(&log, &["--json", "--last", "3"], "UTC"));
-    assert_eq!(last, rows(&[2, 3, 4]));
-    assert_eq!(
-        stdout_of(&show(&log, &["--full-time"], "UTC"))
-            .lines()
-            .count(),
-        4
-    );
     // A whole row that lost only its newline, then the row glued onto it: both shown, in
     // order, and both in the `--last` window.
-    let text = format!("{}\n{}{}\n{}\n", row(0), row(1), row(2), row(3));
-    std::fs::write(&log, &text).unwrap();
-    assert_eq!(
-        stdout_of(&show(&log, &["--json"], "UTC")),
-        rows(&[0, 1, 2, 3])
-    );
-    let last = stdout_of(&show(&log, &["--json", "--last", "3"], "UTC"));
-    assert_eq!(last, rows(&[1, 2, 3]));
+    let lost_newline = format!("{}\n{}{}\n{}\n", row(0), row(1), row(2), row(3));
+    let cases: [(String, &[u32], &[u32]); 2] = [
+        (cut_short, &[0, 2, 3, 4], &[2, 3, 4]),
+        (lost_newline, &[0, 1, 2, 3], &[1, 2, 3]),
+    ];
+    for (text, all, last) in cases {
+        std::fs::write(&log, &text).unwrap();
+        let shown = stdout_of(&show(&log, &["--json"], "UTC"));
+        assert_eq!(shown, rows(all), "{text:?}");
+        let shown = stdout_of(&show(&log, &["--json", "--last", "3"], "UTC"));
+        assert_eq!(shown, rows(last), "{text:?}");
+        let shown = stdout_of(&show(&log, &["--full-time"], "UTC"));
+        assert_eq!(shown.lines().count(), all.len(), "{text:?}");
+    }
     // A row that holds `{"ts":` in a string is a row: nothing is cut out of it.
     let inner = r#"{"ts":"2026-05-01T12:00:05Z","event":"renew","note":"{\"ts\":1}"}"#;
     std::fs::write(&log, format!("{inner}\n")).unwrap();
