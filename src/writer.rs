@@ -198,9 +198,6 @@ pub struct Writer {
     /// own (or at the next reopen check, which resets it); `u64::MAX` for a writer that does
     /// not rotate.
     rotate_above: u64,
-    /// The file held is a regular file. One that is not (a FIFO, a device) is never
-    /// rotated: its size stays 0, while the writer's own count would grow to the maximum.
-    regular: bool,
     /// Which file the descriptor holds, from its `statx` when it was opened; `None` if
     /// that failed. An inode is not reused while a descriptor holds it, so a check needs
     /// only a `statx` of the name to tell whether it still names the file held.
@@ -353,14 +350,11 @@ impl Writer {
             dir_changed: false,
             made_dirs: dir.made,
             rotate_above: u64::MAX,
-            regular: true,
             held: None,
             stats: Stats::default(),
             housekeeping_error: None,
         };
-        let mine = writer.stat_file()?;
-        writer.regular = mine.regular;
-        writer.held = Some(mine);
+        let mine = writer.learn_held()?;
         writer.resume_rotation();
         writer.size = mine.size;
         writer.counted_from_here();
@@ -513,7 +507,7 @@ impl Writer {
     /// the file held is not a regular file.
     fn resume_rotation(&mut self) {
         self.rotate_above = match self.options.rotation {
-            Some(rotation) if self.regular => rotation.max_size,
+            Some(rotation) if self.regular() => rotation.max_size,
             _ => u64::MAX,
         };
     }
@@ -662,7 +656,7 @@ impl Writer {
         // fail: it is made again, unlike one that failed (see `Durability`).
         match retry_intr(|| fdatasync(&self.file)) {
             // A FIFO, a socket or a character device has nothing to sync, and says so.
-            Err(Errno::INVAL) if identity::of_fd(&self.file).is_ok_and(|id| !id.regular) => {}
+            Err(Errno::INVAL) if !self.regular() => {}
             result => result.map_err(|errno| Error::os(errno, Op::Sync, &self.path))?,
         }
         // The directories are not synced again if this fails, as the file is not (see
@@ -701,15 +695,17 @@ impl Writer {
     }
 
     /// Moves to `file`, first syncing the appends the durability policy has not synced yet:
-    /// they are in the file being left, where later syncs would not reach them. A failure
-    /// is counted as a housekeeping error.
-    fn replace_file(&mut self, file: OwnedFd) {
+    /// they are in the file being left, where later syncs would not reach them (a failure
+    /// is counted as a housekeeping error). Then learns which file it now holds
+    /// ([`Writer::learn_held`]).
+    fn replace_file(&mut self, file: OwnedFd) -> Result<FileId, Error> {
         if self.sync_pending() {
             if let Err(err) = self.sync() {
                 self.housekeeping_failed(err);
             }
         }
         self.file = file;
+        self.learn_held()
     }
 
     /// Closes the log, first syncing appends the durability policy has not synced yet
@@ -761,8 +757,8 @@ impl Writer {
     /// `fcntl` (`F_SETFL`) and `statx` of the new file and `close` of the old (with a
     /// periodic durability policy and appends not yet synced, an `fdatasync` of the old file
     /// and an `fsync` of the directory before that `close`). A writer that
-    /// holds a FIFO or a device still at the path makes only a `statx` of it and one of the
-    /// name before it refuses, and takes no lock.
+    /// holds a FIFO or a device still at the path makes only a `statx` of the name before it
+    /// refuses, and takes no lock.
     ///
     /// Dropping the oldest backup frees its page cache inside the `unlinkat`: with full
     /// default-size (10 MiB) files a rotation took about 75 times as long as with small ones
@@ -804,9 +800,8 @@ impl Writer {
         // A FIFO or a device the writer holds, still at the name, is refused before the
         // lock, so that a log such as `/dev/null` gets no lock file beside it. Anything else
         // is decided under the lock, where the writer follows the name first.
-        if !self.regular {
-            let mine = self.stat_file()?;
-            if identity::at(&self.dir, self.name.active()).is_ok_and(|there| there.same_file(&mine))
+        if let Some(held) = self.held.filter(|held| !held.regular) {
+            if identity::at(&self.dir, self.name.active()).is_ok_and(|there| there.same_file(&held))
             {
                 return Err(self.not_regular());
             }
@@ -870,12 +865,8 @@ impl Writer {
         self.dir_changed = true;
         self.end_fragment_before_leaving();
         let file = self.open_active()?;
-        self.replace_file(file);
-        let now = self.stat_file();
-        self.held = now.as_ref().ok().copied();
-        let now = now?;
+        let now = self.replace_file(file)?;
         self.size = now.size;
-        self.regular = now.regular;
         self.counted_from_here();
         Ok(())
     }
@@ -978,9 +969,7 @@ impl Writer {
         let mine = if let Some(held) = self.held {
             held
         } else {
-            let mine = self.stat_file()?;
-            self.held = Some(mine);
-            mine
+            self.learn_held()?
         };
         match identity::at(&self.dir, self.name.active()) {
             // The same inode: its size and type, as the descriptor's stat would give them.
@@ -994,10 +983,7 @@ impl Writer {
                 self.end_fragment_before_leaving();
                 // Opening may have created the file.
                 self.dir_changed = true;
-                self.replace_file(file);
-                let now = self.stat_file();
-                self.held = now.as_ref().ok().copied();
-                self.regular = now.as_ref().ok().is_none_or(|now| now.regular);
+                let now = self.replace_file(file);
                 // A retry point after a failed rotation was a size of the file left.
                 self.resume_rotation();
                 let now = now?;
@@ -1061,8 +1047,20 @@ impl Writer {
         Ok(())
     }
 
-    fn stat_file(&self) -> Result<FileId, Error> {
-        identity::of_fd(&self.file).map_err(|errno| Error::os(errno, Op::Stat, &self.path))
+    /// Stats the descriptor and keeps which file it holds in `held` (`None` if the stat
+    /// failed).
+    fn learn_held(&mut self) -> Result<FileId, Error> {
+        let held =
+            identity::of_fd(&self.file).map_err(|errno| Error::os(errno, Op::Stat, &self.path));
+        self.held = held.as_ref().ok().copied();
+        held
+    }
+
+    /// Whether the file held is a regular file (taken to be one if its stat failed). One
+    /// that is not (a FIFO, a device) is never rotated: its size stays 0, while the
+    /// writer's own count would grow to the maximum.
+    fn regular(&self) -> bool {
+        self.held.is_none_or(|held| held.regular)
     }
 
     /// Whether the regular file just opened ends in a partial line ([`ends_mid_line`]),
