@@ -113,6 +113,11 @@ impl Follower {
 
     /// Ends a follower whose test cannot go on.
     fn kill(mut self) {
+        self.stop();
+    }
+
+    /// Ends the follower's process, for a test that cannot go on.
+    fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -763,18 +768,14 @@ fn a_new_log_on_the_inode_of_a_file_already_read_is_shown() {
     let log = dir.path().join("log");
     std::fs::write(&log, row("i", 0, "")).unwrap();
     let reused = std::fs::metadata(&log).unwrap().ino();
-    let follower = Follower::start(&log, 3, "20ms");
+    let mut follower = Follower::start(&log, 3, "20ms");
     let mut lines = vec![follower.next_line()];
     // Rotated away: the follower moves to the new log and lets the old one go 2 s later.
     std::fs::rename(&log, dir.path().join("log.1")).unwrap();
     std::fs::write(&log, row("i", 1, "")).unwrap();
     lines.push(follower.next_line());
-    follower.wait_until_let_go("log.1", |name| name == "log.1");
-    // The old file is gone, its inode free.
-    std::fs::remove_file(dir.path().join("log.1")).unwrap();
-    let Some(new) = file_on_inode(dir.path(), reused, &row("i", 2, "")) else {
-        follower.kill();
-        rotation_support::usable_or_skip(false, "a filesystem that reuses inodes (ext4, xfs)");
+    let text = row("i", 2, "");
+    let Some(new) = file_on_freed_inode(&mut follower, dir.path(), "log.1", reused, &text) else {
         return;
     };
     // The file followed leaves the series between two polls; the new file takes its name.
@@ -786,16 +787,39 @@ fn a_new_log_on_the_inode_of_a_file_already_read_is_shown() {
     assert_exactly_once_in_order(&per_writer(&ids(&lines), "i"), 3, "i");
 }
 
-/// Writes `text` to new files in `dir`, made at once so that no other test takes the inode
-/// first, until one gets inode `ino` (ext4 hands out a free inode near the directory's,
-/// mostly the one just freed); that file, or `None` after 100.
-fn file_on_inode(dir: &Path, ino: u64, text: &str) -> Option<std::path::PathBuf> {
+/// Once `follower` has let go of `name` in `dir`, deletes it and writes `text` to new
+/// files, made at once so that no other test takes the freed inode `ino` first, until one
+/// gets it (ext4 hands out a free inode near the directory's, mostly the one just freed);
+/// that file. If none gets it in 100, ends the follower and returns `None`: the test is
+/// then skipped where skipping was asked for, and fails otherwise (`usable_or_skip`).
+///
+/// One test at a time frees an inode and searches for it: two at once took each other's.
+fn file_on_freed_inode(
+    follower: &mut Follower,
+    dir: &Path,
+    name: &str,
+    ino: u64,
+    text: &str,
+) -> Option<std::path::PathBuf> {
     use std::os::unix::fs::MetadataExt;
-    (0..100).find_map(|n| {
-        let candidate = dir.join(format!("new.{n}"));
-        std::fs::write(&candidate, text).unwrap();
-        (std::fs::metadata(&candidate).unwrap().ino() == ino).then_some(candidate)
-    })
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    follower.wait_until_let_go(name, |held| held == name);
+    let found = {
+        let _turn = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        std::fs::remove_file(dir.join(name)).unwrap();
+        (0..100).find_map(|n| {
+            let candidate = dir.join(format!("new.{n}"));
+            std::fs::write(&candidate, text).unwrap();
+            (std::fs::metadata(&candidate).unwrap().ino() == ino).then_some(candidate)
+        })
+    };
+    if found.is_none() {
+        follower.stop();
+        rotation_support::usable_or_skip(false, "a filesystem that reuses inodes (ext4, xfs)");
+    }
+    found
 }
 
 /// Each file followed that leaves the series is warned about once, a later one on the inode
@@ -813,18 +837,15 @@ fn each_file_that_leaves_the_series_is_warned_about_even_on_a_reused_inode() {
     };
     std::fs::write(&log, row("i", 0, "")).unwrap();
     let reused = std::fs::metadata(&log).unwrap().ino();
-    let follower = Follower::start(&log, 4, "20ms");
+    let mut follower = Follower::start(&log, 4, "20ms");
     let mut lines = vec![follower.next_line()];
     // The first file leaves the series (moved out of it): the first warning.
     follower.wait_until_polling();
     std::fs::rename(&log, dir.path().join("gone")).unwrap();
     put("log", 1);
     lines.push(follower.next_line());
-    follower.wait_until_let_go("gone", |name| name == "gone");
-    std::fs::remove_file(dir.path().join("gone")).unwrap();
-    let Some(new) = file_on_inode(dir.path(), reused, &row("i", 2, "")) else {
-        follower.kill();
-        rotation_support::usable_or_skip(false, "a filesystem that reuses inodes (ext4, xfs)");
+    let text = row("i", 2, "");
+    let Some(new) = file_on_freed_inode(&mut follower, dir.path(), "gone", reused, &text) else {
         return;
     };
     // The second file rotates into `log.1`, and the one on the first's inode takes the
