@@ -48,8 +48,8 @@ pub enum ErrorKind {
     ///
     /// When `written` is `len − 1`, only the `\n` is missing: the row is whole on disk and
     /// becomes a line of its own once the `\n` comes, as above, unless a line that another
-    /// writer appends first joins it. Appending the event again may then write it twice; not appending it
-    /// may lose it. The error says which case it is: `Display` names it.
+    /// writer appends first joins it. Appending the event again may then write it twice; not
+    /// appending it may lose it. The error says which case it is: `Display` names it.
     ShortWrite {
         /// Bytes that reached the file.
         written: usize,

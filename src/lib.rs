@@ -99,11 +99,12 @@
 //!
 //! An append reads the clock once: the realtime reading that stamps the line also times the
 //! reopen checks and periodic syncs. The precise read costs about 45 ns on the AMD machine
-//! and 21 to 27 ns on the Intel one (from one day to another); on the AMD machine the coarse monotonic read this replaced
-//! cost about 10 ns in a loop of its own, yet dropping it took the append bench's ratio to a bare
-//! `write(2)` from 1.126–1.156 to 1.105–1.124 (four alternating runs each): right after a
-//! `write(2)` it cost more than in a loop, or the code's layout moved with it. An event
-//! with its own timestamp still costs a coarse read. The price is that the intervals follow
+//! and 21 to 27 ns on the Intel one (from one day to another); on the AMD machine the
+//! coarse monotonic read this replaced cost about 10 ns in a loop of its own, yet dropping
+//! it took the append bench's ratio to a bare `write(2)` from 1.126–1.156 to 1.105–1.124
+//! (four alternating runs each): right after a `write(2)` it cost more than in a loop, or
+//! the code's layout moved with it. An event with its own timestamp still costs a coarse
+//! read. The price is that the intervals follow
 //! the realtime clock, so a step of the clock makes a check due early
 //! ([`ReopenCheck::interval`]).
 //!

@@ -113,8 +113,8 @@ pub struct Stats {
 ///   each add one. Without a reopen check
 ///   (`reopen_check(None)`) there is no bound: that setting is for a log with one writer.
 /// - **A rotation that fails** (the lock file or a backup cannot be opened, locked,
-///   examined, renamed or removed) is counted in [`Stats::housekeeping_errors`], and the line that was due to
-///   rotate goes to the file the writer holds (if only the new file cannot be opened after
+///   examined, renamed or removed) is counted in [`Stats::housekeeping_errors`], and the
+///   line that was due to rotate goes to the file the writer holds (if only the new file cannot be opened after
 ///   the shift, that is the file just renamed to `<log>.1`, and the rotation is counted
 ///   too). The writer tries again once its own bytes
 ///   after that line exceed `C`, or at its next reopen check, or when it moves to another
