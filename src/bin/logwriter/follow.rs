@@ -258,52 +258,61 @@ fn newer_files(
         let _lock = SeriesLock::shared(path);
         return Ok((unknown_files(path, retired, known)?, false));
     };
-    for _attempt in 0..SCAN_ATTEMPTS {
+    let mut attempt = 1;
+    loop {
         let lock = SeriesLock::shared(path);
-        let mut before = 0;
-        let place = walk_series(path, |name| match stat::of_path(name) {
-            Ok(id) if id.same_file(&ours) => Ok(Step::Done(before)),
-            Ok(_) => {
-                before += 1;
-                Ok(Step::Next)
-            }
-            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Step::Missing),
-            Err(err) => Err(failed("stat", &err, name)),
-        })?;
-        let Some(before) = place else {
-            if lock.holds() {
-                return Ok((unknown_files(path, retired, known)?, true));
-            }
-            continue;
-        };
-        series::raise_open_file_limit(before + retired.len());
-        let mut found: Vec<Tail> = Vec::new();
-        let met = walk_series(path, |name| {
-            let tail = match series::open_in_series(path, name) {
-                Ok(file) => Tail::from_file(file)?,
-                Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Step::Missing),
-                Err(err) => return Err(failed("open", &err, name)),
-            };
-            if tail.id.same_file(&ours) {
-                return Ok(Step::Done(()));
-            }
-            let mut read = found.iter().chain(retired.iter().map(|(t, _)| t));
-            if read.all(|t| !t.id.same_file(&tail.id)) {
-                found.push(tail);
-            }
-            Ok(Step::Next)
-        })?;
-        if met.is_some() {
-            found.reverse();
+        if let Some(found) = files_before(path, &ours, retired)? {
             return Ok((found, false));
         }
-        if lock.holds() {
-            // Gone between the two walks: deleted or moved by a program without the lock.
+        if lock.holds() || attempt == SCAN_ATTEMPTS {
+            // `ours` left the series: the files not yet read, under the same lock.
             return Ok((unknown_files(path, retired, known)?, true));
         }
+        attempt += 1;
     }
-    let _lock = SeriesLock::shared(path);
-    Ok((unknown_files(path, retired, known)?, true))
+}
+
+/// The files before `ours` in the series, oldest first, not among `retired`; `None` if
+/// `ours` is not in the series (or left it between the two walks of [`newer_files`]).
+fn files_before(
+    path: &Path,
+    ours: &stat::Info,
+    retired: &[(Tail, Instant)],
+) -> io::Result<Option<Vec<Tail>>> {
+    let mut before = 0;
+    let place = walk_series(path, |name| match stat::of_path(name) {
+        Ok(id) if id.same_file(ours) => Ok(Step::Done(before)),
+        Ok(_) => {
+            before += 1;
+            Ok(Step::Next)
+        }
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Step::Missing),
+        Err(err) => Err(failed("stat", &err, name)),
+    })?;
+    let Some(before) = place else {
+        return Ok(None);
+    };
+    series::raise_open_file_limit(before + retired.len());
+    let mut found: Vec<Tail> = Vec::new();
+    let met = walk_series(path, |name| {
+        let tail = match series::open_in_series(path, name) {
+            Ok(file) => Tail::from_file(file)?,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Step::Missing),
+            Err(err) => return Err(failed("open", &err, name)),
+        };
+        if tail.id.same_file(ours) {
+            return Ok(Step::Done(()));
+        }
+        let mut read = found.iter().chain(retired.iter().map(|(t, _)| t));
+        if read.all(|t| !t.id.same_file(&tail.id)) {
+            found.push(tail);
+        }
+        Ok(Step::Next)
+    })?;
+    Ok(met.map(|()| {
+        found.reverse();
+        found
+    }))
 }
 
 /// Says on stderr that the file followed left the series before the follower found where
