@@ -56,6 +56,11 @@ pub struct Stats {
     pub rotations: u64,
     /// Times this writer found its file renamed, deleted or replaced and reopened the path.
     pub reopens: u64,
+    /// Reopen checks this writer made: those due by its [`ReopenCheck`](crate::ReopenCheck)
+    /// bounds or its own bytes, and those asked for by [`Writer::check_now`], failed ones
+    /// included. Each is the one `statx(2)` of the log's name that an append may make
+    /// besides its `write(2)`, plus an open when the file changed (see `reopens`).
+    pub checks: u64,
     /// `fdatasync(2)` calls made for the durability policy or [`Writer::sync`] (the
     /// `fsync(2)` of the directory that some of them are followed by is not counted).
     pub syncs: u64,
@@ -954,6 +959,7 @@ impl Writer {
         // A check that fails is still a check: the next one waits for the next bound, as
         // after one that succeeds, rather than coming at every append.
         self.check.restart(now);
+        self.stats.checks += 1;
         self.counted_from_here();
         self.resume_rotation();
         if let Err(err) = self.follow_path() {

@@ -114,7 +114,7 @@ fn one_stat_child(dir: &Path) {
     for n in 0..100 {
         append(&mut log, n);
     }
-    assert_eq!(log.stats().reopens, 0);
+    assert_eq!((log.stats().checks, log.stats().reopens), (10, 0));
     println!("one-stat-child-done");
 }
 
@@ -195,7 +195,49 @@ fn a_failed_check_restarts_the_period_too() {
         (1..=checks).contains(&failed),
         "{failed} failed checks in {bytes} bytes, at most {checks} expected"
     );
+    assert_eq!(
+        log.stats().checks,
+        failed,
+        "each check failed, and is counted"
+    );
     assert_eq!(numbers(&moved), (0..2000).collect::<Vec<_>>());
+}
+
+/// `Stats::checks` counts every reopen check, whatever made it due: the append bound, the
+/// writer's own bytes (a 64th of the maximum size), or `check_now`.
+#[test]
+fn checks_are_counted_whatever_made_them_due() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut log = every(10).open(dir.path().join("counted")).expect("open");
+    for n in 0..100 {
+        append(&mut log, n);
+    }
+    // Before the 10th, 20th, ... 100th append.
+    assert_eq!(log.stats().checks, 10);
+    log.check_now();
+    assert_eq!(log.stats().checks, 11);
+
+    // Lines of one length `line` (one timestamp, one `n`), a maximum size of 256 lines:
+    // a check every 4 lines of the writer's own, before the 5th, 9th, ... append.
+    let ts = Timestamp::from_unix(1_777_636_800, 0);
+    let mut probe = every(u32::MAX)
+        .open(dir.path().join("probe"))
+        .expect("open");
+    append_at(&mut probe, 7, ts);
+    let line = probe.known_size();
+    let mut log = Options::new()
+        .max_size(256 * line)
+        .reopen_check(Some(ReopenCheck {
+            appends: u32::MAX,
+            interval: Duration::from_secs(3600),
+        }))
+        .open(dir.path().join("sized"))
+        .expect("open");
+    for _ in 0..101 {
+        append_at(&mut log, 7, ts);
+    }
+    let stats = log.stats();
+    assert_eq!((stats.rotations, stats.checks, stats.reopens), (0, 25, 0));
 }
 
 #[test]
