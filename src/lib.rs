@@ -71,7 +71,7 @@
 //!   the one they opened before.
 //! - The append that rotates waits for the rotation, which drops the oldest backup once all
 //!   exist: the kernel frees that file's page cache inside the call, which made a rotation
-//!   with full 10 MiB files about 63 times as long as one with small files in the run the
+//!   with full 10 MiB files about 77 times as long as one with small files in the run the
 //!   README reports.
 //! - Another program that stats the live log with an ordinary stat, one that reports
 //!   timestamps, makes the next append journal the inode on Linux 6.13 and later; in a tight

@@ -132,8 +132,9 @@ impl Default for ReopenCheck {
 /// An append that syncs costs a disk flush, hundreds of microseconds on an SSD-backed VM
 /// against well under one microsecond without (the README has the measured table). A sync that fails
 /// is returned by the append that made it; the line itself was written. [`Writer::close`]
-/// syncs what the policy left pending and reports a failure; dropping the writer syncs it
-/// too, silently.
+/// syncs what the policy left pending (appends, and a directory changed since the last
+/// sync, as by a [`Writer::rotate`](crate::Writer::rotate) that no append followed) and
+/// reports a failure; dropping the writer syncs it too, silently.
 ///
 /// Before a rotation or a reopen check moves the writer to another file, the appends not
 /// yet synced are synced in the file they went to (a failure is counted in

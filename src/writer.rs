@@ -713,8 +713,10 @@ impl Writer {
         self.learn_held()
     }
 
-    /// Closes the log, first syncing appends the durability policy has not synced yet
-    /// (as dropping the writer does, but reporting a failure), and returns the final counters.
+    /// Closes the log, first syncing appends the durability policy has not synced yet, and,
+    /// under a policy, the directory if it changed since the last sync (as after
+    /// [`Writer::rotate`] with no append since), as dropping the writer does, but reporting a
+    /// failure; returns the final counters.
     ///
     /// # Errors
     ///
@@ -735,7 +737,7 @@ impl Writer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn close(mut self) -> Result<Stats, Error> {
-        if self.sync_pending() {
+        if self.close_syncs() {
             self.sync()?;
         }
         Ok(self.stats)
@@ -744,6 +746,16 @@ impl Writer {
     /// Whether the durability policy has appends not yet synced.
     fn sync_pending(&self) -> bool {
         self.options.durability != Durability::None && self.sync.pending()
+    }
+
+    /// Whether closing (or dropping) the writer syncs: under a durability policy, when
+    /// appends are not yet synced, or when the directory changed (a file made, files
+    /// renamed by [`Writer::rotate`] or a reopen, directories made) since the last sync, which
+    /// no append has synced since.
+    fn close_syncs(&self) -> bool {
+        self.sync_pending()
+            || (self.options.durability != Durability::None
+                && (self.dir_changed || self.made_dirs.is_some()))
     }
 
     /// Rotates now, whatever the size: under the rotation lock, the backups shift up by one
@@ -766,9 +778,9 @@ impl Writer {
     /// refuses, and takes no lock.
     ///
     /// Dropping the oldest backup frees its page cache inside the `unlinkat`: with full
-    /// default-size (10 MiB) files a rotation took about 75 times as long as with small ones
-    /// in the run the README reports (`cargo bench --bench rotation`: 1.61 ms against
-    /// 21.4 µs).
+    /// default-size (10 MiB) files a rotation took about 77 times as long as with small ones
+    /// in the run the README reports (`cargo bench --bench rotation`: 1.81 ms against
+    /// 23.4 µs).
     ///
     /// # Errors
     ///
@@ -1147,7 +1159,7 @@ impl Drop for Writer {
     /// With a [`Durability::Periodic`] policy, syncs appends not yet synced; a failure is
     /// ignored here ([`Writer::close`] reports it).
     fn drop(&mut self) {
-        if self.sync_pending() {
+        if self.close_syncs() {
             let _ = self.sync();
         }
     }
@@ -1300,8 +1312,8 @@ fn create_dirs(dir: &Path) -> Result<Option<usize>, Errno> {
 /// prefix of `made` bytes down were made: the parent of the topmost, and each made one
 /// but `dir` itself, whose sync is the writer's own. Opened by path: one that is no longer
 /// there is passed over; one that cannot be opened for reading (a directory one may write
-/// to but not list: `EACCES`) cannot be synced, and its error is returned once the others
-/// are synced.
+/// to but not list: `EACCES`) or whose `fsync(2)` fails is not synced, and the first such
+/// error is returned once the others are synced.
 fn sync_made_dirs(dir: &Path, made: usize) -> Result<(), Errno> {
     let bytes = dir.as_os_str().as_bytes();
     let Some(topmost) = bytes.get(..made) else {
@@ -1316,7 +1328,11 @@ fn sync_made_dirs(dir: &Path, made: usize) -> Result<(), Errno> {
         match with_c_path(holder, |holder| {
             rustix::fs::open(holder, DIR_FLAGS, Mode::empty())
         }) {
-            Ok(fd) => retry_intr(|| fsync(&fd))?,
+            Ok(fd) => {
+                if let Err(errno) = retry_intr(|| fsync(&fd)) {
+                    synced = synced.and(Err(errno));
+                }
+            }
             Err(Errno::NOENT) => {}
             Err(errno) => synced = synced.and(Err(errno)),
         }

@@ -114,6 +114,22 @@ fn every_append_syncs_each_line() {
     );
 }
 
+/// Under a durability policy, `close` also syncs when the directory changed after the last
+/// sync: here a `rotate()` after the last append, whose renames and new file no append
+/// synced. Without a policy it does not.
+#[test]
+fn close_syncs_a_rotation_that_no_append_followed() {
+    for (durability, syncs) in [(Durability::EveryAppend, 2), (Durability::None, 0)] {
+        let (_dir, mut log) = open(durability);
+        append(&mut log);
+        log.rotate().expect("rotate");
+        let synced = log.stats().syncs;
+        assert_eq!(synced, syncs / 2, "{durability:?}: not by the rotation");
+        let stats = log.close().expect("close");
+        assert_eq!(stats.syncs, syncs, "{durability:?}");
+    }
+}
+
 #[test]
 fn periodic_syncs_every_n_appends_and_close_syncs_the_rest() {
     let (_dir, mut log) = open(Durability::Periodic {
@@ -441,6 +457,69 @@ fn the_first_sync_also_syncs_the_directories_the_open_created() {
         .collect();
     assert_eq!(dirs, expected, "each directory synced once:\n{stderr}");
     assert_eq!(synced("fdatasync(").len(), 2, "{stderr}");
+}
+
+/// Child side of [`a_made_directory_whose_sync_fails_does_not_keep_the_others_from_it`]: as
+/// [`created_dirs_child`], but the first append's sync fails, and says so.
+fn made_dir_sync_failure_child() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("new/sub/log");
+    let mut log = Options::new()
+        .durability(Durability::EveryAppend)
+        .open(&path)
+        .expect("open");
+    let err = log
+        .append(&fixed_event())
+        .expect_err("a directory's sync fails");
+    assert_eq!(
+        (err.op(), err.raw_os_error(), err.path()),
+        (Op::SyncDir, Some(5), Some(path.as_path())),
+        "{err}"
+    );
+    append(&mut log);
+    println!("made-dir-eio-child-done in {}", dir.path().display());
+}
+
+/// When the `fsync(2)` of one directory the open made fails, the others are still synced
+/// (and the error returned): the writer's own directory, then the temp dir, which `strace`
+/// makes fail, then `new`.
+#[test]
+fn a_made_directory_whose_sync_fails_does_not_keep_the_others_from_it() {
+    if role().as_deref() == Some("made-dir-eio") {
+        return made_dir_sync_failure_child();
+    }
+    let Some((stdout, stderr)) = traced(
+        &child(
+            "a_made_directory_whose_sync_fails_does_not_keep_the_others_from_it",
+            "made-dir-eio",
+        ),
+        "fsync",
+        &["-y", "-e", "inject=fsync:error=EIO:when=2"],
+        "made-dir-eio-child-done",
+    ) else {
+        return;
+    };
+    let tmp = stdout
+        .lines()
+        .find_map(|l| {
+            l.split_once("made-dir-eio-child-done in ")
+                .map(|(_, dir)| dir.trim())
+        })
+        .expect("the temp dir");
+    let fsyncs: Vec<(&str, bool)> = stderr
+        .lines()
+        .filter(|l| l.contains("fsync("))
+        .map(|l| {
+            let path = &l[l.find('<').unwrap_or(0) + 1..l.find('>').unwrap_or(0)];
+            (path, l.contains("INJECTED"))
+        })
+        .collect();
+    let (sub, new) = (format!("{tmp}/new/sub"), format!("{tmp}/new"));
+    assert_eq!(
+        fsyncs,
+        [(sub.as_str(), false), (tmp, true), (new.as_str(), false)],
+        "{stderr}"
+    );
 }
 
 /// With every append synced, the first sync after a rotation also syncs the directory, so
