@@ -354,9 +354,13 @@ impl Options {
     /// The permission bits of a newly created log file, before the umask is applied.
     /// Default 0o644. The rotation lock file, `<log>.lock`, gets the same bits plus read
     /// permission for each class that may write (0o200 gives it 0o600), since it is opened
-    /// for reading (one that exists and may only be written is opened for writing); directories the writer makes get 0o777, as `mkdir -p` gives them. The
-    /// umask applies to both.
-    #[must_use]
+    /// for reading (one that exists and may only be written is opened for writing);
+    /// directories the writer makes get 0o777, as `mkdir -p` gives them. The umask applies
+    /// to both. A mode without the owner's write bit (0o444, 0o000) is taken as given: the
+    /// writer that creates a file holds it open for writing, but an open for writing of one
+    /// that exists already (another writer's open, or a reopen that finds the file another
+    /// writer made) fails with `EACCES` for every user but root; with no bit at all, so do
+    /// the opens of the lock file after the first.
     ///
     /// ```
     /// use std::os::unix::fs::PermissionsExt;
@@ -367,6 +371,7 @@ impl Options {
     /// assert_eq!(std::fs::metadata(log.path())?.permissions().mode() & 0o777, 0o600);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[must_use]
     pub fn mode(mut self, mode: u32) -> Options {
         self.mode = mode;
         self
