@@ -764,34 +764,38 @@ fn with_last_an_unterminated_line_is_shown_once_new_bytes_make_it_new() {
 #[test]
 fn a_new_log_on_the_inode_of_a_file_already_read_is_shown() {
     use std::os::unix::fs::MetadataExt;
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("log");
-    std::fs::write(&log, row("i", 0, "")).unwrap();
-    let reused = std::fs::metadata(&log).unwrap().ino();
-    let mut follower = Follower::start(&log, 3, "20ms");
-    let mut lines = vec![follower.next_line()];
-    // Rotated away: the follower moves to the new log and lets the old one go 2 s later.
-    std::fs::rename(&log, dir.path().join("log.1")).unwrap();
-    std::fs::write(&log, row("i", 1, "")).unwrap();
-    lines.push(follower.next_line());
-    let text = row("i", 2, "");
-    let Some(new) = file_on_freed_inode(&mut follower, dir.path(), "log.1", reused, &text) else {
-        return;
-    };
-    // The file followed leaves the series between two polls; the new file takes its name.
-    follower.wait_until_polling();
-    std::fs::rename(&log, dir.path().join("gone")).unwrap();
-    std::fs::remove_file(dir.path().join("gone")).unwrap();
-    std::fs::rename(&new, &log).unwrap();
-    lines.extend(follower.finish_warned(1..=1));
-    assert_exactly_once_in_order(&per_writer(&ids(&lines), "i"), 3, "i");
+    on_reused_inodes(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        std::fs::write(&log, row("i", 0, "")).unwrap();
+        let reused = std::fs::metadata(&log).unwrap().ino();
+        let mut follower = Follower::start(&log, 3, "20ms");
+        let mut lines = vec![follower.next_line()];
+        // Rotated away: the follower moves to the new log and lets the old one go 2 s later.
+        std::fs::rename(&log, dir.path().join("log.1")).unwrap();
+        std::fs::write(&log, row("i", 1, "")).unwrap();
+        lines.push(follower.next_line());
+        let text = row("i", 2, "");
+        let Some(new) = file_on_freed_inode(&mut follower, dir.path(), "log.1", reused, &text)
+        else {
+            return false;
+        };
+        // The file followed leaves the series between two polls; the new file takes its name.
+        follower.wait_until_polling();
+        std::fs::rename(&log, dir.path().join("gone")).unwrap();
+        std::fs::remove_file(dir.path().join("gone")).unwrap();
+        std::fs::rename(&new, &log).unwrap();
+        lines.extend(follower.finish_warned(1..=1));
+        assert_exactly_once_in_order(&per_writer(&ids(&lines), "i"), 3, "i");
+        true
+    });
 }
 
 /// Once `follower` has let go of `name` in `dir`, deletes it and writes `text` to new
 /// files, made at once so that no other test takes the freed inode `ino` first, until one
 /// gets it (ext4 hands out a free inode near the directory's, mostly the one just freed);
-/// that file. If none gets it in 100, ends the follower and returns `None`: the test is
-/// then skipped where skipping was asked for, and fails otherwise (`usable_or_skip`).
+/// that file. If none gets it in 100, ends the follower and returns `None`, for
+/// [`on_reused_inodes`] to run the round again.
 ///
 /// One test at a time frees an inode and searches for it: two at once took each other's.
 fn file_on_freed_inode(
@@ -817,9 +821,19 @@ fn file_on_freed_inode(
     };
     if found.is_none() {
         follower.stop();
-        rotation_support::usable_or_skip(false, "a filesystem that reuses inodes (ext4, xfs)");
     }
     found
+}
+
+/// Runs `round` until it returns `true` (it got a file on a freed inode from
+/// [`file_on_freed_inode`] and made its checks), at most 5 times: a file another test made
+/// meanwhile may have taken the freed inode. If no round got one, the filesystem does not
+/// hand inodes back: the test is then skipped where skipping was asked for, and fails
+/// otherwise (`usable_or_skip`).
+fn on_reused_inodes(mut round: impl FnMut() -> bool) {
+    if !(0..5).any(|_| round()) {
+        rotation_support::usable_or_skip(false, "a filesystem that reuses inodes (ext4, xfs)");
+    }
 }
 
 /// Each file followed that leaves the series is warned about once, a later one on the inode
@@ -828,38 +842,42 @@ fn file_on_freed_inode(
 #[test]
 fn each_file_that_leaves_the_series_is_warned_about_even_on_a_reused_inode() {
     use std::os::unix::fs::MetadataExt;
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("log");
-    let put = |name: &str, seq: u64| {
-        let tmp = dir.path().join(format!("{name}.tmp"));
-        std::fs::write(&tmp, row("i", seq, "")).unwrap();
-        std::fs::rename(&tmp, dir.path().join(name)).unwrap();
-    };
-    std::fs::write(&log, row("i", 0, "")).unwrap();
-    let reused = std::fs::metadata(&log).unwrap().ino();
-    let mut follower = Follower::start(&log, 4, "20ms");
-    let mut lines = vec![follower.next_line()];
-    // The first file leaves the series (moved out of it): the first warning.
-    follower.wait_until_polling();
-    std::fs::rename(&log, dir.path().join("gone")).unwrap();
-    put("log", 1);
-    lines.push(follower.next_line());
-    let text = row("i", 2, "");
-    let Some(new) = file_on_freed_inode(&mut follower, dir.path(), "gone", reused, &text) else {
-        return;
-    };
-    // The second file rotates into `log.1`, and the one on the first's inode takes the
-    // name: no warning.
-    follower.wait_until_polling();
-    std::fs::rename(&log, dir.path().join("log.1")).unwrap();
-    std::fs::rename(&new, &log).unwrap();
-    lines.push(follower.next_line());
-    // It leaves the series as the first did: the second warning.
-    follower.wait_until_polling();
-    std::fs::rename(&log, dir.path().join("gone.2")).unwrap();
-    put("log", 3);
-    lines.extend(follower.finish_warned(2..=2));
-    assert_exactly_once_in_order(&per_writer(&ids(&lines), "i"), 4, "i");
+    on_reused_inodes(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        let put = |name: &str, seq: u64| {
+            let tmp = dir.path().join(format!("{name}.tmp"));
+            std::fs::write(&tmp, row("i", seq, "")).unwrap();
+            std::fs::rename(&tmp, dir.path().join(name)).unwrap();
+        };
+        std::fs::write(&log, row("i", 0, "")).unwrap();
+        let reused = std::fs::metadata(&log).unwrap().ino();
+        let mut follower = Follower::start(&log, 4, "20ms");
+        let mut lines = vec![follower.next_line()];
+        // The first file leaves the series (moved out of it): the first warning.
+        follower.wait_until_polling();
+        std::fs::rename(&log, dir.path().join("gone")).unwrap();
+        put("log", 1);
+        lines.push(follower.next_line());
+        let text = row("i", 2, "");
+        let Some(new) = file_on_freed_inode(&mut follower, dir.path(), "gone", reused, &text)
+        else {
+            return false;
+        };
+        // The second file rotates into `log.1`, and the one on the first's inode takes the
+        // name: no warning.
+        follower.wait_until_polling();
+        std::fs::rename(&log, dir.path().join("log.1")).unwrap();
+        std::fs::rename(&new, &log).unwrap();
+        lines.push(follower.next_line());
+        // It leaves the series as the first did: the second warning.
+        follower.wait_until_polling();
+        std::fs::rename(&log, dir.path().join("gone.2")).unwrap();
+        put("log", 3);
+        lines.extend(follower.finish_warned(2..=2));
+        assert_exactly_once_in_order(&per_writer(&ids(&lines), "i"), 4, "i");
+        true
+    });
 }
 
 /// On an overlay, renaming a backup of the lower layer copies it up: it keeps its inode
@@ -962,6 +980,8 @@ fn follow_waits_for_a_missing_file() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");
     let follower = Follower::start(&log, 2, "20ms");
+    // The follower has found no file and polls for one.
+    follower.wait_until_polling();
     std::fs::write(&log, row("m", 0, "")).unwrap();
     let first = follower.next_line();
     append_text(&log, &row("m", 1, ""));
@@ -991,9 +1011,11 @@ fn a_backup_that_cannot_be_looked_at_is_named() {
     std::fs::write(&log, row("e", 0, "")).unwrap();
     let follower = Follower::start(&log, 2, "20ms");
     follower.next_line();
-    // Rotated away, and log.1 a symbolic link to itself, which no one can open (ELOOP).
-    std::fs::rename(&log, dir.path().join("log.2")).unwrap();
+    // Rotated away, and log.1 a symbolic link to itself, which no one can open (ELOOP),
+    // made first, so that no search of the follower's finds the file followed at log.2
+    // without it.
     std::os::unix::fs::symlink("log.1", dir.path().join("log.1")).unwrap();
+    std::fs::rename(&log, dir.path().join("log.2")).unwrap();
     std::fs::write(&log, row("e", 1, "")).unwrap();
     let out = follower.child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");

@@ -45,8 +45,9 @@ fn a_line_being_written_is_not_taken_for_a_torn_one() {
     );
 }
 
-/// One round into a fresh file at `path`; returns how many opens came while a line was
-/// being copied in, having checked the file.
+/// One round into a fresh file at `path`, until the opener has met a line being copied in
+/// or the big writer has written [`BIG_LINES`]; returns how many opens came while a line
+/// was being copied in, having checked the file.
 fn round(path: &Path) -> usize {
     std::fs::write(path, b"").unwrap();
     let done = AtomicBool::new(false);
@@ -76,8 +77,11 @@ fn round(path: &Path) -> usize {
                 .unwrap();
             assert_eq!(log.stats().bytes_lost, 0);
             own += 1;
+            // Met: the big writer ends with the line it is writing.
+            if seen > 0 {
+                done.store(true, Ordering::Relaxed);
+            }
         }
-        done.store(true, Ordering::Relaxed);
         (big_writer.join().unwrap(), own, seen)
     });
     let text = std::fs::read(path).unwrap();
