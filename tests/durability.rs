@@ -403,81 +403,99 @@ fn periodic_syncs_the_file_it_rotates_away_from() {
 }
 
 /// Child side: a writer that syncs every append, opened at `<tmp>/new/sub/log` where
-/// neither directory exists; two appends. Prints the temp dir.
-fn created_dirs_child() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut log = Options::new()
-        .durability(Durability::EveryAppend)
-        .open(dir.path().join("new/sub/log"))
-        .expect("open");
-    append(&mut log);
-    append(&mut log);
-    println!("created-dirs-child-done in {}", dir.path().display());
-}
-
-/// Directories the writer created are synced too, each in its parent, with the first
-/// sync: else a power loss could take the path to the synced lines with it.
-#[test]
-fn the_first_sync_also_syncs_the_directories_the_open_created() {
-    if role().as_deref() == Some("created-dirs") {
-        return created_dirs_child();
-    }
-    let Some((stdout, stderr)) = traced(
-        &child(
-            "the_first_sync_also_syncs_the_directories_the_open_created",
-            "created-dirs",
-        ),
-        "fdatasync,fsync",
-        &["-y"],
-        "created-dirs-child-done",
-    ) else {
-        return;
-    };
-    let tmp = stdout
-        .lines()
-        // libtest may have printed the test's name on the same line.
-        .find_map(|l| {
-            l.split_once("created-dirs-child-done in ")
-                .map(|(_, dir)| dir.trim())
-        })
-        .expect("the temp dir");
-    // `strace -y` shows each descriptor's path: `fsync(3</tmp/x/new>) = 0`.
-    let synced = |call: &str| -> Vec<String> {
-        sync_trace(&stderr)
-            .iter()
-            .filter(|l| l.starts_with(call))
-            .map(|l| l[l.find('<').unwrap_or(0) + 1..l.find('>').unwrap_or(0)].to_owned())
-            .collect()
-    };
-    let mut dirs = synced("fsync(");
-    dirs.sort();
-    let expected: Vec<String> = ["", "/new", "/new/sub"]
-        .iter()
-        .map(|sub| format!("{tmp}{sub}"))
-        .collect();
-    assert_eq!(dirs, expected, "each directory synced once:\n{stderr}");
-    assert_eq!(synced("fdatasync(").len(), 2, "{stderr}");
-}
-
-/// Child side of [`a_made_directory_whose_sync_fails_does_not_keep_the_others_from_it`]: as
-/// [`created_dirs_child`], but the first append's sync fails, and says so.
-fn made_dir_sync_failure_child() {
+/// neither directory exists; two appends, the first of which returns the sync's failure
+/// (`EIO`, injected by the parent) if `first_fails`. Prints the temp dir.
+fn made_dirs_child(first_fails: bool) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("new/sub/log");
     let mut log = Options::new()
         .durability(Durability::EveryAppend)
         .open(&path)
         .expect("open");
-    let err = log
-        .append(&fixed_event())
-        .expect_err("a directory's sync fails");
-    assert_eq!(
-        (err.op(), err.raw_os_error(), err.path()),
-        (Op::SyncDir, Some(5), Some(path.as_path())),
-        "{err}"
-    );
+    if first_fails {
+        let err = log
+            .append(&fixed_event())
+            .expect_err("a directory's sync fails");
+        assert_eq!(
+            (err.op(), err.raw_os_error(), err.path()),
+            (Op::SyncDir, Some(5), Some(path.as_path())),
+            "{err}"
+        );
+    } else {
+        append(&mut log);
+    }
     append(&mut log);
-    println!("made-dir-eio-child-done in {}", dir.path().display());
+    println!("made-dirs-child-done in {}", dir.path().display());
+}
+
+/// A traced `fdatasync` or `fsync`: the call, the path of its descriptor (`strace -y` shows
+/// it: `fsync(3</tmp/x/new>) = 0`), and whether its failure was injected.
+#[derive(Debug)]
+struct TracedSync {
+    call: String,
+    path: String,
+    injected: bool,
+}
+
+/// Runs the child of `test` in `role` ([`made_dirs_child`]) under `strace -y` with `more`
+/// arguments; returns its temp dir and the syncs it made.
+fn traced_made_dirs(test: &str, role: &str, more: &[&str]) -> Option<(String, Vec<TracedSync>)> {
+    let more = [&["-y"], more].concat();
+    let (stdout, stderr) = traced(
+        &child(test, role),
+        "fdatasync,fsync",
+        &more,
+        "made-dirs-child-done",
+    )?;
+    let tmp = stdout
+        .lines()
+        // libtest may have printed the test's name on the same line.
+        .find_map(|l| {
+            l.split_once("made-dirs-child-done in ")
+                .map(|(_, dir)| dir.trim())
+        })
+        .expect("the temp dir");
+    let syncs = sync_trace(&stderr)
+        .iter()
+        .map(|l| {
+            let call = &l[..l.find('(').unwrap_or(0)];
+            let path = &l[l.find('<').unwrap_or(0) + 1..l.find('>').unwrap_or(0)];
+            TracedSync {
+                call: call.to_owned(),
+                path: path.to_owned(),
+                injected: l.contains("INJECTED"),
+            }
+        })
+        .collect();
+    Some((tmp.to_owned(), syncs))
+}
+
+/// Directories the writer created are synced too, each in its parent, with the first
+/// sync: else a power loss could take the path to the synced lines with it.
+#[test]
+fn the_first_sync_also_syncs_the_directories_the_open_created() {
+    const TEST: &str = "the_first_sync_also_syncs_the_directories_the_open_created";
+    if role().as_deref() == Some("created-dirs") {
+        return made_dirs_child(false);
+    }
+    let Some((tmp, syncs)) = traced_made_dirs(TEST, "created-dirs", &[]) else {
+        return;
+    };
+    let synced = |call: &str| -> Vec<&str> {
+        syncs
+            .iter()
+            .filter(|sync| sync.call == call)
+            .map(|sync| sync.path.as_str())
+            .collect()
+    };
+    let mut dirs = synced("fsync");
+    dirs.sort_unstable();
+    let expected: Vec<String> = ["", "/new", "/new/sub"]
+        .iter()
+        .map(|sub| format!("{tmp}{sub}"))
+        .collect();
+    assert_eq!(dirs, expected, "each directory synced once: {syncs:?}");
+    assert_eq!(synced("fdatasync").len(), 2, "{syncs:?}");
 }
 
 /// When the `fsync(2)` of one directory the open made fails, the others are still synced
@@ -485,40 +503,27 @@ fn made_dir_sync_failure_child() {
 /// makes fail, then `new`.
 #[test]
 fn a_made_directory_whose_sync_fails_does_not_keep_the_others_from_it() {
+    const TEST: &str = "a_made_directory_whose_sync_fails_does_not_keep_the_others_from_it";
     if role().as_deref() == Some("made-dir-eio") {
-        return made_dir_sync_failure_child();
+        return made_dirs_child(true);
     }
-    let Some((stdout, stderr)) = traced(
-        &child(
-            "a_made_directory_whose_sync_fails_does_not_keep_the_others_from_it",
-            "made-dir-eio",
-        ),
-        "fsync",
-        &["-y", "-e", "inject=fsync:error=EIO:when=2"],
-        "made-dir-eio-child-done",
-    ) else {
+    let inject = ["-e", "inject=fsync:error=EIO:when=2"];
+    let Some((tmp, syncs)) = traced_made_dirs(TEST, "made-dir-eio", &inject) else {
         return;
     };
-    let tmp = stdout
-        .lines()
-        .find_map(|l| {
-            l.split_once("made-dir-eio-child-done in ")
-                .map(|(_, dir)| dir.trim())
-        })
-        .expect("the temp dir");
-    let fsyncs: Vec<(&str, bool)> = stderr
-        .lines()
-        .filter(|l| l.contains("fsync("))
-        .map(|l| {
-            let path = &l[l.find('<').unwrap_or(0) + 1..l.find('>').unwrap_or(0)];
-            (path, l.contains("INJECTED"))
-        })
+    let fsyncs: Vec<(&str, bool)> = syncs
+        .iter()
+        .filter(|sync| sync.call == "fsync")
+        .map(|sync| (sync.path.as_str(), sync.injected))
         .collect();
     let (sub, new) = (format!("{tmp}/new/sub"), format!("{tmp}/new"));
     assert_eq!(
         fsyncs,
-        [(sub.as_str(), false), (tmp, true), (new.as_str(), false)],
-        "{stderr}"
+        [
+            (sub.as_str(), false),
+            (tmp.as_str(), true),
+            (new.as_str(), false)
+        ]
     );
 }
 
