@@ -6,9 +6,12 @@
 #   --strict: exit 1 if a target is missed (default: report only; timings are noisy).
 #
 # The ratios must come from one run: the script refuses (exit 2) results written more than
-# an hour apart, and an interleaved encode summary older than the criterion encode results
+# an hour apart; an interleaved encode summary older than the criterion encode results
 # it sits beside (the encode bench writes it after them, and only when all four workloads
-# ran), which is what a partial rerun such as `cargo bench -- encode_commit` leaves.
+# ran), which is what a partial rerun such as `cargo bench -- encode_commit` leaves; and
+# results not written in the order `cargo bench` runs the benches (append, encode,
+# latency, rotation), each within 10 minutes of the one before, which is what a rerun of
+# one bench leaves (`cargo bench --bench latency` after a whole run, say).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +44,32 @@ if [[ -f "$interleaved_json" ]]; then
         exit 2
     fi
 fi
+
+# The benches' results in the order `cargo bench` writes them (bench targets run in name
+# order), each stage after the one before and at most 10 minutes after it.
+stage_times() { # <find -path patterns...>: the mtimes (fractional seconds) of the files
+    local pattern
+    for pattern in "$@"; do
+        find "$target" -path "$pattern" -printf '%T@\n' 2>/dev/null
+    done | sort -n
+}
+previous_name="" previous_newest=""
+for stage in "append:$criterion/append_commit/*/new/estimates.json" \
+    "encode:$criterion/encode_*/*/new/estimates.json:$interleaved_json" \
+    "latency:$target/tmp/append_latency.json" \
+    "rotation:$criterion/rotation/*/new/estimates.json"; do
+    IFS=: read -r name patterns <<<"$stage"
+    IFS=: read -r -a patterns <<<"$patterns"
+    mapfile -t times < <(stage_times "${patterns[@]}")
+    [[ "${#times[@]}" -gt 0 ]] || continue
+    if [[ -n "$previous_name" ]]; then
+        if ! awk -v a="$previous_newest" -v b="${times[0]}" 'BEGIN { exit !(a <= b && b - a <= 600) }'; then
+            echo "bench-ratios: the $name results were not written within 10 minutes after the $previous_name results, as one cargo bench writes them: not one run (rerun cargo bench)" >&2
+            exit 2
+        fi
+    fi
+    previous_name="$name" previous_newest="${times[-1]}"
+done
 
 # Median in nanoseconds of one criterion benchmark, e.g. `median append_commit logwriter`.
 median() {
