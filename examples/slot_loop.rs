@@ -7,7 +7,9 @@
 //!
 //! Each slot process appends `join`, then `events` events cycling through `commit`, `renew`,
 //! `commit_error` and `error`, then `close`, to `<ws>/.bones/swarm/<slot>/log` (never rotates)
-//! and to `<ws>/.bones/log` (rotates at `--max-size`, backups kept so that nothing is dropped).
+//! and to `<ws>/.bones/log` (rotates at `--max-size`, backups kept so that nothing is dropped;
+//! a `--max-size` that would need more than 2,000 backups is refused, since each rotation
+//! renames every backup).
 //! The parent logs `dispatched` for each slot, waits, reads everything back and checks that
 //! every line parses, none is longer than 4096 bytes, and every event is present exactly once.
 //! It prints the throughput and `lost: 0`, and exits non-zero on any loss, duplicate or torn line.
@@ -83,7 +85,33 @@ fn parse(args: &[String]) -> Result<Config, String> {
     if config.slots == 0 || config.slots > 26 {
         return Err("--slots must be 1..=26".into());
     }
+    let backups = backups_kept(&config);
+    if backups > MAX_BACKUPS {
+        // Each rotation renames every backup: thousands of them would make the run crawl.
+        let least = workspace_bytes(&config) / (MAX_BACKUPS - 16);
+        return Err(format!(
+            "--max-size {} would keep about {backups} backups of the workspace log, and each \
+             rotation renames them all; use --max-size {least} or more, or fewer --events",
+            config.max_size
+        ));
+    }
     Ok(config)
+}
+
+/// The most backups [`parse`] lets a run keep.
+const MAX_BACKUPS: u64 = 2_000;
+
+/// An upper bound on the bytes the run writes to the workspace log: each event is well under
+/// 400 bytes.
+fn workspace_bytes(config: &Config) -> u64 {
+    (config.events + 2)
+        .saturating_mul(400)
+        .saturating_mul(config.slots as u64)
+}
+
+/// Backups to keep so that none is dropped and the check can count every event.
+fn backups_kept(config: &Config) -> u64 {
+    workspace_bytes(config) / config.max_size.max(1) + 16
 }
 
 fn workspace_log(root: &Path) -> PathBuf {
@@ -103,9 +131,8 @@ fn orchestrate(config: &Config, root: &Path) -> Result<bool, Box<dyn std::error:
     let slots: Vec<String> = (0..config.slots)
         .map(|i| char::from(b'a' + u8::try_from(i).unwrap_or(0)).to_string())
         .collect();
-    // Each event is well under 400 bytes; keep every backup so the check can count them all.
-    let expected_bytes = (config.events + 2) * 400 * config.slots as u64;
-    let max_files = u32::try_from(expected_bytes / config.max_size.max(1) + 16).unwrap_or(u32::MAX);
+    // Keep every backup so the check can count them all (at most MAX_BACKUPS).
+    let max_files = u32::try_from(backups_kept(config)).unwrap_or(u32::MAX);
     let mut workspace = workspace_options(config.max_size, max_files).open(workspace_log(root))?;
 
     let exe = std::env::current_exe()?;
