@@ -69,6 +69,43 @@ fn renders_local_time_with_zone_and_fields_in_file_order() {
     );
 }
 
+/// A `TZ` that names something other than a regular file is not read: `/dev/stdin` took
+/// the rows of a log read from standard input (and a FIFO blocked, even with `--json`).
+/// A zone file named by its path is read.
+#[test]
+fn a_tz_path_that_is_not_a_zone_file_is_not_read() {
+    let (_dir, log) = crafted();
+    // The log through a pipe, written and closed before the tool starts.
+    let last = |tz: &str, args: &[&str]| {
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        std::io::Write::write_all(&mut writer, &std::fs::read(&log).unwrap()).unwrap();
+        drop(writer);
+        let out = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+            .args(["show", "/dev/stdin"])
+            .args(args)
+            .env("TZ", tz)
+            .env_remove("NO_COLOR")
+            .stdin(reader)
+            .output()
+            .expect("run logwriter");
+        stdout_of(&out).lines().last().map(str::to_owned)
+    };
+    for tz in ["/dev/stdin", ":/dev/stdin"] {
+        assert_eq!(
+            last(tz, &[]).as_deref(),
+            Some("12:09:00 UTC  error         reason=<boom>  recoverable=true  verb=commit"),
+            "{tz}"
+        );
+        let json = last(tz, &["--json"]);
+        assert!(
+            json.is_some_and(|row| row.contains("\"verb\":\"commit\"")),
+            "{tz}"
+        );
+    }
+    let berlin = last("/usr/share/zoneinfo/Europe/Berlin", &[]);
+    assert!(berlin.is_some_and(|row| row.starts_with("14:09:00 CEST ")));
+}
+
 #[test]
 fn full_time_is_utc_rfc3339() {
     let (_dir, log) = crafted();

@@ -1,6 +1,11 @@
 //! The human form of a row: `HH:MM:SS TZ  event  slot=a  key=value…`.
 
+use std::cell::OnceCell;
+use std::ffi::OsStr;
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+
+use jiff::tz::TimeZone;
 
 use logwriter::{Precision, Timestamp, TimestampBuf};
 
@@ -11,12 +16,36 @@ const RED: &str = "\x1b[31m";
 const YELLOW: &str = "\x1b[33m";
 const RESET: &str = "\x1b[0m";
 
+/// Largest time zone file read from a `TZ` path (zone files are a few KiB).
+const MAX_ZONE_FILE: u64 = 1 << 20;
+
+/// The system's time zone, as jiff finds it (`TZ`, else `/etc/localtime`), or UTC. A `TZ`
+/// that names a path (`/…` or `:/…`) is read only if it is a regular file of at most
+/// [`MAX_ZONE_FILE`] bytes: a FIFO would block, `/dev/zero` never end, and `/dev/stdin`
+/// take the rows of a log read from standard input. Like a zone jiff cannot use, such a
+/// `TZ` gives UTC.
+fn local_zone() -> TimeZone {
+    if let Some(tz) = std::env::var_os("TZ") {
+        let tz = tz.as_bytes();
+        let path = tz.strip_prefix(b":").unwrap_or(tz);
+        if path.starts_with(b"/")
+            && !std::fs::metadata(OsStr::from_bytes(path))
+                .is_ok_and(|meta| meta.is_file() && meta.len() <= MAX_ZONE_FILE)
+        {
+            return TimeZone::UTC;
+        }
+    }
+    TimeZone::system()
+}
+
 /// Width of the event column: the longest kind, `commit_error`.
 const EVENT_WIDTH: usize = 12;
 
 /// Renders rows as text lines.
 pub struct Renderer {
-    zone: jiff::tz::TimeZone,
+    /// The local time zone, found when the first local time is written ([`local_zone`]):
+    /// never with `--full-time` or `--json`.
+    zone: OnceCell<TimeZone>,
     full_time: bool,
     color: bool,
 }
@@ -26,7 +55,7 @@ impl Renderer {
     /// event name in ANSI colours.
     pub fn new(full_time: bool, color: bool) -> Renderer {
         Renderer {
-            zone: jiff::tz::TimeZone::system(),
+            zone: OnceCell::new(),
             full_time,
             color,
         }
@@ -120,7 +149,7 @@ impl Renderer {
             .and_then(|n| jiff::Timestamp::new(secs, n).ok());
         match instant {
             Some(instant) => {
-                let info = self.zone.to_offset_info(instant);
+                let info = self.zone.get_or_init(local_zone).to_offset_info(instant);
                 let local = secs + i64::from(info.offset().seconds());
                 clock(out, local, info.abbreviation())
             }
@@ -345,7 +374,7 @@ mod tests {
             .unwrap()
             .into_owned();
         let renderer = Renderer {
-            zone: jiff::tz::TimeZone::UTC,
+            zone: OnceCell::from(TimeZone::UTC),
             full_time,
             color,
         };
