@@ -173,11 +173,13 @@ fn the_row_of_a_glued_line_is_shown() {
         row(4)
     );
     // A whole row that lost only its newline, then the row glued onto it: both shown, in
-    // order, and both in the `--last` window.
+    // order, and both in the `--last` window; and so for two that lost theirs.
     let lost_newline = format!("{}\n{}{}\n{}\n", row(0), row(1), row(2), row(3));
-    let cases: [(String, &[u32], &[u32]); 2] = [
+    let lost_two = format!("{}{}{}\n{}\n", row(0), row(1), row(2), row(3));
+    let cases: [(String, &[u32], &[u32]); 3] = [
         (cut_short, &[0, 2, 3, 4], &[2, 3, 4]),
         (lost_newline, &[0, 1, 2, 3], &[1, 2, 3]),
+        (lost_two, &[0, 1, 2, 3], &[1, 2, 3]),
     ];
     for (text, all, last) in cases {
         std::fs::write(&log, &text).unwrap();

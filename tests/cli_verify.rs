@@ -99,6 +99,18 @@ fn damage_table() {
             "glued",
             3,
         ),
+        // Two that lost theirs, then a third: all three.
+        (
+            b"{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"renew\"}{\"ts\":\"2026-05-01T12:00:02Z\",\"event\":\"renew\"}{\"ts\":\"2026-05-01T12:00:03Z\",\"event\":\"renew\"}\n",
+            "glued",
+            4,
+        ),
+        // A fragment, then a row holding an object whose first key is `ts`: the row whole.
+        (
+            b"{\"ts\":\"2026-05-01T12:00:01Z\",\"ev{\"ts\":\"2026-05-01T12:00:02Z\",\"event\":\"renew\",\"o\":{\"ts\":1}}\n",
+            "glued",
+            2,
+        ),
         (b"hello\n", "invalid_json", 1),
         (b"[1,2]\n", "invalid_json", 1),
         (b"\n", "invalid_json", 1),
@@ -138,6 +150,34 @@ fn damage_table() {
             example.starts_with(&format!("{}:2: ", log.display())),
             "{example}"
         );
+    }
+}
+
+/// A glued last line without its `\n`: its last row is torn, as a lone row would be, and
+/// not counted; a whole row before it is.
+#[test]
+fn the_last_row_of_a_glued_last_line_without_newline_is_torn() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let cases: [(&str, u64); 2] = [
+        ("{\"ts\":\"2026-05-01T12:00:01Z\",\"ev{\"ts\":\"2026-05-01T12:00:02Z\",\"event\":\"renew\"}", 1),
+        ("{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"renew\"}{\"ts\":\"2026-05-01T12:00:02Z\",\"event\":\"renew\"}", 2),
+    ];
+    for (last, events) in cases {
+        std::fs::write(&log, format!("{GOOD}{last}")).unwrap();
+        let out = verify(&["--json"], &log);
+        assert_eq!(out.status.code(), Some(1), "{last}: {out:?}");
+        let summary = summary(&out);
+        assert_eq!(summary["problem_count"], 2, "{last}: {summary}");
+        assert_eq!(summary["problems"]["glued"], 1, "{last}: {summary}");
+        assert_eq!(summary["problems"]["torn"], 1, "{last}: {summary}");
+        let counted: u64 = summary["events"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert_eq!(counted, events, "{last}: {summary}");
     }
 }
 

@@ -279,6 +279,9 @@ fn row_scan_corpus_and_edges_agree_with_serde_json() {
     for entry in std::fs::read_dir(&corpus).expect("the row_scan corpus") {
         let line = std::fs::read(entry.expect("corpus entry").path()).expect("corpus file");
         row_check::check_row(&mut row, &line);
+        if row.scan(&line).is_err() {
+            row_check::check_glued(&mut row, &line);
+        }
         inputs += 1;
     }
     assert!(inputs >= 1000, "{inputs} inputs in {}", corpus.display());

@@ -1,5 +1,6 @@
 //! Any bytes as a line through the row scanner of `logwriter show` and `verify`, checked
-//! against `serde_json`: the same lines accepted, the same members found. The tool's RFC
+//! against `serde_json`: the same lines accepted, the same members found; of a line that
+//! is not a row, the rows its glued-line recovery finds are rows, in order. The tool's RFC
 //! 3339 parser is checked against `chrono` on a row's `ts` string, and on a date-time
 //! built from the input's first bytes, each field folded into a range just wider than its
 //! valid one (random bytes seldom spell a date).
@@ -7,7 +8,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use logwriter_fuzz::row::{parse_rfc3339, str_value, Row};
-use logwriter_fuzz::row_check::check_row;
+use logwriter_fuzz::row_check::{check_glued, check_row};
 
 /// `parse_rfc3339` against `chrono`. Where `chrono` is more lenient than RFC 3339, the tool
 /// must refuse: a space for the `T`, the minus sign U+2212 in an offset, and a leap second
@@ -76,5 +77,7 @@ fuzz_target!(|line: &[u8]| {
         if let Some(ts) = row.get(line, "ts").and_then(|m| str_value(line, m)) {
             check_rfc3339(&ts);
         }
+    } else {
+        check_glued(&mut row, line);
     }
 });

@@ -1,6 +1,7 @@
 //! The row scanner of `logwriter show` and `verify` against `serde_json`: a line is a row
 //! exactly when `serde_json` reads it as an object, and the members the scanner records
-//! are the object's, key by key, in the line's order.
+//! are the object's, key by key, in the line's order. Of a line that is not a row, the
+//! rows `Row::glued_rows` recovers are rows, in order and apart.
 
 use serde_json::{Map, Value};
 
@@ -53,6 +54,36 @@ pub fn check_row(row: &mut Row, line: &[u8]) {
             }
         }
         (ours, reference) => panic!("scanner {ours:?}, serde_json {reference:?}, for {shown:?}"),
+    }
+}
+
+/// Of a line that is not a row, checks the rows [`Row::glued_rows`] recovers: in the
+/// line's order, apart, each starting with `{"ts":` and a row by [`check_row`]. A line
+/// with no `{"ts":` after its first byte is not glued.
+///
+/// # Panics
+///
+/// On any difference.
+pub fn check_glued(row: &mut Row, line: &[u8]) {
+    const ROW_START: &[u8] = b"{\"ts\":";
+    let shown = String::from_utf8_lossy(line);
+    let mut rows = Vec::new();
+    let glued = row.glued_rows(line, &mut rows);
+    let after_first = line
+        .get(1..)
+        .and_then(|rest| memchr::memmem::find(rest, ROW_START));
+    assert_eq!(glued, after_first.map(|at| at + 1), "{shown:?}");
+    let mut end = 0;
+    for piece in &rows {
+        assert!(
+            end <= piece.start && piece.start < piece.end,
+            "{rows:?} in {shown:?}"
+        );
+        let piece_bytes = &line[piece.clone()];
+        assert!(piece_bytes.starts_with(ROW_START), "{rows:?} in {shown:?}");
+        assert!(row.scan(piece_bytes).is_ok(), "{rows:?} in {shown:?}");
+        check_row(row, piece_bytes);
+        end = piece.end;
     }
 }
 

@@ -57,10 +57,59 @@ pub struct Row {
 }
 
 impl Row {
-    /// Scans the part of a glued line before its [`glue_point`]: whether it is a whole row,
-    /// one that starts as every row a writer makes does and lost only its `\n`.
-    pub fn scan_whole_head(&mut self, head: &[u8]) -> bool {
-        head.starts_with(ROW_START) && self.scan(head).is_ok()
+    /// Scans a piece of a glued line: whether it is a whole row, one that starts as every
+    /// row a writer makes does (`{"ts":`) and is one JSON object.
+    fn scan_whole(&mut self, piece: &[u8]) -> bool {
+        piece.starts_with(ROW_START) && self.scan(piece).is_ok()
+    }
+
+    /// Finds the rows glued together in `line`, a line that is not one row: a writer cut
+    /// short leaves a fragment without `\n` (a whole row when only the `\n` was lost), and
+    /// the next line appended to the file joins it; a crash can also leave a run of NUL
+    /// bytes before a line. Returns `None` if no `{"ts":` starts after byte 0 (the line is
+    /// not glued), else where the first one starts; `rows` then holds the rows recovered,
+    /// in order. The bytes before the first of them, and after the last, are fragments.
+    ///
+    /// Rows are found from the end of the line: the last is the tail from the rightmost
+    /// `{"ts":` that scans as a whole row (if none does, the tail from the rightmost
+    /// `{"ts":` on is a fragment, a row cut short at the end of the file); the one before
+    /// it is the piece up to it from the rightmost `{"ts":` that scans whole, and so on,
+    /// down to byte 0. A row holding a nested object whose first key is `ts` is not cut
+    /// there: the piece from that object on ends with the rest of its row and is not one
+    /// object. The rows found take one scan each, of their own bytes; at most
+    /// [`MAX_GLUE_MISSES`] other pieces are scanned, so a line full of `{"ts":` costs a
+    /// bounded number of scans of it. The row scanned last is not `rows`' last: scan each
+    /// again to read it.
+    pub fn glued_rows(&mut self, line: &[u8], rows: &mut Vec<Range<usize>>) -> Option<usize> {
+        rows.clear();
+        let mut found = memchr::memmem::find_iter(line.get(1..)?, ROW_START).map(|at| at + 1);
+        let first = found.next()?;
+        let starts: Vec<usize> = [0, first].into_iter().chain(found).collect();
+        // The pieces tried end at `end` and start at one of `starts[..next]`.
+        let (mut end, mut next, mut misses) = (line.len(), starts.len(), 0);
+        while next > 0 && misses < MAX_GLUE_MISSES {
+            let mut whole = None;
+            for at in (0..next).rev() {
+                if self.scan_whole(&line[starts[at]..end]) {
+                    whole = Some(at);
+                    break;
+                }
+                misses += 1;
+                if misses == MAX_GLUE_MISSES {
+                    break;
+                }
+            }
+            match whole {
+                Some(at) => rows.push(starts[at]..end),
+                // The tail is no row: a fragment from the last `{"ts":` on.
+                None if end == line.len() && rows.is_empty() => {}
+                None => break,
+            }
+            next = whole.unwrap_or(next - 1);
+            end = starts[next];
+        }
+        rows.reverse();
+        Some(first)
     }
 
     /// Scans `line` (without its `\n`) as one JSON object.
@@ -391,15 +440,11 @@ impl Cursor<'_> {
     }
 }
 
-/// Where a second row starts inside a line that is not one: the last `{"ts":` after byte
-/// 0. A writer cut short leaves a fragment without `\n`, and the next line appended to the
-/// file joins it (a glued line); a crash can also leave a run of NUL bytes before a line.
-pub fn glue_point(line: &[u8]) -> Option<usize> {
-    memchr::memmem::rfind(line.get(1..)?, ROW_START).map(|at| at + 1)
-}
-
-/// How every row a writer makes starts, and what [`glue_point`] looks for.
+/// How every row a writer makes starts, and where [`Row::glued_rows`] looks for rows.
 const ROW_START: &[u8] = b"{\"ts\":";
+
+/// Most pieces that are not rows [`Row::glued_rows`] scans in one line.
+const MAX_GLUE_MISSES: usize = 64;
 
 /// An instant as seconds since the Unix epoch (negative before 1970) and nanoseconds.
 pub type Instant = (i64, u32);
@@ -505,6 +550,66 @@ mod tests {
     fn scan(line: &str) -> Scan<usize> {
         let mut row = Row::default();
         row.scan(line.as_bytes()).map(|()| row.members().len())
+    }
+
+    /// The rows `glued_rows` recovers from `line`, as text.
+    fn glued(line: &str) -> Option<Vec<&str>> {
+        let mut rows = Vec::new();
+        Row::default().glued_rows(line.as_bytes(), &mut rows)?;
+        Some(rows.into_iter().map(|piece| &line[piece]).collect())
+    }
+
+    #[test]
+    fn glued_rows_are_found_from_the_end() {
+        let (a, b, c) = (
+            r#"{"ts":"2026-05-01T12:00:00Z","event":"join"}"#,
+            r#"{"ts":"2026-05-01T12:00:01Z","event":"renew"}"#,
+            r#"{"ts":"2026-05-01T12:00:02Z","event":"close"}"#,
+        );
+        let nested = r#"{"ts":"2026-05-01T12:00:03Z","event":"renew","o":{"ts":1}}"#;
+        let cut = r#"{"ts":"2026-05-01T12:00:04Z","ev"#;
+        let cases: &[(String, &[&str])] = &[
+            // Rows that each lost only the newline: all of them.
+            (format!("{a}{b}{c}"), &[a, b, c]),
+            // A fragment, then rows; a run of NUL bytes, then a row.
+            (format!("{cut}{a}{b}"), &[a, b]),
+            (format!("\0\0{a}"), &[a]),
+            // A row cut short at the end: the rows before it.
+            (format!("{a}{b}{cut}"), &[a, b]),
+            (format!("{cut}{a}{cut}"), &[a]),
+            // A nested object whose first key is `ts` is not where a row starts.
+            (format!("{cut}{nested}"), &[nested]),
+            (format!("{nested}{a}"), &[nested, a]),
+            (format!("{a}{nested}{b}"), &[a, nested, b]),
+            // Objects that do not start as rows do are fragments.
+            (format!("{{}}{a}"), &[a]),
+            (format!("{cut}{cut}"), &[]),
+        ];
+        for (line, rows) in cases {
+            assert_eq!(glued(line).as_deref(), Some(*rows), "{line}");
+        }
+        assert_eq!(glued(a), None, "a row is not glued");
+        assert_eq!(glued("{\"ts\":"), None);
+        // Every row of a line of many, however many: each costs one scan.
+        let rows = format!("{a}{}", "{\"ts\":1}".repeat(1_000));
+        assert_eq!(glued(&rows).map(|rows| rows.len()), Some(1_001));
+        // A line full of `{"ts":` that are not rows: the search ends after MAX_GLUE_MISSES
+        // of them (a search through all 100,000, each a scan of up to 600 KB, would not
+        // end in any time a test has), with the rows it found.
+        let many = format!("{}{a}{b}", "{\"ts\":".repeat(100_000));
+        assert_eq!(glued(&many).as_deref(), Some(&[a, b][..]));
+        // So a row after a fragment is found if it holds fewer such nested objects than
+        // that, and not past it.
+        let holding = |n: usize| {
+            let objects = vec!["{\"ts\":1}"; n].join(",");
+            format!(r#"{{"ts":"2026-05-01T12:00:05Z","event":"renew","o":[{objects}]}}"#)
+        };
+        let (few, more) = (holding(MAX_GLUE_MISSES - 1), holding(MAX_GLUE_MISSES));
+        assert_eq!(
+            glued(&format!("{cut}{few}")).as_deref(),
+            Some(&[few.as_str()][..])
+        );
+        assert_eq!(glued(&format!("{cut}{more}")).as_deref(), Some(&[][..]));
     }
 
     #[test]

@@ -141,6 +141,8 @@ impl Write for Stdout {
 /// Where lines go: the filters, the `--last` window, and the output.
 pub struct Shower {
     row: Row,
+    /// The rows of the last glued line ([`Row::glued_rows`]).
+    glued: Vec<std::ops::Range<usize>>,
     filter: Filter,
     json: bool,
     renderer: Renderer,
@@ -152,9 +154,9 @@ pub struct Shower {
 
 impl Shower {
     /// Takes one line (without `\n`). Lines that are not rows with an RFC 3339 `ts` and an
-    /// `event` string are skipped; `verify` reports them. Of a glued line, the row after
-    /// the fragment is taken ([`row::glue_point`]), as `verify` recovers it, and the
-    /// fragment too if it is a whole row (a write that stopped short of the `\n` alone).
+    /// `event` string are skipped; `verify` reports them. Of a glued line, the rows in it
+    /// are taken ([`Row::glued_rows`]), as `verify` recovers them: the fragment a write cut
+    /// short left is not, a row that lost only its `\n` is.
     pub fn line(&mut self, line: &[u8]) -> io::Result<()> {
         if self.done() {
             return Ok(());
@@ -162,17 +164,17 @@ impl Shower {
         if self.row.scan(line).is_ok() {
             return self.take(line);
         }
-        let Some(at) = row::glue_point(line) else {
-            return Ok(());
-        };
-        let (head, rest) = line.split_at(at);
-        if self.row.scan_whole_head(head) {
-            self.take(head)?;
+        let mut glued = std::mem::take(&mut self.glued);
+        self.row.glued_rows(line, &mut glued);
+        let mut shown = Ok(());
+        for piece in &glued {
+            let piece = &line[piece.clone()];
+            if shown.is_ok() && self.row.scan(piece).is_ok() {
+                shown = self.take(piece);
+            }
         }
-        if self.row.scan(rest).is_ok() {
-            self.take(rest)?;
-        }
-        Ok(())
+        self.glued = glued;
+        shown
     }
 
     /// Takes the row just scanned, `line`: filtered, then kept for the `--last` window or
@@ -301,6 +303,7 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     };
     let mut shower = Shower {
         row: Row::default(),
+        glued: Vec::new(),
         filter: Filter {
             since,
             slot: args.slot.clone(),

@@ -94,6 +94,8 @@ impl Problem {
 /// Counts over every file checked.
 struct Checker {
     row: Row,
+    /// The rows of the last glued line ([`Row::glued_rows`]).
+    glued: Vec<std::ops::Range<usize>>,
     lines: u64,
     events: [u64; EventKind::ALL.len()],
     problems: [u64; Problem::ALL.len()],
@@ -174,24 +176,10 @@ impl Checker {
                 "no newline at the end of the file",
             ),
             Err(err) => {
-                if let Some(at) = row::glue_point(line) {
-                    let (head, rest) = line.split_at(at);
-                    // A write that stopped short of the `\n` alone leaves a whole row, which
-                    // is counted and checked like the row glued onto it.
-                    let whole = self.row.scan_whole_head(head);
-                    let detail = if whole {
-                        format!("second event at byte {at}; the first is whole, only its newline is missing")
-                    } else {
-                        format!("second event at byte {at}")
-                    };
-                    self.report(Problem::Glued, name, line_no, &detail);
-                    // `report` leaves the scan of `head` as it is.
-                    if whole {
-                        self.check_row(name, line_no, head);
-                    }
-                    if self.row.scan(rest).is_ok() {
-                        self.check_row(name, line_no, rest);
-                    }
+                let mut glued = std::mem::take(&mut self.glued);
+                if let Some(at) = self.row.glued_rows(line, &mut glued) {
+                    self.check_glued(name, line_no, line, terminated, at, &glued);
+                    self.glued = glued;
                 } else if line.iter().all(u8::is_ascii_whitespace) && terminated {
                     self.report(Problem::InvalidJson, name, line_no, "empty line");
                 } else if err == ScanError::Truncated || !terminated {
@@ -199,6 +187,48 @@ impl Checker {
                 } else {
                     self.report(Problem::InvalidJson, name, line_no, "");
                 }
+            }
+        }
+    }
+
+    /// Reports a glued line ([`Row::glued_rows`]), whose second event starts at `at`, and
+    /// counts and checks the `rows` recovered from it. A write that stopped short of the
+    /// `\n` alone leaves a whole row, which is counted like the rows glued onto it. The
+    /// last row of a last line without `\n` is torn, as a lone row would be: not counted.
+    fn check_glued(
+        &mut self,
+        name: &str,
+        line_no: u64,
+        line: &[u8],
+        terminated: bool,
+        at: usize,
+        rows: &[std::ops::Range<usize>],
+    ) {
+        let mut detail = format!("second event at byte {at}: ");
+        match (rows.first(), rows.last()) {
+            (Some(first), Some(last)) => {
+                if first.start > 0 {
+                    let _ = write!(detail, "a fragment of {} bytes, then ", first.start);
+                }
+                let plural = if rows.len() == 1 { "" } else { "s" };
+                let _ = write!(detail, "{} whole event{plural}", rows.len());
+                if last.end < line.len() {
+                    let _ = write!(
+                        detail,
+                        ", then a fragment of {} bytes",
+                        line.len() - last.end
+                    );
+                }
+            }
+            _ => detail.push_str("no whole event"),
+        }
+        self.report(Problem::Glued, name, line_no, &detail);
+        for row in rows {
+            if !terminated && row.end == line.len() {
+                let detail = "no newline at the end of the file";
+                self.report(Problem::Torn, name, line_no, detail);
+            } else if self.row.scan(&line[row.clone()]).is_ok() {
+                self.check_row(name, line_no, &line[row.clone()]);
             }
         }
     }
@@ -262,6 +292,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     drop(lock);
     let mut checker = Checker {
         row: Row::default(),
+        glued: Vec::new(),
         lines: 0,
         events: [0; EventKind::ALL.len()],
         problems: [0; Problem::ALL.len()],
