@@ -664,8 +664,14 @@ impl Writer {
             Err(Errno::INVAL) if !self.regular() => {}
             result => result.map_err(|errno| Error::os(errno, Op::Sync, &self.path))?,
         }
-        // The directories are not synced again if this fails, as the file is not (see
-        // `Durability`), and one that cannot be synced does not keep the others from it.
+        self.sync_dirs()
+    }
+
+    /// `fsync(2)` of the directories changed since they were last synced: the writer's own
+    /// when it created or renamed files in it, and the parents of those the open made. Not
+    /// made again if it fails, as the file's sync is not (see [`Durability`]); one that
+    /// cannot be synced does not keep the others from it.
+    fn sync_dirs(&mut self) -> Result<(), Error> {
         let mut synced = Ok(());
         if self.dir_changed {
             self.dir_changed = false;
@@ -737,9 +743,7 @@ impl Writer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn close(mut self) -> Result<Stats, Error> {
-        if self.close_syncs() {
-            self.sync()?;
-        }
+        self.sync_at_close()?;
         Ok(self.stats)
     }
 
@@ -748,14 +752,19 @@ impl Writer {
         self.options.durability != Durability::None && self.sync.pending()
     }
 
-    /// Whether closing (or dropping) the writer syncs: under a durability policy, when
-    /// appends are not yet synced, or when the directory changed (a file made, files
-    /// renamed by [`Writer::rotate`] or a reopen, directories made) since the last sync, which
-    /// no append has synced since.
-    fn close_syncs(&self) -> bool {
-        self.sync_pending()
-            || (self.options.durability != Durability::None
-                && (self.dir_changed || self.made_dirs.is_some()))
+    /// What closing (or dropping) the writer syncs under a durability policy: the appends
+    /// not yet synced, as [`Writer::sync`] does; else only the directories changed since
+    /// they were last synced (a file made, files renamed by [`Writer::rotate`] or a reopen,
+    /// directories made), which no append has synced since. So a file sync that failed is
+    /// not made again here either.
+    fn sync_at_close(&mut self) -> Result<(), Error> {
+        if self.sync_pending() {
+            self.sync()
+        } else if self.options.durability != Durability::None {
+            self.sync_dirs()
+        } else {
+            Ok(())
+        }
     }
 
     /// Rotates now, whatever the size: under the rotation lock, the backups shift up by one
@@ -1156,12 +1165,11 @@ impl Writer {
 }
 
 impl Drop for Writer {
-    /// With a [`Durability::Periodic`] policy, syncs appends not yet synced; a failure is
-    /// ignored here ([`Writer::close`] reports it).
+    /// Under a durability policy, syncs what [`Writer::close`] would: appends not yet synced
+    /// (with [`Durability::Periodic`]), else a directory changed since its last sync. A
+    /// failure is ignored here ([`Writer::close`] reports it).
     fn drop(&mut self) {
-        if self.close_syncs() {
-            let _ = self.sync();
-        }
+        let _ = self.sync_at_close();
     }
 }
 

@@ -114,20 +114,109 @@ fn every_append_syncs_each_line() {
     );
 }
 
-/// Under a durability policy, `close` also syncs when the directory changed after the last
-/// sync: here a `rotate()` after the last append, whose renames and new file no append
-/// synced. Without a policy it does not.
-#[test]
-fn close_syncs_a_rotation_that_no_append_followed() {
-    for (durability, syncs) in [(Durability::EveryAppend, 2), (Durability::None, 0)] {
-        let (_dir, mut log) = open(durability);
-        append(&mut log);
-        log.rotate().expect("rotate");
-        let synced = log.stats().syncs;
-        assert_eq!(synced, syncs / 2, "{durability:?}: not by the rotation");
+/// Child side of [`closing_syncs_a_rotation_that_no_append_followed`]: one append, a
+/// rotation, then the writer closed or dropped, as `role` says, after a marker on stdout.
+fn rotate_then_close_child(role: &str) {
+    let durability = if role.ends_with("none") {
+        Durability::None
+    } else {
+        Durability::EveryAppend
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut log = Options::new()
+        .durability(durability)
+        .open(dir.path().join("log"))
+        .expect("open");
+    append(&mut log);
+    log.rotate().expect("rotate");
+    println!("closing {}", dir.path().display());
+    if role.starts_with("close") {
         let stats = log.close().expect("close");
-        assert_eq!(stats.syncs, syncs, "{durability:?}");
+        assert_eq!(stats.syncs, u64::from(durability != Durability::None));
+    } else {
+        drop(log);
     }
+    println!("closed");
+}
+
+/// The `fsync` and `fdatasync` calls in `trace` (of `strace -y`) between the child's
+/// `closing <dir>` and `closed` markers, as `(call, path)`; and the dir.
+fn syncs_while_closing(trace: &str) -> (String, Vec<(String, String)>) {
+    let (_, from) = trace.split_once("\"closing ").expect("the closing marker");
+    let (dir, rest) = from.split_once("\\n").expect("the marker's end");
+    let (closing, _) = rest.split_once("\"closed\\n").expect("the closed marker");
+    let syncs = sync_trace(closing)
+        .iter()
+        .filter(|l| l.starts_with("fsync(") || l.starts_with("fdatasync("))
+        .map(|l| {
+            let call = &l[..l.find('(').unwrap_or(0)];
+            let path = &l[l.find('<').unwrap_or(0) + 1..l.find('>').unwrap_or(0)];
+            (call.to_owned(), path.to_owned())
+        })
+        .collect();
+    (dir.to_owned(), syncs)
+}
+
+/// Under a durability policy, closing or dropping the writer also syncs the directory when
+/// it changed after the last sync: here a `rotate()` after the last append, whose renames
+/// and new file no append synced. Only the directory: there are no lines to sync. Without a
+/// policy, nothing.
+#[test]
+fn closing_syncs_a_rotation_that_no_append_followed() {
+    const TEST: &str = "closing_syncs_a_rotation_that_no_append_followed";
+    if let Some(role) = role().filter(|role| role.starts_with("close") || role.starts_with("drop"))
+    {
+        return rotate_then_close_child(&role);
+    }
+    for role in ["close-every", "drop-every", "close-none"] {
+        let Some((_, trace)) = traced(
+            &child(TEST, role),
+            "fdatasync,fsync,write",
+            &["-y"],
+            "closed",
+        ) else {
+            return;
+        };
+        let (dir, syncs) = syncs_while_closing(&trace);
+        let expected = if role.ends_with("none") {
+            vec![]
+        } else {
+            vec![("fsync".to_owned(), dir)]
+        };
+        assert_eq!(syncs, expected, "{role}: {trace}");
+    }
+}
+
+/// A file sync that failed is not made again when the writer is closed: `strace` fails the
+/// first `fdatasync(2)`, the append returns the error, and `close` only syncs the
+/// directory the open created the file in.
+#[test]
+fn closing_does_not_make_a_failed_sync_again() {
+    const TEST: &str = "closing_does_not_make_a_failed_sync_again";
+    if role().as_deref() == Some("failed-then-close") {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut log = Options::new()
+            .durability(Durability::EveryAppend)
+            .open(dir.path().join("log"))
+            .expect("open");
+        let err = log.append(&fixed_event()).expect_err("the sync fails");
+        assert_eq!((err.op(), err.raw_os_error()), (Op::Sync, Some(5)), "{err}");
+        println!("closing {}", dir.path().display());
+        log.close().expect("the directory's sync");
+        println!("closed");
+        return;
+    }
+    let inject = ["-y", "-e", "inject=fdatasync:error=EIO:when=1"];
+    let Some((_, trace)) = traced(
+        &child(TEST, "failed-then-close"),
+        "fdatasync,fsync,write",
+        &inject,
+        "closed",
+    ) else {
+        return;
+    };
+    let (dir, syncs) = syncs_while_closing(&trace);
+    assert_eq!(syncs, [("fsync".to_owned(), dir)], "{trace}");
 }
 
 #[test]
