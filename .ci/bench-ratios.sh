@@ -11,11 +11,14 @@
 # ran), which is what a partial rerun such as `cargo bench -- encode_commit` leaves; and
 # results not written in the order `cargo bench` runs the benches (append, encode,
 # latency, rotation), each within 10 minutes of the one before, which is what a rerun of
-# one bench leaves (`cargo bench --bench latency` after a whole run, say).
+# one bench leaves (`cargo bench --bench latency` after a whole run, say). A rerun of the
+# last of them (`rotation`) within 10 minutes of the whole run is not caught.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 target="${CARGO_TARGET_DIR:-target}"
+# Without trailing slashes, so that the paths built below are the ones `find` prints.
+while [[ "$target" == */ && "$target" != / ]]; do target="${target%/}"; done
 criterion="$target/criterion"
 strict=0
 [[ "${1:-}" == "--strict" ]] && strict=1
@@ -47,29 +50,27 @@ fi
 
 # The benches' results in the order `cargo bench` writes them (bench targets run in name
 # order), each stage after the one before and at most 10 minutes after it.
-stage_times() { # <find -path patterns...>: the mtimes (fractional seconds) of the files
-    local pattern
-    for pattern in "$@"; do
-        find "$target" -path "$pattern" -printf '%T@\n' 2>/dev/null
-    done | sort -n
-}
 previous_name="" previous_newest=""
-for stage in "append:$criterion/append_commit/*/new/estimates.json" \
-    "encode:$criterion/encode_*/*/new/estimates.json:$interleaved_json" \
-    "latency:$target/tmp/append_latency.json" \
-    "rotation:$criterion/rotation/*/new/estimates.json"; do
-    IFS=: read -r name patterns <<<"$stage"
-    IFS=: read -r -a patterns <<<"$patterns"
-    mapfile -t times < <(stage_times "${patterns[@]}")
-    [[ "${#times[@]}" -gt 0 ]] || continue
-    if [[ -n "$previous_name" ]]; then
-        if ! awk -v a="$previous_newest" -v b="${times[0]}" 'BEGIN { exit !(a <= b && b - a <= 600) }'; then
-            echo "bench-ratios: the $name results were not written within 10 minutes after the $previous_name results, as one cargo bench writes them: not one run (rerun cargo bench)" >&2
-            exit 2
-        fi
+# stage <name> <files...>: checks the files' mtimes against the stage before (the names are
+# globs expanded by the caller; a pattern that matched nothing is passed over).
+stage() {
+    local name="$1" times
+    shift
+    mapfile -t times < <(for file in "$@"; do
+        [[ -f "$file" ]] && stat -c '%.9Y' -- "$file"
+    done | sort -n)
+    [[ "${#times[@]}" -gt 0 ]] || return 0
+    if [[ -n "$previous_name" ]] &&
+        ! awk -v a="$previous_newest" -v b="${times[0]}" 'BEGIN { exit !(a <= b && b - a <= 600) }'; then
+        echo "bench-ratios: the $name results were not written within 10 minutes after the $previous_name results, as one cargo bench writes them: not one run (rerun cargo bench)" >&2
+        exit 2
     fi
     previous_name="$name" previous_newest="${times[-1]}"
-done
+}
+stage append "$criterion"/append_commit/*/new/estimates.json
+stage encode "$criterion"/encode_*/*/new/estimates.json "$interleaved_json"
+stage latency "$target/tmp/append_latency.json"
+stage rotation "$criterion"/rotation/*/new/estimates.json
 
 # Median in nanoseconds of one criterion benchmark, e.g. `median append_commit logwriter`.
 median() {

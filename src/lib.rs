@@ -75,7 +75,7 @@
 //!   README reports.
 //! - Another program that stats the live log with an ordinary stat, one that reports
 //!   timestamps, makes the next append journal the inode on Linux 6.13 and later; in a tight
-//!   loop that made an append 2.7 times as costly in the run the README reports. The writer's own stats ask for no timestamps
+//!   loop that made an append 2.4 times as costly in the run the README reports. The writer's own stats ask for no timestamps
 //!   (see [`ReopenCheck`]).
 //! - Timestamps run from 1970 to 9999 ([`Timestamp`]).
 //! - Programs that use the crate run under valgrind: the clock finds the vDSO through
