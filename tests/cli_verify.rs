@@ -24,6 +24,16 @@ fn summary(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"))
 }
 
+/// The events of every kind a `--json` summary counted.
+fn events_counted(summary: &serde_json::Value) -> u64 {
+    summary["events"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum()
+}
+
 /// The files a `--json` summary says were read, in order.
 fn files_read(report: &serde_json::Value) -> Vec<String> {
     report["files"]
@@ -138,12 +148,7 @@ fn damage_table() {
         assert_eq!(summary["ok"], false, "{label}");
         assert_eq!(summary["problem_count"], 1, "{label}: {summary}");
         assert_eq!(summary["problems"][problem], 1, "{label}: {summary}");
-        let counted: u64 = summary["events"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(|v| v.as_u64().unwrap())
-            .sum();
+        let counted = events_counted(&summary);
         assert_eq!(counted, events, "{label}: {summary}");
         let example = summary["examples"][0].as_str().unwrap();
         assert!(
@@ -171,12 +176,7 @@ fn the_last_row_of_a_glued_last_line_without_newline_is_torn() {
         assert_eq!(summary["problem_count"], 2, "{last}: {summary}");
         assert_eq!(summary["problems"]["glued"], 1, "{last}: {summary}");
         assert_eq!(summary["problems"]["torn"], 1, "{last}: {summary}");
-        let counted: u64 = summary["events"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(|v| v.as_u64().unwrap())
-            .sum();
+        let counted = events_counted(&summary);
         assert_eq!(counted, events, "{last}: {summary}");
     }
 }
