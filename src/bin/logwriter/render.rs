@@ -1,6 +1,5 @@
 //! The human form of a row: `HH:MM:SS TZ  event  slot=a  key=value…`.
 
-use std::cell::OnceCell;
 use std::ffi::OsStr;
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -43,9 +42,9 @@ const EVENT_WIDTH: usize = 12;
 
 /// Renders rows as text lines.
 pub struct Renderer {
-    /// The local time zone, found when the first local time is written ([`local_zone`]):
-    /// never with `--full-time` or `--json`.
-    zone: OnceCell<TimeZone>,
+    /// The local time zone ([`local_zone`]), found when the renderer is made, before any
+    /// log is opened; not looked for with `--full-time`.
+    zone: TimeZone,
     full_time: bool,
     color: bool,
 }
@@ -55,7 +54,11 @@ impl Renderer {
     /// event name in ANSI colours.
     pub fn new(full_time: bool, color: bool) -> Renderer {
         Renderer {
-            zone: OnceCell::new(),
+            zone: if full_time {
+                TimeZone::UTC
+            } else {
+                local_zone()
+            },
             full_time,
             color,
         }
@@ -149,7 +152,7 @@ impl Renderer {
             .and_then(|n| jiff::Timestamp::new(secs, n).ok());
         match instant {
             Some(instant) => {
-                let info = self.zone.get_or_init(local_zone).to_offset_info(instant);
+                let info = self.zone.to_offset_info(instant);
                 let local = secs + i64::from(info.offset().seconds());
                 clock(out, local, info.abbreviation())
             }
@@ -374,7 +377,7 @@ mod tests {
             .unwrap()
             .into_owned();
         let renderer = Renderer {
-            zone: OnceCell::from(TimeZone::UTC),
+            zone: TimeZone::UTC,
             full_time,
             color,
         };

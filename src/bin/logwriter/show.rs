@@ -144,8 +144,8 @@ pub struct Shower {
     /// The rows of the last glued line ([`Row::glued_rows`]).
     glued: Vec<std::ops::Range<usize>>,
     filter: Filter,
-    json: bool,
-    renderer: Renderer,
+    /// How rows are printed as text; `None` with `--json`, which prints them as they are.
+    renderer: Option<Renderer>,
     out: BufWriter<Stdout>,
     window: Option<Window>,
     shown: u64,
@@ -215,10 +215,10 @@ impl Shower {
     /// Writes a line that [`Shower::selected`] has just selected.
     fn emit(&mut self, line: &[u8]) -> io::Result<()> {
         self.shown += 1;
-        if self.json {
+        let Some(renderer) = &self.renderer else {
             self.out.write_all(line)?;
             return self.out.write_all(b"\n");
-        }
+        };
         let row = &self.row;
         let text = |key| row.get(line, key).and_then(|m| row::str_value(line, m));
         let (Some(ts), Some(event)) = (
@@ -227,7 +227,7 @@ impl Shower {
         ) else {
             return Ok(());
         };
-        self.renderer.render(&mut self.out, line, row, ts, &event)
+        renderer.render(&mut self.out, line, row, ts, &event)
     }
 
     /// Prints the `--last` window and shows later lines as they come.
@@ -309,8 +309,8 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
             slot: args.slot.clone(),
             event,
         },
-        json: args.json,
-        renderer: Renderer::new(args.full_time, use_color(args)),
+        // With --json the rows are printed as they are, and no time zone is read.
+        renderer: (!args.json).then(|| Renderer::new(args.full_time, use_color(args))),
         out: BufWriter::with_capacity(
             64 * 1024,
             Stdout {
