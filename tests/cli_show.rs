@@ -69,14 +69,20 @@ fn renders_local_time_with_zone_and_fields_in_file_order() {
     );
 }
 
-/// A `TZ` that names something other than a regular file is not read: `/dev/stdin` took
-/// the rows of a log read from standard input (and a FIFO blocked, even with `--json`).
-/// A zone file named by its path is read.
+/// A `TZ` that names something other than a regular zone file is not read, whether its
+/// path is absolute or relative: `/dev/stdin` took the rows of a log read from standard
+/// input (and a FIFO blocked, even with `--json`). A zone file named by its path, absolute
+/// or relative, is read; so is a zone named by a path through `zoneinfo/`.
 #[test]
 fn a_tz_path_that_is_not_a_zone_file_is_not_read() {
-    let (_dir, log) = crafted();
-    // The log through a pipe, written and closed before the tool starts.
-    let last = |tz: &str, args: &[&str]| {
+    let (dir, log) = crafted();
+    std::fs::copy(
+        "/usr/share/zoneinfo/Europe/Berlin",
+        dir.path().join("myzone"),
+    )
+    .unwrap();
+    // The log through a pipe, written and closed before the tool starts, run in `cwd`.
+    let last = |tz: &str, cwd: &Path, args: &[&str]| {
         let (reader, mut writer) = std::io::pipe().unwrap();
         std::io::Write::write_all(&mut writer, &std::fs::read(&log).unwrap()).unwrap();
         drop(writer);
@@ -85,25 +91,37 @@ fn a_tz_path_that_is_not_a_zone_file_is_not_read() {
             .args(args)
             .env("TZ", tz)
             .env_remove("NO_COLOR")
+            .current_dir(cwd)
             .stdin(reader)
             .output()
             .expect("run logwriter");
         stdout_of(&out).lines().last().map(str::to_owned)
     };
-    for tz in ["/dev/stdin", ":/dev/stdin"] {
+    let root = Path::new("/");
+    for tz in ["/dev/stdin", ":/dev/stdin", "proc/self/fd/0", ":dev/stdin"] {
         assert_eq!(
-            last(tz, &[]).as_deref(),
+            last(tz, root, &[]).as_deref(),
             Some("12:09:00 UTC  error         reason=<boom>  recoverable=true  verb=commit"),
             "{tz}"
         );
-        let json = last(tz, &["--json"]);
+        let json = last(tz, root, &["--json"]);
         assert!(
             json.is_some_and(|row| row.contains("\"verb\":\"commit\"")),
             "{tz}"
         );
     }
-    let berlin = last("/usr/share/zoneinfo/Europe/Berlin", &[]);
-    assert!(berlin.is_some_and(|row| row.starts_with("14:09:00 CEST ")));
+    for (tz, cwd) in [
+        ("/usr/share/zoneinfo/Europe/Berlin", root),
+        ("myzone", dir.path()),
+        (":./myzone", dir.path()),
+        ("usr/share/zoneinfo/Europe/Berlin", root),
+    ] {
+        let berlin = last(tz, cwd, &[]);
+        assert!(
+            berlin.is_some_and(|row| row.starts_with("14:09:00 CEST ")),
+            "{tz}"
+        );
+    }
 }
 
 #[test]

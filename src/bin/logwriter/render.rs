@@ -18,23 +18,57 @@ const RESET: &str = "\x1b[0m";
 /// Largest time zone file read from a `TZ` path (zone files are a few KiB).
 const MAX_ZONE_FILE: u64 = 1 << 20;
 
-/// The system's time zone, as jiff finds it (`TZ`, else `/etc/localtime`), or UTC. A `TZ`
-/// that names a path (`/…` or `:/…`) is read only if it is a regular file of at most
-/// [`MAX_ZONE_FILE`] bytes: a FIFO would block, `/dev/zero` never end, and `/dev/stdin`
-/// take the rows of a log read from standard input. Like a zone jiff cannot use, such a
-/// `TZ` gives UTC.
+/// The local time zone. Without `TZ`, the system's (`/etc/localtime`), as jiff finds it.
+/// With `TZ` (a leading `:` aside): empty is UTC; a name in the time zone database, or a
+/// path with such a name after `zoneinfo/`, that zone; a POSIX rule (`EST5EDT`), that
+/// rule; else a path, absolute or relative, to a zone file, read here rather than by
+/// jiff, which would read anything whole ([`zone_file`]). Anything else gives UTC, as jiff
+/// does for a `TZ` it cannot use.
 fn local_zone() -> TimeZone {
-    if let Some(tz) = std::env::var_os("TZ") {
-        let tz = tz.as_bytes();
-        let path = tz.strip_prefix(b":").unwrap_or(tz);
-        if path.starts_with(b"/")
-            && !std::fs::metadata(OsStr::from_bytes(path))
-                .is_ok_and(|meta| meta.is_file() && meta.len() <= MAX_ZONE_FILE)
-        {
-            return TimeZone::UTC;
+    let Some(tz) = std::env::var_os("TZ") else {
+        return TimeZone::system();
+    };
+    let tz = tz.as_bytes();
+    let tz = tz.strip_prefix(b":").unwrap_or(tz);
+    if tz.is_empty() {
+        return TimeZone::UTC;
+    }
+    if let Ok(text) = std::str::from_utf8(tz) {
+        let name = text.rsplit_once("zoneinfo/").map_or(text, |(_, name)| name);
+        if let Ok(zone) = jiff::tz::db().get(name) {
+            return zone;
+        }
+        if let Ok(zone) = TimeZone::posix(text) {
+            return zone;
         }
     }
-    TimeZone::system()
+    zone_file(OsStr::from_bytes(tz)).unwrap_or(TimeZone::UTC)
+}
+
+/// The zone in the file at `path`, if it is a regular file of at most [`MAX_ZONE_FILE`]
+/// bytes in zone file (`TZif`) form. Opened without waiting (a FIFO would block) and
+/// looked at through the descriptor, then read at most one byte past the limit: a device
+/// (`/dev/zero`), a pipe (`/dev/stdin`, which would take the rows of a log read from
+/// standard input) or a pseudo-file larger than its size says (`/proc/self/pagemap`) is
+/// not read, or not far.
+fn zone_file(path: &OsStr) -> Option<TimeZone> {
+    use rustix::fs::{FileType, Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    let fd = rustix::fs::open(path, flags, Mode::empty()).ok()?;
+    let stat = rustix::fs::fstat(&fd).ok()?;
+    if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+        return None;
+    }
+    let mut data = Vec::new();
+    io::Read::read_to_end(
+        &mut io::Read::take(std::fs::File::from(fd), MAX_ZONE_FILE + 1),
+        &mut data,
+    )
+    .ok()?;
+    if data.len() as u64 > MAX_ZONE_FILE {
+        return None;
+    }
+    TimeZone::tzif(&path.to_string_lossy(), &data).ok()
 }
 
 /// Width of the event column: the longest kind, `commit_error`.
