@@ -115,6 +115,12 @@ fn damage_table() {
             "glued",
             4,
         ),
+        // A whole row, a fragment, a row: both rows.
+        (
+            b"{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"renew\"}{\"ts\":\"2026-05-01T12:00:02Z\",\"ev{\"ts\":\"2026-05-01T12:00:03Z\",\"event\":\"renew\"}\n",
+            "glued",
+            3,
+        ),
         // A fragment, then a row holding an object whose first key is `ts`: the row whole.
         (
             b"{\"ts\":\"2026-05-01T12:00:01Z\",\"ev{\"ts\":\"2026-05-01T12:00:02Z\",\"event\":\"renew\",\"o\":{\"ts\":1}}\n",

@@ -68,44 +68,48 @@ impl Row {
     /// the next line appended to the file joins it; a crash can also leave a run of NUL
     /// bytes before a line. Returns `None` if no `{"ts":` starts after byte 0 (the line is
     /// not glued), else where the first one starts; `rows` then holds the rows recovered,
-    /// in order. The bytes before the first of them, and after the last, are fragments.
+    /// in order. The bytes between them, before the first and after the last are fragments.
     ///
-    /// Rows are found from the end of the line: the last is the tail from the rightmost
-    /// `{"ts":` that scans as a whole row (if none does, the tail from the rightmost
-    /// `{"ts":` on is a fragment, a row cut short at the end of the file); the one before
-    /// it is the piece up to it from the rightmost `{"ts":` that scans whole, and so on,
-    /// down to byte 0. A row holding a nested object whose first key is `ts` is not cut
-    /// there: the piece from that object on ends with the rest of its row and is not one
-    /// object. The rows found take one scan each, of their own bytes; at most
-    /// [`MAX_GLUE_MISSES`] other pieces are scanned, so a line full of `{"ts":` costs a
-    /// bounded number of scans of it. The row scanned last is not `rows`' last: scan each
-    /// again to read it.
+    /// Rows are found from the end of the line. At each step, the pieces that end where the
+    /// last row found begins (at first, the line's end) and start at one of the
+    /// [`MAX_GLUE_TRIES`] nearest `{"ts":` before it are tried, shortest first: the first
+    /// that scans as one object is a row. If none does, the piece from the nearest `{"ts":`
+    /// is a fragment (a row cut short), and the next step ends where it starts. So a row
+    /// holding nested objects whose first key is `ts` is kept whole, unless it holds
+    /// [`MAX_GLUE_TRIES`] of them or more; and a nested one right after a fragment that
+    /// ends before it may be taken for a row. The pieces scanned add up to at most
+    /// [`MAX_GLUE_SCAN`] times the line's length: past that, the rows found so far are
+    /// the ones recovered. The row scanned last is not `rows`' last: scan each again to
+    /// read it.
     pub fn glued_rows(&mut self, line: &[u8], rows: &mut Vec<Range<usize>>) -> Option<usize> {
         rows.clear();
         let mut found = memchr::memmem::find_iter(line.get(1..)?, ROW_START).map(|at| at + 1);
         let first = found.next()?;
         let starts: Vec<usize> = [0, first].into_iter().chain(found).collect();
+        let mut budget = MAX_GLUE_SCAN * line.len() + 4096;
         // The pieces tried end at `end` and start at one of `starts[..next]`.
-        let (mut end, mut next, mut misses) = (line.len(), starts.len(), 0);
-        while next > 0 && misses < MAX_GLUE_MISSES {
+        let (mut end, mut next) = (line.len(), starts.len());
+        'steps: while next > 0 {
             let mut whole = None;
-            for at in (0..next).rev() {
-                if self.scan_whole(&line[starts[at]..end]) {
+            for at in (next.saturating_sub(MAX_GLUE_TRIES)..next).rev() {
+                let piece = starts[at]..end;
+                let Some(left) = budget.checked_sub(piece.len()) else {
+                    break 'steps;
+                };
+                budget = left;
+                if self.scan_whole(&line[piece]) {
                     whole = Some(at);
-                    break;
-                }
-                misses += 1;
-                if misses == MAX_GLUE_MISSES {
                     break;
                 }
             }
             match whole {
-                Some(at) => rows.push(starts[at]..end),
-                // The tail is no row: a fragment from the last `{"ts":` on.
-                None if end == line.len() && rows.is_empty() => {}
-                None => break,
+                Some(at) => {
+                    rows.push(starts[at]..end);
+                    next = at;
+                }
+                // A fragment, from the nearest start on.
+                None => next -= 1,
             }
-            next = whole.unwrap_or(next - 1);
             end = starts[next];
         }
         rows.reverse();
@@ -443,8 +447,12 @@ impl Cursor<'_> {
 /// How every row a writer makes starts, and where [`Row::glued_rows`] looks for rows.
 const ROW_START: &[u8] = b"{\"ts\":";
 
-/// Most pieces that are not rows [`Row::glued_rows`] scans in one line.
-const MAX_GLUE_MISSES: usize = 64;
+/// Most pieces [`Row::glued_rows`] tries at one step: each a scan of up to that many rows.
+const MAX_GLUE_TRIES: usize = 16;
+
+/// Most bytes [`Row::glued_rows`] scans in one line, as a multiple of its length (plus
+/// 4 KiB, so that a short line can try all it needs).
+const MAX_GLUE_SCAN: usize = 4;
 
 /// An instant as seconds since the Unix epoch (negative before 1970) and nanoseconds.
 pub type Instant = (i64, u32);
@@ -574,9 +582,11 @@ mod tests {
             // A fragment, then rows; a run of NUL bytes, then a row.
             (format!("{cut}{a}{b}"), &[a, b]),
             (format!("\0\0{a}"), &[a]),
-            // A row cut short at the end: the rows before it.
+            // A row cut short at the end, or between rows: the rows around it.
             (format!("{a}{b}{cut}"), &[a, b]),
             (format!("{cut}{a}{cut}"), &[a]),
+            (format!("{a}{cut}{b}"), &[a, b]),
+            (format!("{cut}{a}{cut}{b}{cut}{c}"), &[a, b, c]),
             // A nested object whose first key is `ts` is not where a row starts.
             (format!("{cut}{nested}"), &[nested]),
             (format!("{nested}{a}"), &[nested, a]),
@@ -590,21 +600,24 @@ mod tests {
         }
         assert_eq!(glued(a), None, "a row is not glued");
         assert_eq!(glued("{\"ts\":"), None);
-        // Every row of a line of many, however many: each costs one scan.
+        // Every row of a line of many, however many: each costs one scan of itself.
         let rows = format!("{a}{}", "{\"ts\":1}".repeat(1_000));
         assert_eq!(glued(&rows).map(|rows| rows.len()), Some(1_001));
-        // A line full of `{"ts":` that are not rows: the search ends after MAX_GLUE_MISSES
-        // of them (a search through all 100,000, each a scan of up to 600 KB, would not
-        // end in any time a test has), with the rows it found.
+        let cut_last = format!("{}{cut}", a.repeat(63));
+        assert_eq!(glued(&cut_last).map(|rows| rows.len()), Some(63));
+        // A line full of `{"ts":` that are not rows: each step tries MAX_GLUE_TRIES pieces,
+        // and the search ends once it has scanned MAX_GLUE_SCAN times the line (a search
+        // of every piece, 100,000 of them each of up to 600 KB, would not end in any time
+        // a test has), with the rows it found.
         let many = format!("{}{a}{b}", "{\"ts\":".repeat(100_000));
         assert_eq!(glued(&many).as_deref(), Some(&[a, b][..]));
-        // So a row after a fragment is found if it holds fewer such nested objects than
-        // that, and not past it.
+        // A row after a fragment is found if it holds fewer nested objects that start with
+        // `{"ts":` than MAX_GLUE_TRIES, and not past it.
         let holding = |n: usize| {
             let objects = vec!["{\"ts\":1}"; n].join(",");
             format!(r#"{{"ts":"2026-05-01T12:00:05Z","event":"renew","o":[{objects}]}}"#)
         };
-        let (few, more) = (holding(MAX_GLUE_MISSES - 1), holding(MAX_GLUE_MISSES));
+        let (few, more) = (holding(MAX_GLUE_TRIES - 1), holding(MAX_GLUE_TRIES));
         assert_eq!(
             glued(&format!("{cut}{few}")).as_deref(),
             Some(&[few.as_str()][..])
