@@ -209,6 +209,9 @@ pub struct Writer {
     held: Option<FileId>,
     stats: Stats,
     housekeeping_error: Option<Error>,
+    /// Set by [`Writer::close`]: the drop that follows it does not sync again what the
+    /// close synced, or failed to.
+    closed: bool,
 }
 
 impl std::fmt::Debug for Writer {
@@ -358,6 +361,7 @@ impl Writer {
             held: None,
             stats: Stats::default(),
             housekeeping_error: None,
+            closed: false,
         };
         let mine = writer.learn_held()?;
         writer.resume_rotation();
@@ -743,6 +747,7 @@ impl Writer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn close(mut self) -> Result<Stats, Error> {
+        self.closed = true;
         self.sync_at_close()?;
         Ok(self.stats)
     }
@@ -1169,7 +1174,9 @@ impl Drop for Writer {
     /// (with [`Durability::Periodic`]), else a directory changed since its last sync. A
     /// failure is ignored here ([`Writer::close`] reports it).
     fn drop(&mut self) {
-        let _ = self.sync_at_close();
+        if !self.closed {
+            let _ = self.sync_at_close();
+        }
     }
 }
 

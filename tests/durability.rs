@@ -157,6 +157,46 @@ fn syncs_while_closing(trace: &str) -> (String, Vec<(String, String)>) {
     (dir.to_owned(), syncs)
 }
 
+/// A `close` whose sync fails returns the error, and the drop that ends the writer then
+/// syncs nothing more: `strace` fails the `fdatasync(2)` of the append the periodic policy
+/// left pending, and the directory the open created the file in stays unsynced, as after
+/// a failed sync of an append.
+#[test]
+fn a_close_whose_sync_fails_is_not_followed_by_another() {
+    const TEST: &str = "a_close_whose_sync_fails_is_not_followed_by_another";
+    if role().as_deref() == Some("close-fails") {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut log = Options::new()
+            .durability(Durability::Periodic {
+                appends: 100,
+                interval: Duration::from_secs(3600),
+            })
+            .open(dir.path().join("log"))
+            .expect("open");
+        append(&mut log);
+        println!("closing {}", dir.path().display());
+        let err = log.close().expect_err("the sync fails");
+        assert_eq!((err.op(), err.raw_os_error()), (Op::Sync, Some(5)), "{err}");
+        println!("closed");
+        return;
+    }
+    let inject = ["-y", "-e", "inject=fdatasync:error=EIO:when=1"];
+    let Some((_, trace)) = traced(
+        &child(TEST, "close-fails"),
+        "fdatasync,fsync,write",
+        &inject,
+        "closed",
+    ) else {
+        return;
+    };
+    let (dir, syncs) = syncs_while_closing(&trace);
+    assert_eq!(
+        syncs,
+        [("fdatasync".to_owned(), format!("{dir}/log"))],
+        "{trace}"
+    );
+}
+
 /// Under a durability policy, closing or dropping the writer also syncs the directory when
 /// it changed after the last sync: here a `rotate()` after the last append, whose renames
 /// and new file no append synced. Only the directory: there are no lines to sync. Without a
