@@ -726,7 +726,8 @@ impl Writer {
     /// Closes the log, first syncing appends the durability policy has not synced yet, and,
     /// under a policy, the directory if it changed since the last sync (as after
     /// [`Writer::rotate`] with no append since), as dropping the writer does, but reporting a
-    /// failure; returns the final counters.
+    /// failure; returns the final counters. If the file's sync fails, the directory is not
+    /// synced either, as in [`Writer::sync`].
     ///
     /// # Errors
     ///

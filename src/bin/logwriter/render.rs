@@ -46,17 +46,23 @@ fn local_zone() -> TimeZone {
 }
 
 /// The zone in the file at `path`, if it is a regular file of at most [`MAX_ZONE_FILE`]
-/// bytes in zone file (`TZif`) form. Opened without waiting (a FIFO would block) and
-/// looked at through the descriptor, then read at most one byte past the limit: a device
+/// bytes in zone file (`TZif`) form. Looked at by its path, then opened without waiting
+/// (a FIFO put there meanwhile would block) and looked at again through the descriptor,
+/// then read at most one byte past the limit: a device
 /// (`/dev/zero`), a pipe (`/dev/stdin`, which would take the rows of a log read from
 /// standard input) or a pseudo-file larger than its size says (`/proc/self/pagemap`) is
 /// not read, or not far.
 fn zone_file(path: &OsStr) -> Option<TimeZone> {
     use rustix::fs::{FileType, Mode, OFlags};
+    let regular = |stat: rustix::fs::Stat| FileType::from_raw_mode(stat.st_mode).is_file();
+    // Not opened unless it is a regular file: opening a FIFO would release a writer
+    // waiting at its other end, and opening a device can act on it.
+    if !rustix::fs::stat(path).is_ok_and(regular) {
+        return None;
+    }
     let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
     let fd = rustix::fs::open(path, flags, Mode::empty()).ok()?;
-    let stat = rustix::fs::fstat(&fd).ok()?;
-    if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+    if !rustix::fs::fstat(&fd).is_ok_and(regular) {
         return None;
     }
     let mut data = Vec::new();

@@ -57,12 +57,6 @@ pub struct Row {
 }
 
 impl Row {
-    /// Scans a piece of a glued line: whether it is a whole row, one that starts as every
-    /// row a writer makes does (`{"ts":`) and is one JSON object.
-    fn scan_whole(&mut self, piece: &[u8]) -> bool {
-        piece.starts_with(ROW_START) && self.scan(piece).is_ok()
-    }
-
     /// Finds the rows glued together in `line`, a line that is not one row: a writer cut
     /// short leaves a fragment without `\n` (a whole row when only the `\n` was lost), and
     /// the next line appended to the file joins it; a crash can also leave a run of NUL
@@ -73,14 +67,17 @@ impl Row {
     /// Rows are found from the end of the line. At each step, the pieces that end where the
     /// last row found begins (at first, the line's end) and start at one of the
     /// [`MAX_GLUE_TRIES`] nearest `{"ts":` before it are tried, shortest first: the first
-    /// that scans as one object is a row. If none does, the piece from the nearest `{"ts":`
-    /// is a fragment (a row cut short), and the next step ends where it starts. So a row
-    /// holding nested objects whose first key is `ts` is kept whole, unless it holds
-    /// [`MAX_GLUE_TRIES`] of them or more; and a nested one right after a fragment that
-    /// ends before it may be taken for a row. The pieces scanned add up to at most
-    /// [`MAX_GLUE_SCAN`] times the line's length: past that, the rows found so far are
-    /// the ones recovered. The row scanned last is not `rows`' last: scan each again to
-    /// read it.
+    /// that scans as one object is a row. A piece cut short (the object still open at its
+    /// end) ends the step: a longer piece could only be whole if that `{"ts":` began a
+    /// nested object, which would close before the end. If no piece is whole, the piece
+    /// from the nearest `{"ts":` is a fragment, or a row that a short fragment follows (a
+    /// few bytes, NULs; but not `,`, `}` or `]`, which follow a nested object), and the
+    /// next step ends where it starts. So a row holding nested
+    /// objects whose first key is `ts` is kept whole, unless it holds [`MAX_GLUE_TRIES`] of
+    /// them or more; and a nested one right after a fragment that ends before it may be
+    /// taken for a row. The pieces tried add up to at most [`MAX_GLUE_SCAN`] times the
+    /// line's length (plus 4 KiB): past that, the rows found so far are the ones
+    /// recovered. The row scanned last is not `rows`' last: scan each again to read it.
     pub fn glued_rows(&mut self, line: &[u8], rows: &mut Vec<Range<usize>>) -> Option<usize> {
         rows.clear();
         let mut found = memchr::memmem::find_iter(line.get(1..)?, ROW_START).map(|at| at + 1);
@@ -92,23 +89,36 @@ impl Row {
         'steps: while next > 0 {
             let mut whole = None;
             for at in (next.saturating_sub(MAX_GLUE_TRIES)..next).rev() {
-                let piece = starts[at]..end;
+                let piece = &line[starts[at]..end];
                 let Some(left) = budget.checked_sub(piece.len()) else {
                     break 'steps;
                 };
                 budget = left;
-                if self.scan_whole(&line[piece]) {
-                    whole = Some(at);
-                    break;
+                match self.scan(piece) {
+                    Ok(()) if piece.starts_with(ROW_START) => {
+                        whole = Some(at);
+                        break;
+                    }
+                    Err(ScanError::Truncated) => break,
+                    _ => {}
                 }
             }
-            match whole {
-                Some(at) => {
-                    rows.push(starts[at]..end);
-                    next = at;
+            if let Some(at) = whole {
+                rows.push(starts[at]..end);
+                next = at;
+            } else {
+                next -= 1;
+                // A row that only a short fragment follows: the row. (An object that `,`,
+                // `}` or `]` follows is a nested one, of a row not found.)
+                let piece = &line[starts[next]..end];
+                if piece.starts_with(ROW_START) {
+                    if let Ok(len) = self.scan_object(piece) {
+                        let after = piece[len..].iter().find(|b| !b.is_ascii_whitespace());
+                        if !matches!(after, Some(b',' | b'}' | b']')) {
+                            rows.push(starts[next]..starts[next] + len);
+                        }
+                    }
                 }
-                // A fragment, from the nearest start on.
-                None => next -= 1,
             }
             end = starts[next];
         }
@@ -118,6 +128,22 @@ impl Row {
 
     /// Scans `line` (without its `\n`) as one JSON object.
     pub fn scan(&mut self, line: &[u8]) -> Scan<()> {
+        let end = self.scan_object(line)?;
+        let mut cur = Cursor {
+            bytes: line,
+            at: end,
+        };
+        cur.skip_ws();
+        if cur.at == line.len() {
+            Ok(())
+        } else {
+            Err(ScanError::Malformed)
+        }
+    }
+
+    /// Scans the JSON object that `line` starts with (after any whitespace), as
+    /// [`Row::scan`] does, whatever follows it; returns where it ends.
+    fn scan_object(&mut self, line: &[u8]) -> Scan<usize> {
         self.members.clear();
         let mut cur = Cursor { bytes: line, at: 0 };
         cur.skip_ws();
@@ -153,12 +179,7 @@ impl Row {
                 }
             }
         }
-        cur.skip_ws();
-        if cur.at == line.len() {
-            Ok(())
-        } else {
-            Err(ScanError::Malformed)
-        }
+        Ok(cur.at)
     }
 
     /// The members found by the last successful [`Row::scan`], in line order.
@@ -587,6 +608,10 @@ mod tests {
             (format!("{cut}{a}{cut}"), &[a]),
             (format!("{a}{cut}{b}"), &[a, b]),
             (format!("{cut}{a}{cut}{b}{cut}{c}"), &[a, b, c]),
+            // Fewer bytes than `{"ts":`, or NULs, between rows: the rows.
+            (format!("{a}{{\"t{b}"), &[a, b]),
+            (format!("{a}{{\"ts\"{b}"), &[a, b]),
+            (format!("{a}\0\0\0{b}{{"), &[a, b]),
             // A nested object whose first key is `ts` is not where a row starts.
             (format!("{cut}{nested}"), &[nested]),
             (format!("{nested}{a}"), &[nested, a]),
@@ -605,6 +630,12 @@ mod tests {
         assert_eq!(glued(&rows).map(|rows| rows.len()), Some(1_001));
         let cut_last = format!("{}{cut}", a.repeat(63));
         assert_eq!(glued(&cut_last).map(|rows| rows.len()), Some(63));
+        // Fragments between and after many rows cost one scan each (a fragment is cut
+        // short, which ends its step).
+        let alternating = format!("{}{a}", format!("{a}{cut}").repeat(50));
+        assert_eq!(glued(&alternating).map(|rows| rows.len()), Some(51));
+        let cut_after = format!("{}{}", a.repeat(30), cut.repeat(30));
+        assert_eq!(glued(&cut_after).map(|rows| rows.len()), Some(30));
         // A line full of `{"ts":` that are not rows: each step tries MAX_GLUE_TRIES pieces,
         // and the search ends once it has scanned MAX_GLUE_SCAN times the line (a search
         // of every piece, 100,000 of them each of up to 600 KB, would not end in any time

@@ -204,24 +204,13 @@ impl Checker {
         at: usize,
         rows: &[std::ops::Range<usize>],
     ) {
-        let mut detail = format!("second event at byte {at}: ");
-        match (rows.first(), rows.last()) {
-            (Some(first), Some(last)) => {
-                if first.start > 0 {
-                    let _ = write!(detail, "a fragment of {} bytes, then ", first.start);
-                }
-                let plural = if rows.len() == 1 { "" } else { "s" };
-                let _ = write!(detail, "{} whole event{plural}", rows.len());
-                if last.end < line.len() {
-                    let _ = write!(
-                        detail,
-                        ", then a fragment of {} bytes",
-                        line.len() - last.end
-                    );
-                }
-            }
-            _ => detail.push_str("no whole event"),
-        }
+        let in_rows: usize = rows.iter().map(ExactSizeIterator::len).sum();
+        let plural = if rows.len() == 1 { "" } else { "s" };
+        let detail = format!(
+            "second event at byte {at}: {} whole event{plural}, {} bytes of fragments",
+            rows.len(),
+            line.len() - in_rows
+        );
         self.report(Problem::Glued, name, line_no, &detail);
         for row in rows {
             if !terminated && row.end == line.len() {
