@@ -122,11 +122,7 @@ fn rotate_then_close_child(role: &str) {
     } else {
         Durability::EveryAppend
     };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut log = Options::new()
-        .durability(durability)
-        .open(dir.path().join("log"))
-        .expect("open");
+    let (dir, mut log) = open(durability);
     append(&mut log);
     log.rotate().expect("rotate");
     println!("closing {}", dir.path().display());
@@ -139,9 +135,25 @@ fn rotate_then_close_child(role: &str) {
     println!("closed");
 }
 
-/// The `fsync` and `fdatasync` calls in `trace` (of `strace -y`) between the child's
-/// `closing <dir>` and `closed` markers, as `(call, path)`; and the dir.
-fn syncs_while_closing(trace: &str) -> (String, Vec<(String, String)>) {
+/// `strace` arguments that fail the first `fdatasync(2)` with `EIO`.
+const FAIL_FIRST_DATASYNC: &[&str] = &["-e", "inject=fdatasync:error=EIO:when=1"];
+
+/// What a child of [`syncs_at_close`] synced while closing.
+struct Closing {
+    /// The temp dir it printed (`closing <dir>`).
+    dir: String,
+    /// The `fsync` and `fdatasync` calls between that marker and `closed`, as
+    /// `(call, path)`.
+    syncs: Vec<(String, String)>,
+    /// The whole trace, for messages.
+    trace: String,
+}
+
+/// Runs the child of `test` in `role` under `strace -y` with `more` arguments, tracing
+/// syncs and writes: what it synced while closing.
+fn syncs_at_close(test: &str, role: &str, more: &[&str]) -> Option<Closing> {
+    let more = [&["-y"], more].concat();
+    let (_, trace) = traced(&child(test, role), "fdatasync,fsync,write", &more, "closed")?;
     let (_, from) = trace.split_once("\"closing ").expect("the closing marker");
     let (dir, rest) = from.split_once("\\n").expect("the marker's end");
     let (closing, _) = rest.split_once("\"closed\\n").expect("the closed marker");
@@ -154,7 +166,11 @@ fn syncs_while_closing(trace: &str) -> (String, Vec<(String, String)>) {
             (call.to_owned(), path.to_owned())
         })
         .collect();
-    (dir.to_owned(), syncs)
+    Some(Closing {
+        dir: dir.to_owned(),
+        syncs,
+        trace,
+    })
 }
 
 /// A `close` whose sync fails returns the error, and the drop that ends the writer then
@@ -165,14 +181,10 @@ fn syncs_while_closing(trace: &str) -> (String, Vec<(String, String)>) {
 fn a_close_whose_sync_fails_is_not_followed_by_another() {
     const TEST: &str = "a_close_whose_sync_fails_is_not_followed_by_another";
     if role().as_deref() == Some("close-fails") {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut log = Options::new()
-            .durability(Durability::Periodic {
-                appends: 100,
-                interval: Duration::from_secs(3600),
-            })
-            .open(dir.path().join("log"))
-            .expect("open");
+        let (dir, mut log) = open(Durability::Periodic {
+            appends: 100,
+            interval: Duration::from_secs(3600),
+        });
         append(&mut log);
         println!("closing {}", dir.path().display());
         let err = log.close().expect_err("the sync fails");
@@ -180,16 +192,11 @@ fn a_close_whose_sync_fails_is_not_followed_by_another() {
         println!("closed");
         return;
     }
-    let inject = ["-y", "-e", "inject=fdatasync:error=EIO:when=1"];
-    let Some((_, trace)) = traced(
-        &child(TEST, "close-fails"),
-        "fdatasync,fsync,write",
-        &inject,
-        "closed",
-    ) else {
+    let Some(Closing { dir, syncs, trace }) =
+        syncs_at_close(TEST, "close-fails", FAIL_FIRST_DATASYNC)
+    else {
         return;
     };
-    let (dir, syncs) = syncs_while_closing(&trace);
     assert_eq!(
         syncs,
         [("fdatasync".to_owned(), format!("{dir}/log"))],
@@ -209,15 +216,9 @@ fn closing_syncs_a_rotation_that_no_append_followed() {
         return rotate_then_close_child(&role);
     }
     for role in ["close-every", "drop-every", "close-none"] {
-        let Some((_, trace)) = traced(
-            &child(TEST, role),
-            "fdatasync,fsync,write",
-            &["-y"],
-            "closed",
-        ) else {
+        let Some(Closing { dir, syncs, trace }) = syncs_at_close(TEST, role, &[]) else {
             return;
         };
-        let (dir, syncs) = syncs_while_closing(&trace);
         let expected = if role.ends_with("none") {
             vec![]
         } else {
@@ -234,11 +235,7 @@ fn closing_syncs_a_rotation_that_no_append_followed() {
 fn closing_does_not_make_a_failed_sync_again() {
     const TEST: &str = "closing_does_not_make_a_failed_sync_again";
     if role().as_deref() == Some("failed-then-close") {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut log = Options::new()
-            .durability(Durability::EveryAppend)
-            .open(dir.path().join("log"))
-            .expect("open");
+        let (dir, mut log) = open(Durability::EveryAppend);
         let err = log.append(&fixed_event()).expect_err("the sync fails");
         assert_eq!((err.op(), err.raw_os_error()), (Op::Sync, Some(5)), "{err}");
         println!("closing {}", dir.path().display());
@@ -246,16 +243,11 @@ fn closing_does_not_make_a_failed_sync_again() {
         println!("closed");
         return;
     }
-    let inject = ["-y", "-e", "inject=fdatasync:error=EIO:when=1"];
-    let Some((_, trace)) = traced(
-        &child(TEST, "failed-then-close"),
-        "fdatasync,fsync,write",
-        &inject,
-        "closed",
-    ) else {
+    let Some(Closing { dir, syncs, trace }) =
+        syncs_at_close(TEST, "failed-then-close", FAIL_FIRST_DATASYNC)
+    else {
         return;
     };
-    let (dir, syncs) = syncs_while_closing(&trace);
     assert_eq!(syncs, [("fsync".to_owned(), dir)], "{trace}");
 }
 
