@@ -157,14 +157,9 @@ fn syncs_at_close(test: &str, role: &str, more: &[&str]) -> Option<Closing> {
     let (_, from) = trace.split_once("\"closing ").expect("the closing marker");
     let (dir, rest) = from.split_once("\\n").expect("the marker's end");
     let (closing, _) = rest.split_once("\"closed\\n").expect("the closed marker");
-    let syncs = sync_trace(closing)
-        .iter()
-        .filter(|l| l.starts_with("fsync(") || l.starts_with("fdatasync("))
-        .map(|l| {
-            let call = &l[..l.find('(').unwrap_or(0)];
-            let path = &l[l.find('<').unwrap_or(0) + 1..l.find('>').unwrap_or(0)];
-            (call.to_owned(), path.to_owned())
-        })
+    let syncs = traced_syncs(closing)
+        .into_iter()
+        .map(|sync| (sync.call, sync.path))
         .collect();
     Some(Closing {
         dir: dir.to_owned(),
@@ -450,6 +445,28 @@ fn rotation_child(durability: Durability) {
     println!("rotation-child-done");
 }
 
+/// A traced `fdatasync` or `fsync`: the call, the path of its descriptor (`strace -y` shows
+/// it: `fsync(3</tmp/x/new>) = 0`), and whether its failure was injected.
+#[derive(Debug)]
+struct TracedSync {
+    call: String,
+    path: String,
+    injected: bool,
+}
+
+/// The `fdatasync` and `fsync` calls in `trace` (of `strace -y`), in order.
+fn traced_syncs(trace: &str) -> Vec<TracedSync> {
+    sync_trace(trace)
+        .iter()
+        .filter(|l| l.starts_with("fsync(") || l.starts_with("fdatasync("))
+        .map(|l| TracedSync {
+            call: l[..l.find('(').unwrap_or(0)].to_owned(),
+            path: l[l.find('<').unwrap_or(0) + 1..l.find('>').unwrap_or(0)].to_owned(),
+            injected: l.contains("INJECTED"),
+        })
+        .collect()
+}
+
 /// The system calls of a child's trace that are about syncing and rotating, in order.
 fn sync_trace(stderr: &str) -> Vec<&str> {
     stderr
@@ -549,15 +566,6 @@ fn made_dirs_child(first_fails: bool) {
     println!("made-dirs-child-done in {}", dir.path().display());
 }
 
-/// A traced `fdatasync` or `fsync`: the call, the path of its descriptor (`strace -y` shows
-/// it: `fsync(3</tmp/x/new>) = 0`), and whether its failure was injected.
-#[derive(Debug)]
-struct TracedSync {
-    call: String,
-    path: String,
-    injected: bool,
-}
-
 /// Runs the child of `test` in `role` ([`made_dirs_child`]) under `strace -y` with `more`
 /// arguments; returns its temp dir and the syncs it made.
 fn traced_made_dirs(test: &str, role: &str, more: &[&str]) -> Option<(String, Vec<TracedSync>)> {
@@ -576,19 +584,7 @@ fn traced_made_dirs(test: &str, role: &str, more: &[&str]) -> Option<(String, Ve
                 .map(|(_, dir)| dir.trim())
         })
         .expect("the temp dir");
-    let syncs = sync_trace(&stderr)
-        .iter()
-        .map(|l| {
-            let call = &l[..l.find('(').unwrap_or(0)];
-            let path = &l[l.find('<').unwrap_or(0) + 1..l.find('>').unwrap_or(0)];
-            TracedSync {
-                call: call.to_owned(),
-                path: path.to_owned(),
-                injected: l.contains("INJECTED"),
-            }
-        })
-        .collect();
-    Some((tmp.to_owned(), syncs))
+    Some((tmp.to_owned(), traced_syncs(&stderr)))
 }
 
 /// Directories the writer created are synced too, each in its parent, with the first
