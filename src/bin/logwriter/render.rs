@@ -371,18 +371,28 @@ fn escape(c: char) -> ([u8; 12], usize) {
 }
 
 /// Writes nested JSON text (an array or an object) with every
-/// [terminal-unsafe](is_terminal_unsafe) character replaced by its `\uXXXX` escape.
-/// Outside strings JSON text is ASCII without DEL, so those characters only occur inside
-/// strings, where the escape means the same: the text stays valid JSON, with the same value.
+/// [terminal-unsafe](is_terminal_unsafe) character replaced by its `\uXXXX` escape and
+/// every C0 control by a space. Outside strings JSON text is ASCII without DEL, so those
+/// characters only occur inside strings, where the escape means the same; a C0 control
+/// only occurs between tokens, as whitespace (`\t`, `\r`), which a space is too. The text
+/// stays valid JSON, with the same value, and a `\r` cannot send the cursor back to paint
+/// over the row.
 fn write_nested(out: &mut impl Write, json: &[u8]) -> io::Result<()> {
     // The scanner checked the line's strings as UTF-8; were a byte not, it would be
     // written as U+FFFD rather than as it is, which could be half of a C1 control.
     let text = String::from_utf8_lossy(json);
     let mut start = 0;
-    for (at, c) in text.char_indices().filter(|&(_, c)| is_terminal_unsafe(c)) {
-        let (escape, len) = escape(c);
+    for (at, c) in text
+        .char_indices()
+        .filter(|&(_, c)| c < ' ' || is_terminal_unsafe(c))
+    {
         out.write_all(&text.as_bytes()[start..at])?;
-        out.write_all(&escape[..len])?;
+        if c < ' ' {
+            out.write_all(b" ")?;
+        } else {
+            let (escape, len) = escape(c);
+            out.write_all(&escape[..len])?;
+        }
         start = at + c.len_utf8();
     }
     out.write_all(&text.as_bytes()[start..])
@@ -518,6 +528,11 @@ mod tests {
             (
                 "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"list\":[\"\u{9b}2J\",{\"\u{7f}\":\"\u{202e}\\u001b\"},\"\u{e9}\"]}",
                 "12:00:00 UTC  renew         list=[\"\\u009b2J\",{\"\\u007f\":\"\\u202e\\u001b\"},\"\u{e9}\"]\n",
+            ),
+            // Whitespace between nested tokens: a tab or a carriage return is a space.
+            (
+                "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"o\":[\r\"x\"\t, {\r\t\"k\" :1}\t]}",
+                "12:00:00 UTC  renew         o=[ \"x\" , {  \"k\" :1} ]\n",
             ),
             // Zero-width, soft-hyphen, byte-order-mark, separator and tag characters, and
             // variation selectors: one past the Basic Multilingual Plane, as a surrogate pair.
