@@ -678,6 +678,24 @@ fn a_last_row_without_a_newline_is_shown_when_its_file_is_let_go() {
     });
 }
 
+/// A whole row without `\n` at the end of a file truncated in place (copytruncate) is
+/// shown when the truncation lets the old content go, as for a file rotated away.
+#[test]
+fn a_last_row_without_a_newline_is_shown_when_its_file_is_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let pad = "x".repeat(200);
+    let last = row("c", 1, &pad);
+    std::fs::write(&log, format!("{}{}", row("c", 0, &pad), last.trim_end())).unwrap();
+    let follower = Follower::start(&log, 3, "20ms");
+    let mut lines = vec![follower.next_line()];
+    // It has read to the end, the unterminated row too, and sleeps until its next poll.
+    follower.wait_until_polling();
+    std::fs::write(&log, row("c", 2, "")).unwrap();
+    lines.extend(follower.finish());
+    assert_eq!(per_writer(&ids(&lines), "c"), [0, 1, 2]);
+}
+
 /// A last line without `\n` is not shown while it may still be completed: once its `\n`
 /// comes, it is shown once, as the row it is.
 #[test]

@@ -98,6 +98,8 @@ impl Tail {
         let start = self.pos;
         let info = stat::of_file(&self.file)?;
         if info.regular && info.size < self.pos {
+            // The old content is let go: a whole last row of it without `\n` is shown.
+            self.last_unterminated(shower)?;
             self.file.seek(SeekFrom::Start(0))?;
             self.pos = 0;
             self.window_end = None;
