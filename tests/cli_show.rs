@@ -739,6 +739,25 @@ fn all_does_not_wait_on_a_fifo_at_the_lock_or_a_backup_name() {
     assert!(stderr.contains("log.2: not a regular file"), "{stderr}");
 }
 
+/// One file alone is shown without the series' lock: a writer stopped in a rotation (here,
+/// the test holding the lock) does not make it wait, as it makes `--all` wait.
+#[test]
+fn one_file_is_shown_without_waiting_for_the_series_lock() {
+    let (dir, log) = crafted();
+    let alone = stdout_of(&show(&log, &["--json"], "UTC"));
+    assert!(alone.contains("\"event\":\"commit\""), "{alone}");
+    let lock = std::fs::File::create(dir.path().join("log.lock")).unwrap();
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    let out = Command::new("timeout")
+        .arg("60")
+        .arg(env!("CARGO_BIN_EXE_logwriter"))
+        .args(["show", "--json"])
+        .arg(&log)
+        .output()
+        .expect("run timeout (coreutils)");
+    assert_eq!(stdout_of(&out), alone);
+}
+
 /// `logwriter COMMAND LOG ARGS…` under an address-space limit of 40 MiB (`ulimit -v`).
 fn in_40_mib(command: &str, log: &Path, args: &[&str]) -> Output {
     Command::new("sh")
