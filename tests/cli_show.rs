@@ -72,7 +72,8 @@ fn renders_local_time_with_zone_and_fields_in_file_order() {
 /// A `TZ` that names something other than a regular zone file is not read, whether its
 /// path is absolute or relative: `/dev/stdin` took the rows of a log read from standard
 /// input (and a FIFO blocked, even with `--json`). A zone file named by its path, absolute
-/// or relative, is read; so is a zone named by a path through `zoneinfo/`.
+/// or relative, is read; so is a zone named by a path through `zoneinfo/`, and one named
+/// relative to `TZDIR` (by default `/usr/share/zoneinfo`, where `posix/…` is).
 #[test]
 fn a_tz_path_that_is_not_a_zone_file_is_not_read() {
     let (dir, log) = crafted();
@@ -90,6 +91,7 @@ fn a_tz_path_that_is_not_a_zone_file_is_not_read() {
             .args(["show", "/dev/stdin"])
             .args(args)
             .env("TZ", tz)
+            .env_remove("TZDIR")
             .env_remove("NO_COLOR")
             .current_dir(cwd)
             .stdin(reader)
@@ -115,6 +117,7 @@ fn a_tz_path_that_is_not_a_zone_file_is_not_read() {
         ("myzone", dir.path()),
         (":./myzone", dir.path()),
         ("usr/share/zoneinfo/Europe/Berlin", root),
+        ("posix/Europe/Berlin", dir.path()),
     ] {
         let berlin = last(tz, cwd, &[]);
         assert!(
@@ -122,6 +125,16 @@ fn a_tz_path_that_is_not_a_zone_file_is_not_read() {
             "{tz}"
         );
     }
+    let out = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+        .args(["show", "--last", "1"])
+        .arg(&log)
+        .env("TZ", "myzone")
+        .env("TZDIR", dir.path())
+        .env_remove("NO_COLOR")
+        .current_dir(root)
+        .output()
+        .expect("run logwriter");
+    assert!(stdout_of(&out).starts_with("14:09:00 CEST "), "{out:?}");
 }
 
 #[test]

@@ -21,9 +21,11 @@ const MAX_ZONE_FILE: u64 = 1 << 20;
 /// The local time zone. Without `TZ`, the system's (`/etc/localtime`), as jiff finds it.
 /// With `TZ` (a leading `:` aside): empty is UTC; a name in the time zone database, or a
 /// path with such a name after `zoneinfo/`, that zone; a POSIX rule (`EST5EDT`), that
-/// rule; else a path, absolute or relative, to a zone file, read here rather than by
-/// jiff, which would read anything whole ([`zone_file`]). Anything else gives UTC, as jiff
-/// does for a `TZ` it cannot use.
+/// rule; else a path to a zone file, read here rather than by jiff, which would read
+/// anything whole ([`zone_file`]): a relative one under `TZDIR` (default
+/// `/usr/share/zoneinfo`), as the C library looks for it (`posix/Europe/Paris`, which the
+/// database jiff reads leaves out), then under the working directory. Anything else gives
+/// UTC, as jiff does for a `TZ` it cannot use.
 fn local_zone() -> TimeZone {
     let Some(tz) = std::env::var_os("TZ") else {
         return TimeZone::system();
@@ -42,7 +44,15 @@ fn local_zone() -> TimeZone {
             return zone;
         }
     }
-    zone_file(OsStr::from_bytes(tz)).unwrap_or(TimeZone::UTC)
+    let path = OsStr::from_bytes(tz);
+    if !tz.starts_with(b"/") {
+        let dir = std::env::var_os("TZDIR").filter(|dir| !dir.is_empty());
+        let dir = dir.as_deref().unwrap_or(OsStr::new("/usr/share/zoneinfo"));
+        if let Some(zone) = zone_file(std::path::Path::new(dir).join(path).as_os_str()) {
+            return zone;
+        }
+    }
+    zone_file(path).unwrap_or(TimeZone::UTC)
 }
 
 /// The zone in the file at `path`, if it is a regular file of at most [`MAX_ZONE_FILE`]
