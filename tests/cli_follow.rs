@@ -384,6 +384,18 @@ fn follows_quick_rotations_made_without_the_lock() {
 
 #[test]
 fn follows_logrotate_create() {
+    follows_logrotate("create 0644");
+}
+
+/// With `nocreate`, logrotate only renames, and the next append makes the new log.
+#[test]
+fn follows_logrotate_nocreate() {
+    follows_logrotate("nocreate");
+}
+
+/// Rounds of appends, each ended by `logrotate -f` with `directive` (how the new log is
+/// made), under a follower that must show every line once, in order.
+fn follows_logrotate(directive: &str) {
     const ROUNDS: u64 = 8;
     const PER_ROUND: u64 = 25;
     let dir = tempfile::tempdir().unwrap();
@@ -393,7 +405,7 @@ fn follows_logrotate_create() {
     std::fs::write(
         &conf,
         format!(
-            "{} {{\n    rotate 100\n    create 0644\n    missingok\n    nocompress\n}}\n",
+            "{} {{\n    rotate 100\n    {directive}\n    missingok\n    nocompress\n}}\n",
             log.display()
         ),
     )
