@@ -1326,7 +1326,8 @@ fn create_dirs(dir: &Path) -> Result<Option<usize>, Errno> {
 
 /// Syncs each directory that gained an entry when the directories of `dir` from its
 /// prefix of `made` bytes down were made: the parent of the topmost, and each made one
-/// but `dir` itself, whose sync is the writer's own. Opened by path: one that is no longer
+/// but `dir` itself, whose sync is the writer's own. Opened by path (a relative one from
+/// the working directory now, which may not be the one at the open): one that is no longer
 /// there is passed over; one that cannot be opened for reading (a directory one may write
 /// to but not list: `EACCES`) or whose `fsync(2)` fails is not synced, and the first such
 /// error is returned once the others are synced.
