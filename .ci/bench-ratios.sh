@@ -12,7 +12,9 @@
 # results not written in the order `cargo bench` runs the benches (append, encode,
 # latency, rotation), each within 10 minutes of the one before, which is what a rerun of
 # one bench leaves (`cargo bench --bench latency` after a whole run, say). A rerun of the
-# last of them (`rotation`) within 10 minutes of the whole run is not caught.
+# last of them (`rotation`) within 10 minutes of the whole run is not caught. A result
+# missing, null or not a number, or a divisor of 0, also ends it with status 2
+# (`.ci/bench-ratios-selftest.sh` checks that on made-up results).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -72,6 +74,22 @@ stage encode "$criterion"/encode_*/*/new/estimates.json "$interleaved_json"
 stage latency "$target/tmp/append_latency.json"
 stage rotation "$criterion"/rotation/*/new/estimates.json
 
+# Every value goes through `num`, and every use of one through an assignment
+# (`x="$(…)"`), so that under `set -e` a missing result ends the script with its status
+# (a failure inside a command's arguments would only end that subshell).
+
+# num <file> <jq filter>: the number the filter picks, or exit 2 (a missing key and null
+# are no result, nor is anything else that is not a non-negative number).
+num() {
+    local value
+    if ! value="$(jq -e "$2" "$1" 2>/dev/null)" ||
+        [[ ! "$value" =~ ^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]]; then
+        echo "bench-ratios: no number at $2 in $1 (rerun cargo bench)" >&2
+        exit 2
+    fi
+    echo "$value"
+}
+
 # Median in nanoseconds of one criterion benchmark, e.g. `median append_commit logwriter`.
 median() {
     local file="$criterion/$1/$2/new/estimates.json"
@@ -79,7 +97,18 @@ median() {
         echo "bench-ratios: no results at $file (run cargo bench first)" >&2
         exit 2
     fi
-    jq '.median.point_estimate' "$file"
+    num "$file" '.median.point_estimate'
+}
+
+# ratio <a> <b>: a / b to 6 places, or exit 2 unless both are numbers and b is above 0.
+ratio() {
+    local number='^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$'
+    if [[ ! "$1" =~ $number || ! "$2" =~ $number ]] ||
+        ! awk -v b="$2" 'BEGIN { exit !(b + 0 > 0) }'; then
+        echo "bench-ratios: cannot divide '$1' by '$2'" >&2
+        exit 2
+    fi
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", a / b }'
 }
 
 printf '%-26s %-18s %12s %10s\n' group case "median ns" "/ ours"
@@ -88,8 +117,9 @@ for group in encode_join encode_commit encode_error encode_error_3k5_escaped app
     for case in logwriter serde_json_map serde_json_derive bare_write seed_pattern tracing_json; do
         [[ -f "$criterion/$group/$case/new/estimates.json" ]] || continue
         value="$(median "$group" "$case")"
-        awk -v g="$group" -v c="$case" -v v="$value" -v o="$ours" \
-            'BEGIN { printf "%-26s %-18s %12.1f %10.2f\n", g, c, v, v / o }'
+        rel="$(ratio "$value" "$ours")"
+        awk -v g="$group" -v c="$case" -v v="$value" -v r="$rel" \
+            'BEGIN { printf "%-26s %-18s %12.1f %10.2f\n", g, c, v, r }'
     done
 done
 if [[ -f "$criterion/rotation/rotate_5_backups/new/estimates.json" ]]; then
@@ -100,6 +130,10 @@ fi
 missed=0
 # check <name> <value> <op> <limit>: prints the target line and counts misses.
 check() {
+    if [[ ! "$2" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+        echo "bench-ratios: no ratio for $1 ('$2')" >&2
+        exit 2
+    fi
     if awk -v v="$2" -v l="$4" -v op="$3" 'BEGIN { exit !((op == "<=") ? v <= l : v >= l) }'; then
         printf '  met     %-48s %8.3f (target %s %s)\n' "$1" "$2" "$3" "$4"
     else
@@ -107,44 +141,43 @@ check() {
         missed=$((missed + 1))
     fi
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", a / b }'; }
 
 echo
 echo "targets (ratios of medians from this run):"
-check "append logwriter / bare_write (criterion, one after the other)" \
-    "$(ratio "$(median append_commit logwriter)" "$(median append_commit bare_write)")" "<=" 1.10
-check "encode_commit serde_json_map / logwriter" \
-    "$(ratio "$(median encode_commit serde_json_map)" "$(median encode_commit logwriter)")" ">=" 15
-check "encode_commit serde_json_derive / logwriter" \
-    "$(ratio "$(median encode_commit serde_json_derive)" "$(median encode_commit logwriter)")" ">=" 3
+r="$(ratio "$(median append_commit logwriter)" "$(median append_commit bare_write)")"
+check "append logwriter / bare_write (criterion, one after the other)" "$r" "<=" 1.10
+r="$(ratio "$(median encode_commit serde_json_map)" "$(median encode_commit logwriter)")"
+check "encode_commit serde_json_map / logwriter" "$r" ">=" 15
+r="$(ratio "$(median encode_commit serde_json_derive)" "$(median encode_commit logwriter)")"
+check "encode_commit serde_json_derive / logwriter" "$r" ">=" 3
 # The encode targets again, from the encode bench's interleaved blocks (the three encoders
 # taking turns, each block timed whole), which the machine's drift falls on alike.
 interleaved="$target/tmp/encode_interleaved.json"
 if [[ -f "$interleaved" && "$(jq 'has("encode_commit")' "$interleaved")" == true ]]; then
-    check "encode_commit serde_json_map / logwriter, interleaved" \
-        "$(ratio "$(jq .encode_commit.serde_json_map "$interleaved")" "$(jq .encode_commit.logwriter "$interleaved")")" ">=" 15
-    check "encode_commit serde_json_derive / logwriter, interleaved" \
-        "$(ratio "$(jq .encode_commit.serde_json_derive "$interleaved")" "$(jq .encode_commit.logwriter "$interleaved")")" ">=" 3
+    r="$(ratio "$(num "$interleaved" .encode_commit.serde_json_map)" "$(num "$interleaved" .encode_commit.logwriter)")"
+    check "encode_commit serde_json_map / logwriter, interleaved" "$r" ">=" 15
+    r="$(ratio "$(num "$interleaved" .encode_commit.serde_json_derive)" "$(num "$interleaved" .encode_commit.logwriter)")"
+    check "encode_commit serde_json_derive / logwriter, interleaved" "$r" ">=" 3
 else
     echo "  (no interleaved encode summary at $interleaved: run cargo bench --bench encode)"
 fi
 latency="$target/tmp/append_latency.json"
 if [[ -f "$latency" ]]; then
-    check "append latency p99.9 / p50 (1 MiB rotation)" \
-        "$(ratio "$(jq .p999_ns "$latency")" "$(jq .p50_ns "$latency")")" "<=" 20
+    r="$(ratio "$(num "$latency" .p999_ns)" "$(num "$latency" .p50_ns)")"
+    check "append latency p99.9 / p50 (1 MiB rotation)" "$r" "<=" 20
     # The same append target, taken interleaved (blocks of 1,000 alternating, each block
     # timed whole), so that the machine's drift falls on both cases alike.
     if [[ "$(jq 'has("block_mean_ns")' "$latency")" == true ]]; then
-        check "append logwriter / bare_write, interleaved blocks" \
-            "$(ratio "$(jq .block_mean_ns "$latency")" "$(jq .bare_block_mean_ns "$latency")")" "<=" 1.10
-        check "append p50 logwriter / bare_write, interleaved" \
-            "$(ratio "$(jq .p50_ns "$latency")" "$(jq .bare_p50_ns "$latency")")" "<=" 1.10
+        r="$(ratio "$(num "$latency" .block_mean_ns)" "$(num "$latency" .bare_block_mean_ns)")"
+        check "append logwriter / bare_write, interleaved blocks" "$r" "<=" 1.10
+        r="$(ratio "$(num "$latency" .p50_ns)" "$(num "$latency" .bare_p50_ns)")"
+        check "append p50 logwriter / bare_write, interleaved" "$r" "<=" 1.10
     fi
     # Not a target: the bare write's own p99.9 / p50 in the same run (the machine's tail),
     # and which appends were slower than the bare write's p99.9.
     if [[ "$(jq 'has("over_bare_p999")' "$latency")" == true ]]; then
-        printf '  (info)  %-48s %8.3f\n' "bare_write latency p99.9 / p50" \
-            "$(ratio "$(jq .bare_p999_ns "$latency")" "$(jq .bare_p50_ns "$latency")")"
+        r="$(ratio "$(num "$latency" .bare_p999_ns)" "$(num "$latency" .bare_p50_ns)")"
+        printf '  (info)  %-48s %8.3f\n' "bare_write latency p99.9 / p50" "$r"
         printf '  (info)  slower than the bare p99.9: bare %s; logwriter: rotated %s, checked %s, plain %s\n' \
             $(jq -r '.over_bare_p999 | "\(.bare) \(.rotated) \(.checked) \(.plain)"' "$latency")
     fi
@@ -152,8 +185,8 @@ if [[ -f "$latency" ]]; then
     # statx per ~940 appends costs well under 1 ns an append), to show what the
     # timestamp costs.
     if [[ "$(jq 'has("no_clock_block_mean_ns")' "$latency")" == true ]]; then
-        printf '  (info)  %-48s %8.3f\n' "append without a clock read / bare_write, blocks" \
-            "$(ratio "$(jq .no_clock_block_mean_ns "$latency")" "$(jq .bare_block_mean_ns "$latency")")"
+        r="$(ratio "$(num "$latency" .no_clock_block_mean_ns)" "$(num "$latency" .bare_block_mean_ns)")"
+        printf '  (info)  %-48s %8.3f\n' "append without a clock read / bare_write, blocks" "$r"
     fi
 else
     echo "  (no latency summary at $latency: run cargo bench --bench latency)"
