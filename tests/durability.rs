@@ -616,32 +616,37 @@ fn the_first_sync_also_syncs_the_directories_the_open_created() {
 }
 
 /// When the `fsync(2)` of one directory the open made fails, the others are still synced
-/// (and the error returned): the writer's own directory, then the temp dir, which `strace`
-/// makes fail, then `new`.
+/// (and the error returned, by the append whose sync it was, with `Op::SyncDir`): the
+/// writer's own directory `new/sub`, then the temp dir, then `new`. `strace` makes the
+/// first fail in one run, the second in another: the writer's own directory failing does
+/// not keep the parents of those the open made from their syncs either.
 #[test]
 fn a_made_directory_whose_sync_fails_does_not_keep_the_others_from_it() {
     const TEST: &str = "a_made_directory_whose_sync_fails_does_not_keep_the_others_from_it";
     if role().as_deref() == Some("made-dir-eio") {
         return made_dirs_child(true);
     }
-    let inject = ["-e", "inject=fsync:error=EIO:when=2"];
-    let Some((tmp, syncs)) = traced_made_dirs(TEST, "made-dir-eio", &inject) else {
-        return;
-    };
-    let fsyncs: Vec<(&str, bool)> = syncs
-        .iter()
-        .filter(|sync| sync.call == "fsync")
-        .map(|sync| (sync.path.as_str(), sync.injected))
-        .collect();
-    let (sub, new) = (format!("{tmp}/new/sub"), format!("{tmp}/new"));
-    assert_eq!(
-        fsyncs,
-        [
-            (sub.as_str(), false),
-            (tmp.as_str(), true),
-            (new.as_str(), false)
-        ]
-    );
+    for failing in [1, 2] {
+        let inject = ["-e", &format!("inject=fsync:error=EIO:when={failing}")];
+        let Some((tmp, syncs)) = traced_made_dirs(TEST, "made-dir-eio", &inject) else {
+            return;
+        };
+        let fsyncs: Vec<(&str, bool)> = syncs
+            .iter()
+            .filter(|sync| sync.call == "fsync")
+            .map(|sync| (sync.path.as_str(), sync.injected))
+            .collect();
+        let (sub, new) = (format!("{tmp}/new/sub"), format!("{tmp}/new"));
+        assert_eq!(
+            fsyncs,
+            [
+                (sub.as_str(), failing == 1),
+                (tmp.as_str(), failing == 2),
+                (new.as_str(), false)
+            ],
+            "fsync {failing} failing: {syncs:?}"
+        );
+    }
 }
 
 /// With every append synced, the first sync after a rotation also syncs the directory, so
@@ -758,6 +763,101 @@ fn reopen_child() {
     append_fixed(&mut log);
     assert_eq!(log.close().expect("close").syncs, 2, "the third at close");
     println!("reopen-child-done");
+}
+
+/// A reopen check that creates the log (the file at its path was renamed away) changes the
+/// directory as an open that creates it does: the next sync also `fsync`s the directory.
+/// The log already had a line when the writer opened it, so the open created nothing and
+/// left no directory sync pending; every append is synced, so none is pending at the
+/// reopen either. Seen from outside under `strace`: before the outside rename, only the
+/// file's sync; after it, the new file's, then the directory's.
+#[test]
+fn a_reopen_that_creates_the_log_syncs_the_directory() {
+    const TEST: &str = "a_reopen_that_creates_the_log_syncs_the_directory";
+    if role().as_deref() == Some("reopen-creates") {
+        return reopen_creates_child();
+    }
+    let Some((stdout, stderr)) = traced(
+        &child(TEST, "reopen-creates"),
+        "fdatasync,fsync,rename,renameat,renameat2",
+        &["-y"],
+        "reopen-creates-child-done",
+    ) else {
+        return;
+    };
+    let tmp = stdout
+        .lines()
+        // libtest may have printed the test's name on the same line.
+        .find_map(|l| {
+            l.split_once("reopen-creates-child-done in ")
+                .map(|(_, dir)| dir.trim())
+        })
+        .expect("the temp dir");
+    let trace = sync_trace(&stderr);
+    let renamed = trace
+        .iter()
+        .position(|l| l.starts_with("rename") && l.contains("log.moved\""))
+        .unwrap_or_else(|| panic!("no outside rename: {trace:#?}"));
+    let syncs = |calls: &[&str]| -> Vec<(String, String)> {
+        traced_syncs(&calls.join("\n"))
+            .into_iter()
+            .map(|sync| (sync.call, sync.path))
+            .collect()
+    };
+    let (log, dir) = (format!("{tmp}/log"), tmp.to_owned());
+    assert_eq!(
+        syncs(&trace[..renamed]),
+        [("fdatasync".to_owned(), log.clone())],
+        "the open created nothing: {trace:#?}"
+    );
+    assert_eq!(
+        syncs(&trace[renamed + 1..]),
+        [("fdatasync".to_owned(), log), ("fsync".to_owned(), dir)],
+        "the reopen created the log: {trace:#?}"
+    );
+}
+
+/// Child side of [`a_reopen_that_creates_the_log_syncs_the_directory`]: a log with a line
+/// in it, opened by a writer that syncs every append; one append, an outside rename, a
+/// check that reopens (and creates the log), one more append, then `close`. Prints the
+/// temp dir.
+fn reopen_creates_child() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log");
+    let line = logwriter::Line::new()
+        .encode(&fixed_event())
+        .expect("encode")
+        .to_vec();
+    std::fs::write(&path, line).expect("a line before the open");
+    let mut log = Options::new()
+        .no_rotation()
+        .reopen_check(Some(ReopenCheck {
+            appends: u32::MAX,
+            interval: Duration::from_secs(3600),
+        }))
+        .durability(Durability::EveryAppend)
+        .open(&path)
+        .expect("open");
+    append_fixed(&mut log);
+    std::fs::rename(&path, dir.path().join("log.moved")).expect("rename");
+    log.check_now();
+    assert_eq!(log.stats().reopens, 1);
+    append_fixed(&mut log);
+    let stats = log.close().expect("close");
+    assert_eq!(
+        (stats.appends, stats.syncs, stats.failed),
+        (2, 2, 0),
+        "nothing pending at the reopen or at close"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path)
+            .expect("read")
+            .lines()
+            .count(),
+        1,
+        "the second line went to the file the reopen created"
+    );
+    println!("reopen-creates-child-done in {}", dir.path().display());
 }
 
 /// A failed `fdatasync(2)` is returned by the append that asked for it (the line is in the
