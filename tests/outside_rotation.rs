@@ -1,6 +1,7 @@
 //! Rotation done by someone else: logrotate's default rename + create, deletion of the active
 //! file, and `copytruncate`; and how the files look to a tailer that tracks inodes.
 
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Read;
 use std::os::unix::fs::MetadataExt;
@@ -13,7 +14,7 @@ mod lock_waiters;
 mod rotation_support;
 mod timing;
 use lock_waiters::{lock_waiter_on, locked_file, wait_for_lock_waiter};
-use rotation_support::{child, role, traced};
+use rotation_support::{child, role, strace_usable, traced};
 use timing::until_timed;
 
 /// An event numbered `n`, stamped by the writer.
@@ -578,6 +579,119 @@ fn the_rotation_lock_is_released_after_each_rotation() {
         assert!(free(), "held after a rotating append");
     }
     assert_eq!(log.stats().rotations, 3);
+}
+
+/// Child side of the unlock test: one `rotate` of the log in `dir`.
+fn unlock_child(dir: &Path) {
+    let mut log = Options::new()
+        .max_files(3)
+        .open(dir.join("log"))
+        .expect("open");
+    append(&mut log, 0);
+    log.rotate().expect("rotate");
+    assert_eq!(numbers(&dir.join("log.1")), [0]);
+    println!("unlock-child-done");
+}
+
+/// From an `strace -y` trace of `flock` and `close`, each descriptor's life from its
+/// `LOCK_EX` to its `close`: the descriptor as `-y` shows it at its last call
+/// (`5</dir/log.lock>`, then `(deleted)` if the file has left its name), and the operations
+/// on it in their order (`LOCK_EX`, `LOCK_UN`, `close`); one never closed has no `close`.
+fn lock_lives(trace: &str) -> Vec<(String, Vec<&'static str>)> {
+    let mut open: HashMap<u32, (String, Vec<&'static str>)> = HashMap::new();
+    let mut lives = Vec::new();
+    for line in trace.lines() {
+        // `[pid N] ` when strace follows several threads.
+        let call = line.split_once("] ").map_or(line, |(_, call)| call);
+        let Some((name, args)) = call.split_once('(') else {
+            continue;
+        };
+        let Some(fd) = args
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|fd| fd.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        // The first argument: up to the flags of `flock`, or the `)` that ends a `close`.
+        let described = match args.split_once(", ") {
+            Some((fd, _)) => fd,
+            None => args.rsplit_once(" = ").map_or(args, |(args, _)| {
+                let args = args.trim_end();
+                args.strip_suffix(')').unwrap_or(args)
+            }),
+        };
+        match name {
+            "flock" if args.contains("LOCK_EX") => {
+                open.insert(fd, (described.to_owned(), vec!["LOCK_EX"]));
+            }
+            "flock" if args.contains("LOCK_UN") => {
+                if let Some((_, ops)) = open.get_mut(&fd) {
+                    ops.push("LOCK_UN");
+                }
+            }
+            "close" => {
+                if let Some((_, mut ops)) = open.remove(&fd) {
+                    ops.push("close");
+                    lives.push((described.to_owned(), ops));
+                }
+            }
+            _ => {}
+        }
+    }
+    lives.extend(open.into_values());
+    lives
+}
+
+/// The rotation lock is released with `flock(fd, LOCK_UN)` before its descriptor is
+/// closed: the close alone would leave it held while a child forked during the rotation
+/// holds the file. So is a lock the writer does not keep, on a lock file replaced while it
+/// waited for it (the test holds the file at the name, and once `/proc/locks` shows the
+/// writer waiting, renames another file over it and lets it go). Checked in the `strace -y`
+/// of a child that rotates once: one descriptor locked, or two when the lock file was
+/// replaced, each unlocked and then closed.
+#[test]
+fn the_rotation_lock_is_unlocked_before_its_descriptor_is_closed() {
+    const DIR: &str = "LOGWRITER_TEST_DIR";
+    const TEST: &str = "the_rotation_lock_is_unlocked_before_its_descriptor_is_closed";
+    if role().as_deref() == Some("unlock") {
+        return unlock_child(Path::new(&std::env::var(DIR).expect(DIR)));
+    }
+    if !strace_usable() {
+        return;
+    }
+    for replaced in [false, true] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dir_path = dir.path().canonicalize().expect("canonical");
+        let lock_path = dir_path.join("log.lock");
+        let mut test = child(TEST, "unlock");
+        test.env(DIR, &dir_path);
+        let holder = replaced.then(|| locked_file(&lock_path));
+        let tracing = std::thread::spawn(move || {
+            traced(&test, "flock,close", &["-y"], "unlock-child-done").expect("strace usable")
+        });
+        if let Some(holder) = holder {
+            wait_for_lock_waiter(&holder, || tracing.is_finished());
+            let next = lock_path.with_extension("next");
+            fs::write(&next, "").expect("next lock file");
+            fs::rename(&next, &lock_path).expect("rename");
+            // Releases the file the writer waits for, which is no longer at the name.
+            drop(holder);
+        }
+        let (_, trace) = tracing.join().expect("join");
+        let lives = lock_lives(&trace);
+        assert_eq!(lives.len(), 1 + usize::from(replaced), "{trace}");
+        let lock_name = format!("<{}>", lock_path.display());
+        for (fd, ops) in &lives {
+            assert!(fd.contains(&lock_name), "{fd}: {trace}");
+            assert_eq!(ops, &["LOCK_EX", "LOCK_UN", "close"], "{fd}: {trace}");
+        }
+        // The file the writer did not keep is the one the rename took the name from.
+        if replaced {
+            assert!(lives[0].0.ends_with(">(deleted)"), "{trace}");
+            assert!(!lives[1].0.ends_with(">(deleted)"), "{trace}");
+        }
+    }
 }
 
 #[test]

@@ -112,6 +112,40 @@ fn rotate_refuses_what_was_planted_at_the_name_by_its_errno() {
     }
 }
 
+/// A FIFO planted at the name after a rename, with a reader (the test's), so the writer's
+/// open of it does not fail with `ENXIO`: `rotate` follows the name to it under the lock,
+/// then refuses it as not a regular file, leaving it at the name rather than renaming it to
+/// `log.1` (a regular file would take its place).
+#[test]
+fn rotate_refuses_a_fifo_it_followed_the_name_to() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, moved) = (dir.path().join("log"), dir.path().join("log.moved"));
+    let mut log = Options::new().open(&log_path).expect("open");
+    append(&mut log, 0);
+    fs::rename(&log_path, &moved).expect("rename");
+    mkfifo(&log_path);
+    let _reader = rustix::fs::open(
+        &log_path,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::NONBLOCK,
+        Mode::empty(),
+    )
+    .expect("open the FIFO for reading");
+    let err = log.rotate().expect_err("a FIFO is not rotated");
+    assert_eq!(
+        (err.kind(), err.op()),
+        (ErrorKind::NotRegularFile, Op::Rotate),
+        "{err}"
+    );
+    assert!(fs::symlink_metadata(&log_path)
+        .expect("lstat")
+        .file_type()
+        .is_fifo());
+    assert!(!dir.path().join("log.1").exists());
+    assert_eq!(line_count(&moved), 1);
+    let stats = log.stats();
+    assert_eq!((stats.reopens, stats.rotations), (1, 0), "{stats:?}");
+}
+
 #[test]
 fn symlink_planted_after_a_rename_is_refused_at_the_reopen_check() {
     let dir = tempfile::tempdir().expect("tempdir");
