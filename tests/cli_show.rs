@@ -6,7 +6,9 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+mod lock_waiters;
 mod rotation_support;
+use lock_waiters::{locked_file, wait_for_lock_waiter};
 use rotation_support::mkfifo;
 
 const LOG: &str = concat!(
@@ -769,6 +771,44 @@ fn one_file_is_shown_without_waiting_for_the_series_lock() {
         .output()
         .expect("run timeout (coreutils)");
     assert_eq!(stdout_of(&out), alone);
+}
+
+/// A log read alone and missing may be between a rotation's rename and its creation of the
+/// new log: `show` and `verify` then wait for the series lock, which the rotation holds
+/// until the new log exists, and read that one (they failed with `ENOENT`). The test plays
+/// the rotation: it holds the lock, renames the log to `log.1`, and makes the new log once
+/// the reader waits for the lock.
+#[test]
+fn a_log_missing_mid_rotation_is_read_once_the_rotation_ends() {
+    let rows = [
+        "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"seq\":0}\n",
+        "{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"close\",\"seq\":1}\n",
+    ];
+    for args in [&["show", "--json"][..], &["verify"]] {
+        let (dir, log) = log_of(rows[0]);
+        let lock = locked_file(&dir.path().join("log.lock"));
+        std::fs::rename(&log, dir.path().join("log.1")).unwrap();
+        let mut reader = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+            .args(args)
+            .arg(&log)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run logwriter");
+        wait_for_lock_waiter(&lock, || reader.try_wait().unwrap().is_some());
+        std::fs::write(&log, rows[1]).unwrap();
+        drop(lock);
+        let out = reader.wait_with_output().unwrap();
+        let stdout = stdout_of(&out);
+        if args[0] == "show" {
+            assert_eq!(stdout, rows[1]);
+        } else {
+            assert!(
+                stdout.contains("close 1,") && stdout.ends_with("ok\n"),
+                "{stdout}"
+            );
+        }
+    }
 }
 
 /// `logwriter COMMAND LOG ARGS…` under an address-space limit of 40 MiB (`ulimit -v`).

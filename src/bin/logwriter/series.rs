@@ -15,13 +15,26 @@ use crate::Failure;
 /// The series to read: the backups of `path` if `all` ([`open_backups`]), and the log
 /// itself, which may be missing if `log_may_be_missing` or backups were found. Call it
 /// holding a [`SeriesLock`](crate::follow::SeriesLock) when `all` (see [`open_backups`]).
+///
+/// Without `all`, the log alone is opened without the lock: no snapshot is needed, and a
+/// writer stopped while it holds the lock does not hold the reader back. Only if the log
+/// is missing (and may not be) is it opened again under the lock, which comes once no
+/// rotation of this crate runs: one found between its rename of the log and its creation
+/// of the new one has made the new one by then.
 pub fn open_series(
     path: &Path,
     all: bool,
     log_may_be_missing: bool,
 ) -> Result<(Backups, Option<File>), Failure> {
     let backups = if all { open_backups(path)? } else { Vec::new() };
-    let log = match File::open(path) {
+    let opened = match File::open(path) {
+        Err(err) if err.kind() == io::ErrorKind::NotFound && !all && !log_may_be_missing => {
+            let _lock = crate::follow::SeriesLock::shared(path);
+            File::open(path)
+        }
+        opened => opened,
+    };
+    let log = match opened {
         Ok(file) => Some(file),
         Err(err)
             if err.kind() == io::ErrorKind::NotFound

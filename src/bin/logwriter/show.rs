@@ -328,8 +328,8 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     let mut reader = LineReader::with_capacity(LINE_CAPACITY);
     let name = args.path.display().to_string();
     // Open the series as one snapshot: this crate's writers cannot rotate meanwhile. One
-    // file alone needs none, and does not wait for a rotation (nor for a stopped writer
-    // that holds the lock).
+    // file alone needs none, and does not wait for the lock unless the log is missing
+    // (see `open_series`).
     let lock = (args.all || args.follow).then(|| follow::SeriesLock::shared(&args.path));
     // Following waits for a missing log; `--all` shows the backups there are.
     let (opened, log) = series::open_series(&args.path, args.all, args.follow)?;

@@ -273,7 +273,8 @@ impl Checker {
 pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     let order_slack = crate::timearg::parse_duration(&args.order_slack).map_err(Failure::usage)?;
     // The series as one snapshot, opened under the lock this crate's writers rotate under:
-    // a rotation between two opens would show a file twice or skip one.
+    // a rotation between two opens would show a file twice or skip one. One file alone
+    // needs none, but for a log missing meanwhile (see `open_series`).
     let lock = args.all.then(|| SeriesLock::shared(&args.path));
     // `--all` checks the backups there are, with or without the log.
     let (mut files, log) = series::open_series(&args.path, args.all, false)?;
