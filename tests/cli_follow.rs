@@ -20,16 +20,11 @@ use timing::until_timed;
 use logwriter::{append_once, Event, EventKind, Field, Options};
 
 mod rotation_support;
+mod sleeping;
 mod timing;
 mod unprivileged;
 
 const BIN: &str = env!("CARGO_BIN_EXE_logwriter");
-
-/// The numbers of `nanosleep` and `clock_nanosleep`, as `/proc/<pid>/syscall` shows them.
-#[cfg(target_arch = "x86_64")]
-const SLEEPS: [&str; 2] = ["35", "230"];
-#[cfg(target_arch = "aarch64")]
-const SLEEPS: [&str; 2] = ["101", "115"];
 
 struct Follower {
     child: Child,
@@ -79,19 +74,7 @@ impl Follower {
     /// `/proc/<pid>/syscall`, is `nanosleep` or `clock_nanosleep`): it has read what there
     /// was, and looks again only when the poll interval has passed.
     fn wait_until_polling(&self) {
-        let path = format!("/proc/{}/syscall", self.child.id());
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            let call = std::fs::read_to_string(&path).expect("read /proc/<pid>/syscall");
-            if matches!(call.split_whitespace().next(), Some(number) if SLEEPS.contains(&number)) {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "not polling after 60 s: {call}"
-            );
-            std::thread::yield_now();
-        }
+        sleeping::wait_until_sleeping(self.child.id());
     }
 
     /// Waits until the follower holds no file whose name `held` picks (its descriptors, in

@@ -6,10 +6,12 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-mod lock_waiters;
 mod rotation_support;
-use lock_waiters::{locked_file, wait_for_lock_waiter};
+mod sleeping;
+mod timing;
 use rotation_support::mkfifo;
+use sleeping::wait_until_sleeping;
+use timing::until_timed;
 
 const LOG: &str = concat!(
     r#"{"ts":"2026-05-01T12:00:00Z","event":"join","slot":"a","task_id":"t-7c92","worktree":"/w/a"}"#,
@@ -778,8 +780,7 @@ fn one_file_is_shown_without_waiting_for_the_series_lock() {
     let (dir, log) = crafted();
     let alone = stdout_of(&show(&log, &["--json"], "UTC"));
     assert!(alone.contains("\"event\":\"commit\""), "{alone}");
-    let lock = std::fs::File::create(dir.path().join("log.lock")).unwrap();
-    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    let _lock = locked(&dir.path().join("log.lock"));
     let out = Command::new("timeout")
         .arg("60")
         .arg(env!("CARGO_BIN_EXE_logwriter"))
@@ -794,7 +795,8 @@ fn one_file_is_shown_without_waiting_for_the_series_lock() {
 /// new log: `show` and `verify` then wait for the series lock, which the rotation holds
 /// until the new log exists, and read that one (they failed with `ENOENT`). The test plays
 /// the rotation: it holds the lock, renames the log to `log.1`, and makes the new log once
-/// the reader waits for the lock.
+/// the reader pauses between two tries of the lock. The reader tries for 2 s: a round
+/// where the test took over 1 s from that pause to the new log is made again.
 #[test]
 fn a_log_missing_mid_rotation_is_read_once_the_rotation_ends() {
     let rows = [
@@ -802,29 +804,74 @@ fn a_log_missing_mid_rotation_is_read_once_the_rotation_ends() {
         "{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"close\",\"seq\":1}\n",
     ];
     for args in [&["show", "--json"][..], &["verify"]] {
-        let (dir, log) = log_of(rows[0]);
-        let lock = locked_file(&dir.path().join("log.lock"));
-        std::fs::rename(&log, dir.path().join("log.1")).unwrap();
-        let mut reader = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+        until_timed("the new log came within 1 s", || {
+            let (dir, log) = log_of(rows[0]);
+            let lock = locked(&dir.path().join("log.lock"));
+            std::fs::rename(&log, dir.path().join("log.1")).unwrap();
+            let reader = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+                .args(args)
+                .arg(&log)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("run logwriter");
+            wait_until_sleeping(reader.id());
+            let paused = std::time::Instant::now();
+            std::fs::write(&log, rows[1]).unwrap();
+            drop(lock);
+            let in_time = paused.elapsed() < std::time::Duration::from_secs(1);
+            let out = reader.wait_with_output().unwrap();
+            if !in_time {
+                return false;
+            }
+            let stdout = stdout_of(&out);
+            if args[0] == "show" {
+                assert_eq!(stdout, rows[1]);
+            } else {
+                assert!(
+                    stdout.contains("close 1,") && stdout.ends_with("ok\n"),
+                    "{stdout}"
+                );
+            }
+            true
+        });
+    }
+}
+
+/// The file at `path`, created and locked exclusively, as a rotation holds `<log>.lock`.
+fn locked(path: &Path) -> std::fs::File {
+    let file = std::fs::File::create(path).unwrap();
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    file
+}
+
+/// A log that stays missing while the series lock stays held (a writer stopped in a
+/// rotation, or a path with no log) is reported missing once 2 s have passed: the lock is
+/// not waited for without a limit.
+#[test]
+fn a_missing_log_is_reported_though_the_lock_stays_held() {
+    for args in [&["show"][..], &["verify"]] {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        let _lock = locked(&dir.path().join("log.lock"));
+        let started = std::time::Instant::now();
+        let out = Command::new("timeout")
+            .arg("60")
+            .arg(env!("CARGO_BIN_EXE_logwriter"))
             .args(args)
             .arg(&log)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run logwriter");
-        wait_for_lock_waiter(&lock, || reader.try_wait().unwrap().is_some());
-        std::fs::write(&log, rows[1]).unwrap();
-        drop(lock);
-        let out = reader.wait_with_output().unwrap();
-        let stdout = stdout_of(&out);
-        if args[0] == "show" {
-            assert_eq!(stdout, rows[1]);
-        } else {
-            assert!(
-                stdout.contains("close 1,") && stdout.ends_with("ok\n"),
-                "{stdout}"
-            );
-        }
+            .output()
+            .expect("run timeout (coreutils)");
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("open ") && stderr.contains("No such file or directory"),
+            "{stderr}"
+        );
+        assert!(
+            started.elapsed() >= std::time::Duration::from_secs(2),
+            "{args:?} did not wait for the rotation"
+        );
     }
 }
 

@@ -478,7 +478,19 @@ impl SeriesLock {
         self.held.is_some()
     }
 
+    /// The lock, waited for as long as a rotation holds it.
     pub fn shared(path: &Path) -> SeriesLock {
+        SeriesLock::shared_until(path, None)
+    }
+
+    /// The lock, waited for at most `limit` (polled every millisecond); once that has
+    /// passed, not held.
+    pub fn shared_within(path: &Path, limit: Duration) -> SeriesLock {
+        SeriesLock::shared_until(path, Some(Instant::now() + limit))
+    }
+
+    fn shared_until(path: &Path, deadline: Option<Instant>) -> SeriesLock {
+        use rustix::fs::FlockOperation;
         let mut name = path.as_os_str().to_owned();
         name.push(".lock");
         let name = Path::new(&name);
@@ -495,9 +507,18 @@ impl SeriesLock {
             let Ok(file) = rustix::fs::open(name, flags, Mode::empty()).map(File::from) else {
                 break;
             };
+            let operation = match deadline {
+                None => FlockOperation::LockShared,
+                Some(_) => FlockOperation::NonBlockingLockShared,
+            };
             let locked = loop {
-                match rustix::fs::flock(&file, rustix::fs::FlockOperation::LockShared) {
+                match rustix::fs::flock(&file, operation) {
                     Err(rustix::io::Errno::INTR) => {}
+                    Err(rustix::io::Errno::WOULDBLOCK)
+                        if deadline.is_some_and(|deadline| Instant::now() < deadline) =>
+                    {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
                     result => break result.is_ok(),
                 }
             };

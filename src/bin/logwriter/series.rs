@@ -12,6 +12,9 @@ use rustix::io::Errno;
 
 use crate::Failure;
 
+/// How long a reader of one missing log waits for a rotation in progress to end.
+pub const MISSING_LOG_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The series to read: the backups of `path` if `all` ([`open_backups`]), and the log
 /// itself, which may be missing if `log_may_be_missing` or backups were found. Call it
 /// holding a [`SeriesLock`](crate::follow::SeriesLock) when `all` (see [`open_backups`]).
@@ -20,7 +23,9 @@ use crate::Failure;
 /// writer stopped while it holds the lock does not hold the reader back. Only if the log
 /// is missing (and may not be) is it opened again under the lock, which comes once no
 /// rotation of this crate runs: one found between its rename of the log and its creation
-/// of the new one has made the new one by then.
+/// of the new one has made the new one by then. That lock is waited for at most
+/// [`MISSING_LOG_WAIT`] (a rotation holds it for milliseconds); then the log is opened
+/// again all the same, and reported missing if it still is.
 pub fn open_series(
     path: &Path,
     all: bool,
@@ -29,7 +34,7 @@ pub fn open_series(
     let backups = if all { open_backups(path)? } else { Vec::new() };
     let opened = match File::open(path) {
         Err(err) if err.kind() == io::ErrorKind::NotFound && !all && !log_may_be_missing => {
-            let _lock = crate::follow::SeriesLock::shared(path);
+            let _lock = crate::follow::SeriesLock::shared_within(path, MISSING_LOG_WAIT);
             File::open(path)
         }
         opened => opened,
