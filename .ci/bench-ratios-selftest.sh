@@ -100,5 +100,17 @@ expect 2 "an interleaved median that is not a number"
 fresh
 touch -d "2026-01-01T00:30:00Z" "$work/t/tmp/append_latency.json"
 expect 2 "the latency bench rerun after the whole run"
+fresh
+edit "$work/t/tmp/append_latency.json" 'del(.block_mean_ns)'
+expect 2 "the interleaved append blocks missing"
+fresh
+rm "$work/t/tmp/encode_interleaved.json"
+expect 2 "the interleaved encode summary missing"
+for broken in '' '{"encode_commit":{"logwriter":25,'; do
+    fresh
+    printf '%s' "$broken" >"$work/t/tmp/encode_interleaved.json"
+    touch -d "2026-01-01T00:01:30Z" "$work/t/tmp/encode_interleaved.json"
+    expect 2 "an interleaved encode summary of '$broken'"
+done
 
 exit "$failed"

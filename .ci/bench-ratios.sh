@@ -13,7 +13,8 @@
 # latency, rotation), each within 10 minutes of the one before, which is what a rerun of
 # one bench leaves (`cargo bench --bench latency` after a whole run, say). A rerun of the
 # last of them (`rotation`) within 10 minutes of the whole run is not caught. A result
-# missing, null or not a number, or a divisor of 0, also ends it with status 2
+# missing, null or not a number, a summary missing or not JSON, or a divisor of 0, also
+# ends it with status 2
 # (`.ci/bench-ratios-selftest.sh` checks that on made-up results).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -152,44 +153,42 @@ r="$(ratio "$(median encode_commit serde_json_derive)" "$(median encode_commit l
 check "encode_commit serde_json_derive / logwriter" "$r" ">=" 3
 # The encode targets again, from the encode bench's interleaved blocks (the three encoders
 # taking turns, each block timed whole), which the machine's drift falls on alike.
+# Both summaries are required: a whole `cargo bench` writes them (a summary missing or
+# not JSON, or a target's key missing, ends the script with status 2).
 interleaved="$target/tmp/encode_interleaved.json"
-if [[ -f "$interleaved" && "$(jq 'has("encode_commit")' "$interleaved")" == true ]]; then
-    r="$(ratio "$(num "$interleaved" .encode_commit.serde_json_map)" "$(num "$interleaved" .encode_commit.logwriter)")"
-    check "encode_commit serde_json_map / logwriter, interleaved" "$r" ">=" 15
-    r="$(ratio "$(num "$interleaved" .encode_commit.serde_json_derive)" "$(num "$interleaved" .encode_commit.logwriter)")"
-    check "encode_commit serde_json_derive / logwriter, interleaved" "$r" ">=" 3
-else
-    echo "  (no interleaved encode summary at $interleaved: run cargo bench --bench encode)"
-fi
 latency="$target/tmp/append_latency.json"
-if [[ -f "$latency" ]]; then
-    r="$(ratio "$(num "$latency" .p999_ns)" "$(num "$latency" .p50_ns)")"
-    check "append latency p99.9 / p50 (1 MiB rotation)" "$r" "<=" 20
-    # The same append target, taken interleaved (blocks of 1,000 alternating, each block
-    # timed whole), so that the machine's drift falls on both cases alike.
-    if [[ "$(jq 'has("block_mean_ns")' "$latency")" == true ]]; then
-        r="$(ratio "$(num "$latency" .block_mean_ns)" "$(num "$latency" .bare_block_mean_ns)")"
-        check "append logwriter / bare_write, interleaved blocks" "$r" "<=" 1.10
-        r="$(ratio "$(num "$latency" .p50_ns)" "$(num "$latency" .bare_p50_ns)")"
-        check "append p50 logwriter / bare_write, interleaved" "$r" "<=" 1.10
+for summary in "$interleaved" "$latency"; do
+    if [[ ! -f "$summary" ]] || ! jq -e 'type == "object"' "$summary" >/dev/null 2>&1; then
+        echo "bench-ratios: no summary (a JSON object) at $summary (run cargo bench first)" >&2
+        exit 2
     fi
-    # Not a target: the bare write's own p99.9 / p50 in the same run (the machine's tail),
-    # and which appends were slower than the bare write's p99.9.
-    if [[ "$(jq 'has("over_bare_p999")' "$latency")" == true ]]; then
-        r="$(ratio "$(num "$latency" .bare_p999_ns)" "$(num "$latency" .bare_p50_ns)")"
-        printf '  (info)  %-48s %8.3f\n' "bare_write latency p99.9 / p50" "$r"
-        printf '  (info)  slower than the bare p99.9: bare %s; logwriter: rotated %s, checked %s, plain %s\n' \
-            $(jq -r '.over_bare_p999 | "\(.bare) \(.rotated) \(.checked) \(.plain)"' "$latency")
-    fi
-    # Not a target: the same blocks with no clock read (and no reopen checks, whose one
-    # statx per ~940 appends costs well under 1 ns an append), to show what the
-    # timestamp costs.
-    if [[ "$(jq 'has("no_clock_block_mean_ns")' "$latency")" == true ]]; then
-        r="$(ratio "$(num "$latency" .no_clock_block_mean_ns)" "$(num "$latency" .bare_block_mean_ns)")"
-        printf '  (info)  %-48s %8.3f\n' "append without a clock read / bare_write, blocks" "$r"
-    fi
-else
-    echo "  (no latency summary at $latency: run cargo bench --bench latency)"
+done
+r="$(ratio "$(num "$interleaved" .encode_commit.serde_json_map)" "$(num "$interleaved" .encode_commit.logwriter)")"
+check "encode_commit serde_json_map / logwriter, interleaved" "$r" ">=" 15
+r="$(ratio "$(num "$interleaved" .encode_commit.serde_json_derive)" "$(num "$interleaved" .encode_commit.logwriter)")"
+check "encode_commit serde_json_derive / logwriter, interleaved" "$r" ">=" 3
+r="$(ratio "$(num "$latency" .p999_ns)" "$(num "$latency" .p50_ns)")"
+check "append latency p99.9 / p50 (1 MiB rotation)" "$r" "<=" 20
+# The same append target, taken interleaved (blocks of 1,000 alternating, each block
+# timed whole), so that the machine's drift falls on both cases alike.
+r="$(ratio "$(num "$latency" .block_mean_ns)" "$(num "$latency" .bare_block_mean_ns)")"
+check "append logwriter / bare_write, interleaved blocks" "$r" "<=" 1.10
+r="$(ratio "$(num "$latency" .p50_ns)" "$(num "$latency" .bare_p50_ns)")"
+check "append p50 logwriter / bare_write, interleaved" "$r" "<=" 1.10
+# Not a target: the bare write's own p99.9 / p50 in the same run (the machine's tail),
+# and which appends were slower than the bare write's p99.9.
+if [[ "$(jq 'has("over_bare_p999")' "$latency")" == true ]]; then
+    r="$(ratio "$(num "$latency" .bare_p999_ns)" "$(num "$latency" .bare_p50_ns)")"
+    printf '  (info)  %-48s %8.3f\n' "bare_write latency p99.9 / p50" "$r"
+    printf '  (info)  slower than the bare p99.9: bare %s; logwriter: rotated %s, checked %s, plain %s\n' \
+        $(jq -r '.over_bare_p999 | "\(.bare) \(.rotated) \(.checked) \(.plain)"' "$latency")
+fi
+# Not a target: the same blocks with no clock read (and no reopen checks, whose one
+# statx per ~940 appends costs well under 1 ns an append), to show what the
+# timestamp costs.
+if [[ "$(jq 'has("no_clock_block_mean_ns")' "$latency")" == true ]]; then
+    r="$(ratio "$(num "$latency" .no_clock_block_mean_ns)" "$(num "$latency" .bare_block_mean_ns)")"
+    printf '  (info)  %-48s %8.3f\n' "append without a clock read / bare_write, blocks" "$r"
 fi
 
 if [[ "$strict" == 1 && "$missed" -gt 0 ]]; then
