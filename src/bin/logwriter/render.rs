@@ -19,15 +19,14 @@ const RESET: &str = "\x1b[0m";
 const MAX_ZONE_FILE: u64 = 1 << 20;
 
 /// The local time zone. Without `TZ`, the system's (`/etc/localtime`), as jiff finds it.
-/// With `TZ` (a leading `:` aside): empty is UTC; a relative name, the zone file of that
-/// name under `TZDIR` (default `/usr/share/zoneinfo`), as the C library looks for it
-/// (`posix/Europe/Paris` too, which the database jiff reads leaves out); else a name in
-/// the time zone database, or a path with such a name after `zoneinfo/`, that zone; a
-/// POSIX rule (`EST5EDT`), that rule; else a zone file at that path, absolute or under the
-/// working directory. Zone files are read here rather than by jiff, which would read
-/// anything whole ([`zone_file`]); and when something other than a regular file is at the
-/// name under `TZDIR`, jiff's database, which looks there too, is not asked. Anything else
-/// gives UTC, as jiff does for a `TZ` it cannot use.
+/// With `TZ` (a leading `:` aside), as the C library reads it: empty is UTC; an absolute
+/// path, the zone file there; a relative name, the zone file of that name under `TZDIR`
+/// (default `/usr/share/zoneinfo`; `posix/Europe/Paris` too, which jiff's database leaves
+/// out), else a POSIX rule (`EST5EDT,M3.2.0,M11.1.0`), else (beyond the C library) a zone
+/// file at that path under the working directory. Anything else gives UTC, as jiff and the
+/// C library do for a `TZ` they cannot use. Zone files are read here ([`zone_file`]), never
+/// by jiff, whose database would open and read whole whatever is at a name (a FIFO would
+/// block; it also matches names without regard to case, and looks elsewhere than `TZDIR`).
 fn local_zone() -> TimeZone {
     let Some(tz) = std::env::var_os("TZ") else {
         return TimeZone::system();
@@ -40,31 +39,19 @@ fn local_zone() -> TimeZone {
     let path = OsStr::from_bytes(tz);
     let dir = std::env::var_os("TZDIR").filter(|dir| !dir.is_empty());
     let dir = std::path::Path::new(dir.as_deref().unwrap_or(OsStr::new("/usr/share/zoneinfo")));
-    if !tz.starts_with(b"/") {
-        if let Some(zone) = zone_file(dir.join(path).as_os_str()) {
-            return zone;
-        }
+    if tz.starts_with(b"/") {
+        return zone_file(path).unwrap_or(TimeZone::UTC);
     }
-    if let Ok(text) = std::str::from_utf8(tz) {
-        let name = text.rsplit_once("zoneinfo/").map_or(text, |(_, name)| name);
-        // jiff reads the file of that name under TZDIR, whatever it is (a FIFO would block).
-        let not_regular = rustix::fs::stat(dir.join(name)).is_ok_and(|stat| !is_regular(&stat));
-        if let Some(zone) = (!not_regular)
-            .then(|| jiff::tz::db().get(name).ok())
-            .flatten()
-        {
-            return zone;
-        }
-        if let Ok(zone) = TimeZone::posix(text) {
-            return zone;
-        }
+    if let Some(zone) = zone_file(dir.join(path).as_os_str()) {
+        return zone;
+    }
+    if let Some(zone) = std::str::from_utf8(tz)
+        .ok()
+        .and_then(|text| TimeZone::posix(text).ok())
+    {
+        return zone;
     }
     zone_file(path).unwrap_or(TimeZone::UTC)
-}
-
-/// Whether `stat` is of a regular file.
-fn is_regular(stat: &rustix::fs::Stat) -> bool {
-    rustix::fs::FileType::from_raw_mode(stat.st_mode).is_file()
 }
 
 /// The zone in the file at `path`, if it is a regular file of at most [`MAX_ZONE_FILE`]
@@ -75,8 +62,8 @@ fn is_regular(stat: &rustix::fs::Stat) -> bool {
 /// standard input) or a pseudo-file larger than its size says (`/proc/self/pagemap`) is
 /// not read, or not far.
 fn zone_file(path: &OsStr) -> Option<TimeZone> {
-    use rustix::fs::{Mode, OFlags};
-    let regular = |stat: rustix::fs::Stat| is_regular(&stat);
+    use rustix::fs::{FileType, Mode, OFlags};
+    let regular = |stat: rustix::fs::Stat| FileType::from_raw_mode(stat.st_mode).is_file();
     // Not opened unless it is a regular file: opening a FIFO would release a writer
     // waiting at its other end, and opening a device can act on it.
     if !rustix::fs::stat(path).is_ok_and(regular) {
