@@ -74,7 +74,10 @@ impl Follower {
     /// `/proc/<pid>/syscall`, is `nanosleep` or `clock_nanosleep`): it has read what there
     /// was, and looks again only when the poll interval has passed.
     fn wait_until_polling(&self) {
-        sleeping::wait_until_sleeping(self.child.id());
+        assert!(
+            sleeping::wait_until_sleeping(self.child.id()),
+            "the follower ended"
+        );
     }
 
     /// Waits until the follower holds no file whose name `held` picks (its descriptors, in

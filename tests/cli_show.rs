@@ -798,7 +798,7 @@ fn one_file_is_shown_without_waiting_for_the_series_lock() {
 /// until the new log exists, and read that one (they failed with `ENOENT`). The test plays
 /// the rotation: it holds the lock, renames the log to `log.1`, and makes the new log once
 /// the reader pauses between two tries of the lock. The reader tries for 2 s: a round
-/// where the test took over 1 s from that pause to the new log is made again.
+/// where the test took over 1 s from the reader's start to the new log is made again.
 #[test]
 fn a_log_missing_mid_rotation_is_read_once_the_rotation_ends() {
     let rows = [
@@ -810,6 +810,7 @@ fn a_log_missing_mid_rotation_is_read_once_the_rotation_ends() {
             let (dir, log) = log_of(rows[0]);
             let lock = locked(&dir.path().join("log.lock"));
             std::fs::rename(&log, dir.path().join("log.1")).unwrap();
+            let started = std::time::Instant::now();
             let reader = Command::new(env!("CARGO_BIN_EXE_logwriter"))
                 .args(args)
                 .arg(&log)
@@ -817,15 +818,18 @@ fn a_log_missing_mid_rotation_is_read_once_the_rotation_ends() {
                 .stderr(Stdio::piped())
                 .spawn()
                 .expect("run logwriter");
-            wait_until_sleeping(reader.id());
-            let paused = std::time::Instant::now();
+            let paused = wait_until_sleeping(reader.id());
             std::fs::write(&log, rows[1]).unwrap();
             drop(lock);
-            let in_time = paused.elapsed() < std::time::Duration::from_secs(1);
+            let in_time = started.elapsed() < std::time::Duration::from_secs(1);
             let out = reader.wait_with_output().unwrap();
             if !in_time {
                 return false;
             }
+            assert!(
+                paused,
+                "the reader ended without waiting for the lock: {out:?}"
+            );
             let stdout = stdout_of(&out);
             if args[0] == "show" {
                 assert_eq!(stdout, rows[1]);

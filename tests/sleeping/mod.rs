@@ -3,25 +3,43 @@
 use std::time::{Duration, Instant};
 
 /// The numbers of `nanosleep` and `clock_nanosleep` (and its 64-bit-time form on 32-bit
-/// x86), as `/proc/<pid>/syscall` shows them.
+/// x86), as `/proc/<pid>/syscall` shows them; elsewhere, `/proc/<pid>/wchan` alone tells.
 #[cfg(target_arch = "x86_64")]
 const SLEEPS: &[&str] = &["35", "230"];
 #[cfg(target_arch = "x86")]
 const SLEEPS: &[&str] = &["162", "267", "407"];
 #[cfg(target_arch = "aarch64")]
 const SLEEPS: &[&str] = &["101", "115"];
+#[cfg(not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")))]
+const SLEEPS: &[&str] = &[];
 
-/// Waits until process `pid` is in `nanosleep` or `clock_nanosleep` (its system call, in
-/// `/proc/<pid>/syscall`); panics after 60 s.
-pub fn wait_until_sleeping(pid: u32) {
-    let path = format!("/proc/{pid}/syscall");
+/// Waits until process `pid`, a child of this one, is in `nanosleep` or `clock_nanosleep`
+/// (its system call in `/proc/<pid>/syscall`, or the kernel function it waits in, in
+/// `/proc/<pid>/wchan`): returns `true` then, or `false` if it ended first (a zombie, not
+/// yet waited for). Panics after 60 s.
+pub fn wait_until_sleeping(pid: u32) -> bool {
+    let proc = format!("/proc/{pid}");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let call = std::fs::read_to_string(&path).expect("read /proc/<pid>/syscall");
-        if matches!(call.split_whitespace().next(), Some(number) if SLEEPS.contains(&number)) {
-            return;
+        let call = std::fs::read_to_string(format!("{proc}/syscall")).unwrap_or_default();
+        let wchan = std::fs::read_to_string(format!("{proc}/wchan")).unwrap_or_default();
+        if wchan.contains("nanosleep")
+            || matches!(call.split_whitespace().next(), Some(number) if SLEEPS.contains(&number))
+        {
+            return true;
         }
-        assert!(Instant::now() < deadline, "not sleeping after 60 s: {call}");
+        let stat = std::fs::read_to_string(format!("{proc}/stat")).expect("read /proc/<pid>/stat");
+        // `pid (comm) state …`: the name may hold spaces and parentheses.
+        let state = stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.chars().next());
+        if matches!(state, Some('Z' | 'X')) {
+            return false;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not sleeping after 60 s: {call} {wchan}"
+        );
         std::thread::yield_now();
     }
 }

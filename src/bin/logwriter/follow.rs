@@ -41,8 +41,8 @@ const MAX_SCAN: u32 = 10_000;
 /// Searches of the series before deciding that the followed file left it.
 const SCAN_ATTEMPTS: u32 = 3;
 
-/// Lock files [`SeriesLock::shared`] tries before it goes on without the lock, as the
-/// writers' rotations try as many before they fail.
+/// Lock files [`SeriesLock::shared`] and [`SeriesLock::shared_within`] try before they go
+/// on without the lock, as the writers' rotations try as many before they fail.
 const LOCK_ATTEMPTS: u32 = 8;
 
 /// Polling settings.
