@@ -22,7 +22,8 @@ const MAX_ZONE_FILE: u64 = 1 << 20;
 /// With `TZ` (a leading `:` aside), as the C library reads it: empty is UTC; an absolute
 /// path, the zone file there; a relative name, the zone file of that name under `TZDIR`
 /// (default `/usr/share/zoneinfo`; `posix/Europe/Paris` too, which jiff's database leaves
-/// out), else a POSIX rule (`EST5EDT,M3.2.0,M11.1.0`), else (beyond the C library) a zone
+/// out), else a POSIX rule (`EST5EDT,M3.2.0,M11.1.0`; without dates, the United States'
+/// daylight-saving dates, as the C library takes them from `posixrules`), else (beyond the C library) a zone
 /// file at that path under the working directory. Anything else gives UTC, as jiff and the
 /// C library do for a `TZ` they cannot use. Zone files are read here ([`zone_file`]), never
 /// by jiff, whose database would open and read whole whatever is at a name (a FIFO would
@@ -45,11 +46,18 @@ fn local_zone() -> TimeZone {
     if let Some(zone) = zone_file(dir.join(path).as_os_str()) {
         return zone;
     }
-    if let Some(zone) = std::str::from_utf8(tz)
-        .ok()
-        .and_then(|text| TimeZone::posix(text).ok())
-    {
-        return zone;
+    if let Ok(text) = std::str::from_utf8(tz) {
+        if let Ok(zone) = TimeZone::posix(text) {
+            return zone;
+        }
+        // A rule with a daylight-saving name but no dates (`CET-1CEST`): the C library
+        // takes them from `posixrules` (America/New_York on Debian), else uses these, the
+        // United States' since 2007, which jiff does not.
+        if !text.contains(',') {
+            if let Ok(zone) = TimeZone::posix(&format!("{text},M3.2.0,M11.1.0")) {
+                return zone;
+            }
+        }
     }
     zone_file(path).unwrap_or(TimeZone::UTC)
 }
