@@ -106,6 +106,15 @@ expect 2 "the interleaved append blocks missing"
 fresh
 rm "$work/t/tmp/encode_interleaved.json"
 expect 2 "the interleaved encode summary missing"
+fresh
+rm -r "$work/t/criterion/rotation"
+expect 2 "the rotation result missing"
+fresh
+edit "$work/t/tmp/append_latency.json" '.over_bare_p999 = {}'
+expect 2 "the latency split empty"
+fresh
+expect 2 "a misspelt --strict" --strct
+expect 2 "an argument after --strict" --strict x
 for broken in '' '{"encode_commit":{"logwriter":25,'; do
     fresh
     printf '%s' "$broken" >"$work/t/tmp/encode_interleaved.json"
