@@ -146,6 +146,7 @@ fn a_tz_path_that_is_not_a_zone_file_is_not_read() {
         ("FIFO", "12:09:00 UTC "),
         // A POSIX rule without dates takes the United States' daylight-saving dates.
         ("CET-1CEST", "14:09:00 CEST "),
+        ("CET-1CEST,", "14:09:00 CEST "),
     ] {
         let out = Command::new("timeout")
             .arg("60")

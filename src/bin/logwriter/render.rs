@@ -23,7 +23,7 @@ const MAX_ZONE_FILE: u64 = 1 << 20;
 /// path, the zone file there; a relative name, the zone file of that name under `TZDIR`
 /// (default `/usr/share/zoneinfo`; `posix/Europe/Paris` too, which jiff's database leaves
 /// out), else a POSIX rule (`EST5EDT,M3.2.0,M11.1.0`; without dates, the United States'
-/// daylight-saving dates, as the C library takes them from `posixrules`), else (beyond the C library) a zone
+/// daylight-saving dates since 2007, for every year), else (beyond the C library) a zone
 /// file at that path under the working directory. Anything else gives UTC, as jiff and the
 /// C library do for a `TZ` they cannot use. Zone files are read here ([`zone_file`]), never
 /// by jiff, whose database would open and read whole whatever is at a name (a FIFO would
@@ -50,13 +50,17 @@ fn local_zone() -> TimeZone {
         if let Ok(zone) = TimeZone::posix(text) {
             return zone;
         }
-        // A rule with a daylight-saving name but no dates (`CET-1CEST`): the C library
-        // takes them from `posixrules` (America/New_York on Debian), else uses these, the
-        // United States' since 2007, which jiff does not.
-        if !text.contains(',') {
-            if let Ok(zone) = TimeZone::posix(&format!("{text},M3.2.0,M11.1.0")) {
-                return zone;
-            }
+        // A rule with a daylight-saving name but no dates (`CET-1CEST`, or `EST5EDT,`),
+        // which jiff refuses: the dates the United States has used since 2007, for every
+        // year, as the C library uses when `TZDIR` has no `posixrules` (with one, it
+        // takes that zone's changes: America/New_York's on Debian, other dates before 2007).
+        let dated = match text.split_once(',') {
+            None => Some(format!("{text},M3.2.0,M11.1.0")),
+            Some((_, "")) => Some(format!("{text}M3.2.0,M11.1.0")),
+            Some(_) => None,
+        };
+        if let Some(zone) = dated.and_then(|rule| TimeZone::posix(&rule).ok()) {
+            return zone;
         }
     }
     zone_file(path).unwrap_or(TimeZone::UTC)
