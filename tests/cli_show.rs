@@ -854,6 +854,34 @@ fn locked(path: &Path) -> std::fs::File {
     file
 }
 
+/// A missing log whose series lock is free, or that has no lock file, is reported at once:
+/// only a lock a rotation holds is waited for. A round slower than 1 s is made again.
+#[test]
+fn a_missing_log_is_reported_at_once_when_no_rotation_runs() {
+    for lock_file in [false, true] {
+        until_timed("the tool ran within 1 s", || {
+            let dir = tempfile::tempdir().unwrap();
+            let log = dir.path().join("log");
+            if lock_file {
+                std::fs::File::create(dir.path().join("log.lock")).unwrap();
+            }
+            let started = std::time::Instant::now();
+            let out = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+                .arg("show")
+                .arg(&log)
+                .output()
+                .expect("run logwriter");
+            if started.elapsed() >= std::time::Duration::from_secs(1) {
+                return false;
+            }
+            assert_eq!(out.status.code(), Some(1), "{out:?}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains("No such file or directory"), "{stderr}");
+            true
+        });
+    }
+}
+
 /// A log that stays missing while the series lock stays held (a writer stopped in a
 /// rotation, or a path with no log) is reported missing once 2 s have passed: the lock is
 /// not waited for without a limit.
