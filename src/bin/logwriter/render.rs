@@ -25,9 +25,10 @@ const MAX_ZONE_FILE: u64 = 1 << 20;
 /// out), else a POSIX rule (`EST5EDT,M3.2.0,M11.1.0`; without dates, the United States'
 /// daylight-saving dates since 2007, for every year), else (beyond the C library) a zone
 /// file at that path under the working directory. Anything else gives UTC, as jiff and the
-/// C library do for a `TZ` they cannot use. Zone files are read here ([`zone_file`]), never
-/// by jiff, whose database would open and read whole whatever is at a name (a FIFO would
-/// block; it also matches names without regard to case, and looks elsewhere than `TZDIR`).
+/// C library do for a `TZ` they cannot use. With `TZ` set, zone files are read here
+/// ([`zone_file`]), never by jiff, whose database would open and read whole whatever is at
+/// a name (a FIFO would block; it also matches names without regard to case, and looks
+/// elsewhere than `TZDIR`).
 fn local_zone() -> TimeZone {
     let Some(tz) = std::env::var_os("TZ") else {
         return TimeZone::system();
