@@ -6,9 +6,11 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+mod lock_waiters;
 mod rotation_support;
 mod sleeping;
 mod timing;
+use lock_waiters::locked_file;
 use rotation_support::mkfifo;
 use sleeping::wait_until_sleeping;
 use timing::until_timed;
@@ -785,7 +787,7 @@ fn one_file_is_shown_without_waiting_for_the_series_lock() {
     let (dir, log) = crafted();
     let alone = stdout_of(&show(&log, &["--json"], "UTC"));
     assert!(alone.contains("\"event\":\"commit\""), "{alone}");
-    let _lock = locked(&dir.path().join("log.lock"));
+    let _lock = locked_file(&dir.path().join("log.lock"));
     let out = Command::new("timeout")
         .arg("60")
         .arg(env!("CARGO_BIN_EXE_logwriter"))
@@ -811,7 +813,7 @@ fn a_log_missing_mid_rotation_is_read_once_the_rotation_ends() {
     for args in [&["show", "--json"][..], &["verify"]] {
         until_timed("the new log came within 1 s", || {
             let (dir, log) = log_of(rows[0]);
-            let lock = locked(&dir.path().join("log.lock"));
+            let lock = locked_file(&dir.path().join("log.lock"));
             std::fs::rename(&log, dir.path().join("log.1")).unwrap();
             let started = std::time::Instant::now();
             let reader = Command::new(env!("CARGO_BIN_EXE_logwriter"))
@@ -845,13 +847,6 @@ fn a_log_missing_mid_rotation_is_read_once_the_rotation_ends() {
             true
         });
     }
-}
-
-/// The file at `path`, created and locked exclusively, as a rotation holds `<log>.lock`.
-fn locked(path: &Path) -> std::fs::File {
-    let file = std::fs::File::create(path).unwrap();
-    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).unwrap();
-    file
 }
 
 /// A missing log whose series lock is free, or that has no lock file, is reported at once:
@@ -890,7 +885,7 @@ fn a_missing_log_is_reported_though_the_lock_stays_held() {
     for args in [&["show"][..], &["verify"]] {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("log");
-        let _lock = locked(&dir.path().join("log.lock"));
+        let _lock = locked_file(&dir.path().join("log.lock"));
         let started = std::time::Instant::now();
         let out = Command::new("timeout")
             .arg("60")

@@ -2,6 +2,7 @@
 //! file, and a wait until a thread or process is blocked on a given file's `flock(2)`,
 //! which `/proc/locks` shows, so a test can act on the file while the lock is awaited
 //! without sleeping.
+#![allow(dead_code)]
 
 use std::fs::{self, File};
 use std::os::unix::fs::MetadataExt;
