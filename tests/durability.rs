@@ -576,15 +576,21 @@ fn traced_made_dirs(test: &str, role: &str, more: &[&str]) -> Option<(String, Ve
         &more,
         "made-dirs-child-done",
     )?;
-    let tmp = stdout
+    Some((
+        child_dir(&stdout, "made-dirs-child-done"),
+        traced_syncs(&stderr),
+    ))
+}
+
+/// The temp dir a child printed after `done in ` on its standard output.
+fn child_dir(stdout: &str, done: &str) -> String {
+    let marker = format!("{done} in ");
+    stdout
         .lines()
         // libtest may have printed the test's name on the same line.
-        .find_map(|l| {
-            l.split_once("made-dirs-child-done in ")
-                .map(|(_, dir)| dir.trim())
-        })
-        .expect("the temp dir");
-    Some((tmp.to_owned(), traced_syncs(&stderr)))
+        .find_map(|l| l.split_once(marker.as_str()).map(|(_, dir)| dir.trim()))
+        .expect("the temp dir")
+        .to_owned()
 }
 
 /// Directories the writer created are synced too, each in its parent, with the first
@@ -785,14 +791,7 @@ fn a_reopen_that_creates_the_log_syncs_the_directory() {
     ) else {
         return;
     };
-    let tmp = stdout
-        .lines()
-        // libtest may have printed the test's name on the same line.
-        .find_map(|l| {
-            l.split_once("reopen-creates-child-done in ")
-                .map(|(_, dir)| dir.trim())
-        })
-        .expect("the temp dir");
+    let tmp = child_dir(&stdout, "reopen-creates-child-done");
     let trace = sync_trace(&stderr);
     let renamed = trace
         .iter()
@@ -804,7 +803,7 @@ fn a_reopen_that_creates_the_log_syncs_the_directory() {
             .map(|sync| (sync.call, sync.path))
             .collect()
     };
-    let (log, dir) = (format!("{tmp}/log"), tmp.to_owned());
+    let log = format!("{tmp}/log");
     assert_eq!(
         syncs(&trace[..renamed]),
         [("fdatasync".to_owned(), log.clone())],
@@ -812,7 +811,7 @@ fn a_reopen_that_creates_the_log_syncs_the_directory() {
     );
     assert_eq!(
         syncs(&trace[renamed + 1..]),
-        [("fdatasync".to_owned(), log), ("fsync".to_owned(), dir)],
+        [("fdatasync".to_owned(), log), ("fsync".to_owned(), tmp)],
         "the reopen created the log: {trace:#?}"
     );
 }

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use logwriter::{ErrorKind, Event, EventKind, Field, Op, Options, ReopenCheck, Writer};
-use rotation_support::{child, mkfifo, role};
+use rotation_support::{child, fifo_reader, mkfifo, role};
 use rustix::fs::Mode;
 use rustix::io::Errno;
 
@@ -124,12 +124,7 @@ fn rotate_refuses_a_fifo_it_followed_the_name_to() {
     append(&mut log, 0);
     fs::rename(&log_path, &moved).expect("rename");
     mkfifo(&log_path);
-    let _reader = rustix::fs::open(
-        &log_path,
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::NONBLOCK,
-        Mode::empty(),
-    )
-    .expect("open the FIFO for reading");
+    let _reader = fifo_reader(&log_path);
     let err = log.rotate().expect_err("a FIFO is not rotated");
     assert_eq!(
         (err.kind(), err.op()),
@@ -239,12 +234,7 @@ fn lines_to_a_fifo_found_at_a_reopen_check_wait_for_room() {
         .expect("open");
     fs::rename(&log_path, dir.path().join("log.moved")).expect("rename");
     mkfifo(&log_path);
-    let reader = rustix::fs::open(
-        &log_path,
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::NONBLOCK,
-        Mode::empty(),
-    )
-    .expect("open the FIFO for reading");
+    let reader = fifo_reader(&log_path);
     // About 1 KiB a line: 100 of them are more than the pipe holds (64 KiB).
     let pad = "x".repeat(1000);
     let (tid_tx, tid_rx) = std::sync::mpsc::channel();

@@ -88,6 +88,17 @@ pub fn mkfifo(path: &Path) {
     .expect("mkfifo");
 }
 
+/// The FIFO at `path` opened for reading without waiting for a writer: while it is open,
+/// opening the FIFO for writing neither waits nor fails with `ENXIO`.
+pub fn fifo_reader(path: &Path) -> rustix::fd::OwnedFd {
+    rustix::fs::open(
+        path,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::NONBLOCK,
+        rustix::fs::Mode::empty(),
+    )
+    .expect("open the FIFO for reading")
+}
+
 /// A command that runs exactly `test` of this test binary as a child in `role`.
 pub fn child(test: &str, role: &str) -> Command {
     let exe = std::env::current_exe().expect("test binary path");
