@@ -39,32 +39,36 @@ fn local_zone() -> TimeZone {
         return TimeZone::UTC;
     }
     let path = OsStr::from_bytes(tz);
-    let dir = std::env::var_os("TZDIR").filter(|dir| !dir.is_empty());
-    let dir = std::path::Path::new(dir.as_deref().unwrap_or(OsStr::new("/usr/share/zoneinfo")));
-    if tz.starts_with(b"/") {
-        return zone_file(path).unwrap_or(TimeZone::UTC);
-    }
-    if let Some(zone) = zone_file(dir.join(path).as_os_str()) {
-        return zone;
-    }
-    if let Ok(text) = std::str::from_utf8(tz) {
-        if let Ok(zone) = TimeZone::posix(text) {
-            return zone;
-        }
-        // A rule with a daylight-saving name but no dates (`CET-1CEST`, or `EST5EDT,`),
-        // which jiff refuses: the dates the United States has used since 2007, for every
-        // year, as the C library uses when `TZDIR` has no `posixrules` (with one, it
-        // takes that zone's changes: America/New_York's on Debian, other dates before 2007).
-        let dated = match text.split_once(',') {
-            None => Some(format!("{text},M3.2.0,M11.1.0")),
-            Some((_, "")) => Some(format!("{text}M3.2.0,M11.1.0")),
-            Some(_) => None,
-        };
-        if let Some(zone) = dated.and_then(|rule| TimeZone::posix(&rule).ok()) {
+    if !tz.starts_with(b"/") {
+        if let Some(zone) = named_zone(tz) {
             return zone;
         }
     }
     zone_file(path).unwrap_or(TimeZone::UTC)
+}
+
+/// The zone a relative `TZ` names: a zone file under `TZDIR`, else a POSIX rule (see
+/// [`local_zone`]).
+fn named_zone(tz: &[u8]) -> Option<TimeZone> {
+    let dir = std::env::var_os("TZDIR").filter(|dir| !dir.is_empty());
+    let dir = std::path::Path::new(dir.as_deref().unwrap_or(OsStr::new("/usr/share/zoneinfo")));
+    if let Some(zone) = zone_file(dir.join(OsStr::from_bytes(tz)).as_os_str()) {
+        return Some(zone);
+    }
+    let text = std::str::from_utf8(tz).ok()?;
+    if let Ok(zone) = TimeZone::posix(text) {
+        return Some(zone);
+    }
+    // A rule with a daylight-saving name but no dates (`CET-1CEST`, or `EST5EDT,`),
+    // which jiff refuses: the dates the United States has used since 2007, for every
+    // year, as the C library uses when `TZDIR` has no `posixrules` (with one, it
+    // takes that zone's changes: America/New_York's on Debian, other dates before 2007).
+    let dated = match text.split_once(',') {
+        None => Some(format!("{text},M3.2.0,M11.1.0")),
+        Some((_, "")) => Some(format!("{text}M3.2.0,M11.1.0")),
+        Some(_) => None,
+    };
+    dated.and_then(|rule| TimeZone::posix(&rule).ok())
 }
 
 /// The zone in the file at `path`, if it is a regular file of at most [`MAX_ZONE_FILE`]
