@@ -58,18 +58,16 @@ impl Latencies {
         self.0.len() - self.0.partition_point(|&sample| sample <= ns)
     }
 
-    /// The nearest-rank percentile (0 for no samples).
-    fn percentile(&self, p: f64) -> u64 {
+    /// The nearest-rank percentile, `p` in hundredths of a percent (`9990` for p99.9): the
+    /// sample at rank ⌈p × n / 10,000⌉, so that exactly ⌊n × (10,000 − p) / 10,000⌋
+    /// samples rank above it (0 for no samples). In integers: `99.9 / 100.0 * 1e6` is
+    /// `999000.0000000001` in floating point, whose ceiling is one rank too high.
+    fn percentile(&self, p: usize) -> u64 {
         let n = self.0.len();
         if n == 0 {
             return 0;
         }
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            clippy::cast_precision_loss
-        )]
-        let rank = ((p / 100.0) * n as f64).ceil() as usize;
+        let rank = (p * n).div_ceil(10_000);
         self.0[rank.clamp(1, n) - 1]
     }
 }
@@ -365,29 +363,29 @@ fn print_per_call(appends: usize, per_call: &PerCall) {
         println!(
             "  {:<12} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10}",
             name,
-            lat.percentile(50.0),
-            lat.percentile(90.0),
-            lat.percentile(99.0),
-            lat.percentile(99.9),
-            lat.percentile(99.99),
-            lat.percentile(100.0),
+            lat.percentile(5000),
+            lat.percentile(9000),
+            lat.percentile(9900),
+            lat.percentile(9990),
+            lat.percentile(9999),
+            lat.percentile(10_000),
         );
     }
     #[allow(clippy::cast_precision_loss)]
     let ratio = |a: u64, b: u64| a as f64 / b as f64;
-    let p50 = ours.percentile(50.0);
-    let p999 = ours.percentile(99.9);
+    let p50 = ours.percentile(5000);
+    let p999 = ours.percentile(9990);
     println!(
         "  logwriter p99.9/p50 = {:.2} (target <= 20); p50 logwriter/bare = {:.3}; bare p99.9/p50 = {:.2}",
         ratio(p999, p50),
-        ratio(p50, bare.percentile(50.0)),
-        ratio(bare.percentile(99.9), bare.percentile(50.0)),
+        ratio(p50, bare.percentile(5000)),
+        ratio(bare.percentile(9990), bare.percentile(5000)),
     );
     // Where the tail comes from: the appends of each kind slower than the bare write's
     // p99.9, which 0.1% of the bare writes are by definition. A rotation always is; a
     // reopen check (with 1 MiB files, one every 16 KiB of the writer's own) is when its
     // `statx` stalls; the rest are stalls of the `write(2)` or of the machine.
-    let bare_p999 = bare.percentile(99.9);
+    let bare_p999 = bare.percentile(9990);
     println!(
         "  slower than the bare write's p99.9 ({bare_p999} ns): bare_write {}, logwriter {} (rotated {} of {}, checked {} of {}, plain {} of {})",
         bare.above(bare_p999),
@@ -400,16 +398,41 @@ fn print_per_call(appends: usize, per_call: &PerCall) {
         plain.0.len(),
     );
     // Each sample holds one timing overhead; the empty pair's p50 prices it.
-    let timer = empty.percentile(50.0);
+    let timer = empty.percentile(5000);
     let net = |ns: u64| ns.saturating_sub(timer).max(1);
     println!(
         "  net of the empty pair's p50 ({timer} ns): p99.9/p50 = {:.2}; p50 logwriter/bare = {:.3}",
         ratio(net(p999), net(p50)),
-        ratio(net(p50), net(bare.percentile(50.0))),
+        ratio(net(p50), net(bare.percentile(5000))),
     );
 }
 
+/// The percentile ranks this bench reports, checked on samples 1, 2, … n, where the sample
+/// at rank r is r: a wrong rank would misstate every table it prints.
+fn check_percentiles() {
+    for n in [1_000, 1_000_000] {
+        let lat = Latencies::new((1..=n).collect());
+        let n = usize::try_from(n).expect("fits");
+        for (p, above) in [
+            (5000, n / 2),
+            (9900, n / 100),
+            (9990, n / 1000),
+            (10_000, 0),
+        ] {
+            let value = lat.percentile(p);
+            assert_eq!(
+                lat.above(value),
+                above,
+                "percentile {p} of {n} samples: {value}"
+            );
+        }
+    }
+    assert_eq!(Latencies::new(vec![]).percentile(9990), 0);
+    assert_eq!(Latencies::new(vec![7]).percentile(1), 7);
+}
+
 fn main() {
+    check_percentiles();
     let args = common::BenchArgs::from_env();
     let test_mode = args.test_mode;
     // Honour a `cargo bench <filter>` that names another bench.
@@ -430,9 +453,9 @@ fn main() {
         timed_rotations,
         ..
     } = &per_call;
-    let timer = empty.percentile(50.0);
-    let (p50, p999) = (ours.percentile(50.0), ours.percentile(99.9));
-    let bare_p999 = bare.percentile(99.9);
+    let timer = empty.percentile(5000);
+    let (p50, p999) = (ours.percentile(5000), ours.percentile(9990));
+    let bare_p999 = bare.percentile(9990);
 
     let blocks = appends / BLOCK;
     let mut means = time_blocks(blocks);
@@ -464,10 +487,10 @@ fn main() {
         // For .ci/bench-ratios.sh, beside criterion's results.
         let summary = format!(
             "{{\"appends\":{appends},\"rotations\":{timed_rotations},\"timer_p50_ns\":{timer},\"p50_ns\":{p50},\"p99_ns\":{},\"p999_ns\":{p999},\"max_ns\":{},\"bare_p50_ns\":{},\"bare_p999_ns\":{bare_p999},\"checked_p90_ns\":{},\"over_bare_p999\":{{\"bare\":{},\"rotated\":{},\"checked\":{},\"plain\":{}}},\"block_mean_ns\":{our_mean:.1},\"bare_block_mean_ns\":{bare_mean:.1},\"no_clock_block_mean_ns\":{no_clock_mean:.1},\"realtime_clock_block_mean_ns\":{realtime_mean:.1},\"coarse_clock_block_mean_ns\":{coarse_mean:.1},\"built_block_mean_ns\":{built_mean:.1}}}\n",
-            ours.percentile(99.0),
-            ours.percentile(100.0),
-            bare.percentile(50.0),
-            checked.percentile(90.0),
+            ours.percentile(9900),
+            ours.percentile(10_000),
+            bare.percentile(5000),
+            checked.percentile(9000),
             bare.above(bare_p999),
             rotated.above(bare_p999),
             checked.above(bare_p999),
