@@ -3,8 +3,10 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::encode::Line;
 use crate::error::{Error, ErrorKind, Op};
-use crate::time::Precision;
+use crate::event::{Event, EventKind};
+use crate::time::{Precision, Timestamp};
 use crate::writer::Writer;
 
 /// Default size at which the workspace log rotates: 10 MiB.
@@ -486,8 +488,10 @@ impl Options {
     /// # Errors
     ///
     /// [`ErrorKind::InvalidOption`] for a zero `max_size` or `max_files`, a zero
-    /// [`ReopenCheck::appends`] or [`Durability::Periodic`] `appends`, or `mode` bits outside
-    /// `0o7777`; otherwise as [`Writer::open`]. A zero `interval` in either is accepted: a
+    /// [`ReopenCheck::appends`] or [`Durability::Periodic`] `appends`, `mode` bits outside
+    /// `0o7777`, or a [`slot`](Options::slot) so long that an event without fields could
+    /// be over [`MAX_LINE`](crate::MAX_LINE) bytes with it (the longest kind, with the
+    /// longest timestamp of the writer's precision); otherwise as [`Writer::open`]. A zero `interval` in either is accepted: a
     /// check or sync is then due at every append but one whose clock reading trails the last
     /// by at most 20 ms (a coarse reading after a precise one, see [`ReopenCheck::interval`]).
     pub fn open(&self, path: impl AsRef<Path>) -> Result<Writer, Error> {
@@ -518,7 +522,23 @@ impl Options {
         if self.mode & !0o7777 != 0 {
             return Err(ErrorKind::InvalidOption("mode has bits outside 0o7777"));
         }
+        if !self.slot.is_empty() && !self.slot_fits() {
+            return Err(ErrorKind::InvalidOption(
+                "slot too long: an event without fields would not fit in 4096 bytes",
+            ));
+        }
         Ok(())
+    }
+
+    /// Whether every event without fields fits on a line with the writer's slot: the
+    /// longest such row, `commit_error` at an instant whose fraction takes all nine
+    /// digits, in the writer's precision. Encoded, rather than measured apart, so that it
+    /// cannot disagree with the encoder.
+    fn slot_fits(&self) -> bool {
+        let event = Event::new(EventKind::CommitError).at(Timestamp::MAX);
+        Line::new()
+            .encode_with(&event, self.precision, &self.slot)
+            .is_ok()
     }
 
     pub(crate) fn error(kind: ErrorKind, path: &std::sync::Arc<Path>) -> Error {

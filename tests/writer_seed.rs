@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use logwriter::{
     append_once, slot_log_path, Durability, ErrorKind, Event, EventKind, Field, Op, Options,
-    Precision, ReopenCheck, Rotation, Writer, DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE,
+    Precision, ReopenCheck, Rotation, Timestamp, Writer, DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE,
 };
 
 fn lines(path: &Path) -> Vec<serde_json::Value> {
@@ -350,6 +350,59 @@ fn invalid_options_are_refused_at_open() {
         assert_eq!(err.path(), Some(path.as_path()));
     }
     assert!(!path.exists(), "nothing created");
+}
+
+/// A default slot is accepted as long as every event without fields fits with it in 4096
+/// bytes: the longest, `commit_error` with a nine-digit fraction (in the writer's
+/// precision), then takes the whole line. One byte more is refused at open, rather than
+/// at the appends that it would fail. Escapes count at their written length.
+#[test]
+fn a_default_slot_too_long_for_an_event_without_fields_is_refused_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let longest = Timestamp::from_unix(1_777_636_800, 123_456_789).unwrap();
+    // `{"ts":"2026-05-01T12:00:00`, `Z","event":"commit_error","slot":""}` and `\n`: 63.
+    for (precision, fraction) in [
+        (Precision::Auto, 10),
+        (Precision::Seconds, 0),
+        (Precision::Millis, 4),
+        (Precision::Micros, 7),
+        (Precision::Nanos, 10),
+    ] {
+        let room = 4096 - 63 - fraction;
+        // Each quote is written as two bytes; with an odd room, the longest fitting
+        // slot of quotes leaves one byte of the line unused.
+        for (slot, fits, longest_line) in [
+            ("s".repeat(room), true, 4096),
+            ("s".repeat(room + 1), false, 0),
+            ("\"".repeat(room / 2), true, 4096 - room % 2),
+            ("\"".repeat(room / 2 + 1), false, 0),
+        ] {
+            let path = dir
+                .path()
+                .join(format!("{precision:?}-{}-{fits}", slot.len()));
+            let opened = Options::new().precision(precision).slot(&slot).open(&path);
+            if fits {
+                let mut log = opened.unwrap();
+                for kind in EventKind::ALL {
+                    log.append(&Event::new(kind).at(longest)).unwrap();
+                }
+                let text = fs::read_to_string(&path).unwrap();
+                let longest_written = text.lines().map(|line| line.len() + 1).max();
+                assert_eq!(longest_written, Some(longest_line), "{precision:?}");
+            } else {
+                let err = opened.unwrap_err();
+                assert!(
+                    matches!(err.kind(), ErrorKind::InvalidOption(what) if what.starts_with("slot too long")),
+                    "{precision:?}: {err}"
+                );
+                assert_eq!(
+                    (err.op(), err.path()),
+                    (Op::Configure, Some(path.as_path()))
+                );
+                assert!(!path.exists(), "nothing created");
+            }
+        }
+    }
 }
 
 /// A zero interval is accepted: the check and the sync are then due at every append.
