@@ -1511,6 +1511,14 @@ fn ends_mid_line(
     false
 }
 
+/// Whether `path` names a symbolic link itself (its last component is not followed).
+#[cold]
+fn is_symlink(path: &Path) -> bool {
+    rustix::fs::statat(rustix::fs::CWD, path, rustix::fs::AtFlags::SYMLINK_NOFOLLOW).is_ok_and(
+        |stat| rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::Symlink,
+    )
+}
+
 /// Writes `bytes` with one `write(2)`, retried on `EINTR` (nothing written).
 fn write_once(file: &OwnedFd, bytes: &[u8]) -> Result<(), ErrorKind> {
     loop {
@@ -1564,8 +1572,10 @@ fn write_outcome(result: rustix::io::Result<usize>, len: usize) -> Result<(), Er
 /// # Errors
 ///
 /// As [`Writer::append`] for the line and the `write(2)`. Opening is reported with
-/// [`Op::CreateDir`] when a missing directory could not be made and with [`Op::Open`]
-/// otherwise (this function opens no directory descriptor, so never [`Op::OpenDir`]);
+/// [`Op::CreateDir`] when a missing directory could not be made; with [`Op::OpenDir`] for
+/// `ELOOP` from the directories of the path (a loop of symbolic links, or too many, among
+/// them), as a [`Writer`] reports it; and with [`Op::Open`] otherwise, where `ELOOP` means
+/// a symbolic link at the name itself, which is refused;
 /// [`ErrorKind::InvalidPath`] with [`Op::Open`] for a path with no file name (one that ends
 /// with `/`, `.` or `..`) or with a NUL byte. Unlike [`Writer::open`], it takes a file name
 /// as long as the filesystem allows (255 bytes on most; longer fails with `ENAMETOOLONG`),
@@ -1592,7 +1602,13 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
             rustix::fs::open(path, FILE_FLAGS, Mode::from_raw_mode(0o644))
         })
     })
-    .map_err(|(errno, op)| os(errno, op))?;
+    .map_err(|(errno, op)| match (errno, op) {
+        // The open is of the whole path, so `ELOOP` comes from a symbolic link at the name
+        // (`O_NOFOLLOW`), or from too many links among the directories: an error of the
+        // directory, as a `Writer` reports it, not of the name.
+        (Errno::LOOP, Op::Open) if !is_symlink(path) => os(errno, Op::OpenDir),
+        _ => os(errno, op),
+    })?;
     let write = |bytes| {
         write_once(&file, bytes).map_err(|kind| Error::new(kind, Op::Write, Some(&Arc::from(path))))
     };

@@ -45,6 +45,46 @@ fn symlink_at_the_log_path_is_refused_at_open() {
     assert_eq!(fs::read_to_string(&victim).expect("read"), "precious\n");
 }
 
+/// `ELOOP` from a loop of symbolic links among the directories is reported as an error of
+/// the directory, by a writer and by `append_once` alike, and not as the refusal of a
+/// symbolic link at the name, which `append_once` reports as `Writer::open` does.
+#[test]
+fn a_symlink_loop_in_the_directories_is_not_blamed_on_the_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let looped = dir.path().join("loop");
+    symlink(&looped, &looped).expect("plant a loop");
+    let in_loop = looped.join("log");
+    let event = Event::new(EventKind::Join);
+    for err in [
+        Options::new().open(&in_loop).expect_err("no directory"),
+        logwriter::append_once(&in_loop, &event).expect_err("no directory"),
+    ] {
+        assert_eq!(
+            (err.kind(), err.op()),
+            (ErrorKind::Os(Errno::LOOP), Op::OpenDir)
+        );
+        let message = err.to_string();
+        assert!(message.starts_with("open directory of "), "{message}");
+        assert!(!message.contains("refusing"), "{message}");
+    }
+
+    let victim = dir.path().join("victim");
+    fs::write(&victim, "precious\n").expect("victim");
+    let at_name = dir.path().join("log");
+    symlink(&victim, &at_name).expect("plant symlink");
+    let err = logwriter::append_once(&at_name, &event).expect_err("a symlink is no log");
+    assert_eq!(
+        (err.kind(), err.op()),
+        (ErrorKind::Os(Errno::LOOP), Op::Open)
+    );
+    assert!(
+        err.to_string()
+            .contains("refusing to follow a symbolic link"),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(&victim).expect("read"), "precious\n");
+}
+
 /// A writer that checks at every second append has its log renamed to `log.moved`, and
 /// `plant` puts something else at the log's path; four appends follow, on another thread
 /// (see [`without_waiting`]). Every line must go to the moved file, and both checks must
