@@ -2,6 +2,7 @@
 
 use core::fmt;
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -60,7 +61,13 @@ pub enum ErrorKind {
     Os(Errno),
     /// The path has no file name (it ends with `/`, `.` or `..`), a NUL byte, or, for a
     /// [`Writer`](crate::Writer), rotating or not, a file name over 244 bytes, which leaves no
-    /// room for the numbered backups' suffixes.
+    /// room for the numbered backups' suffixes. The message says which, and shows the path
+    /// quoted and escaped (it may be empty or hold a NUL byte).
+    ///
+    /// ```
+    /// let err = logwriter::Writer::open("logs/").unwrap_err();
+    /// assert_eq!(err.to_string(), r#"open "logs/": invalid log path (it names no file: it ends with `/`, `.` or `..`)"#);
+    /// ```
     InvalidPath,
     /// An option is out of its range, or the writer was not opened to do this; the text
     /// says which.
@@ -247,6 +254,9 @@ impl fmt::Display for Error {
                     write!(f, " {}", Target(path, Some(index), false))?;
                 }
                 Op::OpenLock | Op::Lock => write!(f, " {}", Target(path, None, true))?,
+                // Quoted and escaped: the path may be empty or hold a NUL byte.
+                #[allow(clippy::unnecessary_debug_formatting)]
+                _ if self.kind == ErrorKind::InvalidPath => write!(f, " {path:?}")?,
                 _ => write!(f, " {}", path.display())?,
             }
         }
@@ -271,8 +281,10 @@ impl fmt::Display for Error {
                 f.write_str(": refusing to follow a symbolic link (ELOOP)")
             }
             ErrorKind::Os(errno) => write!(f, ": {}", io::Error::from(errno)),
-            ErrorKind::InvalidPath => f.write_str(
-                ": invalid log path (it needs a file name without NUL bytes; to leave room for numbered backups, a writer's log name may be at most 244 bytes, rotating or not)",
+            ErrorKind::InvalidPath => write!(
+                f,
+                ": invalid log path ({})",
+                path_problem(self.path.as_deref())
             ),
             ErrorKind::InvalidOption(what) => write!(f, ": {what}"),
             ErrorKind::NotRegularFile => {
@@ -283,6 +295,23 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Which rule the log path of an [`ErrorKind::InvalidPath`] breaks, read from the path
+/// itself: each rule the writer applies is checked in the order it applies them, and a
+/// path that passes the first two was refused for the length of its name.
+fn path_problem(path: Option<&Path>) -> &'static str {
+    let bytes = path.map_or(&b""[..], |path| path.as_os_str().as_bytes());
+    let name = bytes.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    if bytes.is_empty() {
+        "the path is empty"
+    } else if bytes.contains(&0) {
+        "it has a NUL byte"
+    } else if matches!(name, b"" | b"." | b"..") {
+        "it names no file: it ends with `/`, `.` or `..`"
+    } else {
+        "a writer's log name may be at most 244 bytes, to leave room for the suffix of a numbered backup, rotating or not"
+    }
+}
 
 /// An `io::Error` of the matching [`io::ErrorKind`] that wraps the [`Error`], so that its
 /// message still names the operation and the path. The wrapped error keeps the `errno`,

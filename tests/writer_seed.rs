@@ -535,7 +535,24 @@ fn errors_name_the_operation_and_path_and_convert_to_io() {
             (ErrorKind::InvalidPath, Op::Open),
             "{name}"
         );
+        assert!(
+            err.to_string()
+                .ends_with(": invalid log path (it names no file: it ends with `/`, `.` or `..`)"),
+            "{err}"
+        );
         assert!(!dir.path().join("new").exists(), "{name}: nothing created");
+    }
+
+    // The empty path, quoted so that the message shows it.
+    for err in [
+        Writer::open("").unwrap_err(),
+        append_once("", &Event::new(EventKind::Join)).unwrap_err(),
+    ] {
+        assert_eq!((err.kind(), err.op()), (ErrorKind::InvalidPath, Op::Open));
+        assert_eq!(
+            err.to_string(),
+            r#"open "": invalid log path (the path is empty)"#
+        );
     }
 
     // A file name over 244 bytes, rotating or not, leaves no room for the backups' suffixes;
@@ -551,12 +568,19 @@ fn errors_name_the_operation_and_path_and_convert_to_io() {
     append_once(&long, &Event::new(EventKind::Join)).expect("append_once, 245 bytes");
 
     // A NUL byte anywhere in the path, the directory part included.
-    for bytes in [&b"/tmp/a\0b/log"[..], b"/tmp/log\0"] {
+    // The message shows the path quoted, with the NUL byte escaped rather than written.
+    for (bytes, shown) in [
+        (&b"/tmp/a\0b/log"[..], r#""/tmp/a\0b/log""#),
+        (b"/tmp/log\0", r#""/tmp/log\0""#),
+    ] {
         let path = Path::new(std::ffi::OsStr::from_bytes(bytes));
+        let expected = format!("open {shown}: invalid log path (it has a NUL byte)");
         let err = Writer::open(path).unwrap_err();
         assert_eq!((err.kind(), err.op()), (ErrorKind::InvalidPath, Op::Open));
+        assert_eq!(err.to_string(), expected);
         let err = append_once(path, &Event::new(EventKind::Join)).unwrap_err();
         assert_eq!((err.kind(), err.op()), (ErrorKind::InvalidPath, Op::Open));
+        assert_eq!(err.to_string(), expected);
     }
 }
 
