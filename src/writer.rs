@@ -141,7 +141,10 @@ pub struct Stats {
 ///   and [`append_once`], sees the last byte is not `\n` and ends the fragment before its
 ///   first line (writers
 ///   already running do not look; their next line joins the fragment, and if that happened
-///   first, or two writers open at once, the `\n` makes an empty line).
+///   first, or two writers open at once, the `\n` makes an empty line). A writer that may
+///   not read the log (one of mode 0o200 opened by another user than root) cannot see the
+///   last byte, and leaves a fragment as it is: its first line joins it. It does not write
+///   a `\n` unseen, which would add an empty line at every open of a log that ends cleanly.
 ///
 /// # Example
 ///
