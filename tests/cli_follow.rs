@@ -583,6 +583,59 @@ fn follows_a_log_in_a_directory_that_cannot_be_listed() {
     assert_exactly_once_in_order(&per_writer(&ids(&lines), "w"), 6, "w");
 }
 
+/// A follower started just after a rotation (made the way logrotate's `nocreate` makes it:
+/// a rename, then the next append makes the new log) shows the lines that a writer which
+/// has not yet seen the rotation appends to the renamed file after following began, and,
+/// without `--all`, nothing that file held before. With `--all` it shows that file whole,
+/// then those lines too.
+#[test]
+fn late_lines_in_the_newest_backup_after_following_began_are_shown() {
+    for all in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        let append = |slot: &str, seq: u64| {
+            let fields = [Field::new("seq", seq)];
+            let event = Event::new(EventKind::Commit).slot(slot).fields(&fields);
+            append_once(&log, &event).unwrap();
+        };
+        append("old", 0);
+        let mut late = Options::new()
+            .no_rotation()
+            .reopen_check(None)
+            .open(&log)
+            .unwrap();
+        append_seq(&mut late, 0);
+        std::fs::rename(&log, dir.path().join("log.1")).unwrap();
+        append("a", 0);
+
+        let (flags, before) = if all {
+            (&["--all"][..], vec![("old", 0), ("w", 0), ("a", 0)])
+        } else {
+            (&[][..], vec![("a", 0)])
+        };
+        let total = (before.len() + 3).to_string();
+        let mut args = vec!["--exit-on-idle", "5s", "--exit-after-lines", &total];
+        args.extend(flags);
+        let follower = Follower::start_with(&log, &args, "20ms");
+        let mut lines: Vec<String> = before.iter().map(|_| follower.next_line()).collect();
+        // Following has begun: the late writer's lines still go to the renamed file.
+        append_seq(&mut late, 1);
+        append_seq(&mut late, 2);
+        append("a", 1);
+        lines.extend(follower.finish());
+
+        let ids = ids(&lines);
+        let shown: Vec<(&str, u64)> = ids
+            .iter()
+            .map(|(slot, seq)| (slot.as_str(), *seq))
+            .collect();
+        assert_eq!(&shown[..before.len()], before.as_slice(), "--all {all}");
+        let late_shown = per_writer(&ids[before.len()..], "w");
+        assert_eq!(late_shown, [1, 2], "--all {all}: {lines:?}");
+        assert_eq!(per_writer(&ids[before.len()..], "a"), [1], "--all {all}");
+    }
+}
+
 /// A follower started before the log exists shows the backups rotated before it first
 /// sees the log, but not the ones that were there when it started.
 #[test]

@@ -10,7 +10,8 @@
 //! files are those of the series that were not there at the start and have not been read
 //! since; when the file followed left, a warning on stderr says that rows may be missing. A
 //! replaced file stays open and is read for [`ROTATE_WAIT`] more, for writers that have not
-//! yet moved to the new file. A file shorter than the offset read so far was truncated in
+//! yet moved to the new file; so does the newest backup when following begins, from the
+//! end of its last whole line (or whole with `--all`), for a rotation just before. A file shorter than the offset read so far was truncated in
 //! place (`copytruncate`) and is read again from the start. Only a smaller size tells: a
 //! file that grows back to the offset or past it between two polls is read on from the old
 //! offset, and lines written after the last poll and before logrotate's copy are only in
@@ -91,6 +92,34 @@ impl Tail {
         })
     }
 
+    /// The newest backup when following begins, read from the end of its last whole line
+    /// on: writers that have not yet seen the rotation that made it still append to it
+    /// (for up to a reopen check's interval, 1 s by default), and those lines were written
+    /// after following began. What it held before is not shown, nor its last line if that
+    /// has no `\n` and nothing is added to it. `None` if it is not a regular file, if it
+    /// ends in a line longer than [`LINE_CAPACITY`], or if it cannot be read: a courtesy,
+    /// never a reason to fail.
+    pub fn at_last_line_end(file: File) -> Option<Tail> {
+        use std::os::unix::fs::FileExt;
+        let mut tail = Tail::from_file(file).ok()?;
+        if !tail.id.regular {
+            return None;
+        }
+        let size = tail.id.size;
+        let back = size.min(LINE_CAPACITY as u64);
+        let mut end = vec![0; usize::try_from(back).ok()?];
+        tail.file.read_exact_at(&mut end, size - back).ok()?;
+        let start = match memchr::memrchr(b'\n', &end) {
+            Some(at) => size - back + at as u64 + 1,
+            None if back == size => 0,
+            None => return None,
+        };
+        tail.file.seek(SeekFrom::Start(start)).ok()?;
+        tail.pos = start;
+        tail.window_end = Some(size);
+        Some(tail)
+    }
+
     /// Reads the whole lines up to the end of the file into `shower`; returns whether any
     /// byte was read. One `statx(2)` first: a regular file shorter than the offset was
     /// truncated and is read again from its start (a pipe or a FIFO has no such size).
@@ -137,15 +166,22 @@ impl Tail {
 
 /// Follows `path` until `--exit-after-lines` or `--exit-on-idle` ends it (or forever).
 ///
-/// `known` is the series as it was when `current` was opened ([`Known::of_series`]).
+/// `known` is the series as it was when `current` was opened ([`Known::of_series`]);
+/// `newest_backup`, if any, is read for [`ROTATE_WAIT`] as a file just rotated away
+/// ([`Tail::at_last_line_end`]).
 pub fn run(
     path: &Path,
     mut current: Option<Tail>,
+    newest_backup: Option<Tail>,
     mut known: Known,
     shower: &mut Shower,
     settings: &Settings,
 ) -> io::Result<()> {
-    let mut retired: Vec<(Tail, Instant)> = Vec::new();
+    let started = Instant::now();
+    let mut retired: Vec<(Tail, Instant)> = newest_backup
+        .into_iter()
+        .map(|tail| (tail, started + ROTATE_WAIT))
+        .collect();
     if let Some(tail) = &current {
         known.add(tail.id);
     }

@@ -280,7 +280,8 @@ fn use_color(args: &ShowArgs) -> bool {
     }
 }
 
-pub fn run(args: &ShowArgs) -> Result<(), Failure> {
+/// The rows `args` asks for: `--event` and `--since`, parsed.
+fn filter(args: &ShowArgs) -> Result<Filter, Failure> {
     let event = match &args.event {
         Some(name) => Some(EventKind::from_name(name).ok_or_else(|| {
             Failure::usage(format!(
@@ -293,6 +294,15 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
         Some(text) => Some(timearg::parse_since(text, SystemTime::now()).map_err(Failure::usage)?),
         None => None,
     };
+    Ok(Filter {
+        since,
+        slot: args.slot.clone(),
+        event,
+    })
+}
+
+pub fn run(args: &ShowArgs) -> Result<(), Failure> {
+    let filter = filter(args)?;
     let poll = timearg::parse_duration(&args.poll_interval).map_err(Failure::usage)?;
     if poll.is_zero() {
         return Err(Failure::usage("--poll-interval must be above zero"));
@@ -304,11 +314,7 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     let mut shower = Shower {
         row: Row::default(),
         glued: Vec::new(),
-        filter: Filter {
-            since,
-            slot: args.slot.clone(),
-            event,
-        },
+        filter,
         // With --json the rows are printed as they are, and no time zone is read.
         renderer: (!args.json).then(|| Renderer::new(args.full_time, use_color(args))),
         out: BufWriter::with_capacity(
@@ -332,11 +338,22 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     // (see `open_series`).
     let lock = (args.all || args.follow).then(|| follow::SeriesLock::shared(&args.path));
     // Following waits for a missing log; `--all` shows the backups there are.
-    let (opened, log) = series::open_series(&args.path, args.all, args.follow)?;
+    let (mut opened, log) = series::open_series(&args.path, args.all, args.follow)?;
     let mut active = log
         .map(Tail::from_file)
         .transpose()
         .map_err(|err| Failure::io(&format!("open {name}"), &err))?;
+    // For a follower, the newest backup, read for late lines from writers that have not
+    // seen the rotation that made it (with `--all`, after it is read whole, below).
+    let newest_backup = (args.follow && !args.all)
+        .then(|| series::open_backup(&series::numbered(&args.path, 1)).ok())
+        .flatten()
+        .and_then(Tail::at_last_line_end);
+    let newest_backup_whole = if args.follow && args.all {
+        opened.pop()
+    } else {
+        None
+    };
     // For a follower, the backups older than the log it opened: never new.
     let known = if args.follow {
         Some(
@@ -351,6 +368,13 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
         read_all(&mut reader, &mut file, &mut shower)
             .map_err(|err| shower.failure(&format!("read {}", backup.display()), &err))?;
     }
+    let newest_backup = match newest_backup_whole {
+        Some((backup, file)) => Some(
+            read_to_follow(file, args.last.is_some(), &mut shower)
+                .map_err(|err| shower.failure(&format!("read {}", backup.display()), &err))?,
+        ),
+        None => newest_backup,
+    };
     let result = (|| {
         if let Some(tail) = &mut active {
             tail.drain(&mut shower)?;
@@ -366,6 +390,7 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
             follow::run(
                 &args.path,
                 active,
+                newest_backup,
                 known,
                 &mut shower,
                 &follow::Settings { poll, idle },
@@ -375,6 +400,18 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     })();
     let doing = if args.follow { "follow" } else { "read" };
     result.map_err(|err| shower.failure(&format!("{doing} {name}"), &err))
+}
+
+/// Reads `file` whole, as [`read_all`] does, but keeps it to be followed: its last line, if
+/// it has no `\n`, is left for when the follower lets it go (and then, with `--last`, shown
+/// only if more was added to it).
+fn read_to_follow(file: File, last: bool, shower: &mut Shower) -> io::Result<Tail> {
+    let mut tail = Tail::from_file(file)?;
+    tail.drain(shower)?;
+    if last {
+        tail.end_window();
+    }
+    Ok(tail)
 }
 
 fn read_all(reader: &mut LineReader, file: &mut File, shower: &mut Shower) -> io::Result<()> {
