@@ -780,6 +780,64 @@ fn all_does_not_wait_on_a_fifo_at_the_lock_or_a_backup_name() {
     assert!(stderr.contains("log.2: not a regular file"), "{stderr}");
 }
 
+/// A FIFO at the log's own path is opened without waiting for a writer by the readers
+/// that hold the series lock (`--all`, `-f`): waiting there would hold every rotation of
+/// the log with it. With no writer, it reads as empty. Each run is bounded by `timeout`.
+#[test]
+fn a_fifo_at_the_log_path_is_not_waited_for_under_the_lock() {
+    let bounded = |args: &[&str], log: &Path| {
+        Command::new("timeout")
+            .arg("20")
+            .arg(env!("CARGO_BIN_EXE_logwriter"))
+            .args(["show", "--json"])
+            .args(args)
+            .arg(log)
+            .output()
+            .expect("run timeout (coreutils)")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let row = "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"seq\":0}\n";
+    std::fs::write(dir.path().join("log.1"), row).unwrap();
+    mkfifo(&log);
+    assert_eq!(stdout_of(&bounded(&["--all"], &log)), row);
+    let idle = ["-f", "--exit-on-idle", "300ms", "--poll-interval", "20ms"];
+    assert_eq!(stdout_of(&bounded(&idle, &log)), "");
+
+    // A FIFO that replaces the log being followed: the follower opens it under the lock
+    // when it searches the series for the new log.
+    std::fs::remove_file(&log).unwrap();
+    std::fs::write(&log, row).unwrap();
+    let mut follower = Command::new("timeout")
+        .arg("20")
+        .arg(env!("CARGO_BIN_EXE_logwriter"))
+        .args([
+            "show",
+            "--json",
+            "--exit-on-idle",
+            "2s",
+            "--poll-interval",
+            "20ms",
+            "-f",
+        ])
+        .arg(&log)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run timeout (coreutils)");
+    let mut stdout = std::io::BufReader::new(follower.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    assert_eq!(first, row);
+    let fifo = dir.path().join("fifo");
+    mkfifo(&fifo);
+    std::fs::rename(&fifo, &log).unwrap();
+    let status = follower.wait().unwrap();
+    assert!(
+        status.success(),
+        "{status:?} (124: still waiting after 20 s)"
+    );
+}
+
 /// One file alone is shown without the series' lock: a writer stopped in a rotation (here,
 /// the test holding the lock) does not make it wait, as it makes `--all` wait.
 #[test]

@@ -20,6 +20,36 @@ fn verify(args: &[&str], path: &Path) -> Output {
         .expect("run logwriter")
 }
 
+/// `verify --all` opens a FIFO at the log's path without waiting for a writer, as it holds
+/// the series lock then; with no writer it reads as empty.
+#[test]
+fn all_does_not_wait_on_a_fifo_at_the_log_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let row = "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"slot\":\"a\"}\n";
+    std::fs::write(dir.path().join("log.1"), row).unwrap();
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &log,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .expect("mkfifo");
+    let out = Command::new("timeout")
+        .arg("20")
+        .arg(env!("CARGO_BIN_EXE_logwriter"))
+        .args(["verify", "--all", "--json"])
+        .arg(&log)
+        .output()
+        .expect("run timeout (coreutils)");
+    assert!(
+        out.status.success(),
+        "{out:?} (124: still waiting after 20 s)"
+    );
+    assert_eq!(summary(&out)["lines"], 1, "{out:?}");
+}
+
 fn summary(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"))
 }

@@ -32,10 +32,17 @@ pub fn open_series(
     log_may_be_missing: bool,
 ) -> Result<(Backups, Option<File>), Failure> {
     let backups = if all { open_backups(path)? } else { Vec::new() };
-    let opened = match File::open(path) {
-        Err(err) if err.kind() == io::ErrorKind::NotFound && !all && !log_may_be_missing => {
+    // Under the lock (`all`, or following), a FIFO at the path is not waited for.
+    let under_lock = all || log_may_be_missing;
+    let first = if under_lock {
+        open_log_now(path)
+    } else {
+        File::open(path)
+    };
+    let opened = match first {
+        Err(err) if err.kind() == io::ErrorKind::NotFound && !under_lock => {
             let _lock = crate::follow::SeriesLock::shared_within(path, MISSING_LOG_WAIT);
-            File::open(path)
+            open_log_now(path)
         }
         opened => opened,
     };
@@ -75,14 +82,27 @@ pub fn open_backups(path: &Path) -> Result<Backups, Failure> {
     Ok(opened)
 }
 
-/// Opens `name`, the log `path` itself or one of its backups, for reading: the log as it
-/// is (it may be a pipe to follow), a backup with [`open_backup`].
+/// Opens `name`, the log `path` itself or one of its backups, for reading, under the
+/// series lock: the log as it is (it may be a pipe to follow) with [`open_log_now`], a
+/// backup with [`open_backup`].
 pub fn open_in_series(path: &Path, name: &Path) -> io::Result<File> {
     if name == path {
-        File::open(name)
+        open_log_now(name)
     } else {
         open_backup(name)
     }
+}
+
+/// Opens the log at `path` for reading without waiting, as a reader holding the series
+/// lock must: a FIFO there with no writer would hold the open, and the lock with it, and
+/// every rotation that waits for the lock, until some program opened it for writing. The
+/// descriptor is then made blocking again, so that reads of a pipe wait for data (and
+/// find its end at once while no writer has it open).
+pub fn open_log_now(path: &Path) -> io::Result<File> {
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK;
+    let file = rustix::fs::open(path, flags, Mode::empty())?;
+    rustix::fs::fcntl_setfl(&file, OFlags::empty())?;
+    Ok(File::from(file))
 }
 
 /// Opens the backup `name` for reading, without waiting: a FIFO at a backup's name (no log
