@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use logwriter::{Event, EventKind, Field, Options};
 
 mod lock_waiters;
+mod sleeping;
 use lock_waiters::{locked_file, wait_for_lock_waiter};
 
 const GOOD: &str = "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"join\",\"slot\":\"a\"}\n";
@@ -48,6 +49,92 @@ fn all_does_not_wait_on_a_fifo_at_the_log_path() {
         "{out:?} (124: still waiting after 20 s)"
     );
     assert_eq!(summary(&out)["lines"], 1, "{out:?}");
+}
+
+/// A log whose last line is unfinished when `verify` gets there, as a reader sees a write
+/// of several pages while it is being copied in: `verify` waits for the rest (it sleeps
+/// between looks), and the line is whole, not torn, once the rest comes. What is appended
+/// after that line, past the size the file had when the check began, is not read. A
+/// round where the rest came too late for `verify` (it reports the line torn) is made
+/// again, up to five times.
+#[test]
+fn a_last_line_still_being_written_is_waited_for_and_nothing_after_it_is_read() {
+    let row = |n: u32| {
+        format!("{{\"ts\":\"2026-05-01T12:00:0{n}Z\",\"event\":\"renew\",\"slot\":\"a\"}}\n")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    for _round in 0..5 {
+        let unfinished = row(1);
+        let (first_part, rest) = unfinished.split_at(20);
+        std::fs::write(&log, format!("{}{first_part}", row(0))).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+            .args(["verify", "--json"])
+            .arg(&log)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run logwriter");
+        assert!(
+            sleeping::wait_until_sleeping(child.id()),
+            "verify ended without waiting for the rest of the last line"
+        );
+        let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        std::io::Write::write_all(&mut file, format!("{rest}{}{}", row(2), row(3)).as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let summary = summary(&out);
+        if summary["problems"]["torn"] == 1 {
+            continue;
+        }
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(summary["lines"], 2, "{summary}");
+        assert_eq!(summary["events"]["renew"], 2, "{summary}");
+        return;
+    }
+    panic!("the rest of the line came too late for verify in five rounds");
+}
+
+/// `verify --all` checks the series as it was when it began: lines appended to the log
+/// while it waits for the rest of the last line of `log.1` (which it does before it reads
+/// the log) are past the size the log had then, and are not read.
+#[test]
+fn all_checks_each_file_up_to_its_size_when_the_check_began() {
+    let row = |n: u32| {
+        format!("{{\"ts\":\"2026-05-01T12:00:0{n}Z\",\"event\":\"renew\",\"slot\":\"a\"}}\n")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, backup) = (dir.path().join("log"), dir.path().join("log.1"));
+    let append = |path: &Path, text: &str| {
+        let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+        std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+    };
+    for _round in 0..5 {
+        let unfinished = row(1);
+        let (first_part, rest) = unfinished.split_at(20);
+        std::fs::write(&backup, format!("{}{first_part}", row(0))).unwrap();
+        std::fs::write(&log, row(5)).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+            .args(["verify", "--all", "--json"])
+            .arg(&log)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run logwriter");
+        assert!(
+            sleeping::wait_until_sleeping(child.id()),
+            "verify ended without waiting for the rest of the last line of log.1"
+        );
+        append(&log, &format!("{}{}", row(6), row(7)));
+        append(&backup, &format!("{rest}{}", row(2)));
+        let out = child.wait_with_output().unwrap();
+        let summary = summary(&out);
+        if summary["problems"]["torn"] == 1 {
+            continue;
+        }
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(summary["lines"], 3, "{summary}");
+        return;
+    }
+    panic!("the rest of the line came too late for verify in five rounds");
 }
 
 fn summary(out: &Output) -> serde_json::Value {

@@ -3,9 +3,10 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use logwriter::{EventKind, MAX_LINE};
 
@@ -17,6 +18,12 @@ use crate::Failure;
 
 /// Longest line checked byte by byte; longer ones are only counted as too long.
 const LINE_CAPACITY: usize = 1 << 20;
+
+/// How long a line found unfinished at the end of a regular file is waited for: a
+/// `write(2)` of several pages is copied in one page at a time, and a reader can see its
+/// first pages before the rest (a writer preempted in the middle of the copy makes that
+/// last). With no more bytes by then, the line is torn.
+const REST_OF_LINE_WAIT: Duration = Duration::from_millis(200);
 
 /// Problems reported after this many are only counted.
 const MAX_EXAMPLES: usize = 20;
@@ -118,22 +125,36 @@ impl Checker {
         }
     }
 
+    /// Checks every line of `file` up to `size`, its size when the check began (`None`
+    /// for a pipe or another file that has no size, read to its end), and the rest of a
+    /// last line unfinished there.
     fn check_file(
         &mut self,
         name: &str,
         file: &mut File,
+        size: Option<u64>,
         reader: &mut LineReader,
     ) -> io::Result<()> {
         self.latest_ts = None;
         reader.reset();
         let mut line_no = 0;
-        while let Some(item) = reader.next_item(file)? {
+        let mut now_there = (&mut *file).take(size.unwrap_or(u64::MAX));
+        while let Some(item) = reader.next_item(&mut now_there)? {
             line_no += 1;
-            match item {
-                Item::Line(range) => self.check_line(name, line_no, reader.bytes(range), true),
-                Item::Overlong(len) => {
-                    self.lines += 1;
-                    self.report(Problem::TooLong, name, line_no, &format!("{len} bytes"));
+            self.check_item(name, line_no, reader, item);
+        }
+        // A last line unfinished at that size may be a write under way: its rest is read,
+        // and nothing after it.
+        if size.is_some() && reader.has_pending() {
+            let deadline = Instant::now() + REST_OF_LINE_WAIT;
+            loop {
+                match reader.next_item(file)? {
+                    Some(item) => {
+                        self.check_item(name, line_no + 1, reader, item);
+                        return Ok(());
+                    }
+                    None if Instant::now() >= deadline => break,
+                    None => std::thread::sleep(Duration::from_millis(1)),
                 }
             }
         }
@@ -145,6 +166,17 @@ impl Checker {
             }
         }
         Ok(())
+    }
+
+    /// Checks a whole line read, or counts one too long to be checked.
+    fn check_item(&mut self, name: &str, line_no: u64, reader: &LineReader, item: Item) {
+        match item {
+            Item::Line(range) => self.check_line(name, line_no, reader.bytes(range), true),
+            Item::Overlong(len) => {
+                self.lines += 1;
+                self.report(Problem::TooLong, name, line_no, &format!("{len} bytes"));
+            }
+        }
     }
 
     /// The last line of a file, longer than the reader's buffer and with no `\n`: too long,
@@ -279,6 +311,16 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     // `--all` checks the backups there are, with or without the log.
     let (mut files, log) = series::open_series(&args.path, args.all, false)?;
     files.extend(log.map(|file| (args.path.clone(), file)));
+    // Each regular file is read up to its size now, so that one appended to without end
+    // is checked as it was when the check began, with the others (a pipe is read to its
+    // end).
+    let mut sized = Vec::with_capacity(files.len());
+    for (path, file) in files {
+        let info = crate::stat::of_file(&file)
+            .map_err(|err| Failure::io(&format!("stat {}", path.display()), &err))?;
+        let size = info.regular.then_some(info.size);
+        sized.push((path, file, size));
+    }
     drop(lock);
     let mut checker = Checker {
         row: Row::default(),
@@ -292,10 +334,10 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     };
     let mut reader = LineReader::with_capacity(LINE_CAPACITY);
     let mut names = Vec::new();
-    for (path, mut file) in files {
+    for (path, mut file, size) in sized {
         let name = path.display().to_string();
         checker
-            .check_file(&name, &mut file, &mut reader)
+            .check_file(&name, &mut file, size, &mut reader)
             .map_err(|err| Failure::io(&format!("read {name}"), &err))?;
         names.push(name);
     }
