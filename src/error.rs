@@ -133,7 +133,8 @@ pub enum Op {
     /// or of a directory above it that gained an entry when opening the log made
     /// directories (the error still names the log's path).
     SyncDir,
-    /// Checking the options of a writer.
+    /// Checking the options of a writer, or reading them from the environment
+    /// ([`Options::try_from_env`](crate::Options::try_from_env), with no path).
     Configure,
     /// Rotating on request, with [`Writer::rotate`](crate::Writer::rotate).
     Rotate,
@@ -238,6 +239,7 @@ impl fmt::Display for Error {
             Op::Unlink { .. } => "remove oldest backup",
             Op::Sync => "fdatasync",
             Op::SyncDir => "fsync directory of",
+            Op::Configure if self.path.is_none() => "configure writer",
             Op::Configure => "configure writer for",
             Op::Rotate => "rotate",
         };

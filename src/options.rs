@@ -21,6 +21,12 @@ pub const ENV_MAX_SIZE: &str = "BONES_LOG_MAX_SIZE";
 /// Environment variable overriding the number of backups (see [`Options::from_env`]).
 pub const ENV_MAX_FILES: &str = "BONES_LOG_MAX_FILES";
 
+/// The count an environment variable holds for [`Options::from_env`]: a positive integer
+/// in decimal, optionally signed `+` and surrounded by ASCII whitespace; `None` otherwise.
+fn env_count(value: &str) -> Option<u64> {
+    value.trim_ascii().parse::<u64>().ok().filter(|&n| n > 0)
+}
+
 /// Size-based rotation into numbered backups.
 ///
 /// ```
@@ -275,20 +281,72 @@ impl Options {
     #[must_use]
     pub fn with_env_values(mut self, max_size: Option<&str>, max_files: Option<&str>) -> Options {
         if let Some(rotation) = &mut self.rotation {
-            if let Some(size) = max_size
-                .and_then(|v| v.trim_ascii().parse::<u64>().ok())
-                .filter(|&n| n > 0)
-            {
+            if let Some(size) = max_size.and_then(env_count) {
                 rotation.max_size = size;
             }
-            if let Some(files) = max_files
-                .and_then(|v| v.trim_ascii().parse::<u64>().ok())
-                .filter(|&n| n > 0)
-            {
+            if let Some(files) = max_files.and_then(env_count) {
                 rotation.max_files = u32::try_from(files).unwrap_or(u32::MAX);
             }
         }
         self
+    }
+
+    /// [`Options::from_env`], but a variable that is set and would be ignored is an error:
+    /// for programs that would rather stop than rotate by the defaults because of a typo
+    /// (`BONES_LOG_MAX_FILES=1O` keeps 5 backups under `from_env`). A variable that is
+    /// unset, empty or only whitespace is not set; any other value must be one that
+    /// `from_env` takes: a positive integer in decimal, optionally signed `+` and
+    /// surrounded by ASCII whitespace, at most `u64::MAX`, and valid UTF-8.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidOption`] with [`Op::Configure`] and no path, naming the
+    /// variable.
+    ///
+    /// ```
+    /// use logwriter::Options;
+    ///
+    /// // With neither variable set, the defaults.
+    /// # if std::env::var_os(logwriter::ENV_MAX_SIZE).is_none() && std::env::var_os(logwriter::ENV_MAX_FILES).is_none() {
+    /// assert_eq!(Options::try_from_env()?, Options::new());
+    /// # }
+    /// # Ok::<(), logwriter::Error>(())
+    /// ```
+    pub fn try_from_env() -> Result<Options, Error> {
+        let read = |name| std::env::var_os(name);
+        Options::new()
+            .try_with_env_values(
+                read(ENV_MAX_SIZE).as_deref(),
+                read(ENV_MAX_FILES).as_deref(),
+            )
+            .map_err(|kind| Error::new(kind, Op::Configure, None))
+    }
+
+    /// [`Options::try_from_env`] with the two values given instead of read (for testing).
+    #[doc(hidden)]
+    pub fn try_with_env_values(
+        self,
+        max_size: Option<&std::ffi::OsStr>,
+        max_files: Option<&std::ffi::OsStr>,
+    ) -> Result<Options, ErrorKind> {
+        /// The value if it is set: `Err` if `from_env` would ignore it.
+        fn strict(value: Option<&std::ffi::OsStr>) -> Result<Option<&str>, ()> {
+            let Some(value) = value else { return Ok(None) };
+            let text = value.to_str().ok_or(())?;
+            if text.trim_ascii().is_empty() {
+                return Ok(None);
+            }
+            env_count(text).map(|_| Some(text)).ok_or(())
+        }
+        let max_size = strict(max_size).map_err(|()| {
+            ErrorKind::InvalidOption(
+                "BONES_LOG_MAX_SIZE is set but is not a whole number of bytes above 0",
+            )
+        })?;
+        let max_files = strict(max_files).map_err(|()| {
+            ErrorKind::InvalidOption("BONES_LOG_MAX_FILES is set but is not a whole number above 0")
+        })?;
+        Ok(self.with_env_values(max_size, max_files))
     }
 
     /// Rotates before a line would take the file past `bytes`. If rotation was on, the

@@ -289,6 +289,104 @@ fn defaults_and_environment_overrides() {
     );
 }
 
+/// `try_from_env` takes what `from_env` takes, treats an empty value as unset, and refuses,
+/// naming the variable, every set value that `from_env` would ignore.
+#[test]
+fn try_from_env_refuses_what_from_env_ignores() {
+    use std::ffi::OsStr;
+    let value = |text: &'static str| Some(OsStr::new(text));
+    for (size, files, expected) in [
+        (None, None, Some((DEFAULT_MAX_SIZE, DEFAULT_MAX_FILES))),
+        (
+            value(""),
+            value(" \t\n"),
+            Some((DEFAULT_MAX_SIZE, DEFAULT_MAX_FILES)),
+        ),
+        (value(" +4096\n"), value("9"), Some((4096, 9))),
+        (
+            value("18446744073709551615"),
+            value("18446744073709551615"),
+            Some((u64::MAX, u32::MAX)),
+        ),
+    ] {
+        let options = Options::new().try_with_env_values(size, files).unwrap();
+        let rotation = options.rotation().unwrap();
+        assert_eq!(
+            Some((rotation.max_size, rotation.max_files)),
+            expected,
+            "{size:?} {files:?}"
+        );
+        let lenient = Options::new().with_env_values(
+            size.map(|v| v.to_str().unwrap()),
+            files.map(|v| v.to_str().unwrap()),
+        );
+        assert_eq!(
+            options, lenient,
+            "{size:?} {files:?}: as from_env reads them"
+        );
+    }
+    let not_utf8 = OsStr::from_bytes(b"1\xff0");
+    for bad in [
+        OsStr::new("10M"),
+        OsStr::new("1O"),
+        OsStr::new("0"),
+        OsStr::new("-10"),
+        OsStr::new("0x10"),
+        OsStr::new("\u{b}10"),
+        OsStr::new("18446744073709551616"),
+        not_utf8,
+    ] {
+        for (size, files, name) in [
+            (Some(bad), None, "BONES_LOG_MAX_SIZE"),
+            (None, Some(bad), "BONES_LOG_MAX_FILES"),
+        ] {
+            let kind = Options::new().try_with_env_values(size, files).unwrap_err();
+            assert!(
+                matches!(kind, ErrorKind::InvalidOption(what) if what.starts_with(name)),
+                "{bad:?}: {kind:?}"
+            );
+        }
+    }
+}
+
+/// `try_from_env` reads the real environment, and its error names the operation and the
+/// variable: checked in a child process, so no other test sees the variables.
+#[test]
+fn try_from_env_reads_the_environment() {
+    if std::env::var_os("LOGWRITER_TEST_TRY_ENV_CHILD").is_some() {
+        match Options::try_from_env() {
+            Ok(options) => println!("ok {:?}", options.rotation()),
+            Err(err) => println!("err {:?} {:?} {err}", err.op(), err.path()),
+        }
+        return;
+    }
+    let run = |size: &str, files: &str| {
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "try_from_env_reads_the_environment",
+                "--nocapture",
+            ])
+            .env("LOGWRITER_TEST_TRY_ENV_CHILD", "1")
+            .env("BONES_LOG_MAX_SIZE", size)
+            .env("BONES_LOG_MAX_FILES", files)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let taken = run("12345", "3");
+    assert!(
+        taken.contains("ok Some(Rotation { max_size: 12345, max_files: 3 })"),
+        "{taken}"
+    );
+    let refused = run("12345", "1O");
+    assert!(
+        refused.contains("err Configure None configure writer: BONES_LOG_MAX_FILES is set but is not a whole number above 0"),
+        "{refused}"
+    );
+}
+
 /// `Writer::open` reads the real environment: checked in a child process, so no other
 /// test sees the variables.
 #[test]
