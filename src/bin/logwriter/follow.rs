@@ -92,32 +92,73 @@ impl Tail {
         })
     }
 
-    /// The newest backup when following begins, read from the end of its last whole line
-    /// on: writers that have not yet seen the rotation that made it still append to it
-    /// (for up to a reopen check's interval, 1 s by default), and those lines were written
-    /// after following began. What it held before is not shown, nor its last line if that
-    /// has no `\n` and nothing is added to it. `None` if it is not a regular file, if it
-    /// ends in a line longer than [`LINE_CAPACITY`], or if it cannot be read: a courtesy,
-    /// never a reason to fail.
-    pub fn at_last_line_end(file: File) -> Option<Tail> {
-        use std::os::unix::fs::FileExt;
+    /// The newest backup when following begins, to be read on for late lines: writers
+    /// that have not yet seen the rotation that made it still append to it (for up to a
+    /// reopen check's interval, 1 s by default). `file` has been read up to `read_to`, by a
+    /// reader left holding `pending`, the bytes after the last `\n`, of which `shown` tells
+    /// whether they were shown as a whole row. A fragment is read again from its start, so
+    /// that the rest of a line being written completes it; a row already shown is not (a
+    /// `\n` that comes for it makes an empty line, which is not shown). The part before
+    /// `read_to` counts as the `--last` window, so a fragment still alone there is not
+    /// shown when the file is let go.
+    ///
+    /// `None` if the backup is not a regular file, or may not get late lines for `log`,
+    /// the log being followed ([`Tail::may_get_late_lines`]), or cannot be looked at: a
+    /// courtesy, never a reason to fail.
+    pub fn newest_backup(
+        file: File,
+        read_to: u64,
+        pending: usize,
+        shown: bool,
+        log: Option<&Tail>,
+        path: &Path,
+    ) -> Option<Tail> {
         let mut tail = Tail::from_file(file).ok()?;
-        if !tail.id.regular {
+        if !tail.id.regular || !tail.may_get_late_lines(log, path) {
             return None;
         }
-        let size = tail.id.size;
-        let back = size.min(LINE_CAPACITY as u64);
-        let mut end = vec![0; usize::try_from(back).ok()?];
-        tail.file.read_exact_at(&mut end, size - back).ok()?;
-        let start = match memchr::memrchr(b'\n', &end) {
-            Some(at) => size - back + at as u64 + 1,
-            None if back == size => 0,
-            None => return None,
+        let start = if shown {
+            read_to
+        } else {
+            read_to.checked_sub(pending as u64)?
         };
         tail.file.seek(SeekFrom::Start(start)).ok()?;
         tail.pos = start;
-        tail.window_end = Some(size);
+        tail.window_end = Some(read_to);
         Some(tail)
+    }
+
+    /// As [`Tail::newest_backup`] for a backup whose content is not shown: read from the
+    /// end of its last whole line on (`None` if that line is longer than
+    /// [`LINE_CAPACITY`]).
+    pub fn newest_backup_from_its_end(file: File, log: Option<&Tail>, path: &Path) -> Option<Tail> {
+        use std::os::unix::fs::FileExt;
+        let size = stat::of_file(&file).ok()?.size;
+        let back = size.min(LINE_CAPACITY as u64);
+        let mut end = vec![0; usize::try_from(back).ok()?];
+        file.read_exact_at(&mut end, size - back).ok()?;
+        let pending = match memchr::memrchr(b'\n', &end) {
+            Some(at) => end.len() - at - 1,
+            None if back == size => end.len(),
+            None => return None,
+        };
+        Tail::newest_backup(file, size, pending, false, log, path)
+    }
+
+    /// Whether this file, the newest backup when following begins, may still get lines
+    /// from writers of `log`, the log being followed: it is another file, and (where birth
+    /// times tell files apart) it was made no later than the log. A file rotated away is
+    /// older than the log made after it; a copy made by logrotate's `copytruncate` is
+    /// younger, holds lines the log held, and no writer has it open.
+    fn may_get_late_lines(&self, log: Option<&Tail>, path: &Path) -> bool {
+        let Some(log) = log else { return true };
+        if self.id.same_file(&log.id) {
+            return false;
+        }
+        match (self.id.born, log.id.born) {
+            (Some(backup), Some(log)) if births_tell_files_apart(path) => backup <= log,
+            _ => true,
+        }
     }
 
     /// Reads the whole lines up to the end of the file into `shower`; returns whether any

@@ -343,16 +343,16 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
         .map(Tail::from_file)
         .transpose()
         .map_err(|err| Failure::io(&format!("open {name}"), &err))?;
-    // For a follower, the newest backup, read for late lines from writers that have not
-    // seen the rotation that made it (with `--all`, after it is read whole, below).
-    let newest_backup = (args.follow && !args.all)
-        .then(|| series::open_backup(&series::numbered(&args.path, 1)).ok())
+    // For a follower, the newest backup, `PATH.1`, read for late lines from writers that
+    // have not seen the rotation that made it: with `--all`, after it is read whole.
+    let newest_name = series::numbered(&args.path, 1);
+    let mut newest_backup = (args.follow && !args.all)
+        .then(|| series::open_backup(&newest_name).ok())
         .flatten()
-        .and_then(Tail::at_last_line_end);
-    let newest_backup_whole = if args.follow && args.all {
-        opened.pop()
-    } else {
-        None
+        .and_then(|file| Tail::newest_backup_from_its_end(file, active.as_ref(), &args.path));
+    let newest_whole = match opened.last() {
+        Some((name, _)) if args.follow && *name == newest_name => opened.pop(),
+        _ => None,
     };
     // For a follower, the backups older than the log it opened: never new.
     let known = if args.follow {
@@ -368,13 +368,16 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
         read_all(&mut reader, &mut file, &mut shower)
             .map_err(|err| shower.failure(&format!("read {}", backup.display()), &err))?;
     }
-    let newest_backup = match newest_backup_whole {
-        Some((backup, file)) => Some(
-            read_to_follow(file, args.last.is_some(), &mut shower)
-                .map_err(|err| shower.failure(&format!("read {}", backup.display()), &err))?,
-        ),
-        None => newest_backup,
-    };
+    if let Some((backup, mut file)) = newest_whole {
+        read_all(&mut reader, &mut file, &mut shower)
+            .map_err(|err| shower.failure(&format!("read {}", backup.display()), &err))?;
+        let read_to = io::Seek::stream_position(&mut file)
+            .map_err(|err| shower.failure(&format!("read {}", backup.display()), &err))?;
+        let pending = reader.pending().len();
+        let shown = reader.pending_skipped() == 0 && shower.row.scan(reader.pending()).is_ok();
+        newest_backup =
+            Tail::newest_backup(file, read_to, pending, shown, active.as_ref(), &args.path);
+    }
     let result = (|| {
         if let Some(tail) = &mut active {
             tail.drain(&mut shower)?;
@@ -400,18 +403,6 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     })();
     let doing = if args.follow { "follow" } else { "read" };
     result.map_err(|err| shower.failure(&format!("{doing} {name}"), &err))
-}
-
-/// Reads `file` whole, as [`read_all`] does, but keeps it to be followed: its last line, if
-/// it has no `\n`, is left for when the follower lets it go (and then, with `--last`, shown
-/// only if more was added to it).
-fn read_to_follow(file: File, last: bool, shower: &mut Shower) -> io::Result<Tail> {
-    let mut tail = Tail::from_file(file)?;
-    tail.drain(shower)?;
-    if last {
-        tail.end_window();
-    }
-    Ok(tail)
 }
 
 fn read_all(reader: &mut LineReader, file: &mut File, shower: &mut Shower) -> io::Result<()> {
