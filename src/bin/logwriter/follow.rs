@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 use rustix::fs::{Mode, OFlags};
 
 use crate::lines::{Item, LineReader};
+use crate::row::Row;
 use crate::series::{self, numbered};
 use crate::show::{Shower, LINE_CAPACITY};
 use crate::stat;
@@ -66,6 +67,38 @@ pub struct Tail {
     reader: LineReader,
 }
 
+/// Where reading on a file for late lines starts, from the end of what was looked at: the
+/// bytes after its last `\n` are a line not ended yet.
+#[derive(Clone, Copy, Debug)]
+pub enum Unended {
+    /// Reading goes on this many bytes before the end: the part of the unended line after
+    /// its last whole row, which a late rest may complete (0: none, or a row that took
+    /// it all, whose late `\n` then makes an empty line, which is not shown).
+    Rest(u64),
+    /// The unended line is longer than the reader takes: reading goes on from the end,
+    /// skipping the rest of that line.
+    Overlong,
+}
+
+impl Unended {
+    /// For the unended bytes `pending`: the part after the whole rows in it, which
+    /// [`Shower::line`] shows (the line itself, or the rows recovered from a glued line).
+    pub fn after_rows(pending: &[u8], row: &mut Row) -> Unended {
+        if row.scan(pending).is_ok() {
+            return Unended::Rest(0);
+        }
+        let mut pieces = Vec::new();
+        row.glued_rows(pending, &mut pieces);
+        let rows_end = pieces
+            .iter()
+            .filter(|piece| row.scan(&pending[(*piece).clone()]).is_ok())
+            .map(|piece| piece.end)
+            .max()
+            .unwrap_or(0);
+        Unended::Rest((pending.len() - rows_end) as u64)
+    }
+}
+
 /// Counts the bytes read into a [`Tail`]'s offset.
 struct Counted<'a> {
     file: &'a mut File,
@@ -94,13 +127,10 @@ impl Tail {
 
     /// The newest backup when following begins, to be read on for late lines: writers
     /// that have not yet seen the rotation that made it still append to it (for up to a
-    /// reopen check's interval, 1 s by default). `file` has been read up to `read_to`, by a
-    /// reader left holding `pending`, the bytes after the last `\n`, of which `shown` tells
-    /// whether they were shown as a whole row. A fragment is read again from its start, so
-    /// that the rest of a line being written completes it; a row already shown is not (a
-    /// `\n` that comes for it makes an empty line, which is not shown). The part before
-    /// `read_to` counts as the `--last` window, so a fragment still alone there is not
-    /// shown when the file is let go.
+    /// reopen check's interval, 1 s by default). `file` has been looked at up to `read_to`;
+    /// reading goes on from `from`, where the rows already shown or not to be shown end
+    /// ([`Unended`]). The part before `read_to` counts as the `--last` window, so an
+    /// unended fragment still alone there is not shown when the file is let go.
     ///
     /// `None` if the backup is not a regular file, or may not get late lines for `log`,
     /// the log being followed ([`Tail::may_get_late_lines`]), or cannot be looked at: a
@@ -108,8 +138,7 @@ impl Tail {
     pub fn newest_backup(
         file: File,
         read_to: u64,
-        pending: usize,
-        shown: bool,
+        from: Unended,
         log: Option<&Tail>,
         path: &Path,
     ) -> Option<Tail> {
@@ -117,10 +146,12 @@ impl Tail {
         if !tail.id.regular || !tail.may_get_late_lines(log, path) {
             return None;
         }
-        let start = if shown {
-            read_to
-        } else {
-            read_to.checked_sub(pending as u64)?
+        let start = match from {
+            Unended::Rest(len) => read_to.checked_sub(len)?,
+            Unended::Overlong => {
+                tail.reader.skip_line();
+                read_to
+            }
         };
         tail.file.seek(SeekFrom::Start(start)).ok()?;
         tail.pos = start;
@@ -128,21 +159,22 @@ impl Tail {
         Some(tail)
     }
 
-    /// As [`Tail::newest_backup`] for a backup whose content is not shown: read from the
-    /// end of its last whole line on (`None` if that line is longer than
-    /// [`LINE_CAPACITY`]).
+    /// As [`Tail::newest_backup`] for a backup whose content is not shown: read on from
+    /// the end of its last whole line, or of the last whole row after it (a row that lost
+    /// its `\n` is old content too), or from its end in a line longer than
+    /// [`LINE_CAPACITY`].
     pub fn newest_backup_from_its_end(file: File, log: Option<&Tail>, path: &Path) -> Option<Tail> {
         use std::os::unix::fs::FileExt;
         let size = stat::of_file(&file).ok()?.size;
         let back = size.min(LINE_CAPACITY as u64);
         let mut end = vec![0; usize::try_from(back).ok()?];
         file.read_exact_at(&mut end, size - back).ok()?;
-        let pending = match memchr::memrchr(b'\n', &end) {
-            Some(at) => end.len() - at - 1,
-            None if back == size => end.len(),
-            None => return None,
+        let from = match memchr::memrchr(b'\n', &end) {
+            Some(at) => Unended::after_rows(&end[at + 1..], &mut Row::default()),
+            None if back == size => Unended::after_rows(&end, &mut Row::default()),
+            None => Unended::Overlong,
         };
-        Tail::newest_backup(file, size, pending, false, log, path)
+        Tail::newest_backup(file, size, from, log, path)
     }
 
     /// Whether this file, the newest backup when following begins, may still get lines
@@ -209,7 +241,7 @@ impl Tail {
 ///
 /// `known` is the series as it was when `current` was opened ([`Known::of_series`]);
 /// `newest_backup`, if any, is read for [`ROTATE_WAIT`] as a file just rotated away
-/// ([`Tail::at_last_line_end`]).
+/// ([`Tail::newest_backup`]).
 pub fn run(
     path: &Path,
     mut current: Option<Tail>,

@@ -93,6 +93,13 @@ impl LineReader {
         self.end > self.start || self.skipped.is_some()
     }
 
+    /// Reads on as inside a line longer than the buffer, whose start was not read: what
+    /// comes up to the next `\n` is skipped, and reported as [`Item::Overlong`].
+    pub fn skip_line(&mut self) {
+        self.reset();
+        self.skipped = Some(0);
+    }
+
     /// Forgets everything buffered (after the file was truncated).
     pub fn reset(&mut self) {
         self.start = 0;

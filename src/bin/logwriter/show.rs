@@ -373,10 +373,12 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
             .map_err(|err| shower.failure(&format!("read {}", backup.display()), &err))?;
         let read_to = io::Seek::stream_position(&mut file)
             .map_err(|err| shower.failure(&format!("read {}", backup.display()), &err))?;
-        let pending = reader.pending().len();
-        let shown = reader.pending_skipped() == 0 && shower.row.scan(reader.pending()).is_ok();
-        newest_backup =
-            Tail::newest_backup(file, read_to, pending, shown, active.as_ref(), &args.path);
+        let from = if reader.pending_skipped() > 0 {
+            follow::Unended::Overlong
+        } else {
+            follow::Unended::after_rows(reader.pending(), &mut shower.row)
+        };
+        newest_backup = Tail::newest_backup(file, read_to, from, active.as_ref(), &args.path);
     }
     let result = (|| {
         if let Some(tail) = &mut active {
