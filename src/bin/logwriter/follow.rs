@@ -10,9 +10,9 @@
 //! files are those of the series that were not there at the start and have not been read
 //! since; when the file followed left, a warning on stderr says that rows may be missing. A
 //! replaced file stays open and is read for [`ROTATE_WAIT`] more, for writers that have not
-//! yet moved to the new file; so does the newest backup when following begins, from the
-//! end of its last whole line (or whole with `--all`), for a rotation just before. A file shorter than the offset read so far was truncated in
-//! place (`copytruncate`) and is read again from the start. Only a smaller size tells: a
+//! yet moved to the new file; so is the newest backup when following begins, for a
+//! rotation just before ([`Tail::newest_backup`]). A file shorter than the offset read so
+//! far was truncated in place (`copytruncate`) and is read again from the start. Only a smaller size tells: a
 //! file that grows back to the offset or past it between two polls is read on from the old
 //! offset, and lines written after the last poll and before logrotate's copy are only in
 //! the copy, which is not searched (the inode at the path did not change).
