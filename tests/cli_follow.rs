@@ -742,24 +742,44 @@ fn late_lines_after_unended_rows_or_an_overlong_line_in_the_newest_backup() {
         row("a", 1, "").trim_end(),
         row("a", 2, "").trim_end()
     );
+    let first = row("a", 0, "");
     let cases = [
         (
-            glued.as_str(),
+            format!("{first}{glued}"),
             "\n".to_owned(),
             &[("a", 0), ("a", 1), ("a", 2), ("c", 3)][..],
         ),
         (
-            &*format!("{overlong}{}", row("b", 1, "").trim_end()),
+            format!("{first}{overlong}{}", row("b", 1, "").trim_end()),
             row("b", 2, ""),
             &[("a", 0), ("c", 3)][..],
         ),
+        // A row that a fragment too short to be one follows: old content, which a late
+        // row glued onto the fragment must not bring out. `show --all` does not show it.
+        (
+            format!("{first}{}{{\"t", row("a", 1, "").trim_end()),
+            String::new(),
+            &[("a", 0), ("c", 3)][..],
+        ),
+        // A whole file of one unended line just as long as the reader's buffer, ending in a
+        // row and a short fragment: too long for the reader, with `--all` or without, so
+        // a row glued onto it is not shown either.
+        (
+            {
+                let end = format!("{}{{\"t", row("b", 1, "").trim_end());
+                format!("{}{end}", "x".repeat(64 * 1024 - end.len()))
+            },
+            row("b", 2, ""),
+            &[("c", 3)][..],
+        ),
     ];
-    for (unended, ending, with_all) in cases {
+    for (backup_text, ending, with_all) in cases {
+        let unended = backup_text.rsplit('\n').next().unwrap();
         for all in [false, true] {
             let dir = tempfile::tempdir().unwrap();
             let log = dir.path().join("log");
             let backup = dir.path().join("log.1");
-            std::fs::write(&backup, format!("{}{unended}", row("a", 0, ""))).unwrap();
+            std::fs::write(&backup, &backup_text).unwrap();
             std::fs::write(&log, row("c", 3, "")).unwrap();
             let mut expected: Vec<(String, u64)> = if all {
                 with_all.iter().map(|&(s, n)| (s.to_owned(), n)).collect()

@@ -81,8 +81,11 @@ pub enum Unended {
 }
 
 impl Unended {
-    /// For the unended bytes `pending`: the part after the whole rows in it, which
-    /// [`Shower::line`] shows (the line itself, or the rows recovered from a glued line).
+    /// For the unended bytes `pending`: the part after the whole rows in it, shown already
+    /// or old content. Those are the ones [`Shower::line`] would show (the line itself,
+    /// or the rows recovered from a glued line), and a row that only a short fragment
+    /// follows ([`Row::leading_row`]), which a late line glued to that fragment would
+    /// bring out.
     pub fn after_rows(pending: &[u8], row: &mut Row) -> Unended {
         if row.scan(pending).is_ok() {
             return Unended::Rest(0);
@@ -94,6 +97,7 @@ impl Unended {
             .filter(|piece| row.scan(&pending[(*piece).clone()]).is_ok())
             .map(|piece| piece.end)
             .max()
+            .or_else(|| row.leading_row(pending))
             .unwrap_or(0);
         Unended::Rest((pending.len() - rows_end) as u64)
     }
@@ -171,7 +175,10 @@ impl Tail {
         file.read_exact_at(&mut end, size - back).ok()?;
         let from = match memchr::memrchr(b'\n', &end) {
             Some(at) => Unended::after_rows(&end[at + 1..], &mut Row::default()),
-            None if back == size => Unended::after_rows(&end, &mut Row::default()),
+            // As the reader takes it: a line of the buffer's size or more is too long.
+            None if back == size && size < LINE_CAPACITY as u64 => {
+                Unended::after_rows(&end, &mut Row::default())
+            }
             None => Unended::Overlong,
         };
         Tail::newest_backup(file, size, from, log, path)

@@ -108,22 +108,26 @@ impl Row {
                 next = at;
             } else {
                 next -= 1;
-                // A row that only a short fragment follows: the row. (An object that `,`,
-                // `}` or `]` follows is a nested one, of a row not found.)
-                let piece = &line[starts[next]..end];
-                if piece.starts_with(ROW_START) {
-                    if let Ok(len) = self.scan_object(piece) {
-                        let after = piece[len..].iter().find(|b| !b.is_ascii_whitespace());
-                        if !matches!(after, Some(b',' | b'}' | b']')) {
-                            rows.push(starts[next]..starts[next] + len);
-                        }
-                    }
+                if let Some(len) = self.leading_row(&line[starts[next]..end]) {
+                    rows.push(starts[next]..starts[next] + len);
                 }
             }
             end = starts[next];
         }
         rows.reverse();
         Some(first)
+    }
+
+    /// The length of the row `piece` starts with, if a short fragment follows it (a few
+    /// bytes, NULs): the rule [`Row::glued_rows`] finds such a row by. An object that `,`,
+    /// `}` or `]` follows is a nested one, of a row not found, and is not one.
+    pub fn leading_row(&mut self, piece: &[u8]) -> Option<usize> {
+        if !piece.starts_with(ROW_START) {
+            return None;
+        }
+        let len = self.scan_object(piece).ok()?;
+        let after = piece[len..].iter().find(|b| !b.is_ascii_whitespace());
+        (!matches!(after, Some(b',' | b'}' | b']'))).then_some(len)
     }
 
     /// Scans `line` (without its `\n`) as one JSON object.

@@ -22,7 +22,7 @@ const LINE_CAPACITY: usize = 1 << 20;
 /// How long a line found unfinished at the end of a regular file is waited for: a
 /// `write(2)` of several pages is copied in one page at a time, and a reader can see its
 /// first pages before the rest (a writer preempted in the middle of the copy makes that
-/// last). With no more bytes by then, the line is torn.
+/// last). Without its `\n` by then, the line is torn.
 const REST_OF_LINE_WAIT: Duration = Duration::from_millis(200);
 
 /// Problems reported after this many are only counted.
@@ -154,6 +154,9 @@ impl Checker {
                         return Ok(());
                     }
                     None if Instant::now() >= deadline => break,
+                    // Cut below what was read (copytruncate): what comes next is not the
+                    // rest of this line.
+                    None if crate::stat::of_file(file)?.size < size.unwrap_or(0) => break,
                     None => std::thread::sleep(Duration::from_millis(1)),
                 }
             }
