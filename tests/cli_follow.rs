@@ -801,6 +801,72 @@ fn late_lines_after_unended_rows_or_an_overlong_line_in_the_newest_backup() {
     }
 }
 
+/// The newest backup ends in part of a row whose rest comes after following began (a write
+/// under way), or in an old whole row without `\n`: the row completed is shown once, in
+/// full, and the old row only with `--all`, in its place.
+#[test]
+fn a_row_completed_in_the_newest_backup_after_following_began_is_shown_once() {
+    let late = row("w", 5, "");
+    let (head, tail) = late.split_at(25);
+    let old = row("a", 0, "");
+    let unended = row("b", 1, "");
+    let cases = [
+        (
+            format!("{old}{head}"),
+            tail.to_owned(),
+            &[("a", 0), ("c", 3)][..],
+        ),
+        (head.to_owned(), tail.to_owned(), &[("c", 3)][..]),
+        (
+            format!("{old}{}", unended.trim_end()),
+            format!("\n{late}"),
+            &[("a", 0), ("b", 1), ("c", 3)][..],
+        ),
+    ];
+    for (backup_text, rest, with_all) in cases {
+        for all in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let log = dir.path().join("log");
+            let backup = dir.path().join("log.1");
+            std::fs::write(&backup, &backup_text).unwrap();
+            std::fs::write(&log, row("c", 3, "")).unwrap();
+            let mut expected: Vec<(String, u64)> = if all {
+                with_all.iter().map(|&(s, n)| (s.to_owned(), n)).collect()
+            } else {
+                vec![("c".to_owned(), 3)]
+            };
+            let args: &[&str] = if all {
+                &["--all", "--exit-on-idle", "300ms"]
+            } else {
+                &["--exit-on-idle", "300ms"]
+            };
+            let follower = Follower::start_with(&log, args, "20ms");
+            let mut lines: Vec<String> = expected.iter().map(|_| follower.next_line()).collect();
+            append_text(&backup, &rest);
+            lines.extend(follower.finish());
+            expected.push(("w".to_owned(), 5));
+            assert_eq!(ids(&lines), expected, "--all {all}: {backup_text:?}");
+        }
+    }
+}
+
+/// With `--all`, the backups come oldest first, the newest (read on for late lines) last
+/// among them, then the log.
+#[test]
+fn with_all_the_backups_come_oldest_first_before_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(dir.path().join("log.2"), row("a", 0, "")).unwrap();
+    std::fs::write(dir.path().join("log.1"), row("b", 1, "")).unwrap();
+    std::fs::write(&log, row("c", 2, "")).unwrap();
+    let follower = Follower::start_with(&log, &["--all", "--exit-on-idle", "300ms"], "20ms");
+    let expected: Vec<(String, u64)> = [("a", 0), ("b", 1), ("c", 2)]
+        .iter()
+        .map(|&(s, n)| (s.to_owned(), n))
+        .collect();
+    assert_eq!(ids(&follower.finish()), expected);
+}
+
 /// A follower started before the log exists shows the backups rotated before it first
 /// sees the log, but not the ones that were there when it started.
 #[test]
@@ -1236,6 +1302,55 @@ fn follows_a_pipe_to_its_end() {
     let out = follow_until_idle(Path::new("/dev/stdin"), "300ms", reader.into());
     assert!(out.stderr.is_empty(), "{out:?}");
     assert_eq!(String::from_utf8(out.stdout).unwrap(), rows);
+}
+
+#[test]
+fn a_pipe_whose_writer_stays_open_is_waited_on() {
+    // The log is opened without waiting for a writer (it is opened under the series lock),
+    // then made blocking again: a read of the empty pipe waits for rows rather than
+    // failing with `EAGAIN` while the writer is still there. The follower is seen blocked
+    // in that read before anything is written (one that failed would have ended).
+    let (reader, mut writer) = std::io::pipe().unwrap();
+    let mut command = Command::new(BIN);
+    command
+        .args(["show", "-f", "--json", "--exit-on-idle", "1s"])
+        .args(["--poll-interval", "20ms", "/dev/stdin"])
+        .stdin(reader);
+    let follower = Follower::run(command);
+    assert!(
+        wait_until_reading_a_pipe(follower.child.id()),
+        "the follower ended instead of waiting for the pipe's writer"
+    );
+    let rows: Vec<String> = (0..3).map(|seq| row("p", seq, "")).collect();
+    std::io::Write::write_all(&mut writer, rows.concat().as_bytes()).unwrap();
+    drop(writer);
+    let shown: Vec<String> = follower
+        .finish()
+        .into_iter()
+        .map(|line| line + "\n")
+        .collect();
+    assert_eq!(shown, rows);
+}
+
+/// Waits until process `pid` waits in a read of a pipe (`pipe_read` in its
+/// `/proc/<pid>/wchan`): `true` then, `false` if it ended first. Panics after 60 s.
+fn wait_until_reading_a_pipe(pid: u32) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+        if wchan.contains("pipe_read") {
+            return true;
+        }
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let state = stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.chars().next());
+        if matches!(state, Some('Z' | 'X')) {
+            return false;
+        }
+        assert!(Instant::now() < deadline, "not reading after 60 s: {wchan}");
+        std::thread::yield_now();
+    }
 }
 
 #[test]

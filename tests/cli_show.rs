@@ -907,6 +907,60 @@ fn a_log_missing_mid_rotation_is_read_once_the_rotation_ends() {
     }
 }
 
+/// A FIFO made at a missing log's path while the reader waits for the lock (a rotation's
+/// rename done, its new log not made yet) is opened without waiting for a writer, as any
+/// open under the lock is: with none, it reads as empty. A round slower than 1 s (the
+/// reader may have stopped waiting) is made again; each run is bounded to 20 s.
+#[test]
+fn a_fifo_at_a_missing_logs_path_is_not_waited_for_under_the_lock() {
+    let row = "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"seq\":0}\n";
+    for args in [&["show", "--json"][..], &["verify", "--json"]] {
+        until_timed("the FIFO came within 1 s", || {
+            let (dir, log) = log_of(row);
+            let lock = locked_file(&dir.path().join("log.lock"));
+            std::fs::rename(&log, dir.path().join("log.1")).unwrap();
+            let started = std::time::Instant::now();
+            let mut reader = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+                .args(args)
+                .arg(&log)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("run logwriter");
+            let paused = wait_until_sleeping(reader.id());
+            mkfifo(&log);
+            drop(lock);
+            let in_time = started.elapsed() < std::time::Duration::from_secs(1);
+            // A reader that waits for the FIFO's writer would never end: killed after 20 s.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while reader.try_wait().unwrap().is_none() {
+                if std::time::Instant::now() > deadline {
+                    let _ = reader.kill();
+                    let _ = reader.wait();
+                    panic!("{args:?}: still waiting for the FIFO's writer after 20 s");
+                }
+                std::thread::yield_now();
+            }
+            let out = reader.wait_with_output().unwrap();
+            if !in_time {
+                return false;
+            }
+            assert!(
+                paused,
+                "the reader ended without waiting for the lock: {out:?}"
+            );
+            assert!(out.status.success(), "{out:?}");
+            if args[0] == "show" {
+                assert!(out.stdout.is_empty(), "{out:?}");
+            } else {
+                let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                assert_eq!(summary["lines"], 0, "{summary}");
+            }
+            true
+        });
+    }
+}
+
 /// A missing log whose series lock is free, or that has no lock file, is reported at once:
 /// only a lock a rotation holds is waited for. A round slower than 1 s is made again.
 #[test]

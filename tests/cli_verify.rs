@@ -94,6 +94,63 @@ fn a_last_line_still_being_written_is_waited_for_and_nothing_after_it_is_read() 
     panic!("the rest of the line came too late for verify in five rounds");
 }
 
+/// A pipe has no size to stop at: `verify` reads it to its end.
+#[test]
+fn a_pipe_is_read_to_its_end() {
+    let row = "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"slot\":\"a\"}\n";
+    let (reader, mut writer) = std::io::pipe().unwrap();
+    std::io::Write::write_all(&mut writer, row.repeat(2).as_bytes()).unwrap();
+    drop(writer);
+    let out = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+        .args(["verify", "--json", "/dev/stdin"])
+        .stdin(reader)
+        .output()
+        .expect("run logwriter");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(summary(&out)["lines"], 2, "{out:?}");
+}
+
+/// A line finished while `verify` waits for it is checked as the line it is, under its own
+/// number: here an unknown event on line 2. A round where the rest came too late for
+/// `verify` (it reports the line torn) is made again, up to five times.
+#[test]
+fn a_line_finished_during_the_wait_is_reported_under_its_number() {
+    let good = "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"slot\":\"a\"}\n";
+    let unknown = "{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"renamed\",\"slot\":\"a\"}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    for _round in 0..5 {
+        let (first_part, rest) = unknown.split_at(20);
+        std::fs::write(&log, format!("{good}{first_part}")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+            .args(["verify", "--json"])
+            .arg(&log)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run logwriter");
+        assert!(
+            sleeping::wait_until_sleeping(child.id()),
+            "verify did not wait"
+        );
+        let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        std::io::Write::write_all(&mut file, rest.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let summary = summary(&out);
+        if summary["problems"]["torn"] == 1 {
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert_eq!(summary["problems"]["unknown_event"], 1, "{summary}");
+        let example = summary["examples"][0].as_str().unwrap();
+        assert!(
+            example.starts_with(&format!("{}:2: ", log.display())),
+            "{example}"
+        );
+        return;
+    }
+    panic!("the rest of the line came too late for verify in five rounds");
+}
+
 /// `verify --all` checks the series as it was when it began: lines appended to the log
 /// while it waits for the rest of the last line of `log.1` (which it does before it reads
 /// the log) are past the size the log had then, and are not read.
