@@ -774,30 +774,37 @@ fn late_lines_after_unended_rows_or_an_overlong_line_in_the_newest_backup() {
         ),
     ];
     for (backup_text, ending, with_all) in cases {
+        let late = format!("{ending}{}", row("w", 5, ""));
+        newest_backup_gets_late(&backup_text, &late, with_all);
+    }
+}
+
+/// With `log.1` holding `backup_text` and the log the row `c 3`, for `show -f` with and
+/// without `--all`: the rows shown before `late` is appended to `log.1` are `c 3` alone,
+/// or `with_all` with `--all`; then `late` brings the row `w 5` out, and nothing else.
+fn newest_backup_gets_late(backup_text: &str, late: &str, with_all: &[(&str, u64)]) {
+    for all in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        let backup = dir.path().join("log.1");
+        std::fs::write(&backup, backup_text).unwrap();
+        std::fs::write(&log, row("c", 3, "")).unwrap();
+        let before: &[(&str, u64)] = if all { with_all } else { &[("c", 3)] };
+        let mut expected: Vec<(String, u64)> =
+            before.iter().map(|&(s, n)| (s.to_owned(), n)).collect();
+        let args: &[&str] = if all {
+            &["--all", "--exit-on-idle", "300ms"]
+        } else {
+            &["--exit-on-idle", "300ms"]
+        };
+        let follower = Follower::start_with(&log, args, "20ms");
+        let mut lines: Vec<String> = expected.iter().map(|_| follower.next_line()).collect();
+        append_text(&backup, late);
+        lines.extend(follower.finish());
+        expected.push(("w".to_owned(), 5));
         let unended = backup_text.rsplit('\n').next().unwrap();
-        for all in [false, true] {
-            let dir = tempfile::tempdir().unwrap();
-            let log = dir.path().join("log");
-            let backup = dir.path().join("log.1");
-            std::fs::write(&backup, &backup_text).unwrap();
-            std::fs::write(&log, row("c", 3, "")).unwrap();
-            let mut expected: Vec<(String, u64)> = if all {
-                with_all.iter().map(|&(s, n)| (s.to_owned(), n)).collect()
-            } else {
-                vec![("c".to_owned(), 3)]
-            };
-            let mut args = vec!["--exit-on-idle", "300ms"];
-            if all {
-                args.push("--all");
-            }
-            let follower = Follower::start_with(&log, &args, "20ms");
-            let mut lines: Vec<String> = expected.iter().map(|_| follower.next_line()).collect();
-            append_text(&backup, &format!("{ending}{}", row("w", 5, "")));
-            lines.extend(follower.finish());
-            expected.push(("w".to_owned(), 5));
-            let what = &unended[unended.len() - 20..];
-            assert_eq!(ids(&lines), expected, "--all {all}, unended …{what}");
-        }
+        let what = &unended[unended.len().saturating_sub(30)..];
+        assert_eq!(ids(&lines), expected, "--all {all}, unended …{what:?}");
     }
 }
 
@@ -824,29 +831,7 @@ fn a_row_completed_in_the_newest_backup_after_following_began_is_shown_once() {
         ),
     ];
     for (backup_text, rest, with_all) in cases {
-        for all in [false, true] {
-            let dir = tempfile::tempdir().unwrap();
-            let log = dir.path().join("log");
-            let backup = dir.path().join("log.1");
-            std::fs::write(&backup, &backup_text).unwrap();
-            std::fs::write(&log, row("c", 3, "")).unwrap();
-            let mut expected: Vec<(String, u64)> = if all {
-                with_all.iter().map(|&(s, n)| (s.to_owned(), n)).collect()
-            } else {
-                vec![("c".to_owned(), 3)]
-            };
-            let args: &[&str] = if all {
-                &["--all", "--exit-on-idle", "300ms"]
-            } else {
-                &["--exit-on-idle", "300ms"]
-            };
-            let follower = Follower::start_with(&log, args, "20ms");
-            let mut lines: Vec<String> = expected.iter().map(|_| follower.next_line()).collect();
-            append_text(&backup, &rest);
-            lines.extend(follower.finish());
-            expected.push(("w".to_owned(), 5));
-            assert_eq!(ids(&lines), expected, "--all {all}: {backup_text:?}");
-        }
+        newest_backup_gets_late(&backup_text, &rest, with_all);
     }
 }
 

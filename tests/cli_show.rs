@@ -870,29 +870,10 @@ fn a_log_missing_mid_rotation_is_read_once_the_rotation_ends() {
     ];
     for args in [&["show", "--json"][..], &["verify"]] {
         until_timed("the new log came within 1 s", || {
-            let (dir, log) = log_of(rows[0]);
-            let lock = locked_file(&dir.path().join("log.lock"));
-            std::fs::rename(&log, dir.path().join("log.1")).unwrap();
-            let started = std::time::Instant::now();
-            let reader = Command::new(env!("CARGO_BIN_EXE_logwriter"))
-                .args(args)
-                .arg(&log)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("run logwriter");
-            let paused = wait_until_sleeping(reader.id());
-            std::fs::write(&log, rows[1]).unwrap();
-            drop(lock);
-            let in_time = started.elapsed() < std::time::Duration::from_secs(1);
-            let out = reader.wait_with_output().unwrap();
-            if !in_time {
+            let make_log = |log: &Path| std::fs::write(log, rows[1]).unwrap();
+            let Some(out) = read_mid_rotation(args, rows[0], make_log) else {
                 return false;
-            }
-            assert!(
-                paused,
-                "the reader ended without waiting for the lock: {out:?}"
-            );
+            };
             let stdout = stdout_of(&out);
             if args[0] == "show" {
                 assert_eq!(stdout, rows[1]);
@@ -907,6 +888,49 @@ fn a_log_missing_mid_rotation_is_read_once_the_rotation_ends() {
     }
 }
 
+/// Runs `logwriter ARGS LOG` on a log `first_row` was in, while the test plays a rotation
+/// between its rename of the log and its creation of the new one: it holds the series
+/// lock and renames the log to `log.1`; once the reader pauses between two tries of the
+/// lock, `make_log` makes the new log and the lock is released. Returns the reader's
+/// output, or `None` if the test took over 1 s from the reader's start to the new log
+/// (the reader may have stopped trying: it tries for 2 s). A reader that has not ended 20
+/// s after the lock was released is killed and the test fails.
+fn read_mid_rotation(args: &[&str], first_row: &str, make_log: impl Fn(&Path)) -> Option<Output> {
+    let (dir, log) = log_of(first_row);
+    let lock = locked_file(&dir.path().join("log.lock"));
+    std::fs::rename(&log, dir.path().join("log.1")).unwrap();
+    let started = std::time::Instant::now();
+    let mut reader = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+        .args(args)
+        .arg(&log)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run logwriter");
+    let paused = wait_until_sleeping(reader.id());
+    make_log(&log);
+    drop(lock);
+    let in_time = started.elapsed() < std::time::Duration::from_secs(1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while reader.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = reader.kill();
+            let _ = reader.wait();
+            panic!("{args:?}: still running 20 s after the new log was made");
+        }
+        std::thread::yield_now();
+    }
+    let out = reader.wait_with_output().unwrap();
+    if !in_time {
+        return None;
+    }
+    assert!(
+        paused,
+        "the reader ended without waiting for the lock: {out:?}"
+    );
+    Some(out)
+}
+
 /// A FIFO made at a missing log's path while the reader waits for the lock (a rotation's
 /// rename done, its new log not made yet) is opened without waiting for a writer, as any
 /// open under the lock is: with none, it reads as empty. A round slower than 1 s (the
@@ -916,39 +940,9 @@ fn a_fifo_at_a_missing_logs_path_is_not_waited_for_under_the_lock() {
     let row = "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"seq\":0}\n";
     for args in [&["show", "--json"][..], &["verify", "--json"]] {
         until_timed("the FIFO came within 1 s", || {
-            let (dir, log) = log_of(row);
-            let lock = locked_file(&dir.path().join("log.lock"));
-            std::fs::rename(&log, dir.path().join("log.1")).unwrap();
-            let started = std::time::Instant::now();
-            let mut reader = Command::new(env!("CARGO_BIN_EXE_logwriter"))
-                .args(args)
-                .arg(&log)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("run logwriter");
-            let paused = wait_until_sleeping(reader.id());
-            mkfifo(&log);
-            drop(lock);
-            let in_time = started.elapsed() < std::time::Duration::from_secs(1);
-            // A reader that waits for the FIFO's writer would never end: killed after 20 s.
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-            while reader.try_wait().unwrap().is_none() {
-                if std::time::Instant::now() > deadline {
-                    let _ = reader.kill();
-                    let _ = reader.wait();
-                    panic!("{args:?}: still waiting for the FIFO's writer after 20 s");
-                }
-                std::thread::yield_now();
-            }
-            let out = reader.wait_with_output().unwrap();
-            if !in_time {
+            let Some(out) = read_mid_rotation(args, row, mkfifo) else {
                 return false;
-            }
-            assert!(
-                paused,
-                "the reader ended without waiting for the lock: {out:?}"
-            );
+            };
             assert!(out.status.success(), "{out:?}");
             if args[0] == "show" {
                 assert!(out.stdout.is_empty(), "{out:?}");

@@ -51,26 +51,29 @@ fn all_does_not_wait_on_a_fifo_at_the_log_path() {
     assert_eq!(summary(&out)["lines"], 1, "{out:?}");
 }
 
-/// A log whose last line is unfinished when `verify` gets there, as a reader sees a write
-/// of several pages while it is being copied in: `verify` waits for the rest (it sleeps
-/// between looks), and the line is whole, not torn, once the rest comes. What is appended
-/// after that line, past the size the file had when the check began, is not read. A
-/// round where the rest came too late for `verify` (it reports the line torn) is made
-/// again, up to five times.
-#[test]
-fn a_last_line_still_being_written_is_waited_for_and_nothing_after_it_is_read() {
-    let row = |n: u32| {
-        format!("{{\"ts\":\"2026-05-01T12:00:0{n}Z\",\"event\":\"renew\",\"slot\":\"a\"}}\n")
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("log");
+/// A row of renew at second `n`, with its `\n`.
+fn renew_row(n: u32) -> String {
+    format!("{{\"ts\":\"2026-05-01T12:00:0{n}Z\",\"event\":\"renew\",\"slot\":\"a\"}}\n")
+}
+
+/// Runs `verify --json ARGS LOG` on files whose last line `write` left unfinished, and,
+/// once `verify` sleeps waiting for the rest of it, lets `finish` append the rest (and
+/// whatever else): as a reader sees a write of several pages while it is being copied
+/// in. A round where the rest came too late for `verify` (it reports the line torn) is
+/// made again, up to five times. Returns the output of the round that was in time.
+fn verify_with_a_late_rest(
+    args: &[&str],
+    log: &Path,
+    write: impl Fn(),
+    finish: impl Fn(),
+) -> Output {
     for _round in 0..5 {
-        let unfinished = row(1);
-        let (first_part, rest) = unfinished.split_at(20);
-        std::fs::write(&log, format!("{}{first_part}", row(0))).unwrap();
+        write();
         let child = Command::new(env!("CARGO_BIN_EXE_logwriter"))
-            .args(["verify", "--json"])
-            .arg(&log)
+            .arg("verify")
+            .args(args)
+            .arg("--json")
+            .arg(log)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("run logwriter");
@@ -78,20 +81,41 @@ fn a_last_line_still_being_written_is_waited_for_and_nothing_after_it_is_read() 
             sleeping::wait_until_sleeping(child.id()),
             "verify ended without waiting for the rest of the last line"
         );
-        let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
-        std::io::Write::write_all(&mut file, format!("{rest}{}{}", row(2), row(3)).as_bytes())
-            .unwrap();
+        finish();
         let out = child.wait_with_output().unwrap();
-        let summary = summary(&out);
-        if summary["problems"]["torn"] == 1 {
-            continue;
+        if summary(&out)["problems"]["torn"] != 1 {
+            return out;
         }
-        assert!(out.status.success(), "{out:?}");
-        assert_eq!(summary["lines"], 2, "{summary}");
-        assert_eq!(summary["events"]["renew"], 2, "{summary}");
-        return;
     }
     panic!("the rest of the line came too late for verify in five rounds");
+}
+
+/// Appends `text` to the file at `path`.
+fn append(path: &Path, text: &str) {
+    let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+}
+
+/// A log whose last line is unfinished when `verify` gets there: `verify` waits for the
+/// rest (it sleeps between looks), and the line is whole, not torn, once the rest comes.
+/// What is appended after that line, past the size the file had when the check began, is
+/// not read.
+#[test]
+fn a_last_line_still_being_written_is_waited_for_and_nothing_after_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let unfinished = renew_row(1);
+    let (first_part, rest) = unfinished.split_at(20);
+    let out = verify_with_a_late_rest(
+        &[],
+        &log,
+        || std::fs::write(&log, format!("{}{first_part}", renew_row(0))).unwrap(),
+        || append(&log, &format!("{rest}{}{}", renew_row(2), renew_row(3))),
+    );
+    let summary = summary(&out);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(summary["lines"], 2, "{summary}");
+    assert_eq!(summary["events"]["renew"], 2, "{summary}");
 }
 
 /// A pipe has no size to stop at: `verify` reads it to its end.
@@ -111,44 +135,27 @@ fn a_pipe_is_read_to_its_end() {
 }
 
 /// A line finished while `verify` waits for it is checked as the line it is, under its own
-/// number: here an unknown event on line 2. A round where the rest came too late for
-/// `verify` (it reports the line torn) is made again, up to five times.
+/// number: here an unknown event on line 2.
 #[test]
 fn a_line_finished_during_the_wait_is_reported_under_its_number() {
-    let good = "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"slot\":\"a\"}\n";
-    let unknown = "{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"renamed\",\"slot\":\"a\"}\n";
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");
-    for _round in 0..5 {
-        let (first_part, rest) = unknown.split_at(20);
-        std::fs::write(&log, format!("{good}{first_part}")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_logwriter"))
-            .args(["verify", "--json"])
-            .arg(&log)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("run logwriter");
-        assert!(
-            sleeping::wait_until_sleeping(child.id()),
-            "verify did not wait"
-        );
-        let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
-        std::io::Write::write_all(&mut file, rest.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        let summary = summary(&out);
-        if summary["problems"]["torn"] == 1 {
-            continue;
-        }
-        assert_eq!(out.status.code(), Some(1), "{out:?}");
-        assert_eq!(summary["problems"]["unknown_event"], 1, "{summary}");
-        let example = summary["examples"][0].as_str().unwrap();
-        assert!(
-            example.starts_with(&format!("{}:2: ", log.display())),
-            "{example}"
-        );
-        return;
-    }
-    panic!("the rest of the line came too late for verify in five rounds");
+    let unknown = "{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"renamed\",\"slot\":\"a\"}\n";
+    let (first_part, rest) = unknown.split_at(20);
+    let out = verify_with_a_late_rest(
+        &[],
+        &log,
+        || std::fs::write(&log, format!("{}{first_part}", renew_row(0))).unwrap(),
+        || append(&log, rest),
+    );
+    let summary = summary(&out);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(summary["problems"]["unknown_event"], 1, "{summary}");
+    let example = summary["examples"][0].as_str().unwrap();
+    assert!(
+        example.starts_with(&format!("{}:2: ", log.display())),
+        "{example}"
+    );
 }
 
 /// `verify --all` checks the series as it was when it began: lines appended to the log
@@ -156,42 +163,24 @@ fn a_line_finished_during_the_wait_is_reported_under_its_number() {
 /// the log) are past the size the log had then, and are not read.
 #[test]
 fn all_checks_each_file_up_to_its_size_when_the_check_began() {
-    let row = |n: u32| {
-        format!("{{\"ts\":\"2026-05-01T12:00:0{n}Z\",\"event\":\"renew\",\"slot\":\"a\"}}\n")
-    };
     let dir = tempfile::tempdir().unwrap();
     let (log, backup) = (dir.path().join("log"), dir.path().join("log.1"));
-    let append = |path: &Path, text: &str| {
-        let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
-        std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
-    };
-    for _round in 0..5 {
-        let unfinished = row(1);
-        let (first_part, rest) = unfinished.split_at(20);
-        std::fs::write(&backup, format!("{}{first_part}", row(0))).unwrap();
-        std::fs::write(&log, row(5)).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_logwriter"))
-            .args(["verify", "--all", "--json"])
-            .arg(&log)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("run logwriter");
-        assert!(
-            sleeping::wait_until_sleeping(child.id()),
-            "verify ended without waiting for the rest of the last line of log.1"
-        );
-        append(&log, &format!("{}{}", row(6), row(7)));
-        append(&backup, &format!("{rest}{}", row(2)));
-        let out = child.wait_with_output().unwrap();
-        let summary = summary(&out);
-        if summary["problems"]["torn"] == 1 {
-            continue;
-        }
-        assert!(out.status.success(), "{out:?}");
-        assert_eq!(summary["lines"], 3, "{summary}");
-        return;
-    }
-    panic!("the rest of the line came too late for verify in five rounds");
+    let unfinished = renew_row(1);
+    let (first_part, rest) = unfinished.split_at(20);
+    let out = verify_with_a_late_rest(
+        &["--all"],
+        &log,
+        || {
+            std::fs::write(&backup, format!("{}{first_part}", renew_row(0))).unwrap();
+            std::fs::write(&log, renew_row(5)).unwrap();
+        },
+        || {
+            append(&log, &format!("{}{}", renew_row(6), renew_row(7)));
+            append(&backup, &format!("{rest}{}", renew_row(2)));
+        },
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(summary(&out)["lines"], 3, "{out:?}");
 }
 
 fn summary(out: &Output) -> serde_json::Value {
