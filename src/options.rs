@@ -148,12 +148,12 @@ impl Default for ReopenCheck {
 /// yet synced are synced in the file they went to (a failure is counted in
 /// [`Stats::housekeeping_errors`](crate::Stats::housekeeping_errors)). The first sync after
 /// the writer created a file or renamed files in the directory also syncs the directory
-/// (`fsync(2)`, [`Op::SyncDir`](crate::Op::SyncDir) on failure), and the first sync after
+/// (`fsync(2)`, [`Op::SyncDir`] on failure), and the first sync after
 /// an open that created directories syncs each of their parents, so that the synced
 /// lines are found under their names, at their path, after a power loss. A directory that
 /// may be written but not listed (mode 0300) cannot be opened for reading, so cannot be
 /// synced: such a sync syncs the rest, then returns `EACCES` with
-/// [`Op::SyncDir`](crate::Op::SyncDir), once for each such directory the writer holds;
+/// [`Op::SyncDir`], once for each such directory the writer holds;
 /// later syncs pass over it, unless it has become readable, when they sync it.
 ///
 /// A failed sync is reported once, by the call that made it (an append, [`Writer::sync`] or
@@ -294,7 +294,8 @@ impl Options {
     /// [`Options::from_env`], but a variable that is set and would be ignored is an error:
     /// for programs that would rather stop than rotate by the defaults because of a typo
     /// (`BONES_LOG_MAX_FILES=1O` keeps 5 backups under `from_env`). A variable that is
-    /// unset, empty or only whitespace is not set; any other value must be one that
+    /// unset, empty or only ASCII whitespace (what `from_env` trims: not the vertical tab) is
+    /// not set; any other value must be one that
     /// `from_env` takes: a positive integer in decimal, optionally signed `+` and
     /// surrounded by ASCII whitespace, at most `u64::MAX`, and valid UTF-8.
     ///

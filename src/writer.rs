@@ -249,7 +249,7 @@ impl Writer {
     /// Creates the directory if needed, then the file (mode 0644 less the umask).
     /// System calls: `open(2)` of the directory (if it does not exist: `mkdir(2)` of it and
     /// of its missing ancestors, then `open(2)` again; if it may be searched but not read, a
-    /// second `open(2)` with `O_PATH`, see [`Durability`](crate::Durability)), `openat(2)`
+    /// second `open(2)` with `O_PATH`, see [`Durability`]), `openat(2)`
     /// of the file, `statx(2)`
     /// for its size; if the file is not empty, a read-only `openat(2)`,
     /// `statx(2)` and `pread(2)` of its last byte, to find a partial line left by a writer

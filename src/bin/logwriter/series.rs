@@ -17,9 +17,11 @@ pub const MISSING_LOG_WAIT: std::time::Duration = std::time::Duration::from_secs
 
 /// The series to read: the backups of `path` if `all` ([`open_backups`]), and the log
 /// itself, which may be missing if `log_may_be_missing` or backups were found. Call it
-/// holding a [`SeriesLock`](crate::follow::SeriesLock) when `all` (see [`open_backups`]).
+/// holding a [`SeriesLock`](crate::follow::SeriesLock) when `all` (see [`open_backups`])
+/// or `log_may_be_missing` (following): the log is then opened with [`open_log_now`],
+/// which does not wait for a FIFO's writer.
 ///
-/// Without `all`, the log alone is opened without the lock: no snapshot is needed, and a
+/// Otherwise the log alone is opened without the lock, as `open(2)` opens it: no snapshot is needed, and a
 /// writer stopped while it holds the lock does not hold the reader back. Only if the log
 /// is missing (and may not be) is it opened again under the lock, which comes once no
 /// rotation of this crate runs: one found between its rename of the log and its creation
