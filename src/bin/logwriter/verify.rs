@@ -145,20 +145,10 @@ impl Checker {
         }
         // A last line unfinished at that size may be a write under way: its rest is read,
         // and nothing after it.
-        if size.is_some() && reader.has_pending() {
-            let deadline = Instant::now() + REST_OF_LINE_WAIT;
-            loop {
-                match reader.next_item(file)? {
-                    Some(item) => {
-                        self.check_item(name, line_no + 1, reader, item);
-                        return Ok(());
-                    }
-                    None if Instant::now() >= deadline => break,
-                    // Cut below what was read (copytruncate): what comes next is not the
-                    // rest of this line.
-                    None if crate::stat::of_file(file)?.size < size.unwrap_or(0) => break,
-                    None => std::thread::sleep(Duration::from_millis(1)),
-                }
+        if let Some(size) = size.filter(|_| reader.has_pending()) {
+            if let Some(item) = rest_of_line(file, reader, size)? {
+                self.check_item(name, line_no + 1, reader, item);
+                return Ok(());
             }
         }
         if reader.has_pending() {
@@ -302,6 +292,23 @@ impl Checker {
 
     fn total_problems(&self) -> u64 {
         self.problems.iter().sum()
+    }
+}
+
+/// Reads on in `file`, past `size`, where `reader` holds the start of an unfinished last
+/// line: the line once its `\n` comes, or `None` if it does not come within
+/// [`REST_OF_LINE_WAIT`] or the file is cut below `size` (copytruncate), after which what
+/// comes is not the rest of this line.
+fn rest_of_line(file: &mut File, reader: &mut LineReader, size: u64) -> io::Result<Option<Item>> {
+    let deadline = Instant::now() + REST_OF_LINE_WAIT;
+    loop {
+        if let Some(item) = reader.next_item(file)? {
+            return Ok(Some(item));
+        }
+        if Instant::now() >= deadline || crate::stat::of_file(file)?.size < size {
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
