@@ -338,7 +338,7 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     // (see `open_series`).
     let lock = (args.all || args.follow).then(|| follow::SeriesLock::shared(&args.path));
     // Following waits for a missing log; `--all` shows the backups there are.
-    let (mut opened, log) = series::open_series(&args.path, args.all, args.follow)?;
+    let (opened, log) = series::open_series(&args.path, args.all, args.follow)?;
     let mut active = log
         .map(Tail::from_file)
         .transpose()
@@ -350,10 +350,6 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
         .then(|| series::open_backup(&newest_name).ok())
         .flatten()
         .and_then(|file| Tail::newest_backup_from_its_end(file, active.as_ref(), &args.path));
-    let newest_whole = match opened.last() {
-        Some((name, _)) if args.follow && *name == newest_name => opened.pop(),
-        _ => None,
-    };
     // For a follower, the backups older than the log it opened: never new.
     let known = if args.follow {
         Some(
@@ -365,20 +361,14 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     };
     drop(lock);
     for (backup, mut file) in opened {
-        read_all(&mut reader, &mut file, &mut shower)
-            .map_err(|err| shower.failure(&format!("read {}", backup.display()), &err))?;
-    }
-    if let Some((backup, mut file)) = newest_whole {
-        read_all(&mut reader, &mut file, &mut shower)
-            .map_err(|err| shower.failure(&format!("read {}", backup.display()), &err))?;
-        let read_to = io::Seek::stream_position(&mut file)
-            .map_err(|err| shower.failure(&format!("read {}", backup.display()), &err))?;
-        let from = if reader.pending_skipped() > 0 {
-            follow::Unended::Overlong
-        } else {
-            follow::Unended::after_rows(reader.pending(), &mut shower.row)
-        };
-        newest_backup = Tail::newest_backup(file, read_to, from, active.as_ref(), &args.path);
+        let mut read = read_all(&mut reader, &mut file, &mut shower);
+        // A follower reads on in the newest backup, read whole (it comes last).
+        if read.is_ok() && args.follow && backup == newest_name {
+            let log = active.as_ref();
+            read = read_on(file, &reader, &mut shower.row, log, &args.path)
+                .map(|tail| newest_backup = tail);
+        }
+        read.map_err(|err| shower.failure(&format!("read {}", backup.display()), &err))?;
     }
     let result = (|| {
         if let Some(tail) = &mut active {
@@ -405,6 +395,24 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     })();
     let doing = if args.follow { "follow" } else { "read" };
     result.map_err(|err| shower.failure(&format!("{doing} {name}"), &err))
+}
+
+/// The newest backup, just read whole by `reader`, to be read on for late lines from where
+/// the rows read end ([`Tail::newest_backup`]).
+fn read_on(
+    mut file: File,
+    reader: &LineReader,
+    row: &mut Row,
+    log: Option<&Tail>,
+    path: &std::path::Path,
+) -> io::Result<Option<Tail>> {
+    let read_to = io::Seek::stream_position(&mut file)?;
+    let from = if reader.pending_skipped() > 0 {
+        follow::Unended::Overlong
+    } else {
+        follow::Unended::after_rows(reader.pending(), row)
+    };
+    Ok(Tail::newest_backup(file, read_to, from, log, path))
 }
 
 fn read_all(reader: &mut LineReader, file: &mut File, shower: &mut Shower) -> io::Result<()> {
