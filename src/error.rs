@@ -299,16 +299,16 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// Which rule the log path of an [`ErrorKind::InvalidPath`] breaks, read from the path
-/// itself: each rule the writer applies is checked in the order it applies them, and a
-/// path that passes the first two was refused for the length of its name.
+/// itself with the writer's own [`file_name`](crate::writer::file_name): a path that has a
+/// file name was refused for its length.
 fn path_problem(path: Option<&Path>) -> &'static str {
-    let bytes = path.map_or(&b""[..], |path| path.as_os_str().as_bytes());
-    let name = bytes.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    let path = path.unwrap_or(Path::new(""));
+    let bytes = path.as_os_str().as_bytes();
     if bytes.is_empty() {
         "the path is empty"
     } else if bytes.contains(&0) {
         "it has a NUL byte"
-    } else if matches!(name, b"" | b"." | b"..") {
+    } else if crate::writer::file_name(path).is_none() {
         "it names no file: it ends with `/`, `.` or `..`"
     } else {
         "a writer's log name may be at most 244 bytes, to leave room for the suffix of a numbered backup, rotating or not"

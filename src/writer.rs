@@ -1187,7 +1187,7 @@ impl Drop for Writer {
 /// The name of the file `path` names, as its last bytes after a `/`: `None` if the path
 /// has a NUL byte, ends with `/`, or ends in `.` or `..`, which name directories. (The
 /// standard library's `Path::file_name` reads `log/` and `log/.` as `log`.)
-fn file_name(path: &Path) -> Option<&[u8]> {
+pub(crate) fn file_name(path: &Path) -> Option<&[u8]> {
     let bytes = path.as_os_str().as_bytes();
     let name = match bytes.iter().rposition(|&b| b == b'/') {
         Some(slash) => &bytes[slash + 1..],
