@@ -1303,7 +1303,7 @@ fn a_pipe_whose_writer_stays_open_is_waited_on() {
         .stdin(reader);
     let follower = Follower::run(command);
     assert!(
-        wait_until_reading_a_pipe(follower.child.id()),
+        sleeping::wait_until_reading_a_pipe(follower.child.id()),
         "the follower ended instead of waiting for the pipe's writer"
     );
     let rows: Vec<String> = (0..3).map(|seq| row("p", seq, "")).collect();
@@ -1315,27 +1315,6 @@ fn a_pipe_whose_writer_stays_open_is_waited_on() {
         .map(|line| line + "\n")
         .collect();
     assert_eq!(shown, rows);
-}
-
-/// Waits until process `pid` waits in a read of a pipe (`pipe_read` in its
-/// `/proc/<pid>/wchan`): `true` then, `false` if it ended first. Panics after 60 s.
-fn wait_until_reading_a_pipe(pid: u32) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
-        if wchan.contains("pipe_read") {
-            return true;
-        }
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-        let state = stat
-            .rsplit_once(") ")
-            .and_then(|(_, rest)| rest.chars().next());
-        if matches!(state, Some('Z' | 'X')) {
-            return false;
-        }
-        assert!(Instant::now() < deadline, "not reading after 60 s: {wchan}");
-        std::thread::yield_now();
-    }
 }
 
 #[test]

@@ -7,8 +7,10 @@ use std::process::{Command, Output};
 use logwriter::{Event, EventKind, Field, Options};
 
 mod lock_waiters;
+mod rotation_support;
 mod sleeping;
 use lock_waiters::{locked_file, wait_for_lock_waiter};
+use rotation_support::mkfifo;
 
 const GOOD: &str = "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"join\",\"slot\":\"a\"}\n";
 
@@ -29,14 +31,7 @@ fn all_does_not_wait_on_a_fifo_at_the_log_path() {
     let log = dir.path().join("log");
     let row = "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"slot\":\"a\"}\n";
     std::fs::write(dir.path().join("log.1"), row).unwrap();
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        &log,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .expect("mkfifo");
+    mkfifo(&log);
     let out = Command::new("timeout")
         .arg("20")
         .arg(env!("CARGO_BIN_EXE_logwriter"))

@@ -18,14 +18,28 @@ const SLEEPS: &[&str] = &[];
 /// `/proc/<pid>/wchan`): returns `true` then, or `false` if it ended first (a zombie, not
 /// yet waited for). Panics after 60 s.
 pub fn wait_until_sleeping(pid: u32) -> bool {
+    wait_until(pid, |call, wchan| {
+        wchan.contains("nanosleep")
+            || matches!(call.split_whitespace().next(), Some(number) if SLEEPS.contains(&number))
+    })
+}
+
+/// Waits until process `pid`, a child of this one, waits in a read of a pipe (`pipe_read`
+/// in `/proc/<pid>/wchan`), as [`wait_until_sleeping`] waits for a sleep.
+#[allow(dead_code)] // Not every test that includes this module reads a pipe.
+pub fn wait_until_reading_a_pipe(pid: u32) -> bool {
+    wait_until(pid, |_, wchan| wchan.contains("pipe_read"))
+}
+
+/// Waits until `waiting` holds of process `pid`'s `/proc/<pid>/syscall` and
+/// `/proc/<pid>/wchan`: `true` then, or `false` if it ended first. Panics after 60 s.
+fn wait_until(pid: u32, waiting: impl Fn(&str, &str) -> bool) -> bool {
     let proc = format!("/proc/{pid}");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let call = std::fs::read_to_string(format!("{proc}/syscall")).unwrap_or_default();
         let wchan = std::fs::read_to_string(format!("{proc}/wchan")).unwrap_or_default();
-        if wchan.contains("nanosleep")
-            || matches!(call.split_whitespace().next(), Some(number) if SLEEPS.contains(&number))
-        {
+        if waiting(&call, &wchan) {
             return true;
         }
         let stat = std::fs::read_to_string(format!("{proc}/stat")).expect("read /proc/<pid>/stat");
@@ -38,7 +52,7 @@ pub fn wait_until_sleeping(pid: u32) -> bool {
         }
         assert!(
             Instant::now() < deadline,
-            "not sleeping after 60 s: {call} {wchan}"
+            "not waiting as expected after 60 s: {call} {wchan}"
         );
         std::thread::yield_now();
     }
