@@ -276,7 +276,9 @@ impl Writer {
     /// long to carry the suffix of a backup (`.4294967295`); [`ErrorKind::Os`] from any
     /// of those calls, `ELOOP` when the log path is a symbolic link.
     ///
-    /// A log path that is a FIFO makes the open wait for a reader, as `open(2)` does. A
+    /// A log path that is a FIFO makes the open wait for a reader, as `open(2)` does (a
+    /// signal that interrupts the wait, `EINTR`, makes it wait again, as
+    /// `std::fs::File::open` does). A
     /// FIFO found at the path later, by a reopen check or a rotation, is not waited for:
     /// with no reader, the check fails with `ENXIO` (counted, see
     /// [`Writer::take_housekeeping_error`]) and the lines go on to the file held.
@@ -336,12 +338,14 @@ impl Writer {
             Durability::None | Durability::EveryAppend => Period::new(u32::MAX, Duration::MAX),
         };
         let mut name = name;
-        let file = openat(
-            &dir.fd,
-            name.active(),
-            FILE_FLAGS,
-            Mode::from_raw_mode(options.mode),
-        )
+        let file = retrying_intr(|| {
+            openat(
+                &dir.fd,
+                name.active(),
+                FILE_FLAGS,
+                Mode::from_raw_mode(options.mode),
+            )
+        })
         .map_err(|errno| Error::os(errno, Op::Open, &shared))?;
         let mut writer = Writer {
             line: Line::new(),
@@ -1522,6 +1526,18 @@ fn is_symlink(path: &Path) -> bool {
     )
 }
 
+/// Runs `call` again for as long as it fails with `EINTR`: for an open that may wait (of a
+/// FIFO with no reader), which a signal interrupts before it opened anything, as
+/// `std::fs::File::open` does.
+fn retrying_intr<T>(mut call: impl FnMut() -> rustix::io::Result<T>) -> rustix::io::Result<T> {
+    loop {
+        match call() {
+            Err(Errno::INTR) => {}
+            result => return result,
+        }
+    }
+}
+
 /// Writes `bytes` with one `write(2)`, retried on `EINTR` (nothing written).
 fn write_once(file: &OwnedFd, bytes: &[u8]) -> Result<(), ErrorKind> {
     loop {
@@ -1602,7 +1618,7 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
     // Nothing to sync: `append_once` makes no durability promise.
     let (file, _created) = open_creating_dir(parent_dir(path), Op::Open, || {
         with_c_path(path, |path| {
-            rustix::fs::open(path, FILE_FLAGS, Mode::from_raw_mode(0o644))
+            retrying_intr(|| rustix::fs::open(path, FILE_FLAGS, Mode::from_raw_mode(0o644)))
         })
     })
     .map_err(|(errno, op)| match (errno, op) {

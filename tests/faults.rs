@@ -538,6 +538,69 @@ fn eintr_before_any_byte_is_retried() {
     assert!(bad.is_empty());
 }
 
+/// Names of the files the `EINTR`-at-open test opens: unusual, so that `strace -P` picks
+/// out their opens alone (the writer opens its file relative to its directory, by name).
+const INTERRUPTED_WRITER: &str = "interrupted-open-writer";
+const INTERRUPTED_ONCE: &str = "interrupted-open-once";
+
+/// Child side of the `EINTR`-at-open test: a writer and an `append_once`, each of whose
+/// opens `strace` interrupts once.
+fn eintr_open_child(dir: &Path) {
+    let mut log = Options::new()
+        .no_rotation()
+        .open(dir.join(INTERRUPTED_WRITER))
+        .expect("an open interrupted by a signal is made again");
+    append_numbered(&mut log, 0).expect("append");
+    let fields = [Field::new("n", 1u64), Field::new("blob", BLOB)];
+    let ts = Timestamp::from_unix(1_777_636_800, 0).expect("timestamp");
+    append_once(
+        dir.join(INTERRUPTED_ONCE),
+        &Event::new(EventKind::Error).at(ts).fields(&fields),
+    )
+    .expect("an open interrupted by a signal is made again");
+    println!("eintr-open-child-done");
+}
+
+/// An open interrupted by a signal (`EINTR`, which a FIFO with no reader can get while it
+/// waits) has opened nothing, and is made again, by `Writer::open` and by `append_once`.
+#[test]
+fn an_interrupted_open_is_made_again() {
+    if role().as_deref() == Some("eintr-open") {
+        return eintr_open_child(Path::new(&std::env::var(DIR).expect(DIR)));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir_path = dir.path().canonicalize().expect("canonical");
+    let once_path = dir_path.join(INTERRUPTED_ONCE);
+    let mut test = child("an_interrupted_open_is_made_again", "eintr-open");
+    test.env(DIR, &dir_path);
+    let args = [
+        "-e",
+        // rustix opens an absolute path with `open(2)`, a name in a directory with `openat`.
+        "inject=open,openat:error=EINTR:when=1",
+        "-P",
+        INTERRUPTED_WRITER,
+        "-P",
+        once_path.to_str().expect("UTF-8 temp path"),
+    ];
+    let Some((_, stderr)) = traced(&test, "open,openat", &args, "eintr-open-child-done") else {
+        return;
+    };
+    for name in [INTERRUPTED_WRITER, INTERRUPTED_ONCE] {
+        let opens: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.contains(&format!("{name}\"")) && l.contains("O_WRONLY"))
+            .collect();
+        assert!(
+            opens.len() == 2 && opens[0].contains("EINTR") && opens[0].contains("INJECTED"),
+            "{name}: {opens:?}\n{stderr}"
+        );
+    }
+    let (good, bad) = read_numbers(&dir_path.join(INTERRUPTED_WRITER));
+    assert_eq!((good, bad.len()), (vec![0], 0));
+    let (good, bad) = read_numbers(&once_path);
+    assert_eq!((good, bad.len()), (vec![1], 0));
+}
+
 /// Child side: a fragment at the file-size limit, a rotation due, and the `\n` that would
 /// end the fragment refused (`EFBIG`). The rotation goes on and leaves the fragment in the
 /// backup, as a crash would; the line is then short in the new file (the limit again), and
