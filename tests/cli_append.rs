@@ -313,3 +313,31 @@ fn missing_event_is_a_usage_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--event"));
     assert!(!log.exists());
 }
+
+/// A failure still sets the exit status when stderr cannot be written (`2>/dev/full`): the
+/// message is lost, not turned into a panic (status 101), for each command.
+#[test]
+fn the_exit_status_stands_when_stderr_cannot_be_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let log = dir.path().join("log");
+    let cases: [(&[&str], &Path, i32); 3] = [
+        (&["show"], &missing, 1),
+        (&["verify"], &missing, 2),
+        (&["append", "--event", "bogus"], &log, 2),
+    ];
+    for (args, path, code) in cases {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+            .args(args)
+            .arg(path)
+            .stderr(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {out:?}");
+    }
+    assert!(!log.exists());
+}

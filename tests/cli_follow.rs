@@ -1402,3 +1402,100 @@ fn follow_until_idle(path: &Path, idle: &str, stdin: Stdio) -> std::process::Out
     assert!(out.status.success(), "{out:?}");
     out
 }
+
+/// Waits for `child` to exit, at most `limit`, running `meanwhile` between looks; kills it
+/// and fails the test if it is still running then.
+fn exits_within(
+    child: &mut Child,
+    limit: Duration,
+    mut meanwhile: impl FnMut(),
+) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {limit:?}");
+        }
+        meanwhile();
+    }
+}
+
+/// A follower whose reader has gone (`| head -1`, `| grep -m1`) ends quietly at its next
+/// poll, with status 0, though its filter drops every row that comes after (so no write
+/// finds the pipe closed): idle, and while rows it does not show keep coming.
+#[test]
+fn a_follower_ends_when_its_reader_has_gone_though_it_shows_nothing_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, row("a", 0, "")).unwrap();
+    for arriving in [false, true] {
+        let mut child = Command::new(BIN)
+            .args([
+                "show",
+                "-f",
+                "--json",
+                "--event",
+                "renew",
+                "--poll-interval",
+                "10ms",
+            ])
+            .arg(&log)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        assert_eq!(first, row("a", 0, ""));
+        drop(stdout);
+        let dropped = r#"{"ts":"2026-05-01T12:00:00Z","event":"error","slot":"a"}"#;
+        let status = exits_within(&mut child, Duration::from_secs(30), || {
+            if arriving {
+                append_text(&log, &format!("{dropped}\n"));
+            }
+            std::thread::yield_now();
+        });
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert!(status.success() && stderr.is_empty(), "{status}: {stderr}");
+    }
+}
+
+/// A writer rotates a log of one row a file, each row shown before the next is appended,
+/// so that every file rotated away is found at a poll of its own and held for late lines:
+/// far more files within 2 s than the follower may open (100). It holds at most 64, the
+/// oldest let go early once read to its end, and shows every row once.
+#[test]
+fn a_follower_holds_a_bounded_number_of_files_rotated_away() {
+    const TOTAL: u64 = 400;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    // Every row is longer than the maximum: each goes alone into a file of its own.
+    let mut writer = Options::new()
+        .max_size(10)
+        .max_files(1000)
+        .open(&log)
+        .unwrap();
+    append_seq(&mut writer, 0);
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(r#"ulimit -n 100 && exec "$0" show -f --json --poll-interval 1ms --exit-on-idle 30s "$1" --exit-after-lines "$2""#)
+        .arg(BIN)
+        .arg(&log)
+        .arg(TOTAL.to_string());
+    let follower = Follower::run(command);
+    let mut lines = vec![follower.next_line()];
+    for seq in 1..TOTAL {
+        append_seq(&mut writer, seq);
+        lines.push(follower.next_line());
+    }
+    assert!(writer.stats().rotations >= TOTAL - 1);
+    lines.extend(follower.finish());
+    assert_exactly_once_in_order(&per_writer(&ids(&lines), "w"), TOTAL, "w");
+}

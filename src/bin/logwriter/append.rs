@@ -1,5 +1,6 @@
 //! `logwriter append`: one event, one `write(2)`, through the library.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use logwriter::{ErrorKind, Event, EventKind, Line, Options, Timestamp};
@@ -87,7 +88,11 @@ pub fn run(args: &AppendArgs) -> Result<(), Failure> {
         .append(&event)
         .map_err(|err| Failure::failed(err.to_string()))?;
     if let Some(err) = writer.take_housekeeping_error() {
-        eprintln!("logwriter: warning: the line was written, but {err}");
+        // A stderr that cannot be written loses the warning; the line is written.
+        let _ = writeln!(
+            std::io::stderr(),
+            "logwriter: warning: the line was written, but {err}"
+        );
     }
     Ok(())
 }

@@ -22,7 +22,7 @@
 //! after every read.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom, Write as _};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -36,6 +36,11 @@ use crate::stat;
 
 /// How long a file that was rotated away is still read for late lines.
 pub const ROTATE_WAIT: Duration = Duration::from_secs(2);
+
+/// The most files rotated away that are held open for late lines. Past that (hundreds of
+/// rotations a second), the oldest is let go before its [`ROTATE_WAIT`] is up, once read to
+/// its end: a follower must not run out of descriptors.
+const MAX_RETIRED: usize = 64;
 
 /// The most numbered backups searched for the file being followed.
 const MAX_SCAN: u32 = 10_000;
@@ -277,6 +282,9 @@ pub fn run(
         let (kept, expired) = retired.into_iter().partition(|(_, until)| *until > now);
         retired = kept;
         let_go(expired, shower)?;
+        // Each was read to its end just now; the oldest go first.
+        let early = retired.len().saturating_sub(MAX_RETIRED);
+        let_go(retired.drain(..early).collect(), shower)?;
         if let Some(tail) = &mut current {
             active |= tail.drain(shower)?;
         }
@@ -317,6 +325,11 @@ pub fn run(
                 active = true;
             }
         }
+        if output_closed() {
+            // As a write would find it: `| head -1` or `| grep -m1` has ended, and with
+            // rows that a filter drops, no write might ever come to tell.
+            return Err(io::ErrorKind::BrokenPipe.into());
+        }
         if active {
             last_data = Instant::now();
             shower.flush()?;
@@ -333,6 +346,23 @@ pub fn run(
         shower.flush()?;
         std::thread::sleep(settings.poll);
     }
+}
+
+/// Whether standard output has hung up: a pipe or socket whose reader has gone (`poll(2)`
+/// reports `POLLERR` on a pipe with no reader, as GNU `tail -f` checks) or a terminal
+/// that hung up. Asks for no event, so a file, `/dev/null` or a live pipe report none.
+fn output_closed() -> bool {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    use std::os::fd::AsFd;
+    let stdout = io::stdout();
+    let fd = stdout.as_fd();
+    let mut fds = [PollFd::new(&fd, PollFlags::empty())];
+    let now = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    matches!(poll(&mut fds, Some(&now)), Ok(n) if n > 0)
+        && fds[0].revents().intersects(PollFlags::ERR | PollFlags::HUP)
 }
 
 /// Files that are no longer read: the last line of each, if it has no `\n`, is shown if it
@@ -436,7 +466,9 @@ fn files_before(
 /// Says on stderr that the file followed left the series before the follower found where
 /// it went: files rotated in and dropped since the last poll were never seen.
 fn warn_left_series(path: &Path) {
-    eprintln!(
+    // A stderr that cannot be written loses the warning, not the follower.
+    let _ = writeln!(
+        io::stderr(),
         "logwriter: warning: {}: the file being followed left the series between two polls \
          (more rotations than there are backups, or it was deleted or moved); rows of files \
          rotated in and out meanwhile may be missing (a shorter --poll-interval, or more \

@@ -20,7 +20,7 @@ mod stat;
 mod timearg;
 mod verify;
 
-use std::io;
+use std::io::{self, Write as _};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -36,10 +36,25 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Append one event with one write(2); no rotation unless --max-size/--max-files.
+    #[command(
+        after_help = "Exit status: 0 written (a rotation that failed is only a \
+                            warning on stderr), 1 not written, 2 a command line that \
+                            cannot be used."
+    )]
     Append(append::AppendArgs),
     /// Show events for people (or as raw lines with --json); -f follows across rotations.
+    #[command(
+        after_help = "Exit status: 0 done (also when the reader of its output has \
+                            gone, as with `| head`), 1 a failure, 2 a command line that \
+                            cannot be used."
+    )]
     Show(show::ShowArgs),
     /// Check every line of a log (or of its whole series with --all).
+    #[command(
+        after_help = "Exit status: 0 no problem, 1 problems found, 2 the log could \
+                            not be checked (missing, unreadable) or a command line that \
+                            cannot be used, as diff and grep use 2."
+    )]
     Verify(verify::VerifyArgs),
 }
 
@@ -67,6 +82,15 @@ impl Failure {
         }
     }
 
+    /// The same failure with status 2 in place of 1: for `verify`, whose 1 means
+    /// problems found.
+    fn into_trouble(self) -> Failure {
+        Failure {
+            code: if self.code == 1 { 2 } else { self.code },
+            ..self
+        }
+    }
+
     /// An I/O error on `what`; a closed pipe (as in `logwriter show log | head`) ends the
     /// command quietly.
     pub fn io(what: &str, err: &io::Error) -> Failure {
@@ -85,13 +109,16 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Append(args) => append::run(args).map(|()| ExitCode::SUCCESS),
         Command::Show(args) => show::run(args).map(|()| ExitCode::SUCCESS),
-        Command::Verify(args) => verify::run(args),
+        // 1 is the verdict "problems found"; a log that could not be checked is not one.
+        Command::Verify(args) => verify::run(args).map_err(Failure::into_trouble),
     };
     match result {
         Ok(code) => code,
         Err(failure) => {
             if !failure.message.is_empty() {
-                eprintln!("logwriter: {}", failure.message);
+                // Not `eprintln!`, which panics (status 101) when stderr cannot be
+                // written: the status still tells what happened.
+                let _ = writeln!(io::stderr(), "logwriter: {}", failure.message);
             }
             ExitCode::from(failure.code)
         }
