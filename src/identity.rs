@@ -78,6 +78,17 @@ pub(crate) fn of_fd(fd: impl AsFd) -> Result<FileId, Errno> {
     of_fd_asking(fd, WANTED)
 }
 
+/// How many names the file `fd` refers to has: 0 once it was deleted. `statx` asking for
+/// the link count alone, else `fstat(2)`.
+#[allow(dead_code)] // The writer's; the command-line tool includes this file too.
+#[allow(clippy::useless_conversion)] // `st_nlink` is a `u32` on 32-bit targets.
+pub(crate) fn links_of_fd(fd: impl AsFd) -> Result<u64, Errno> {
+    match statx(&fd, c"", AtFlags::EMPTY_PATH, StatxFlags::NLINK) {
+        Err(Errno::NOSYS | Errno::PERM) => fstat(&fd).map(|st| u64::from(st.st_nlink)),
+        result => result.map(|st| u64::from(st.stx_nlink)),
+    }
+}
+
 /// As [`of_fd`], asking `statx` for `mask`.
 pub(crate) fn of_fd_asking(fd: impl AsFd, mask: StatxFlags) -> Result<FileId, Errno> {
     match statx(&fd, c"", AtFlags::EMPTY_PATH, mask) {

@@ -132,7 +132,12 @@ pub struct Stats {
 ///   descriptor: a directory renamed under the writer is followed. One that is deleted
 ///   is not: at the first reopen check that cannot create the file in it, a writer whose
 ///   path is absolute opens the directory at the path again (making it if need be); with a
-///   relative path, the checks keep failing (counted) and the lines go to the deleted file.
+///   relative path, the checks keep failing (counted). A check that finds the file held
+///   deleted and cannot make it again (a relative path, no space or inodes, a file where
+///   the directory was) makes every append until a check succeeds return that check's
+///   error and write nothing, counted in [`Stats::failed`] and [`Stats::bytes_lost`]:
+///   the lines would go to a file no one can read. (The appends between the deletion and
+///   that check cannot know: they go to the deleted file.)
 /// - **Crashes.** A rotation renames from the oldest backup down to the active file, so a
 ///   writer killed between two renames leaves a missing number (a hole) but never two files
 ///   under one name; the next rotation moves only the run `.1 … .k` below the first hole,
@@ -170,6 +175,8 @@ pub struct Stats {
 /// [`flock(2)`](https://man7.org/linux/man-pages/man2/flock.2.html),
 /// [`statx(2)`](https://man7.org/linux/man-pages/man2/statx.2.html),
 /// [`fdatasync(2)`](https://man7.org/linux/man-pages/man2/fdatasync.2.html)
+// Each flag is a state of its own; `detour` mirrors two of them for the hot path.
+#[allow(clippy::struct_excessive_bools)]
 pub struct Writer {
     line: Line,
     file: OwnedFd,
@@ -194,6 +201,13 @@ pub struct Writer {
     sync: Period,
     /// The file ends in a partial line that must be ended before the next one.
     torn: bool,
+    /// The file held is deleted, and the reopen check that found it could not make a new
+    /// one: that check's error, which appends return, writing nothing, until a check or a
+    /// rotation moves the writer to a file with a name.
+    orphaned: Option<Error>,
+    /// `torn || orphaned.is_some()`: whether an append must take the slow path. One flag,
+    /// so that the steady state tests one byte.
+    detour: bool,
     /// The directory has changed since the last sync (the file may have been created, or
     /// a rotation renamed files): the next sync also syncs the directory.
     dir_changed: bool,
@@ -362,6 +376,8 @@ impl Writer {
             check_bytes,
             sync,
             torn: false,
+            orphaned: None,
+            detour: false,
             dir_changed: false,
             made_dirs: dir.made,
             rotate_above: u64::MAX,
@@ -376,7 +392,8 @@ impl Writer {
         writer.counted_from_here();
         // An empty file may be one this open created.
         writer.dir_changed = mine.size == 0;
-        writer.torn = writer.ends_mid_line(&mine);
+        let torn = writer.ends_mid_line(&mine);
+        writer.set_torn(torn);
         let now = coarse_clock_ns();
         writer.check.restart(now);
         writer.sync.restart(now);
@@ -409,7 +426,11 @@ impl Writer {
     ///   the sync the durability policy asked for failed. Do not append it again.
     ///
     /// Rotation and reopen-check failures do not fail the append: the line goes to the
-    /// current file, and the failure is counted in [`Stats::housekeeping_errors`].
+    /// current file, and the failure is counted in [`Stats::housekeeping_errors`]. Except
+    /// one: after a reopen check found the file held deleted and could not make it again,
+    /// appends return that check's error ([`ErrorKind::Os`] with the operation that
+    /// failed, such as [`Op::Open`]) and write nothing, until a check succeeds (see "The directory"
+    /// under [`Writer`]).
     ///
     /// ```
     /// use logwriter::{ErrorKind, Event, EventKind, Field, Op, Options};
@@ -491,7 +512,7 @@ impl Writer {
             self.check_now_at(now);
         }
 
-        if self.rotation_due(len as u64) || self.torn {
+        if self.rotation_due(len as u64) || self.detour {
             return self.write_line_rare(len, now);
         }
         // Steady state: the one system call.
@@ -534,6 +555,13 @@ impl Writer {
     #[cold]
     #[inline(never)]
     fn write_line_rare(&mut self, len: usize, now: u64) -> Result<(), Error> {
+        if let Some(err) = &self.orphaned {
+            // The line would go to a deleted file: refused, and counted lost.
+            let err = err.clone();
+            self.stats.failed += 1;
+            self.stats.bytes_lost += len as u64;
+            return Err(err);
+        }
         let adds = len as u64 + u64::from(self.torn);
         let mut locked = false;
         if let (true, Some(rotation)) = (self.rotation_due(adds), self.options.rotation) {
@@ -587,7 +615,7 @@ impl Writer {
             Err(kind) => {
                 if let ErrorKind::ShortWrite { written, .. } = kind {
                     self.size += written as u64;
-                    self.torn = written > 0;
+                    self.set_torn(written > 0);
                 }
                 Err(self.lost(len, kind))
             }
@@ -624,7 +652,7 @@ impl Writer {
     #[inline(never)]
     fn write_torn_end(&mut self) -> Result<(), ErrorKind> {
         write_once(&self.file, b"\n")?;
-        self.torn = false;
+        self.set_torn(false);
         // Counted toward the next check like any other byte of this writer's (through
         // `size`), or each short write could take a shared file one byte past the overshoot
         // bound.
@@ -727,7 +755,20 @@ impl Writer {
             }
         }
         self.file = file;
+        self.set_orphaned(None);
         self.learn_held()
+    }
+
+    /// Sets [`Writer::torn`], and the detour flag with it.
+    fn set_torn(&mut self, torn: bool) {
+        self.torn = torn;
+        self.detour = torn || self.orphaned.is_some();
+    }
+
+    /// Sets [`Writer::orphaned`], and the detour flag with it.
+    fn set_orphaned(&mut self, orphaned: Option<Error>) {
+        self.detour = self.torn || orphaned.is_some();
+        self.orphaned = orphaned;
     }
 
     /// Closes the log, first syncing appends the durability policy has not synced yet, and,
@@ -996,8 +1037,18 @@ impl Writer {
         self.stats.checks += 1;
         self.counted_from_here();
         self.resume_rotation();
-        if let Err(err) = self.follow_path() {
-            self.housekeeping_failed(err);
+        match self.follow_path() {
+            Ok(_) => self.set_orphaned(None),
+            Err(err) => {
+                // Lines to a file with no name are lost: refuse them while it lasts. A
+                // FIFO or a device with no name still reaches whoever holds it.
+                let deleted =
+                    self.regular() && identity::links_of_fd(&self.file).is_ok_and(|n| n == 0);
+                if deleted {
+                    self.set_orphaned(Some(err.clone()));
+                }
+                self.housekeeping_failed(err);
+            }
         }
     }
 
@@ -1042,7 +1093,7 @@ impl Writer {
     /// file after all (the new one could not be opened).
     fn end_fragment_before_leaving(&mut self) {
         if self.torn && self.write_torn_end().is_err() {
-            self.torn = false;
+            self.set_torn(false);
         }
     }
 
@@ -1695,7 +1746,7 @@ mod tests {
             .open(&path)
             .and_then(|mut f| std::io::Write::write_all(&mut f, b"{\"ts\""))
             .expect("fragment");
-        log.torn = true;
+        log.set_torn(true);
         log.append(&event).expect("append after the fragment");
         assert!(!log.torn);
         assert_eq!(
@@ -1725,7 +1776,7 @@ mod tests {
             .and_then(|mut f| std::io::Write::write_all(&mut f, b"{\"ts\""))
             .expect("fragment");
         log.size += 5;
-        log.torn = true;
+        log.set_torn(true);
         let (written, check_at) = (log.stats().bytes_written, log.check_at_size);
         log.end_fragment_before_leaving();
         assert!(!log.torn);

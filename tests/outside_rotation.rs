@@ -64,6 +64,52 @@ fn a_deleted_directory_is_opened_again_at_the_next_check() {
     }
 }
 
+/// A deleted log that the reopen check cannot make again (its directory replaced by a
+/// regular file, so neither the file nor the directory can be made): the lines, which
+/// would go to the deleted file, are refused with the check's error and counted lost,
+/// not acknowledged. The first check that can make the file ends it. A log renamed
+/// away, not deleted, keeps its lines as before, though the check fails too.
+#[test]
+fn lines_for_a_deleted_file_that_cannot_be_made_again_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sub = dir.path().join("sub");
+    let log_path = sub.join("log");
+    let mut log = every(1).open(&log_path).expect("open");
+    append(&mut log, 0);
+    fs::remove_dir_all(&sub).expect("rm -r");
+    fs::write(&sub, b"not a directory").expect("a file at the directory's path");
+    let ts = Timestamp::from_unix(1_777_636_800, 0).expect("in range");
+    let fields = [Field::new("n", 1)];
+    let event = Event::new(EventKind::Renew).fields(&fields).at(ts);
+    let mut line = logwriter::Line::new();
+    let len = line.encode(&event).expect("encode").len() as u64;
+    for _ in 0..2 {
+        let err = log.append(&event).expect_err("a line for a deleted file");
+        assert_eq!(err.raw_os_error(), Some(20), "ENOTDIR: {err}");
+        assert_eq!(err.path(), Some(log_path.as_path()), "{err}");
+    }
+    let stats = log.stats();
+    assert_eq!(
+        (stats.appends, stats.failed, stats.bytes_lost),
+        (1, 2, 2 * len)
+    );
+    assert_eq!((stats.housekeeping_errors, stats.reopens), (2, 0));
+
+    fs::remove_file(&sub).expect("rm");
+    append(&mut log, 3);
+    assert_eq!(numbers(&log_path), [3]);
+    assert_eq!((log.stats().appends, log.stats().reopens), (2, 1));
+
+    // Renamed away with a directory put at the name: the check fails, the file keeps a
+    // name, and the lines go on to it.
+    let moved = sub.join("moved");
+    fs::rename(&log_path, &moved).expect("rename");
+    fs::create_dir(&log_path).expect("a directory at the log's name");
+    append(&mut log, 4);
+    assert_eq!(numbers(&moved), [3, 4]);
+    assert_eq!(log.stats().housekeeping_errors, 3);
+}
+
 #[test]
 fn rename_and_create_is_followed_within_the_append_bound() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -520,16 +520,31 @@ fn relative_child() {
         .expect("open");
     append(&mut log, 0);
     fs::remove_dir_all("logs").expect("delete the log's directory");
-    append(&mut log, 1);
-    append(&mut log, 2);
-    // Not made again at a relative path: the lines went to the deleted file, and each check
-    // failed.
+    // Not made again at a relative path: each check fails, and the lines, which would go
+    // to the deleted file, are refused with its error and counted lost.
+    for n in 1..3 {
+        let err = log
+            .append(&Event::new(EventKind::Renew).fields(&[Field::new("n", n)]))
+            .expect_err("a line for a deleted file");
+        assert_eq!(
+            (err.op(), err.raw_os_error()),
+            (Op::Open, Some(rustix::io::Errno::NOENT.raw_os_error())),
+            "{err}"
+        );
+    }
     assert!(!Path::new("logs").exists());
     let stats = log.stats();
-    assert_eq!((stats.appends, stats.reopens), (3, 0), "{stats:?}");
+    assert_eq!(
+        (stats.appends, stats.reopens, stats.failed),
+        (1, 0, 2),
+        "{stats:?}"
+    );
     assert_eq!(stats.housekeeping_errors, 2, "{stats:?}");
     let err = log.take_housekeeping_error().expect("the failed check");
     assert_eq!(err.op(), Op::Open, "{err}");
+    // A directory at the path again: still not followed, the writer stays refusing.
+    fs::create_dir("logs").expect("mkdir");
+    assert!(log.append(&Event::new(EventKind::Renew)).is_err());
     println!("relative-child-done");
 }
 
