@@ -13,14 +13,14 @@ use crate::encode::MAX_LINE;
 /// What went wrong.
 ///
 /// ```
-/// use logwriter::{ErrorKind, Options};
+/// use logwriter::{Errno, ErrorKind, Options};
 ///
 /// let dir = tempfile::tempdir()?;
 /// std::fs::write(dir.path().join("file"), "")?;
 /// // A file where a directory should be.
 /// let err = Options::new().open(dir.path().join("file/log")).unwrap_err();
 /// match err.kind() {
-///     ErrorKind::Os(errno) => assert_eq!(errno, rustix::io::Errno::NOTDIR),
+///     ErrorKind::Os(errno) => assert_eq!(errno, Errno::NOTDIR),
 ///     other => panic!("unexpected {other:?}"),
 /// }
 /// assert_eq!(err.raw_os_error(), Some(20)); // ENOTDIR
@@ -57,7 +57,8 @@ pub enum ErrorKind {
         /// Bytes in the whole line.
         len: usize,
     },
-    /// A system call failed with this `errno`.
+    /// A system call failed with this `errno` ([`Errno`](crate::Errno), re-exported from
+    /// `rustix` 1 so that it can be matched without depending on `rustix`).
     Os(Errno),
     /// The path has no file name (it ends with `/`, `.` or `..`), a NUL byte, or, for a
     /// [`Writer`](crate::Writer), rotating or not, a file name over 244 bytes, which leaves no

@@ -169,6 +169,21 @@ impl<'a> From<&'a str> for Value<'a> {
     }
 }
 
+/// A reference to a `&str`, as iterators over a collection of them yield it.
+///
+/// ```
+/// use logwriter::{Field, Value};
+///
+/// let names = ["a", "b"];
+/// let fields: Vec<Field<'_>> = names.iter().map(|name| Field::new("name", name)).collect();
+/// assert_eq!(fields[1].value(), Value::Str("b"));
+/// ```
+impl<'a> From<&&'a str> for Value<'a> {
+    fn from(value: &&'a str) -> Self {
+        Value::Str(value)
+    }
+}
+
 impl<'a> From<&'a String> for Value<'a> {
     fn from(value: &'a String) -> Self {
         Value::Str(value)

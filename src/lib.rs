@@ -143,6 +143,9 @@ pub use options::{
     Durability, Options, ReopenCheck, Rotation, DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE, ENV_MAX_FILES,
     ENV_MAX_SIZE,
 };
+/// The `errno` of a failed system call, as [`ErrorKind::Os`] carries it: `rustix`'s type,
+/// re-exported (`Errno::NOSPC`, `Errno::NOENT`, …; `raw_os_error()` for the number).
+pub use rustix::io::Errno;
 pub use time::{Precision, Timestamp, TimestampBuf, MAX_TIMESTAMP_LEN};
 pub use writer::{append_once, slot_log_path, Stats, Writer};
 

@@ -319,7 +319,8 @@ impl Writer {
     ///
     /// # Errors
     ///
-    /// As [`Writer::open`].
+    /// As [`Writer::open`]; and [`ErrorKind::InvalidOption`] with [`Op::Configure`] for a
+    /// `slot` so long that an event without fields would not fit on a line with it.
     pub fn open_slot(slot_dir: impl AsRef<Path>, slot: &str) -> Result<Writer, Error> {
         Options::new()
             .no_rotation()
@@ -1191,6 +1192,7 @@ impl Writer {
     /// assert!(std::fs::read_to_string(dir.path().join("moved"))?.contains("join"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[must_use = "the error is cleared by this call"]
     pub fn take_housekeeping_error(&mut self) -> Option<Error> {
         self.housekeeping_error.take()
     }
