@@ -49,8 +49,10 @@ pub struct Stats {
     pub failed: u64,
     /// Bytes of whole lines written (including a `\n` that ended a torn fragment).
     pub bytes_written: u64,
-    /// Bytes of encoded lines that did not reach the file whole: failed writes, and the
-    /// whole length of a line cut short. Refused oversize lines are not counted.
+    /// Bytes of encoded lines that did not reach the file whole: failed writes, the whole
+    /// length of a line cut short, and lines refused because the file held was deleted
+    /// and could not be made again (see "The directory" under [`Writer`]). Refused
+    /// oversize lines are not counted.
     pub bytes_lost: u64,
     /// Rotations this writer performed.
     pub rotations: u64,
@@ -66,7 +68,9 @@ pub struct Stats {
     pub syncs: u64,
     /// Rotation and reopen-check failures, and failed syncs of a file the writer moved off
     /// (rotated or replaced) with appends still to sync: the line was still appended to the
-    /// current file; [`Writer::take_housekeeping_error`] has the last one.
+    /// current file, unless that file was deleted and a reopen check could not make it
+    /// again (the append then fails, and is counted in `failed`);
+    /// [`Writer::take_housekeeping_error`] has the last one.
     pub housekeeping_errors: u64,
 }
 
@@ -132,8 +136,8 @@ pub struct Stats {
 ///   descriptor: a directory renamed under the writer is followed. One that is deleted
 ///   is not: at the first reopen check that cannot create the file in it, a writer whose
 ///   path is absolute opens the directory at the path again (making it if need be); with a
-///   relative path, the checks keep failing (counted). A check that finds the file held
-///   deleted and cannot make it again (a relative path, no space or inodes, a file where
+///   relative path, the checks keep failing (counted). With periodic reopen checks (the
+///   default), a check that finds the file held deleted and cannot make it again (a relative path, no space or inodes, a file where
 ///   the directory was) makes every append until a check succeeds return that check's
 ///   error and write nothing, counted in [`Stats::failed`] and [`Stats::bytes_lost`]:
 ///   the lines would go to a file no one can read. (The appends between the deletion and
@@ -295,7 +299,8 @@ impl Writer {
     /// `std::fs::File::open` does). A
     /// FIFO found at the path later, by a reopen check or a rotation, is not waited for:
     /// with no reader, the check fails with `ENXIO` (counted, see
-    /// [`Writer::take_housekeeping_error`]) and the lines go on to the file held.
+    /// [`Writer::take_housekeeping_error`]) and the lines go on to the file held (unless
+    /// it was deleted: see "The directory" under [`Writer`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Writer, Error> {
         Options::from_env().open(path)
     }
@@ -353,7 +358,7 @@ impl Writer {
             Durability::None | Durability::EveryAppend => Period::new(u32::MAX, Duration::MAX),
         };
         let mut name = name;
-        let file = retrying_intr(|| {
+        let file = retry_intr(|| {
             openat(
                 &dir.fd,
                 name.active(),
@@ -428,7 +433,8 @@ impl Writer {
     ///
     /// Rotation and reopen-check failures do not fail the append: the line goes to the
     /// current file, and the failure is counted in [`Stats::housekeeping_errors`]. Except
-    /// one: after a reopen check found the file held deleted and could not make it again,
+    /// one: with periodic reopen checks, after a check found the file held deleted and
+    /// could not make it again,
     /// appends return that check's error ([`ErrorKind::Os`] with the operation that
     /// failed, such as [`Op::Open`]) and write nothing, until a check succeeds (see "The directory"
     /// under [`Writer`]).
@@ -1042,9 +1048,12 @@ impl Writer {
             Ok(_) => self.set_orphaned(None),
             Err(err) => {
                 // Lines to a file with no name are lost: refuse them while it lasts. A
-                // FIFO or a device with no name still reaches whoever holds it.
-                let deleted =
-                    self.regular() && identity::links_of_fd(&self.file).is_ok_and(|n| n == 0);
+                // FIFO or a device with no name still reaches whoever holds it. Without
+                // periodic checks nothing would ever end the refusal but the caller's
+                // next `check_now`: the lines go on as to a file renamed away.
+                let deleted = self.options.reopen_check.is_some()
+                    && self.regular()
+                    && identity::links_of_fd(&self.file).is_ok_and(|n| n == 0);
                 if deleted {
                     self.set_orphaned(Some(err.clone()));
                 }
@@ -1441,7 +1450,10 @@ fn with_c_path<T>(
     }
 }
 
-fn retry_intr(mut call: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::Result<()> {
+/// Runs `call` again for as long as it fails with `EINTR`, which a signal made it return
+/// before it did anything: a lock wait, a sync, an open that may wait (of a FIFO with no
+/// reader; `std::fs::File::open` retries it too).
+fn retry_intr<T>(mut call: impl FnMut() -> rustix::io::Result<T>) -> rustix::io::Result<T> {
     loop {
         match call() {
             Err(Errno::INTR) => {}
@@ -1579,18 +1591,6 @@ fn is_symlink(path: &Path) -> bool {
     )
 }
 
-/// Runs `call` again for as long as it fails with `EINTR`: for an open that may wait (of a
-/// FIFO with no reader), which a signal interrupts before it opened anything, as
-/// `std::fs::File::open` does.
-fn retrying_intr<T>(mut call: impl FnMut() -> rustix::io::Result<T>) -> rustix::io::Result<T> {
-    loop {
-        match call() {
-            Err(Errno::INTR) => {}
-            result => return result,
-        }
-    }
-}
-
 /// Writes `bytes` with one `write(2)`, retried on `EINTR` (nothing written).
 fn write_once(file: &OwnedFd, bytes: &[u8]) -> Result<(), ErrorKind> {
     loop {
@@ -1671,7 +1671,7 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
     // Nothing to sync: `append_once` makes no durability promise.
     let (file, _created) = open_creating_dir(parent_dir(path), Op::Open, || {
         with_c_path(path, |path| {
-            retrying_intr(|| rustix::fs::open(path, FILE_FLAGS, Mode::from_raw_mode(0o644)))
+            retry_intr(|| rustix::fs::open(path, FILE_FLAGS, Mode::from_raw_mode(0o644)))
         })
     })
     .map_err(|(errno, op)| match (errno, op) {

@@ -108,6 +108,21 @@ fn lines_for_a_deleted_file_that_cannot_be_made_again_are_refused() {
     append(&mut log, 4);
     assert_eq!(numbers(&moved), [3, 4]);
     assert_eq!(log.stats().housekeeping_errors, 3);
+
+    // Without periodic checks nothing of the writer's own would end a refusal: a failed
+    // `check_now` leaves the lines going to the file held, as before.
+    let alone = dir.path().join("alone");
+    let mut log = Options::new()
+        .no_rotation()
+        .reopen_check(None)
+        .open(alone.join("log"))
+        .expect("open");
+    fs::remove_dir_all(&alone).expect("rm -r");
+    fs::write(&alone, b"not a directory").expect("a file at the directory's path");
+    log.check_now();
+    assert_eq!(log.stats().housekeeping_errors, 1);
+    append(&mut log, 5);
+    assert_eq!(log.stats().failed, 0);
 }
 
 #[test]
