@@ -557,10 +557,11 @@ fn all_checks_the_backups_of_a_log_that_is_missing() {
     );
     assert_eq!(report["lines"], 2);
 
-    // With no backups either, there is nothing to check: the log's absence is the error.
+    // With no backups either, there is nothing to check: the log's absence is the error,
+    // and 2 says the log could not be checked.
     let empty = tempfile::tempdir().unwrap();
     let out = verify(&["--all"], &empty.path().join("log"));
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("logwriter: open "), "{stderr}");
 }
@@ -677,4 +678,26 @@ fn missing_file_is_an_error() {
         "{stderr}"
     );
     assert!(out.stdout.is_empty());
+}
+
+/// A UTF-8 byte-order mark at the start of a line (an editor's) is reported as what it is,
+/// not as the fragment of a write cut short, and the row after it is checked and counted.
+#[test]
+fn a_byte_order_mark_is_reported_as_such_and_the_row_after_it_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, format!("\u{FEFF}{GOOD}{GOOD}\u{FEFF}not json\n")).unwrap();
+    let out = verify(&["--json"], &log);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let summary = summary(&out);
+    assert_eq!(summary["events"]["join"], 2, "{summary}");
+    assert_eq!(summary["problems"]["glued"], 0, "{summary}");
+    // One for each mark, one for the text after the second.
+    assert_eq!(summary["problems"]["invalid_json"], 3, "{summary}");
+    assert_eq!(summary["problem_count"], 3, "{summary}");
+    let examples = summary["examples"].as_array().unwrap();
+    assert!(
+        examples[0].as_str().unwrap().ends_with(":1: not a JSON object (starts with a UTF-8 byte-order mark, EF BB BF, which JSON forbids; the rest is checked)"),
+        "{examples:?}"
+    );
 }

@@ -25,6 +25,9 @@ const LINE_CAPACITY: usize = 1 << 20;
 /// last). Without its `\n` by then, the line is torn.
 const REST_OF_LINE_WAIT: Duration = Duration::from_millis(200);
 
+/// What an editor may put at the start of a text file.
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
 /// Problems reported after this many are only counted.
 const MAX_EXAMPLES: usize = 20;
 
@@ -192,6 +195,17 @@ impl Checker {
         if len > MAX_LINE {
             self.report(Problem::TooLong, name, line_no, &format!("{len} bytes"));
         }
+        // An editor's byte-order mark: not the fragment of a write cut short, which a
+        // glued line would suggest. What follows it is checked as the line.
+        let line = match line.strip_prefix(BYTE_ORDER_MARK) {
+            Some(rest) => {
+                let detail = "starts with a UTF-8 byte-order mark, EF BB BF, which JSON \
+                              forbids; the rest is checked";
+                self.report(Problem::InvalidJson, name, line_no, detail);
+                rest
+            }
+            None => line,
+        };
         match self.row.scan(line) {
             Ok(()) if terminated => self.check_row(name, line_no, line),
             Ok(()) => self.report(
