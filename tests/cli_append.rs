@@ -341,3 +341,40 @@ fn the_exit_status_stands_when_stderr_cannot_be_written() {
     }
     assert!(!log.exists());
 }
+
+/// A rotation that fails does not fail the append: the line is written to the file held,
+/// the failure is a warning on stderr, and the status is 0, also when stderr cannot be
+/// written.
+#[test]
+fn a_failed_rotation_is_a_warning_and_the_line_is_written() {
+    for stderr_full in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        std::fs::write(&log, "x".repeat(100) + "\n").unwrap();
+        // The oldest backup's name holds a directory with something in it: it cannot be
+        // removed to make room.
+        std::fs::create_dir_all(dir.path().join("log.1/inside")).unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_logwriter"));
+        command.args(["append", path_str(&log), "--event", "join"]);
+        command.args(["--max-size", "50", "--max-files", "1"]);
+        if stderr_full {
+            let full = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap();
+            command.stderr(full);
+        }
+        let out = command.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !stderr_full {
+            assert!(
+                stderr.starts_with("logwriter: warning: the line was written, but ")
+                    && stderr.contains("log.1"),
+                "{stderr}"
+            );
+        }
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(text.ends_with("\"event\":\"join\"}\n"), "{text}");
+    }
+}
