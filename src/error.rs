@@ -57,7 +57,7 @@ pub enum ErrorKind {
         /// Bytes in the whole line.
         len: usize,
     },
-    /// A system call failed with this `errno` ([`Errno`](crate::Errno), re-exported from
+    /// A system call failed with this `errno` ([`Errno`], re-exported from
     /// `rustix` 1 so that it can be matched without depending on `rustix`).
     Os(Errno),
     /// The path has no file name (it ends with `/`, `.` or `..`), a NUL byte, or, for a
