@@ -1499,3 +1499,103 @@ fn a_follower_holds_a_bounded_number_of_files_rotated_away() {
     lines.extend(follower.finish());
     assert_exactly_once_in_order(&per_writer(&ids(&lines), "w"), TOTAL, "w");
 }
+
+/// More files rotated away between two polls than the follower holds (64): it lets the
+/// oldest go early, and keeps the newest, the likeliest to get late lines, for
+/// `ROTATE_WAIT`: a late line to the backup rotated away last is shown.
+#[test]
+fn the_newest_files_rotated_away_are_the_ones_kept_for_late_lines() {
+    const BURST: u64 = 70;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    // Every row is longer than the maximum: each goes alone into a file of its own.
+    let mut writer = Options::new()
+        .max_size(10)
+        .max_files(1000)
+        .open(&log)
+        .unwrap();
+    append_seq(&mut writer, 0);
+    let total = (BURST + 2).to_string();
+    let follower = Follower::start_with(
+        &log,
+        &["--exit-on-idle", "5s", "--exit-after-lines", &total],
+        "1s",
+    );
+    let mut lines = vec![follower.next_line()];
+    // The rotations come between two polls: the next one finds all 70 files at once.
+    follower.wait_until_polling();
+    for seq in 1..=BURST {
+        append_seq(&mut writer, seq);
+    }
+    for _ in 0..BURST {
+        lines.push(follower.next_line());
+    }
+    // `log.1` holds the row before the last: the newest file rotated away.
+    append_text(&dir.path().join("log.1"), &row("w", BURST + 1, ""));
+    lines.extend(follower.finish());
+    assert_exactly_once_in_order(&per_writer(&ids(&lines), "w"), BURST + 2, "w");
+}
+
+/// A follower whose standard output is a socket whose reader has gone (the peer closed,
+/// which `poll(2)` reports as `POLLHUP`, with no `POLLERR`) ends at its next poll, with
+/// status 0, though it has nothing more to show.
+#[test]
+fn a_follower_ends_when_the_socket_it_writes_to_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, row("a", 0, "")).unwrap();
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["show", "-f", "--json", "--poll-interval", "10ms"])
+        .arg(&log)
+        .stdout(std::process::Stdio::from(std::os::fd::OwnedFd::from(
+            theirs,
+        )))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(ours);
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert_eq!(first, row("a", 0, ""));
+    // Everything sent was read: the close leaves no unread data (which would set POLLERR).
+    drop(stdout);
+    let status = exits_within(&mut child, Duration::from_secs(10), std::thread::yield_now);
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(status.success() && stderr.is_empty(), "{status}: {stderr}");
+}
+
+/// The warning that the file followed left the series is lost when stderr cannot be
+/// written (`2>/dev/full`), not the follower: it goes on to the new log and ends with
+/// status 0 (`eprintln!` would panic, status 101).
+#[test]
+fn a_follower_goes_on_when_its_warning_cannot_be_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, row("w", 0, "")).unwrap();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let mut child = Command::new(BIN)
+        .args(["show", "-f", "--json", "--poll-interval", "20ms"])
+        .args(["--exit-on-idle", "10s", "--exit-after-lines", "2"])
+        .arg(&log)
+        .stdout(Stdio::piped())
+        .stderr(full)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = vec![String::new(), String::new()];
+    stdout.read_line(&mut lines[0]).unwrap();
+    // Deleted, and a new log at its name: the file followed left the series.
+    std::fs::remove_file(&log).unwrap();
+    std::fs::write(&log, row("w", 1, "")).unwrap();
+    stdout.read_line(&mut lines[1]).unwrap();
+    let status = exits_within(&mut child, Duration::from_secs(20), || {
+        std::thread::sleep(Duration::from_millis(10));
+    });
+    assert_eq!(status.code(), Some(0), "{lines:?}");
+    assert_eq!(lines, [row("w", 0, ""), row("w", 1, "")]);
+}

@@ -701,3 +701,19 @@ fn a_byte_order_mark_is_reported_as_such_and_the_row_after_it_checked() {
         "{examples:?}"
     );
 }
+
+/// A byte-order mark on a last line without its `\n` is reported too, and the row after
+/// it is torn, as that row alone would be: not taken for garbage.
+#[test]
+fn a_byte_order_mark_on_a_last_line_without_a_newline_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, format!("{GOOD}\u{FEFF}{}", GOOD.trim_end())).unwrap();
+    let out = verify(&["--json"], &log);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let summary = summary(&out);
+    assert_eq!(summary["events"]["join"], 1, "{summary}");
+    assert_eq!(summary["problems"]["invalid_json"], 1, "{summary}");
+    assert_eq!(summary["problems"]["torn"], 1, "{summary}");
+    assert_eq!(summary["problem_count"], 2, "{summary}");
+}

@@ -601,6 +601,69 @@ fn an_interrupted_open_is_made_again() {
     assert_eq!((good, bad.len()), (vec![1], 0));
 }
 
+/// An open interrupted again and again (`EINTR` at each of its first three tries) is
+/// made again until it is not, by `Writer::open` and by `append_once`: not given up after
+/// one retry.
+#[test]
+fn an_open_interrupted_again_and_again_is_made_again() {
+    if role().as_deref() == Some("eintr-open-3") {
+        return eintr_open_child(Path::new(&std::env::var(DIR).expect(DIR)));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir_path = dir.path().canonicalize().expect("canonical");
+    let once_path = dir_path.join(INTERRUPTED_ONCE);
+    let mut test = child(
+        "an_open_interrupted_again_and_again_is_made_again",
+        "eintr-open-3",
+    );
+    test.env(DIR, &dir_path);
+    let args = [
+        "-e",
+        "inject=open,openat:error=EINTR:when=1..3",
+        "-P",
+        INTERRUPTED_WRITER,
+        "-P",
+        once_path.to_str().expect("UTF-8 temp path"),
+    ];
+    let Some((_, stderr)) = traced(&test, "open,openat", &args, "eintr-open-child-done") else {
+        return;
+    };
+    for name in [INTERRUPTED_WRITER, INTERRUPTED_ONCE] {
+        let opens: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.contains(&format!("{name}\"")) && l.contains("O_WRONLY"))
+            .collect();
+        let interrupted = opens
+            .iter()
+            .filter(|l| l.contains("EINTR") && l.contains("INJECTED"))
+            .count();
+        assert!(
+            opens.len() == 4 && interrupted == 3 && !opens[3].contains("EINTR"),
+            "{name}: {opens:?}\n{stderr}"
+        );
+    }
+    let (good, bad) = read_numbers(&dir_path.join(INTERRUPTED_WRITER));
+    assert_eq!((good, bad.len()), (vec![0], 0));
+    let (good, bad) = read_numbers(&once_path);
+    assert_eq!((good, bad.len()), (vec![1], 0));
+}
+
+/// A fragment found at open is ended before the first line even when a reopen check (one
+/// that finds the same file) comes between the open and that line.
+#[test]
+fn a_fragment_found_at_open_is_ended_after_a_check_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log");
+    std::fs::write(&path, b"{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"err").expect("fragment");
+    let mut log = Options::new().no_rotation().open(&path).expect("open");
+    log.check_now();
+    assert_eq!(log.stats().housekeeping_errors, 0);
+    append_numbered(&mut log, 1).expect("append after the fragment");
+    let (good, bad) = read_numbers(&path);
+    assert_eq!(good, [1]);
+    assert_eq!(bad, ["{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"err"]);
+}
+
 /// Child side: a fragment at the file-size limit, a rotation due, and the `\n` that would
 /// end the fragment refused (`EFBIG`). The rotation goes on and leaves the fragment in the
 /// backup, as a crash would; the line is then short in the new file (the limit again), and

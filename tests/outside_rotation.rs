@@ -14,7 +14,7 @@ mod lock_waiters;
 mod rotation_support;
 mod timing;
 use lock_waiters::{lock_waiter_on, locked_file, wait_for_lock_waiter};
-use rotation_support::{child, role, strace_usable, traced};
+use rotation_support::{child, fifo_reader, mkfifo, role, strace_usable, traced};
 use timing::until_timed;
 
 /// An event numbered `n`, stamped by the writer.
@@ -123,6 +123,82 @@ fn lines_for_a_deleted_file_that_cannot_be_made_again_are_refused() {
     assert_eq!(log.stats().housekeeping_errors, 1);
     append(&mut log, 5);
     assert_eq!(log.stats().failed, 0);
+}
+
+/// A rotation that makes the deleted file again ends the refusal, as a check does: the
+/// next append, which makes no check, is written to the new file.
+#[test]
+fn a_rotation_that_makes_the_file_again_ends_the_refusal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log_path = dir.path().join("log");
+    // A check every other append: the append after the rotation makes none.
+    let mut log = Options::new()
+        .max_size(1 << 20)
+        .max_files(2)
+        .reopen_check(Some(ReopenCheck {
+            appends: 2,
+            interval: Duration::from_secs(3600),
+        }))
+        .open(&log_path)
+        .expect("open");
+    append(&mut log, 0);
+    fs::remove_file(&log_path).expect("rm");
+    fs::create_dir(&log_path).expect("a directory at the log's name");
+    let err = log
+        .append(&Event::new(EventKind::Renew).fields(&[Field::new("n", 1)]))
+        .expect_err("a line for a deleted file");
+    assert_eq!(err.raw_os_error(), Some(21), "EISDIR: {err}");
+    fs::remove_dir(&log_path).expect("rmdir");
+    log.rotate().expect("rotate");
+    append(&mut log, 2);
+    assert_eq!(numbers(&log_path), [2]);
+    assert_eq!(log.stats().failed, 1);
+}
+
+/// A FIFO with a reader that loses its name (and cannot be opened again at the path) still
+/// takes the writer's lines: its reader gets them, so they are not refused.
+#[test]
+fn lines_for_a_fifo_that_lost_its_name_still_reach_its_reader() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("fifo");
+    mkfifo(&path);
+    let reader = fifo_reader(&path);
+    let mut log = every(1).open(&path).expect("open");
+    fs::remove_file(&path).expect("rm");
+    fs::create_dir(&path).expect("a directory at the FIFO's name");
+    append(&mut log, 7);
+    let stats = log.stats();
+    assert_eq!(
+        (stats.appends, stats.failed, stats.housekeeping_errors),
+        (1, 0, 1)
+    );
+    let mut buf = [0u8; 4096];
+    let n = File::from(reader).read(&mut buf).expect("read the FIFO");
+    let text = std::str::from_utf8(&buf[..n]).expect("UTF-8");
+    assert!(text.ends_with("\"n\":7}\n"), "{text:?}");
+}
+
+/// A deleted file whose last line was cut short (a fragment the writer must end first)
+/// is refused like any other: ending the fragment does not send the line on.
+#[test]
+fn a_deleted_file_with_a_fragment_to_end_is_refused_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sub = dir.path().join("sub");
+    let log_path = sub.join("log");
+    fs::create_dir(&sub).expect("mkdir");
+    fs::write(&log_path, b"{\"ts\":\"2026-05-01T12:00:00Z\",\"ev").expect("a fragment");
+    let mut log = every(1).open(&log_path).expect("open");
+    fs::remove_dir_all(&sub).expect("rm -r");
+    fs::write(&sub, b"not a directory").expect("a file at the directory's path");
+    let err = log
+        .append(&Event::new(EventKind::Renew).fields(&[Field::new("n", 1)]))
+        .expect_err("a line for a deleted file, though a fragment waits to be ended");
+    assert_eq!(err.raw_os_error(), Some(20), "ENOTDIR: {err}");
+    let stats = log.stats();
+    assert_eq!(
+        (stats.appends, stats.failed, stats.bytes_written),
+        (0, 1, 0)
+    );
 }
 
 #[test]
