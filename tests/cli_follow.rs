@@ -1599,3 +1599,54 @@ fn a_follower_goes_on_when_its_warning_cannot_be_written() {
     assert_eq!(status.code(), Some(0), "{lines:?}");
     assert_eq!(lines, [row("w", 0, ""), row("w", 1, "")]);
 }
+
+/// A directory that takes the log's name for a while (`rm log; mkdir log`) is waited out,
+/// as a missing log is: the follower does not try to read it, and shows the log made
+/// after it. The directory takes the name atomically (`renameat2(RENAME_EXCHANGE)` with
+/// the log, which goes out of the series), so the search that finds the log gone, and
+/// says so on stderr, is one that finds the directory there.
+#[test]
+fn a_directory_at_the_logs_name_is_waited_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, row("a", 0, "")).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["show", "-f", "--json", "--poll-interval", "10ms"])
+        .args(["--exit-on-idle", "30s", "--exit-after-lines", "2"])
+        .arg(&log)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line, row("a", 0, ""));
+
+    let aside = dir.path().join("aside");
+    std::fs::create_dir(&aside).unwrap();
+    rustix::fs::renameat_with(
+        rustix::fs::CWD,
+        &log,
+        rustix::fs::CWD,
+        &aside,
+        rustix::fs::RenameFlags::EXCHANGE,
+    )
+    .unwrap();
+    let mut warning = String::new();
+    stderr.read_line(&mut warning).unwrap();
+    assert!(
+        warning.contains("the file being followed left the series"),
+        "{warning:?}"
+    );
+    std::fs::remove_dir(&log).unwrap();
+    std::fs::write(&log, row("a", 1, "")).unwrap();
+    line.clear();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line, row("a", 1, ""));
+    let status = exits_within(&mut child, Duration::from_secs(30), std::thread::yield_now);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(status.success() && rest.is_empty(), "{status}: {rest}");
+}

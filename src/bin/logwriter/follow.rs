@@ -443,10 +443,8 @@ fn files_before(
     series::raise_open_file_limit(before + retired.len());
     let mut found: Vec<Tail> = Vec::new();
     let met = walk_series(path, |name| {
-        let tail = match series::open_in_series(path, name) {
-            Ok(file) => Tail::from_file(file)?,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Step::Missing),
-            Err(err) => return Err(failed("open", &err, name)),
+        let Some(tail) = open_tail(path, name)? else {
+            return Ok(Step::Missing);
         };
         if tail.id.same_file(ours) {
             return Ok(Step::Done(()));
@@ -593,10 +591,8 @@ fn unknown_files(path: &Path, retired: &[(Tail, Instant)], known: &Known) -> io:
     series::raise_open_file_limit(names.len() + retired.len());
     let mut found: Vec<Tail> = Vec::new();
     for name in names {
-        let tail = match series::open_in_series(path, &name) {
-            Ok(file) => Tail::from_file(file)?,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
-            Err(err) => return Err(failed("open", &err, &name)),
+        let Some(tail) = open_tail(path, &name)? else {
+            continue;
         };
         let mut read = found.iter().chain(retired.iter().map(|(t, _)| t));
         if !known.contains(&tail.id, by_birth) && read.all(|t| !t.id.same_file(&tail.id)) {
@@ -604,6 +600,19 @@ fn unknown_files(path: &Path, retired: &[(Tail, Instant)], known: &Known) -> io:
         }
     }
     Ok(found)
+}
+
+/// `name` of the series of `path` opened to be read, or `None` if there is nothing there
+/// to read: no file, or a directory, which may take a name of the series for a while
+/// (`rm log; mkdir log`) and is waited out as a missing file is.
+fn open_tail(path: &Path, name: &Path) -> io::Result<Option<Tail>> {
+    let file = match series::open_in_series(path, name) {
+        Ok(file) => file,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(failed("open", &err, name)),
+    };
+    let tail = Tail::from_file(file)?;
+    Ok((!tail.id.directory).then_some(tail))
 }
 
 /// `err`, from the operation `op` (`open`, `stat`) on `name`, with both in its text: the
