@@ -92,7 +92,7 @@ impl Default for Rotation {
 /// A symbolic link found at the path is not opened: the check fails
 /// ([`Stats::housekeeping_errors`](crate::Stats::housekeeping_errors)) and the writer keeps
 /// the file it holds (if that file was deleted, the appends are refused until a check
-/// succeeds: see "The directory" under [`Writer`]).
+/// succeeds: see "A deleted file" under [`Writer`]).
 ///
 /// ```
 /// use std::time::Duration;

@@ -51,7 +51,7 @@ pub struct Stats {
     pub bytes_written: u64,
     /// Bytes of encoded lines that did not reach the file whole: failed writes, the whole
     /// length of a line cut short, and lines refused because the file held was deleted
-    /// and could not be made again (see "The directory" under [`Writer`]). Refused
+    /// and could not be made again (see "A deleted file" under [`Writer`]). Refused
     /// oversize lines are not counted.
     pub bytes_lost: u64,
     /// Rotations this writer performed.
@@ -61,7 +61,9 @@ pub struct Stats {
     /// Reopen checks this writer made: those due by its [`ReopenCheck`](crate::ReopenCheck)
     /// bounds or its own bytes, and those asked for by [`Writer::check_now`], failed ones
     /// included. Each is the one `statx(2)` of the log's name that an append may make
-    /// besides its `write(2)`, plus an open when the file changed (see `reopens`).
+    /// besides its `write(2)`, plus an open when the file changed (see `reopens`); one that
+    /// fails also asks the descriptor for its link count (a second `statx`), to learn
+    /// whether the file held was deleted.
     pub checks: u64,
     /// `fdatasync(2)` calls made for the durability policy or [`Writer::sync`] (the
     /// `fsync(2)` of the directory that some of them are followed by is not counted).
@@ -123,9 +125,10 @@ pub struct Stats {
 ///   (`reopen_check(None)`) there is no bound: that setting is for a log with one writer.
 /// - **A rotation that fails** (the lock file or a backup cannot be opened, locked,
 ///   examined, renamed or removed) is counted in [`Stats::housekeeping_errors`], and the
-///   line that was due to rotate goes to the file the writer holds (if only the new file cannot be opened after
-///   the shift, that is the file just renamed to `<log>.1`, and the rotation is counted
-///   too). The writer tries again once its own bytes
+///   line that was due to rotate goes to the file the writer holds, unless that file was
+///   deleted (see "A deleted file" below). If only the new file cannot be opened after the
+///   shift, that is the file just renamed to `<log>.1`, and the rotation is counted too.
+///   The writer tries again once its own bytes
 ///   after that line exceed `C`, or at its next reopen check, or when it moves to another
 ///   file, whichever comes first: not at every append (unless a line is longer than `C`),
 ///   since each try costs system calls, and not never,
@@ -136,12 +139,15 @@ pub struct Stats {
 ///   descriptor: a directory renamed under the writer is followed. One that is deleted
 ///   is not: at the first reopen check that cannot create the file in it, a writer whose
 ///   path is absolute opens the directory at the path again (making it if need be); with a
-///   relative path, the checks keep failing (counted). With periodic reopen checks (the
-///   default), a check that finds the file held deleted and cannot make it again (a relative path, no space or inodes, a file where
-///   the directory was) makes every append until a check succeeds return that check's
-///   error and write nothing, counted in [`Stats::failed`] and [`Stats::bytes_lost`]:
-///   the lines would go to a file no one can read. (The appends between the deletion and
-///   that check cannot know: they go to the deleted file.)
+///   relative path, the checks keep failing (counted).
+/// - **A deleted file.** With periodic reopen checks (the default), a check or a rotation
+///   that finds the file held deleted and cannot make it again (a relative path, no space
+///   or inodes, a file where the directory was, a FIFO or a symlink at the name) makes
+///   every append until a check or a rotation succeeds return that failure's error and
+///   write nothing, counted in [`Stats::failed`] and [`Stats::bytes_lost`]: the lines
+///   would go to a file no one can read. With a relative path no check can succeed, so
+///   this lasts until the writer is opened again. The appends between the deletion and
+///   that check or rotation cannot know: they go to the deleted file.
 /// - **Crashes.** A rotation renames from the oldest backup down to the active file, so a
 ///   writer killed between two renames leaves a missing number (a hole) but never two files
 ///   under one name; the next rotation moves only the run `.1 … .k` below the first hole,
@@ -300,7 +306,7 @@ impl Writer {
     /// FIFO found at the path later, by a reopen check or a rotation, is not waited for:
     /// with no reader, the check fails with `ENXIO` (counted, see
     /// [`Writer::take_housekeeping_error`]) and the lines go on to the file held (unless
-    /// it was deleted: see "The directory" under [`Writer`]).
+    /// it was deleted: see "A deleted file" under [`Writer`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Writer, Error> {
         Options::from_env().open(path)
     }
@@ -433,11 +439,10 @@ impl Writer {
     ///
     /// Rotation and reopen-check failures do not fail the append: the line goes to the
     /// current file, and the failure is counted in [`Stats::housekeeping_errors`]. Except
-    /// one: with periodic reopen checks, after a check found the file held deleted and
-    /// could not make it again,
-    /// appends return that check's error ([`ErrorKind::Os`] with the operation that
-    /// failed, such as [`Op::Open`]) and write nothing, until a check succeeds (see "The directory"
-    /// under [`Writer`]).
+    /// one: with periodic reopen checks, after a check or a rotation found the file held
+    /// deleted and could not make it again, appends return that failure's error
+    /// ([`ErrorKind::Os`] with the operation, such as [`Op::Open`]) and write nothing,
+    /// until a check or a rotation succeeds (see "A deleted file" under [`Writer`]).
     ///
     /// ```
     /// use logwriter::{ErrorKind, Event, EventKind, Field, Op, Options};
@@ -562,24 +567,30 @@ impl Writer {
     #[cold]
     #[inline(never)]
     fn write_line_rare(&mut self, len: usize, now: u64) -> Result<(), Error> {
-        if let Some(err) = &self.orphaned {
-            // The line would go to a deleted file: refused, and counted lost.
-            let err = err.clone();
-            self.stats.failed += 1;
-            self.stats.bytes_lost += len as u64;
-            return Err(err);
-        }
         let adds = len as u64 + u64::from(self.torn);
         let mut locked = false;
-        if let (true, Some(rotation)) = (self.rotation_due(adds), self.options.rotation) {
+        if let (None, true, Some(rotation)) = (
+            &self.orphaned,
+            self.rotation_due(adds),
+            self.options.rotation,
+        ) {
             match self.rotate_locked(len as u64, rotation.max_size, rotation.max_files, false) {
                 Ok(()) => locked = true,
                 Err(err) => {
                     // Retry once this writer's own bytes after this line pass `check_bytes`.
                     self.rotate_above = self.size.saturating_add(adds + self.check_bytes);
+                    self.refuse_if_deleted(&err);
                     self.housekeeping_failed(err);
                 }
             }
+        }
+        if let Some(err) = &self.orphaned {
+            // The line would go to a deleted file: refused, and counted lost. (A failed
+            // rotation holds no lock.)
+            let err = err.clone();
+            self.stats.failed += 1;
+            self.stats.bytes_lost += len as u64;
+            return Err(err);
         }
         let result = match self.end_torn_fragment() {
             Ok(()) => self.write_whole(len),
@@ -1047,18 +1058,25 @@ impl Writer {
         match self.follow_path() {
             Ok(_) => self.set_orphaned(None),
             Err(err) => {
-                // Lines to a file with no name are lost: refuse them while it lasts. A
-                // FIFO or a device with no name still reaches whoever holds it. Without
-                // periodic checks nothing would ever end the refusal but the caller's
-                // next `check_now`: the lines go on as to a file renamed away.
-                let deleted = self.options.reopen_check.is_some()
-                    && self.regular()
-                    && identity::links_of_fd(&self.file).is_ok_and(|n| n == 0);
-                if deleted {
-                    self.set_orphaned(Some(err.clone()));
-                }
+                self.refuse_if_deleted(&err);
                 self.housekeeping_failed(err);
             }
+        }
+    }
+
+    /// After a reopen check or a rotation that failed with `err`, and so could not move
+    /// the writer to a file at the log's name: if the file held has no name left, its
+    /// lines would be lost, so appends are refused with `err` until a check or a rotation
+    /// succeeds. A FIFO or a device with no name still reaches whoever holds it. Without
+    /// periodic checks nothing would end the refusal but the caller's next `check_now`:
+    /// the lines go on, as to a file renamed away.
+    #[cold]
+    fn refuse_if_deleted(&mut self, err: &Error) {
+        let deleted = self.options.reopen_check.is_some()
+            && self.regular()
+            && identity::links_of_fd(&self.file).is_ok_and(|n| n == 0);
+        if deleted {
+            self.set_orphaned(Some(err.clone()));
         }
     }
 

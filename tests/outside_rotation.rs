@@ -125,6 +125,51 @@ fn lines_for_a_deleted_file_that_cannot_be_made_again_are_refused() {
     assert_eq!(log.stats().failed, 0);
 }
 
+/// A rotation that finds the file held deleted, and cannot make it again, refuses the line
+/// as a reopen check does, rather than write it to the deleted file; so do the appends
+/// after it, until a check succeeds.
+#[test]
+fn a_rotation_that_cannot_make_the_deleted_file_again_refuses_the_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log_path = dir.path().join("log");
+    // Nearly full already: the first append is due to rotate, long before a check is due
+    // (at 1000 appends, an hour, or 100 bytes of the writer's own), so it is the rotation
+    // that finds the file gone.
+    fs::write(&log_path, "x".repeat(6390) + "\n").expect("a nearly full log");
+    let mut log = Options::new()
+        .max_size(6400)
+        .max_files(2)
+        .reopen_check(Some(ReopenCheck {
+            appends: 1000,
+            interval: Duration::from_secs(3600),
+        }))
+        .open(&log_path)
+        .expect("open");
+    fs::remove_file(&log_path).expect("rm");
+    fs::create_dir(&log_path).expect("a directory at the log's name");
+    let results: Vec<bool> = (1..4)
+        .map(|n| {
+            log.append(&Event::new(EventKind::Renew).fields(&[Field::new("n", n)]))
+                .is_ok()
+        })
+        .collect();
+    // The first is refused by its rotation, the next by the refusal it left.
+    assert_eq!(results, [false; 3]);
+    let stats = log.stats();
+    assert_eq!(
+        (stats.rotations, stats.checks, stats.failed),
+        (0, 0, 3),
+        "{stats:?}"
+    );
+    assert_eq!(stats.housekeeping_errors, 1, "{stats:?}");
+
+    // The name free again: the next check makes the file, and appends go on in it.
+    fs::remove_dir(&log_path).expect("rmdir");
+    log.check_now();
+    append(&mut log, 8);
+    assert_eq!(numbers(&log_path), [8]);
+}
+
 /// A rotation that makes the deleted file again ends the refusal, as a check does: the
 /// next append, which makes no check, is written to the new file.
 #[test]

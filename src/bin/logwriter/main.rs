@@ -52,8 +52,9 @@ enum Command {
     /// Check every line of a log (or of its whole series with --all).
     #[command(
         after_help = "Exit status: 0 no problem, 1 problems found, 2 the log could \
-                            not be checked (missing, unreadable) or a command line that \
-                            cannot be used, as diff and grep use 2."
+                            not be checked (missing, unreadable, or the report could not \
+                            be written) or a command line that cannot be used, as diff \
+                            and grep use 2."
     )]
     Verify(verify::VerifyArgs),
 }
