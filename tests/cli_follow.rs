@@ -881,19 +881,15 @@ fn a_search_through_more_backups_than_open_files_allowed() {
         std::fs::write(dir.path().join(format!("log.{n}")), row("old", n, "")).unwrap();
     }
     std::fs::write(&log, row("r", 0, "")).unwrap();
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(r#"ulimit -n 40 && exec "$0" show -f --json --poll-interval 20ms --exit-on-idle 10s --exit-after-lines 2 "$1""#)
-        .arg(BIN)
-        .arg(&log)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    assert_eq!(first, row("r", 0, ""));
+    let (child, mut stdout) = start_reading(
+        Command::new("sh")
+            .arg("-c")
+            .arg(r#"ulimit -n 40 && exec "$0" show -f --json --poll-interval 20ms --exit-on-idle 10s --exit-after-lines 2 "$1""#)
+            .arg(BIN)
+            .arg(&log)
+            .stderr(Stdio::piped()),
+        &row("r", 0, ""),
+    );
     let new = dir.path().join("log.new");
     std::fs::write(&new, row("r", 1, "")).unwrap();
     std::fs::rename(&new, &log).unwrap();
@@ -1403,6 +1399,20 @@ fn follow_until_idle(path: &Path, idle: &str, stdin: Stdio) -> std::process::Out
     out
 }
 
+/// Starts `command`, a follower, with its output piped, and returns it with that output
+/// once its first line was read and found to be `first`.
+fn start_reading(
+    command: &mut Command,
+    first: &str,
+) -> (Child, BufReader<std::process::ChildStdout>) {
+    let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line, first);
+    (child, stdout)
+}
+
 /// Waits for `child` to exit, at most `limit`, running `meanwhile` between looks; kills it
 /// and fails the test if it is still running then.
 fn exits_within(
@@ -1433,25 +1443,14 @@ fn a_follower_ends_when_its_reader_has_gone_though_it_shows_nothing_more() {
     let log = dir.path().join("log");
     std::fs::write(&log, row("a", 0, "")).unwrap();
     for arriving in [false, true] {
-        let mut child = Command::new(BIN)
-            .args([
-                "show",
-                "-f",
-                "--json",
-                "--event",
-                "renew",
-                "--poll-interval",
-                "10ms",
-            ])
-            .arg(&log)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        stdout.read_line(&mut first).unwrap();
-        assert_eq!(first, row("a", 0, ""));
+        let (mut child, stdout) = start_reading(
+            Command::new(BIN)
+                .args(["show", "-f", "--json", "--event", "renew"])
+                .args(["--poll-interval", "10ms"])
+                .arg(&log)
+                .stderr(Stdio::piped()),
+            &row("a", 0, ""),
+        );
         drop(stdout);
         let dropped = r#"{"ts":"2026-05-01T12:00:00Z","event":"error","slot":"a"}"#;
         let status = exits_within(&mut child, Duration::from_secs(30), || {
@@ -1466,6 +1465,20 @@ fn a_follower_ends_when_its_reader_has_gone_though_it_shows_nothing_more() {
     }
 }
 
+/// A log in a temp dir whose writer puts each row in a file of its own (every row is
+/// longer than the maximum size, and goes alone into an empty file), with row 0 written.
+fn one_row_a_file() -> (tempfile::TempDir, std::path::PathBuf, logwriter::Writer) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let mut writer = Options::new()
+        .max_size(10)
+        .max_files(1000)
+        .open(&log)
+        .unwrap();
+    append_seq(&mut writer, 0);
+    (dir, log, writer)
+}
+
 /// A writer rotates a log of one row a file, each row shown before the next is appended,
 /// so that every file rotated away is found at a poll of its own and held for late lines:
 /// far more files within 2 s than the follower may open (100). It holds at most 64, the
@@ -1473,15 +1486,7 @@ fn a_follower_ends_when_its_reader_has_gone_though_it_shows_nothing_more() {
 #[test]
 fn a_follower_holds_a_bounded_number_of_files_rotated_away() {
     const TOTAL: u64 = 400;
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("log");
-    // Every row is longer than the maximum: each goes alone into a file of its own.
-    let mut writer = Options::new()
-        .max_size(10)
-        .max_files(1000)
-        .open(&log)
-        .unwrap();
-    append_seq(&mut writer, 0);
+    let (_dir, log, mut writer) = one_row_a_file();
     let mut command = Command::new("sh");
     command
         .arg("-c")
@@ -1506,15 +1511,7 @@ fn a_follower_holds_a_bounded_number_of_files_rotated_away() {
 #[test]
 fn the_newest_files_rotated_away_are_the_ones_kept_for_late_lines() {
     const BURST: u64 = 70;
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("log");
-    // Every row is longer than the maximum: each goes alone into a file of its own.
-    let mut writer = Options::new()
-        .max_size(10)
-        .max_files(1000)
-        .open(&log)
-        .unwrap();
-    append_seq(&mut writer, 0);
+    let (dir, log, mut writer) = one_row_a_file();
     let total = (BURST + 2).to_string();
     let follower = Follower::start_with(
         &log,
@@ -1610,19 +1607,16 @@ fn a_directory_at_the_logs_name_is_waited_out() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");
     std::fs::write(&log, row("a", 0, "")).unwrap();
-    let mut child = Command::new(BIN)
-        .args(["show", "-f", "--json", "--poll-interval", "10ms"])
-        .args(["--exit-on-idle", "30s", "--exit-after-lines", "2"])
-        .arg(&log)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (mut child, mut stdout) = start_reading(
+        Command::new(BIN)
+            .args(["show", "-f", "--json", "--poll-interval", "10ms"])
+            .args(["--exit-on-idle", "30s", "--exit-after-lines", "2"])
+            .arg(&log)
+            .stderr(Stdio::piped()),
+        &row("a", 0, ""),
+    );
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    assert_eq!(line, row("a", 0, ""));
 
     let aside = dir.path().join("aside");
     std::fs::create_dir(&aside).unwrap();

@@ -562,90 +562,50 @@ fn eintr_open_child(dir: &Path) {
 }
 
 /// An open interrupted by a signal (`EINTR`, which a FIFO with no reader can get while it
-/// waits) has opened nothing, and is made again, by `Writer::open` and by `append_once`.
+/// waits) has opened nothing, and is made again, by `Writer::open` and by `append_once`:
+/// once, and again and again (three interruptions in a row), not given up after one retry.
 #[test]
 fn an_interrupted_open_is_made_again() {
     if role().as_deref() == Some("eintr-open") {
         return eintr_open_child(Path::new(&std::env::var(DIR).expect(DIR)));
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let dir_path = dir.path().canonicalize().expect("canonical");
-    let once_path = dir_path.join(INTERRUPTED_ONCE);
-    let mut test = child("an_interrupted_open_is_made_again", "eintr-open");
-    test.env(DIR, &dir_path);
-    let args = [
-        "-e",
+    for (interruptions, when) in [(1, "1"), (3, "1..3")] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dir_path = dir.path().canonicalize().expect("canonical");
+        let once_path = dir_path.join(INTERRUPTED_ONCE);
+        let mut test = child("an_interrupted_open_is_made_again", "eintr-open");
+        test.env(DIR, &dir_path);
         // rustix opens an absolute path with `open(2)`, a name in a directory with `openat`.
-        "inject=open,openat:error=EINTR:when=1",
-        "-P",
-        INTERRUPTED_WRITER,
-        "-P",
-        once_path.to_str().expect("UTF-8 temp path"),
-    ];
-    let Some((_, stderr)) = traced(&test, "open,openat", &args, "eintr-open-child-done") else {
-        return;
-    };
-    for name in [INTERRUPTED_WRITER, INTERRUPTED_ONCE] {
-        let opens: Vec<&str> = stderr
-            .lines()
-            .filter(|l| l.contains(&format!("{name}\"")) && l.contains("O_WRONLY"))
-            .collect();
-        assert!(
-            opens.len() == 2 && opens[0].contains("EINTR") && opens[0].contains("INJECTED"),
-            "{name}: {opens:?}\n{stderr}"
-        );
+        let inject = format!("inject=open,openat:error=EINTR:when={when}");
+        let args = [
+            "-e",
+            &inject,
+            "-P",
+            INTERRUPTED_WRITER,
+            "-P",
+            once_path.to_str().expect("UTF-8 temp path"),
+        ];
+        let Some((_, stderr)) = traced(&test, "open,openat", &args, "eintr-open-child-done") else {
+            return;
+        };
+        for name in [INTERRUPTED_WRITER, INTERRUPTED_ONCE] {
+            let opens: Vec<&str> = stderr
+                .lines()
+                .filter(|l| l.contains(&format!("{name}\"")) && l.contains("O_WRONLY"))
+                .collect();
+            let interrupted = |l: &&str| l.contains("EINTR") && l.contains("INJECTED");
+            assert!(
+                opens.len() == interruptions + 1
+                    && opens[..interruptions].iter().all(interrupted)
+                    && !interrupted(&opens[interruptions]),
+                "{name}, {interruptions} interruptions: {opens:?}\n{stderr}"
+            );
+        }
+        let (good, bad) = read_numbers(&dir_path.join(INTERRUPTED_WRITER));
+        assert_eq!((good, bad.len()), (vec![0], 0));
+        let (good, bad) = read_numbers(&once_path);
+        assert_eq!((good, bad.len()), (vec![1], 0));
     }
-    let (good, bad) = read_numbers(&dir_path.join(INTERRUPTED_WRITER));
-    assert_eq!((good, bad.len()), (vec![0], 0));
-    let (good, bad) = read_numbers(&once_path);
-    assert_eq!((good, bad.len()), (vec![1], 0));
-}
-
-/// An open interrupted again and again (`EINTR` at each of its first three tries) is
-/// made again until it is not, by `Writer::open` and by `append_once`: not given up after
-/// one retry.
-#[test]
-fn an_open_interrupted_again_and_again_is_made_again() {
-    if role().as_deref() == Some("eintr-open-3") {
-        return eintr_open_child(Path::new(&std::env::var(DIR).expect(DIR)));
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let dir_path = dir.path().canonicalize().expect("canonical");
-    let once_path = dir_path.join(INTERRUPTED_ONCE);
-    let mut test = child(
-        "an_open_interrupted_again_and_again_is_made_again",
-        "eintr-open-3",
-    );
-    test.env(DIR, &dir_path);
-    let args = [
-        "-e",
-        "inject=open,openat:error=EINTR:when=1..3",
-        "-P",
-        INTERRUPTED_WRITER,
-        "-P",
-        once_path.to_str().expect("UTF-8 temp path"),
-    ];
-    let Some((_, stderr)) = traced(&test, "open,openat", &args, "eintr-open-child-done") else {
-        return;
-    };
-    for name in [INTERRUPTED_WRITER, INTERRUPTED_ONCE] {
-        let opens: Vec<&str> = stderr
-            .lines()
-            .filter(|l| l.contains(&format!("{name}\"")) && l.contains("O_WRONLY"))
-            .collect();
-        let interrupted = opens
-            .iter()
-            .filter(|l| l.contains("EINTR") && l.contains("INJECTED"))
-            .count();
-        assert!(
-            opens.len() == 4 && interrupted == 3 && !opens[3].contains("EINTR"),
-            "{name}: {opens:?}\n{stderr}"
-        );
-    }
-    let (good, bad) = read_numbers(&dir_path.join(INTERRUPTED_WRITER));
-    assert_eq!((good, bad.len()), (vec![0], 0));
-    let (good, bad) = read_numbers(&once_path);
-    assert_eq!((good, bad.len()), (vec![1], 0));
 }
 
 /// A fragment found at open is ended before the first line even when a reopen check (one
