@@ -70,8 +70,8 @@ pub struct Stats {
     pub syncs: u64,
     /// Rotation and reopen-check failures, and failed syncs of a file the writer moved off
     /// (rotated or replaced) with appends still to sync: the line was still appended to the
-    /// current file, unless that file was deleted and a reopen check could not make it
-    /// again (the append then fails, and is counted in `failed`);
+    /// current file, unless that file was deleted and the check or rotation could not make
+    /// it again (the append then fails, and is counted in `failed`);
     /// [`Writer::take_housekeeping_error`] has the last one.
     pub housekeeping_errors: u64,
 }
@@ -211,9 +211,9 @@ pub struct Writer {
     sync: Period,
     /// The file ends in a partial line that must be ended before the next one.
     torn: bool,
-    /// The file held is deleted, and the reopen check that found it could not make a new
-    /// one: that check's error, which appends return, writing nothing, until a check or a
-    /// rotation moves the writer to a file with a name.
+    /// The file held is deleted, and the reopen check or rotation that found it could not
+    /// make a new one: that failure's error, which appends return, writing nothing, until
+    /// a check or a rotation moves the writer to a file with a name.
     orphaned: Option<Error>,
     /// `torn || orphaned.is_some()`: whether an append must take the slow path. One flag,
     /// so that the steady state tests one byte.
