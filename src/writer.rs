@@ -588,9 +588,7 @@ impl Writer {
             // The line would go to a deleted file: refused, and counted lost. (A failed
             // rotation holds no lock.)
             let err = err.clone();
-            self.stats.failed += 1;
-            self.stats.bytes_lost += len as u64;
-            return Err(err);
+            return Err(self.lost_with(len, err));
         }
         let result = match self.end_torn_fragment() {
             Ok(()) => self.write_whole(len),
@@ -650,9 +648,15 @@ impl Writer {
     #[cold]
     #[inline(never)]
     fn lost(&mut self, len: usize, kind: ErrorKind) -> Error {
+        let err = Error::new(kind, Op::Write, Some(&self.path));
+        self.lost_with(len, err)
+    }
+
+    /// Counts a line of `len` bytes that did not reach the file, lost with `err`.
+    fn lost_with(&mut self, len: usize, err: Error) -> Error {
         self.stats.failed += 1;
         self.stats.bytes_lost += len as u64;
-        Error::new(kind, Op::Write, Some(&self.path))
+        err
     }
 
     /// Ends a partial line left by a short write, so the next line starts on its own.
