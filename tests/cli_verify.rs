@@ -680,16 +680,21 @@ fn missing_file_is_an_error() {
     assert!(out.stdout.is_empty());
 }
 
+/// The `--json` summary of a log holding `text`, which `verify` must find problems in.
+fn failed_summary(text: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, text).unwrap();
+    let out = verify(&["--json"], &log);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    summary(&out)
+}
+
 /// A UTF-8 byte-order mark at the start of a line (an editor's) is reported as what it is,
 /// not as the fragment of a write cut short, and the row after it is checked and counted.
 #[test]
 fn a_byte_order_mark_is_reported_as_such_and_the_row_after_it_checked() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("log");
-    std::fs::write(&log, format!("\u{FEFF}{GOOD}{GOOD}\u{FEFF}not json\n")).unwrap();
-    let out = verify(&["--json"], &log);
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-    let summary = summary(&out);
+    let summary = failed_summary(&format!("\u{FEFF}{GOOD}{GOOD}\u{FEFF}not json\n"));
     assert_eq!(summary["events"]["join"], 2, "{summary}");
     assert_eq!(summary["problems"]["glued"], 0, "{summary}");
     // One for each mark, one for the text after the second.
@@ -706,12 +711,7 @@ fn a_byte_order_mark_is_reported_as_such_and_the_row_after_it_checked() {
 /// it is torn, as that row alone would be: not taken for garbage.
 #[test]
 fn a_byte_order_mark_on_a_last_line_without_a_newline_is_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("log");
-    std::fs::write(&log, format!("{GOOD}\u{FEFF}{}", GOOD.trim_end())).unwrap();
-    let out = verify(&["--json"], &log);
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-    let summary = summary(&out);
+    let summary = failed_summary(&format!("{GOOD}\u{FEFF}{}", GOOD.trim_end()));
     assert_eq!(summary["events"]["join"], 1, "{summary}");
     assert_eq!(summary["problems"]["invalid_json"], 1, "{summary}");
     assert_eq!(summary["problems"]["torn"], 1, "{summary}");

@@ -41,6 +41,26 @@ fn every(appends: u32) -> Options {
     }))
 }
 
+/// A writer with a check at every append of `sub/log`, row 0 appended.
+fn every_append_in(sub: &Path) -> (std::path::PathBuf, Writer) {
+    let log_path = sub.join("log");
+    let mut log = every(1).open(&log_path).expect("open");
+    append(&mut log, 0);
+    (log_path, log)
+}
+
+/// Deletes the directory `dir` with what it holds and puts a regular file at its path, so
+/// that neither it nor a file in it can be made again.
+fn replace_dir_with_file(dir: &Path) {
+    fs::remove_dir_all(dir).expect("rm -r");
+    fs::write(dir, b"not a directory").expect("a file at the directory's path");
+}
+
+/// The row numbered `n`, appended; the append's result.
+fn try_append(log: &mut Writer, n: u64) -> Result<(), logwriter::Error> {
+    log.append(&Event::new(EventKind::Renew).fields(&[Field::new("n", n)]))
+}
+
 /// A log whose directory is deleted, and perhaps made again, by someone else: the next
 /// reopen check opens the directory at the path again (making it if need be), so the
 /// writer's lines do not go on into a deleted file.
@@ -49,9 +69,7 @@ fn a_deleted_directory_is_opened_again_at_the_next_check() {
     for recreated in [false, true] {
         let dir = tempfile::tempdir().expect("tempdir");
         let sub = dir.path().join("sub");
-        let log_path = sub.join("log");
-        let mut log = every(1).open(&log_path).expect("open");
-        append(&mut log, 0);
+        let (log_path, mut log) = every_append_in(&sub);
         fs::remove_dir_all(&sub).expect("rm -r");
         if recreated {
             fs::create_dir(&sub).expect("mkdir");
@@ -73,11 +91,8 @@ fn a_deleted_directory_is_opened_again_at_the_next_check() {
 fn lines_for_a_deleted_file_that_cannot_be_made_again_are_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let sub = dir.path().join("sub");
-    let log_path = sub.join("log");
-    let mut log = every(1).open(&log_path).expect("open");
-    append(&mut log, 0);
-    fs::remove_dir_all(&sub).expect("rm -r");
-    fs::write(&sub, b"not a directory").expect("a file at the directory's path");
+    let (log_path, mut log) = every_append_in(&sub);
+    replace_dir_with_file(&sub);
     let ts = Timestamp::from_unix(1_777_636_800, 0).expect("in range");
     let fields = [Field::new("n", 1)];
     let event = Event::new(EventKind::Renew).fields(&fields).at(ts);
@@ -117,8 +132,7 @@ fn lines_for_a_deleted_file_that_cannot_be_made_again_are_refused() {
         .reopen_check(None)
         .open(alone.join("log"))
         .expect("open");
-    fs::remove_dir_all(&alone).expect("rm -r");
-    fs::write(&alone, b"not a directory").expect("a file at the directory's path");
+    replace_dir_with_file(&alone);
     log.check_now();
     assert_eq!(log.stats().housekeeping_errors, 1);
     append(&mut log, 5);
@@ -147,12 +161,7 @@ fn a_rotation_that_cannot_make_the_deleted_file_again_refuses_the_line() {
         .expect("open");
     fs::remove_file(&log_path).expect("rm");
     fs::create_dir(&log_path).expect("a directory at the log's name");
-    let results: Vec<bool> = (1..4)
-        .map(|n| {
-            log.append(&Event::new(EventKind::Renew).fields(&[Field::new("n", n)]))
-                .is_ok()
-        })
-        .collect();
+    let results: Vec<bool> = (1..4).map(|n| try_append(&mut log, n).is_ok()).collect();
     // The first is refused by its rotation, the next by the refusal it left.
     assert_eq!(results, [false; 3]);
     let stats = log.stats();
@@ -189,9 +198,7 @@ fn a_rotation_that_makes_the_file_again_ends_the_refusal() {
     append(&mut log, 0);
     fs::remove_file(&log_path).expect("rm");
     fs::create_dir(&log_path).expect("a directory at the log's name");
-    let err = log
-        .append(&Event::new(EventKind::Renew).fields(&[Field::new("n", 1)]))
-        .expect_err("a line for a deleted file");
+    let err = try_append(&mut log, 1).expect_err("a line for a deleted file");
     assert_eq!(err.raw_os_error(), Some(21), "EISDIR: {err}");
     fs::remove_dir(&log_path).expect("rmdir");
     log.rotate().expect("rotate");
@@ -233,10 +240,8 @@ fn a_deleted_file_with_a_fragment_to_end_is_refused_too() {
     fs::create_dir(&sub).expect("mkdir");
     fs::write(&log_path, b"{\"ts\":\"2026-05-01T12:00:00Z\",\"ev").expect("a fragment");
     let mut log = every(1).open(&log_path).expect("open");
-    fs::remove_dir_all(&sub).expect("rm -r");
-    fs::write(&sub, b"not a directory").expect("a file at the directory's path");
-    let err = log
-        .append(&Event::new(EventKind::Renew).fields(&[Field::new("n", 1)]))
+    replace_dir_with_file(&sub);
+    let err = try_append(&mut log, 1)
         .expect_err("a line for a deleted file, though a fragment waits to be ended");
     assert_eq!(err.raw_os_error(), Some(20), "ENOTDIR: {err}");
     let stats = log.stats();
