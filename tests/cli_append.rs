@@ -321,10 +321,11 @@ fn the_exit_status_stands_when_stderr_cannot_be_written() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing");
     let log = dir.path().join("log");
-    let cases: [(&[&str], &Path, i32); 3] = [
+    let cases: [(&[&str], &Path, i32); 4] = [
         (&["show"], &missing, 1),
         (&["verify"], &missing, 2),
         (&["append", "--event", "bogus"], &log, 2),
+        (&["append", "--no-such-option"], &log, 2),
     ];
     for (args, path, code) in cases {
         let full = std::fs::OpenOptions::new()
@@ -340,6 +341,47 @@ fn the_exit_status_stands_when_stderr_cannot_be_written() {
         assert_eq!(out.status.code(), Some(code), "{args:?}: {out:?}");
     }
     assert!(!log.exists());
+}
+
+/// Help and the version are the output asked for: when they cannot be written (`>/dev/full`)
+/// the status is 1 with the reason on stderr, as for any command's output, and a reader that
+/// closed the pipe early (`--help | head -1`) ends it quietly with status 0.
+#[test]
+fn help_that_cannot_be_written_is_a_failure() {
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["show", "--help"],
+        &["verify", "-h"],
+        &["help", "append"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "logwriter: stdout: No space left on device (os error 28)\n",
+            "{args:?}"
+        );
+
+        let mut child = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+        assert!(out.stderr.is_empty(), "{args:?}: {out:?}");
+    }
 }
 
 /// A rotation that fails does not fail the append: the line is written to the file held,

@@ -105,8 +105,28 @@ impl Failure {
     }
 }
 
+/// Prints clap's help, version or usage error and gives its status. Help or a version that
+/// could not be written is a failure (status 1), as output is in the commands themselves,
+/// and a closed pipe ends quietly; a usage error keeps its status 2 even when stderr cannot
+/// be written.
+fn usage(err: &clap::Error) -> ExitCode {
+    let status = ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+    match err.print() {
+        Ok(()) => status,
+        Err(_) if err.use_stderr() => status,
+        Err(io) if io.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(io) => {
+            let _ = writeln!(io::stderr(), "logwriter: stdout: {io}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage(&err),
+    };
     let result = match &cli.command {
         Command::Append(args) => append::run(args).map(|()| ExitCode::SUCCESS),
         Command::Show(args) => show::run(args).map(|()| ExitCode::SUCCESS),
