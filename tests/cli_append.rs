@@ -209,15 +209,14 @@ fn refusals_name_the_problem_and_write_nothing() {
     let blocker = dir.path().join("file");
     std::fs::write(&blocker, "not a directory").unwrap();
     let under_file = blocker.join("log");
+    let under_file_s = path_str(&under_file);
     let big = format!("blob={}", "x".repeat(5000));
     let log_s = path_str(&log);
+    // The length depends on the timestamp's trimmed digits.
+    let too_long = format!("append to {log_s}: line of 50");
     // (arguments after `append`, exit status, text the message must contain)
     let rows: &[(&[&str], i32, &str)] = &[
-        (
-            &[log_s, "--event", "deploy"],
-            2,
-            "unknown event kind 'deploy'",
-        ),
+        (&[log_s, "--event", "deploy"], 2, "unknown event kind"),
         (
             &[log_s, "--event", "join", "novalue"],
             2,
@@ -269,11 +268,7 @@ fn refusals_name_the_problem_and_write_nothing() {
             2,
             "key 'a' is given twice",
         ),
-        (
-            &[log_s, "--event", "join", &big],
-            1,
-            "over the 4096-byte limit; nothing was written",
-        ),
+        (&[log_s, "--event", "join", &big], 1, &too_long),
         (
             &[log_s, "--event", "join", "--max-size", "0"],
             2,
@@ -285,7 +280,13 @@ fn refusals_name_the_problem_and_write_nothing() {
             "--max-files must be at least 1",
         ),
         (
-            &[path_str(&under_file), "--event", "join"],
+            &[log_s, "--event", "join", "--max-files", "2", &big],
+            1,
+            &too_long,
+        ),
+        (&[under_file_s, "--event", "join"], 1, "Not a directory"),
+        (
+            &[under_file_s, "--event", "join", "--max-size", "9"],
             1,
             "open directory of",
         ),
@@ -419,4 +420,28 @@ fn a_failed_rotation_is_a_warning_and_the_line_is_written() {
         let text = std::fs::read_to_string(&log).unwrap();
         assert!(text.ends_with("\"event\":\"join\"}\n"), "{text}");
     }
+}
+
+/// Without rotation there are no backups to name, so a 250-byte file name is taken, as
+/// `append_once` takes it; with rotation it is refused before anything is made.
+#[test]
+fn a_long_file_name_is_taken_only_without_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("n".repeat(250));
+    let out = logwriter(&[
+        "append",
+        path_str(&log),
+        "--event",
+        "join",
+        "--max-files",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at most 244 bytes"));
+    assert!(!log.exists());
+
+    let out = logwriter(&["append", path_str(&log), "--event", "join"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.ends_with("\"event\":\"join\"}\n"), "{text}");
 }

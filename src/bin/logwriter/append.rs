@@ -1,4 +1,5 @@
-//! `logwriter append`: one event, one `write(2)`, through the library.
+//! `logwriter append`: one event, one `write(2)`, through the library: `append_once` without
+//! rotation, a rotating `Writer` with it.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -64,24 +65,29 @@ pub fn run(args: &AppendArgs) -> Result<(), Failure> {
         .slot(&args.slot)
         .fields(&list)
         .at(Timestamp::now());
+    if args.max_size.is_none() && args.max_files.is_none() {
+        // No backups to name, so any file name the filesystem takes (up to 255 bytes), and
+        // the line is encoded before anything is created.
+        return logwriter::append_once(&args.path, &event)
+            .map_err(|err| Failure::failed(err.to_string()));
+    }
+    // Opening a writer creates the file: an oversize line is refused before that, in the
+    // words the library uses.
     if let Err(err) = Line::new().encode(&event) {
-        if let ErrorKind::LineTooLong { len } = err.kind() {
-            return Err(Failure::failed(match len {
-                Some(len) => {
-                    format!("line of {len} bytes is over the 4096-byte limit; nothing was written")
-                }
-                None => "line is over the 4096-byte limit; nothing was written".to_owned(),
-            }));
-        }
-        return Err(Failure::failed(err.to_string()));
+        let path = args.path.display();
+        return Err(Failure::failed(match err.kind() {
+            ErrorKind::LineTooLong { len: Some(len) } => format!(
+                "append to {path}: line of {len} bytes is over the 4096-byte limit; nothing was written"
+            ),
+            ErrorKind::LineTooLong { len: None } => format!(
+                "append to {path}: line is over the 4096-byte limit; nothing was written"
+            ),
+            _ => format!("append to {path}: {err}"),
+        }));
     }
-    let mut options = Options::new().no_rotation();
-    if args.max_size.is_some() || args.max_files.is_some() {
-        options = Options::new()
-            .max_size(args.max_size.unwrap_or(logwriter::DEFAULT_MAX_SIZE))
-            .max_files(args.max_files.unwrap_or(logwriter::DEFAULT_MAX_FILES));
-    }
-    let mut writer = options
+    let mut writer = Options::new()
+        .max_size(args.max_size.unwrap_or(logwriter::DEFAULT_MAX_SIZE))
+        .max_files(args.max_files.unwrap_or(logwriter::DEFAULT_MAX_FILES))
         .open(&args.path)
         .map_err(|err| Failure::failed(err.to_string()))?;
     writer
