@@ -333,6 +333,15 @@ fn needs_quotes(text: &str) -> bool {
             .any(|c| c.is_whitespace() || c == '=' || needs_escape(c))
 }
 
+/// Whether a string value written bare would read as a value of another type: `null`,
+/// `true`, `false`, a number (`123`, `-1.5e3`), an array or an object. Such a string is
+/// quoted, so that `n="123"` and `n=123` stay apart; a text that is not JSON (`0a1b2c`, a
+/// sha) stays bare.
+fn reads_as_json(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | 'n' | 't' | 'f' | '[' | '{'))
+        && serde_json::from_str::<serde_json::Value>(text).is_ok()
+}
+
 /// Writes `text` bare, or as a JSON string if [`needs_quotes`]; returns the bytes written.
 fn write_text(out: &mut impl Write, text: &str) -> io::Result<usize> {
     if needs_quotes(text) {
@@ -427,7 +436,12 @@ fn write_nested(out: &mut impl Write, json: &[u8]) -> io::Result<()> {
 fn write_value(out: &mut impl Write, line: &[u8], member: &Member) -> io::Result<()> {
     match member.kind {
         Kind::Str => {
-            write_text(out, &row::str_value(line, member).unwrap_or_default())?;
+            let text = row::str_value(line, member).unwrap_or_default();
+            if reads_as_json(&text) {
+                write_json_string(out, &text)?;
+            } else {
+                write_text(out, &text)?;
+            }
             Ok(())
         }
         Kind::Nested => write_nested(out, &line[member.value.clone()]),
@@ -495,6 +509,17 @@ mod tests {
         for &(line, full_time, color, expected) in rows {
             assert_eq!(render(line, full_time, color), expected, "{line}");
         }
+    }
+
+    /// A string that would read as another JSON value is quoted; the value itself, and
+    /// strings that only start like one, are not.
+    #[test]
+    fn strings_that_read_as_other_values_are_quoted() {
+        let line = r#"{"ts":"2026-05-01T12:00:00Z","event":"join","a":"null","b":null,"c":"123","d":123,"e":"true","f":true,"g":"false","h":"-1.5e3","i":"[1]","j":"{}","k":"0a1b","l":"nope","m":"-","n":"1.","o":"[x"}"#;
+        assert_eq!(
+            render(line, false, false),
+            "12:00:00 UTC  join          a=\"null\"  b=null  c=\"123\"  d=123  e=\"true\"  f=true  g=\"false\"  h=\"-1.5e3\"  i=\"[1]\"  j=\"{}\"  k=0a1b  l=nope  m=-  n=1.  o=[x\n"
+        );
     }
 
     #[test]
