@@ -342,11 +342,13 @@ impl Options {
         }
         let max_size = strict(max_size).map_err(|()| {
             ErrorKind::InvalidOption(
-                "BONES_LOG_MAX_SIZE is set but is not a whole number of bytes above 0",
+                "BONES_LOG_MAX_SIZE is set but is not a decimal number of bytes from 1 to 18446744073709551615",
             )
         })?;
         let max_files = strict(max_files).map_err(|()| {
-            ErrorKind::InvalidOption("BONES_LOG_MAX_FILES is set but is not a whole number above 0")
+            ErrorKind::InvalidOption(
+                "BONES_LOG_MAX_FILES is set but is not a decimal number from 1 to 18446744073709551615",
+            )
         })?;
         Ok(self.with_env_values(max_size, max_files))
     }

@@ -382,7 +382,7 @@ fn try_from_env_reads_the_environment() {
     );
     let refused = run("12345", "1O");
     assert!(
-        refused.contains("err Configure None configure writer: BONES_LOG_MAX_FILES is set but is not a whole number above 0"),
+        refused.contains("err Configure None configure writer: BONES_LOG_MAX_FILES is set but is not a decimal number from 1 to 18446744073709551615"),
         "{refused}"
     );
 }
