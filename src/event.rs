@@ -430,13 +430,32 @@ impl<'a> Event<'a> {
     }
 
     /// Sets the fields, written in this order after `ts`, `event` and `slot`.
+    ///
+    /// The event borrows the slice, so an array written inline lives only as long as the
+    /// statement: inline inside the `append(…)` call it is fine, but an event kept in a
+    /// `let` needs the array in a `let` of its own (else `E0716`, "temporary value dropped
+    /// while borrowed").
     #[must_use]
+    ///
+    /// ```
+    /// use logwriter::{Event, EventKind, Field, Line};
+    ///
+    /// let fields = [Field::new("task_id", "t-17"), Field::new("files", 4)];
+    /// let event = Event::new(EventKind::Commit).slot("a").fields(&fields);
+    /// assert!(Line::new().encode(&event)?.ends_with(b"\"task_id\":\"t-17\",\"files\":4}\n"));
+    /// # Ok::<(), logwriter::Error>(())
+    /// ```
     pub const fn fields(mut self, fields: &'a [Field<'a>]) -> Event<'a> {
         self.fields = fields;
         self
     }
 
     /// Sets an explicit timestamp instead of the time of writing.
+    ///
+    /// The line is appended where the file ends, whatever its time: `logwriter verify`
+    /// reports a row whose `ts` is behind an earlier row's in the same file by more than its
+    /// `--order-slack` (default 1 s), so a log that backfills old events with `at` is
+    /// verified with a slack as long as the backfill reaches back.
     #[must_use]
     ///
     /// ```
