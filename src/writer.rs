@@ -154,7 +154,11 @@ pub struct Stats {
 ///   which fills it, and the order of the files is kept. A writer killed inside a `write(2)`
 ///   that spans a page boundary can leave a partial line: a writer opening the log afterwards,
 ///   and [`append_once`], sees the last byte is not `\n` and ends the fragment before its
-///   first line (writers
+///   first line. To tell a fragment from a line another writer is copying in at that
+///   moment, it waits for appends under way with a zero-length `write(2)`; on filesystems
+///   where that does not wait (any but ext2/3/4, xfs, btrfs and tmpfs: overlayfs, the usual
+///   root of a container, does not), it takes the end for a fragment only once it has stayed
+///   unfinished for 200 ms, so such an open takes 200 ms longer (writers
 ///   already running do not look; their next line joins the fragment, and if that happened
 ///   first, or two writers open at once, the `\n` makes an empty line). A writer that may
 ///   not read the log (one of mode 0o200 opened by another user than root) cannot see the
@@ -278,7 +282,9 @@ impl Writer {
     /// for its size; if the file is not empty, a read-only `openat(2)`,
     /// `statx(2)` and `pread(2)` of its last byte, to find a partial line left by a writer
     /// that died (it is ended with `\n` before the first line; telling it from a line being
-    /// appended at that moment costs a zero-length `write(2)` and a `statx(2)` more). No call
+    /// appended at that moment costs a zero-length `write(2)`, a `statx(2)` and an
+    /// `fstatfs(2)` more, and on a filesystem other than ext2/3/4, xfs, btrfs and tmpfs,
+    /// such as overlayfs, 200 ms of watching the end, see [`Writer`], "Crashes"). No call
     /// asks for timestamps (see [`ReopenCheck`](crate::ReopenCheck)).
     ///
     /// ```
@@ -1569,7 +1575,10 @@ const READER_FLAGS: OFlags = BY_NAME
 /// hold the inode lock while they copy; a zero-length `write(2)` takes that lock (ext4,
 /// xfs, btrfs and tmpfs all lock before looking at the length), so once it returns any
 /// append that was under way has finished and moved the end. An unfinished end that is
-/// still the end after that is a fragment no writer is completing.
+/// still the end after that is a fragment no writer is completing. Other filesystems may
+/// answer a zero-length write without the lock (overlayfs, a container's usual root,
+/// does), so on them the end must also stay where it is for [`UNFINISHED_WAIT`], watched
+/// every millisecond ([`stays_unfinished`]).
 /// Any failure counts as "not torn": this check is a courtesy, never a reason to refuse.
 fn ends_mid_line(
     file: &OwnedFd,
@@ -1597,12 +1606,58 @@ fn ends_mid_line(
             return false;
         }
         match identity::of_fd(file) {
-            Ok(now) if now.size == size => return true,
+            Ok(now) if now.size == size => {
+                return empty_write_waits(file) || stays_unfinished(file, &reader, size);
+            }
             Ok(now) if now.size > size => size = now.size,
             _ => return false,
         }
     }
     false
+}
+
+/// How long an unfinished end must stay the end, on a filesystem where a zero-length
+/// `write(2)` does not wait for appends under way, before it is taken for a fragment: as
+/// long as `logwriter verify` waits for the rest of a last line.
+pub(crate) const UNFINISHED_WAIT: Duration = Duration::from_millis(200);
+
+/// Whether a zero-length `write(2)` on `file` takes the inode lock that appends hold while
+/// they copy, and so waits for them: on ext2/3/4, xfs, btrfs and tmpfs (`fstatfs(2)`'s
+/// type), which take it before they look at the length.
+fn empty_write_waits(file: &OwnedFd) -> bool {
+    const EXT: u64 = 0xef53;
+    const XFS: u64 = 0x5846_5342;
+    const BTRFS: u64 = 0x9123_683e;
+    const TMPFS: u64 = 0x0102_1994;
+    // `f_type`'s width differs between targets; every magic above is positive.
+    #[allow(clippy::useless_conversion)]
+    rustix::fs::fstatfs(file).is_ok_and(|fs| {
+        u64::try_from(fs.f_type).is_ok_and(|kind| matches!(kind, EXT | XFS | BTRFS | TMPFS))
+    })
+}
+
+/// Whether the end of `file`, at `size` and unfinished, stays there for [`UNFINISHED_WAIT`]
+/// (a `statx(2)` every millisecond): `false` as soon as the file grows to end in `\n`, or
+/// a look fails.
+#[cold]
+fn stays_unfinished(file: &OwnedFd, reader: &OwnedFd, mut size: u64) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < UNFINISHED_WAIT {
+        std::thread::sleep(Duration::from_millis(1));
+        match identity::of_fd(file) {
+            Ok(now) if now.size == size => {}
+            Ok(now) if now.size > size => {
+                size = now.size;
+                let mut last = [0u8; 1];
+                match pread(reader, &mut last, size - 1) {
+                    Ok(1) if last[0] != b'\n' => {}
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Whether `path` names a symbolic link itself (its last component is not followed).
@@ -1648,8 +1703,9 @@ fn write_outcome(result: rustix::io::Result<usize>, len: usize) -> Result<(), Er
 /// That look is a `statx(2)` of the file and, for a file that is not empty, an `open(2)`,
 /// `statx(2)`, `pread(2)` and `close(2)` of a read-only descriptor: five system calls
 /// beside the open, the write and the close (a few more when the end is unfinished: a
-/// zero-length `write(2)` and a `statx(2)` to tell a fragment from a line another writer
-/// is still copying in, then the `\n`), which is why a loop that appends many events
+/// zero-length `write(2)`, a `statx(2)` and an `fstatfs(2)` to tell a fragment from a line
+/// another writer is still copying in, 200 ms of watching on filesystems where the write
+/// does not wait for it, then the `\n`), which is why a loop that appends many events
 /// should hold a [`Writer`]. A look that fails is taken as "not torn": it never refuses
 /// the line.
 ///
