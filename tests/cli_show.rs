@@ -627,19 +627,43 @@ fn output_errors_are_blamed_on_stdout_and_read_errors_on_the_file() {
             "{args:?}: {stderr}"
         );
     }
-    // A file that cannot be read is still named: a directory where a backup should be.
-    std::fs::remove_file(dir.path().join("log.1")).unwrap();
+    // A file that cannot be read is still named: a directory where a backup should be,
+    // refused when the series is opened, before any row of an older backup is shown.
+    std::fs::rename(dir.path().join("log.1"), dir.path().join("log.2")).unwrap();
     std::fs::create_dir(dir.path().join("log.1")).unwrap();
+    for args in [&["--all"][..], &["--all", "-f", "--exit-on-idle", "10s"]] {
+        let out = show(&log, args, "UTC");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr,
+            format!(
+                "logwriter: open {}: Is a directory (os error 21)\n",
+                dir.path().join("log.1").display()
+            ),
+            "{args:?}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: {out:?}");
+    }
+    // A directory at the log's own name, after a backup: refused before that backup's rows.
+    std::fs::remove_dir(dir.path().join("log.1")).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    std::fs::create_dir(&log).unwrap();
     let out = show(&log, &["--all"], "UTC");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.starts_with(&format!(
-            "logwriter: read {}: Is a directory",
-            dir.path().join("log.1").display()
-        )),
-        "{stderr}"
+    assert_eq!(
+        stderr,
+        format!(
+            "logwriter: open {}: Is a directory (os error 21)\n",
+            log.display()
+        )
     );
+    assert!(out.stdout.is_empty(), "{out:?}");
+    std::fs::remove_dir(&log).unwrap();
+    std::fs::rename(dir.path().join("log.2"), dir.path().join("log.1")).unwrap();
+    std::fs::remove_file(dir.path().join("log.1")).unwrap();
+    std::fs::create_dir(dir.path().join("log.1")).unwrap();
     // And the log itself.
     let out = show(&dir.path().join("log.1"), &[], "UTC");
     let stderr = String::from_utf8_lossy(&out.stderr);

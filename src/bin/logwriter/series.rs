@@ -48,6 +48,13 @@ pub fn open_series(
         }
         opened => opened,
     };
+    // A snapshot (`--all` without following) refuses a directory at the log's name now,
+    // before any row is shown; a follower waits it out as a missing log.
+    let opened = if all && !log_may_be_missing {
+        opened.and_then(refuse_directory)
+    } else {
+        opened
+    };
     let log = match opened {
         Ok(file) => Some(file),
         Err(err)
@@ -75,7 +82,7 @@ pub fn open_backups(path: &Path) -> Result<Backups, Failure> {
     raise_open_file_limit(names.len());
     let mut opened = Vec::with_capacity(names.len());
     for name in names {
-        match open_backup(&name) {
+        match open_backup(&name).and_then(refuse_directory) {
             Ok(file) => opened.push((name, file)),
             Err(err) if err.kind() == io::ErrorKind::NotFound => {}
             Err(err) => return Err(Failure::io(&format!("open {}", name.display()), &err)),
@@ -109,8 +116,8 @@ pub fn open_log_now(path: &Path) -> io::Result<File> {
 
 /// Opens the backup `name` for reading, without waiting: a FIFO at a backup's name (no log
 /// is rotated into one) would hold the reader, and the series lock with it, until someone
-/// opened it for writing. A FIFO, socket or device is refused; a directory fails when it
-/// is read, with `EISDIR`, as the log itself does.
+/// opened it for writing. A FIFO, socket or device is refused; a directory is let through
+/// (a follower waits one out), and a snapshot refuses it with [`refuse_directory`].
 pub fn open_backup(name: &Path) -> io::Result<File> {
     let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
     let file = File::from(rustix::fs::open(name, flags, Mode::empty())?);
@@ -119,6 +126,15 @@ pub fn open_backup(name: &Path) -> io::Result<File> {
     let info = crate::stat::of_file(&file)?;
     if !(info.regular || info.directory) {
         return Err(io::Error::other("not a regular file"));
+    }
+    Ok(file)
+}
+
+/// `file`, unless it is a directory (`EISDIR`): a snapshot of the series refuses one when
+/// it opens the files, before it shows any row, rather than when it comes to read it.
+fn refuse_directory(file: File) -> io::Result<File> {
+    if crate::stat::of_file(&file)?.directory {
+        return Err(rustix::io::Errno::ISDIR.into());
     }
     Ok(file)
 }
