@@ -295,9 +295,7 @@ impl Checker {
         let ts = i128::from(ts.0) * 1_000_000_000 + i128::from(ts.1);
         if let Some(latest) = self.latest_ts {
             if latest - ts > self.order_slack {
-                #[allow(clippy::cast_precision_loss)] // Only printed.
-                let behind = (latest - ts) as f64 / 1e9;
-                let detail = format!("{behind:.3} s");
+                let detail = exact_seconds(latest - ts);
                 self.report(Problem::TsBackwards, name, line_no, &detail);
             }
         }
@@ -429,4 +427,15 @@ fn text_summary(checker: &Checker, names: &[String]) -> String {
     let _ = writeln!(out, "problems: {total} ({})", problems.join(", "));
     let _ = writeln!(out, "{}", if total == 0 { "ok" } else { "FAILED" });
     out
+}
+
+/// `nanos` nanoseconds as exact seconds, without trailing zeros: `0.000000001 s`, `1.5 s`,
+/// `2 s`. Rounding would print a row 1 ns behind with `--order-slack 0` as `0.000 s`.
+fn exact_seconds(nanos: i128) -> String {
+    let (secs, frac) = (nanos / 1_000_000_000, nanos % 1_000_000_000);
+    if frac == 0 {
+        return format!("{secs} s");
+    }
+    let digits = format!("{frac:09}");
+    format!("{secs}.{} s", digits.trim_end_matches('0'))
 }
