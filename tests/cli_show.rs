@@ -706,6 +706,9 @@ fn errors_table() {
             2,
             "--poll-interval must be above zero",
         ),
+        // Options of -f are refused without it, not ignored.
+        (&log, &["--exit-on-idle", "1s"], 2, "--follow"),
+        (&log, &["--poll-interval", "1s"], 2, "--follow"),
         (
             &log,
             &["-f", "--exit-on-idle", "10"],

@@ -68,14 +68,19 @@ pub struct ShowArgs {
     #[arg(long)]
     pub no_color: bool,
     /// With -f: how long to wait before looking for new rows again after reaching the end.
-    #[arg(long, value_name = "DURATION", default_value = "100ms")]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "100ms",
+        requires = "follow"
+    )]
     pub poll_interval: String,
     /// Stop after printing N rows (for scripts and tests of -f).
     #[arg(long, value_name = "N")]
     pub exit_after_lines: Option<u64>,
     /// With -f: stop once no new bytes have arrived for this long (a last row without a
     /// newline is then shown, as without -f, unless --last left it out).
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", requires = "follow")]
     pub exit_on_idle: Option<String>,
 }
 
