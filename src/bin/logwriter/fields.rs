@@ -97,7 +97,17 @@ fn parse_json(text: &str) -> Result<FieldValue, String> {
                 // The text, already checked to be a JSON number, read by the standard
                 // library, which always rounds correctly: the nearest double, so that a
                 // shortest form comes back as written, whatever serde_json's features.
-                FieldValue::F64(text.trim().parse().unwrap_or(f64::NAN))
+                let number = text.trim();
+                let float: f64 = number.parse().unwrap_or(f64::NAN);
+                let mantissa = number.split(['e', 'E']).next().unwrap_or_default();
+                if float == 0.0 && mantissa.bytes().any(|b| matches!(b, b'1'..=b'9')) {
+                    // As a number too large is refused, not written as infinity.
+                    return Err(
+                        "number too small for a double: it would be written as 0.0 (write it as a string)"
+                            .to_owned(),
+                    );
+                }
+                FieldValue::F64(float)
             } else if text.trim() == "-0" {
                 // serde_json reads the integer -0 as the float -0.0; as an integer it is 0.
                 FieldValue::U64(0)
@@ -146,6 +156,10 @@ mod tests {
             ),
             ("x:=1.5", "x", FieldValue::F64(1.5)),
             ("x:=-2.5e-3", "x", FieldValue::F64(-0.0025)),
+            // Zero written as zero, and the smallest double, are kept.
+            ("x:=0.0e-400", "x", FieldValue::F64(0.0)),
+            ("x:=-0.0", "x", FieldValue::F64(-0.0)),
+            ("x:=5e-324", "x", FieldValue::F64(5e-324)),
             ("ok:=true", "ok", FieldValue::Bool(true)),
             ("none:=null", "none", FieldValue::Null),
             ("s:=\"quoted\"", "s", FieldValue::Str("quoted".into())),
@@ -171,6 +185,9 @@ mod tests {
             ("a:={}", "arrays and objects"),
             ("a:=nope", "invalid JSON"),
             ("a:=18446744073709551616", "64-bit range"),
+            // Below half the smallest double: it would be written as 0.0.
+            ("a:=1e-400", "too small for a double"),
+            ("a:=-2e-324", "too small for a double"),
         ];
         for (arg, expected) in rows {
             let err = value(arg).unwrap_err();
