@@ -1087,3 +1087,15 @@ fn memory_stays_bounded_on_a_log_larger_than_the_memory_allowed() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A line that starts with an editor's byte-order mark is taken as `verify` takes it: the
+/// rest is the line. A row after the mark is shown; a row with bytes after it is not, with
+/// the mark or without (the mark is not the fragment of a glued line).
+#[test]
+fn after_a_byte_order_mark_the_rest_is_the_line() {
+    let row = r#"{"ts":"2026-05-01T12:00:00Z","event":"error"}"#;
+    let (_dir, log) = log_of(&format!("\u{FEFF}{row}\n\u{FEFF}{row}abc\n{row}abc\n"));
+    let out = show(&log, &["--json"], "UTC");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), format!("{row}\n"));
+}

@@ -11,6 +11,10 @@ use std::ops::Range;
 /// most that `serde_json`'s default recursion limit (128) reads.
 const MAX_DEPTH: usize = 126;
 
+/// What an editor may put at the start of a text file: `show` and `verify` both take the
+/// rest of such a line as the line, not the mark for the fragment of a write cut short.
+pub const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
 /// What kind of JSON value a member holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {

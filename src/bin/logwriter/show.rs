@@ -166,6 +166,8 @@ impl Shower {
         if self.done() {
             return Ok(());
         }
+        // As `verify` takes it: what follows an editor's mark is the line.
+        let line = line.strip_prefix(row::BYTE_ORDER_MARK).unwrap_or(line);
         if self.row.scan(line).is_ok() {
             return self.take(line);
         }

@@ -25,9 +25,6 @@ const LINE_CAPACITY: usize = 1 << 20;
 /// last). Without its `\n` by then, the line is torn.
 const REST_OF_LINE_WAIT: Duration = Duration::from_millis(200);
 
-/// What an editor may put at the start of a text file.
-const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
-
 /// Problems reported after this many are only counted.
 const MAX_EXAMPLES: usize = 20;
 
@@ -197,7 +194,7 @@ impl Checker {
         }
         // An editor's byte-order mark: not the fragment of a write cut short, which a
         // glued line would suggest. What follows it is checked as the line.
-        let line = match line.strip_prefix(BYTE_ORDER_MARK) {
+        let line = match line.strip_prefix(row::BYTE_ORDER_MARK) {
             Some(rest) => {
                 let detail = "starts with a UTF-8 byte-order mark, EF BB BF, which JSON \
                               forbids; the rest is checked";
