@@ -583,6 +583,71 @@ fn follows_a_log_in_a_directory_that_cannot_be_listed() {
     assert_exactly_once_in_order(&per_writer(&ids(&lines), "w"), 6, "w");
 }
 
+/// A directory made unreadable for a while does not end the follower: it warns once, and
+/// when the directory may be searched again it finds the files rotated in meanwhile, as
+/// `tail -F` does. As root, runs as `nobody` (see `unprivileged`).
+#[test]
+fn a_directory_unreadable_for_a_while_is_waited_out() {
+    use std::os::unix::fs::PermissionsExt;
+    if !unprivileged::permissions_apply(&[BIN]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let drop = dir.path().join("drop");
+    std::fs::create_dir(&drop).unwrap();
+    let log = drop.join("log");
+    // Every append rotates: each line is a file of its own.
+    let mut writer = Options::new().max_size(1).max_files(3).open(&log).unwrap();
+    append_seq(&mut writer, 0);
+    let mut child = Command::new(unprivileged::program(BIN))
+        .args(["show", "-f", "--json", "--poll-interval", "20ms"])
+        .args(["--exit-on-idle", "10s", "--exit-after-lines", "3"])
+        .arg(&log)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = |pipe: Box<dyn std::io::Read + Send>| {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines() {
+                if tx.send(line.unwrap()).is_err() {
+                    break;
+                }
+            }
+        });
+        rx
+    };
+    let stdout = lines(Box::new(child.stdout.take().unwrap()));
+    let stderr = lines(Box::new(child.stderr.take().unwrap()));
+    let next = |rx: &mpsc::Receiver<String>| rx.recv_timeout(Duration::from_secs(60));
+    let mut shown = vec![next(&stdout).expect("the first row")];
+
+    std::fs::set_permissions(&drop, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let warning = next(&stderr).expect("a warning, not an exit");
+    assert_eq!(
+        warning,
+        format!(
+            "logwriter: warning: follow {}: Permission denied (os error 13); the files already open are read on, and the search is made again at each poll",
+            log.display()
+        )
+    );
+    std::fs::set_permissions(&drop, std::fs::Permissions::from_mode(0o755)).unwrap();
+    append_seq(&mut writer, 1);
+    append_seq(&mut writer, 2);
+    shown.push(next(&stdout).expect("the row rotated in after"));
+    shown.push(next(&stdout).expect("and the next"));
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    // The pipe's end: the follower has exited.
+    assert_eq!(
+        stderr.iter().collect::<Vec<_>>(),
+        Vec::<String>::new(),
+        "one warning only"
+    );
+    assert_exactly_once_in_order(&per_writer(&ids(&shown), "w"), 3, "w");
+}
+
 /// A follower started just after a rotation (made the way logrotate's `nocreate` makes it:
 /// a rename, then the next append makes the new log) shows the lines that a writer which
 /// has not yet seen the rotation appends to the renamed file after following began, and,

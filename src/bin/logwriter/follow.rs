@@ -273,6 +273,8 @@ pub fn run(
     let mut last_data = Instant::now();
     // Whether the follower warned that the file it follows now left the series.
     let mut warned = false;
+    // Whether the last search was refused, and the follower said so.
+    let mut denied = false;
     loop {
         let mut active = false;
         for (tail, _) in &mut retired {
@@ -292,13 +294,35 @@ pub fn run(
             return Ok(());
         }
         let ours = current.as_ref().map(|tail| tail.id);
-        let moved = match stat::of_path(path) {
-            Ok(info) => !ours.is_some_and(|ours| ours.same_file(&info)),
-            Err(err) if err.kind() == io::ErrorKind::NotFound => true,
+        let look = || -> io::Result<Option<(Vec<Tail>, bool)>> {
+            let moved = match stat::of_path(path) {
+                Ok(info) => !ours.is_some_and(|ours| ours.same_file(&info)),
+                Err(err) if err.kind() == io::ErrorKind::NotFound => true,
+                Err(err) => return Err(err),
+            };
+            if !moved {
+                return Ok(None);
+            }
+            newer_files(path, ours, &retired, &known).map(Some)
+        };
+        let found = match look() {
+            Ok(found) => {
+                denied = false;
+                found
+            }
+            // A directory or file made unreadable for a while (a `chmod` being fixed, a
+            // permission change mid-deploy): the files already open are read on, and the
+            // search is made again at each poll, as `tail -F` does.
+            Err(err) if err.kind() == io::ErrorKind::PermissionDenied => {
+                if !denied {
+                    warn_denied(path, &err);
+                    denied = true;
+                }
+                None
+            }
             Err(err) => return Err(err),
         };
-        if moved {
-            let (newer, left) = newer_files(path, ours, &retired, &known)?;
+        if let Some((newer, left)) = found {
             // Once for each file followed, however many polls it takes a new one to come.
             if left && !warned {
                 warn_left_series(path);
@@ -463,6 +487,18 @@ fn files_before(
 
 /// Says on stderr that the file followed left the series before the follower found where
 /// it went: files rotated in and dropped since the last poll were never seen.
+/// Says once per spell that the series of `path` could not be searched (`err`, a
+/// permission refused), and that the follower goes on trying.
+fn warn_denied(path: &Path, err: &io::Error) {
+    // A stderr that cannot be written loses the warning, not the follower.
+    let _ = writeln!(
+        io::stderr(),
+        "logwriter: warning: follow {}: {err}; the files already open are read on, and the \
+         search is made again at each poll",
+        path.display()
+    );
+}
+
 fn warn_left_series(path: &Path) {
     // A stderr that cannot be written loses the warning, not the follower.
     let _ = writeln!(
