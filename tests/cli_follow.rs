@@ -1378,6 +1378,29 @@ fn a_pipe_whose_writer_stays_open_is_waited_on() {
     assert_eq!(shown, rows);
 }
 
+/// A row that comes down a pipe is shown before the next read waits for the pipe's writer:
+/// `tail -F log | logwriter show -f /dev/stdin` shows each row as it comes, not 64 KiB at
+/// a time.
+#[test]
+fn each_row_from_a_pipe_is_shown_as_it_comes() {
+    let (reader, mut writer) = std::io::pipe().unwrap();
+    let mut command = Command::new(BIN);
+    command
+        .args(["show", "-f", "--json", "--exit-on-idle", "1s"])
+        .args(["--poll-interval", "20ms", "/dev/stdin"])
+        .stdin(reader);
+    let follower = Follower::run(command);
+    let mut shown = Vec::new();
+    // Each row is written only once the one before it is shown: the writer stays open.
+    for seq in 0..3 {
+        std::io::Write::write_all(&mut writer, row("p", seq, "").as_bytes()).unwrap();
+        shown.push(follower.next_line());
+    }
+    drop(writer);
+    shown.extend(follower.finish());
+    assert_exactly_once_in_order(&per_writer(&ids(&shown), "p"), 3, "p");
+}
+
 #[test]
 fn a_backup_that_cannot_be_looked_at_is_named() {
     let dir = tempfile::tempdir().unwrap();

@@ -225,7 +225,14 @@ impl Tail {
                 pos: &mut self.pos,
             };
             match self.reader.next_item(&mut src)? {
-                Some(Item::Line(range)) => shower.line(self.reader.bytes(range))?,
+                Some(Item::Line(range)) => {
+                    shower.line(self.reader.bytes(range))?;
+                    // A read of a pipe waits for its writer, and the rows shown so far
+                    // would wait with it in the output's buffer.
+                    if !info.regular {
+                        shower.flush()?;
+                    }
+                }
                 Some(Item::Overlong(_)) => {}
                 None => break,
             }
