@@ -106,7 +106,8 @@ pub enum Op {
     Open,
     /// Opening the rotation lock file, `<log>.lock`.
     OpenLock,
-    /// Taking or releasing the rotation lock (`flock(2)`).
+    /// Taking or releasing the rotation lock: the `flock(2)`, and the `statx(2)` of the
+    /// locked file and of `<log>.lock` that check it is still the file at that name.
     Lock,
     /// `statx(2)` of the log file or its descriptor (`fstat(2)`/`fstatat(2)` on kernels
     /// without `statx`).
