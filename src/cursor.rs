@@ -223,6 +223,7 @@ impl Cursor<'_> {
     fn put_value(&mut self, value: Value<'_>) {
         match value {
             Value::Str(text) => self.put_str(text),
+            Value::Lossy(bytes) => self.len = put_lossy(self.buf, self.len, bytes),
             Value::I64(n) => {
                 if n < 0 {
                     self.put(b"-");
@@ -289,6 +290,26 @@ fn put_escaped_from<const TAIL: usize>(
         write_escaped(&rest[taken..], |run| line.put(run));
     }
     line.put(&tail);
+    line.len
+}
+
+/// Appends `bytes` as a JSON string of their text, each invalid UTF-8 sequence replaced by
+/// U+FFFD as `String::from_utf8_lossy` replaces it. Returns the new length.
+#[inline(never)]
+fn put_lossy(buf: &mut LineBuf, len: usize, bytes: &[u8]) -> usize {
+    let mut line = Cursor { buf, len };
+    if let Ok(text) = core::str::from_utf8(bytes) {
+        line.put_str(text);
+        return line.len;
+    }
+    line.put(b"\"");
+    for chunk in bytes.utf8_chunks() {
+        line.len = put_escaped_from(line.buf, line.len, chunk.valid().as_bytes(), 0, []);
+        if !chunk.invalid().is_empty() {
+            line.put("\u{FFFD}".as_bytes());
+        }
+    }
+    line.put(b"\"");
     line.len
 }
 

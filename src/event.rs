@@ -161,6 +161,13 @@ pub enum Value<'a> {
     Bool(bool),
     /// `null`.
     Null,
+    /// Bytes meant as text that may not be UTF-8, such as a Unix path or an environment
+    /// value: written as a JSON string of their text, each invalid sequence replaced by
+    /// U+FFFD, exactly as `serde_json` writes `String::from_utf8_lossy` of them (and as Go's
+    /// `encoding/json` writes such a string). Bytes that are UTF-8 are written unchanged, as
+    /// [`Value::Str`]; the others cannot come back from the line. `&Path`, `&PathBuf`,
+    /// `&OsStr` and `&OsString` convert to it.
+    Lossy(&'a [u8]),
 }
 
 impl<'a> From<&'a str> for Value<'a> {
@@ -187,6 +194,49 @@ impl<'a> From<&&'a str> for Value<'a> {
 impl<'a> From<&'a String> for Value<'a> {
     fn from(value: &'a String) -> Self {
         Value::Str(value)
+    }
+}
+
+/// A path, written as its text; bytes that are not UTF-8 become U+FFFD ([`Value::Lossy`]).
+///
+/// ```
+/// use std::ffi::OsStr;
+/// use std::os::unix::ffi::OsStrExt;
+/// use std::path::Path;
+/// use logwriter::{Event, EventKind, Field, Line};
+///
+/// let worktree = Path::new("/ws/.bones/swarm/a/wt");
+/// let odd = Path::new(OsStr::from_bytes(b"/ws/caf\xe9"));
+/// let fields = [Field::new("worktree", worktree), Field::new("manifest_path", odd)];
+/// let mut line = Line::new();
+/// let text = std::str::from_utf8(line.encode(&Event::new(EventKind::Join).fields(&fields))?)?;
+/// assert!(text.ends_with(",\"worktree\":\"/ws/.bones/swarm/a/wt\",\"manifest_path\":\"/ws/caf\u{FFFD}\"}\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl<'a> From<&'a std::path::Path> for Value<'a> {
+    fn from(value: &'a std::path::Path) -> Self {
+        Value::from(value.as_os_str())
+    }
+}
+
+/// A path, written as its text ([`Value::Lossy`]).
+impl<'a> From<&'a std::path::PathBuf> for Value<'a> {
+    fn from(value: &'a std::path::PathBuf) -> Self {
+        Value::from(value.as_os_str())
+    }
+}
+
+/// An OS string, written as its text ([`Value::Lossy`]).
+impl<'a> From<&'a std::ffi::OsStr> for Value<'a> {
+    fn from(value: &'a std::ffi::OsStr) -> Self {
+        Value::Lossy(value.as_encoded_bytes())
+    }
+}
+
+/// An OS string, written as its text ([`Value::Lossy`]).
+impl<'a> From<&'a std::ffi::OsString> for Value<'a> {
+    fn from(value: &'a std::ffi::OsString) -> Self {
+        Value::from(value.as_os_str())
     }
 }
 

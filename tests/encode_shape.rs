@@ -110,6 +110,17 @@ fn values_table() {
     let rows: &[(Value<'_>, &str)] = &[
         (Value::Str(""), "\"\""),
         (Value::Str("a\"b\\c\n\u{1}é"), "\"a\\\"b\\\\c\\n\\u0001é\""),
+        (
+            Value::Lossy(b"a\"b\\c\n\x01\xc3\xa9"),
+            "\"a\\\"b\\\\c\\n\\u0001é\"",
+        ),
+        // Each invalid sequence is one U+FFFD, as `from_utf8_lossy` makes it: a lone
+        // continuation byte, a cut sequence, an overlong form, a surrogate, the end.
+        (
+            Value::Lossy(b"\x80a\xe2\x82\n\xc0\xaf\xed\xa0\x80\"\xf0\x9f"),
+            "\"\u{FFFD}a\u{FFFD}\\n\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\\\"\u{FFFD}\"",
+        ),
+        (Value::Lossy(b""), "\"\""),
         (Value::I64(i64::MIN), "-9223372036854775808"),
         (Value::I64(i64::MAX), "9223372036854775807"),
         (Value::U64(u64::MAX), "18446744073709551615"),

@@ -21,6 +21,7 @@ use time_check::{MAX_SECS, PRECISIONS};
 #[derive(Clone, Debug)]
 enum OwnedValue {
     Str(String),
+    Lossy(Vec<u8>),
     I64(i64),
     U64(u64),
     F64(f64),
@@ -32,6 +33,7 @@ impl OwnedValue {
     fn as_value(&self) -> Value<'_> {
         match self {
             OwnedValue::Str(s) => Value::Str(s),
+            OwnedValue::Lossy(bytes) => Value::Lossy(bytes),
             OwnedValue::I64(n) => Value::I64(*n),
             OwnedValue::U64(n) => Value::U64(*n),
             OwnedValue::F64(x) => Value::F64(*x),
@@ -106,6 +108,12 @@ fn float() -> impl Strategy<Value = f64> {
 fn value() -> impl Strategy<Value = OwnedValue> {
     prop_oneof![
         3 => text().prop_map(OwnedValue::Str),
+        1 => prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..24),
+            text().prop_map(String::into_bytes),
+            (any::<u8>(), 0usize..2100).prop_map(|(byte, n)| vec![byte; n]),
+        ]
+        .prop_map(OwnedValue::Lossy),
         // Small magnitudes too: below 10^8 the encoder takes its own digit path.
         1 => prop_oneof![
             any::<i64>(),

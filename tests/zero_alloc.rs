@@ -184,6 +184,8 @@ fn appends_allocate_nothing(name: &str, mut writer: Writer, shape: Shape, path: 
             Field::new("nan", f64::NAN),
             Field::new("recoverable", seq % 2 == 0),
             Field::new("nothing", Value::Null),
+            // A path that is not UTF-8: replaced as it is written, in the line buffer.
+            Field::new("worktree", Value::Lossy(b"/ws/caf\xe9/wt")),
             Field::new("seq", "repeated key, dropped"),
             Field::new("ts", "reserved key, dropped"),
             Field::new("long", if long { too_long.as_str() } else { "" }),

@@ -27,6 +27,8 @@ enum Text {
 #[derive(Arbitrary, Debug)]
 enum ValueSpec {
     Str(Text),
+    /// Raw bytes, often not UTF-8, as a path may hold them.
+    Lossy(Vec<u8>),
     I64(i64),
     U64(u64),
     /// Magnitudes below 2^31, where the encoder takes its own digit path.
@@ -130,6 +132,7 @@ fuzz_target!(|input: Input| {
         .map(|(spec, (key, string))| {
             let value = match spec.value {
                 ValueSpec::Str(_) => Value::Str(string),
+                ValueSpec::Lossy(ref bytes) => Value::Lossy(bytes),
                 ValueSpec::I64(n) => Value::I64(n),
                 ValueSpec::U64(n) => Value::U64(n),
                 ValueSpec::Small(n) => Value::I64(n.into()),

@@ -66,6 +66,11 @@ pub fn reference_encode(ts_text: &str, event: &Event<'_>, default_slot: &str) ->
         kept_fields += 1;
         let (text, expected) = match field.value() {
             Value::Str(s) => (json(s), Expected::Str(s.to_owned())),
+            // As serde_json writes the text `from_utf8_lossy` makes of the bytes.
+            Value::Lossy(bytes) => {
+                let text = String::from_utf8_lossy(bytes);
+                (json(&text), Expected::Str(text.into_owned()))
+            }
             Value::I64(n) => (n.to_string(), Expected::Int(n.into())),
             Value::U64(n) => (n.to_string(), Expected::Int(n.into())),
             // As serde_json, NaN and ±infinity are null and a finite float has the fewest
