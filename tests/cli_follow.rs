@@ -551,6 +551,17 @@ fn files_found_under_the_lock_are_read_before_it_is_released() {
     );
 }
 
+/// The directory `<dir>/drop`, its log, and a writer whose every append rotates (each line
+/// a file of its own), which has appended the line of `seq` 0.
+fn rotating_in_drop(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, logwriter::Writer) {
+    let drop = dir.join("drop");
+    std::fs::create_dir(&drop).unwrap();
+    let log = drop.join("log");
+    let mut writer = Options::new().max_size(1).max_files(3).open(&log).unwrap();
+    append_seq(&mut writer, 0);
+    (drop, log, writer)
+}
+
 /// In a directory that may be searched but not listed (mode 0300 for its owner, who
 /// writes the log and follows it), the follower cannot see the backups; it follows the log
 /// from file to file by its name. As root, runs as `nobody` (see `unprivileged`).
@@ -561,14 +572,9 @@ fn follows_a_log_in_a_directory_that_cannot_be_listed() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let drop = dir.path().join("drop");
-    std::fs::create_dir(&drop).unwrap();
+    let (drop, log, mut writer) = rotating_in_drop(dir.path());
     std::fs::set_permissions(&drop, std::fs::Permissions::from_mode(0o300)).unwrap();
     assert!(std::fs::read_dir(&drop).is_err(), "permission bits apply");
-    let log = drop.join("log");
-    // Every append rotates: each line is a file of its own.
-    let mut writer = Options::new().max_size(1).max_files(3).open(&log).unwrap();
-    append_seq(&mut writer, 0);
     let follower = Follower::start(&log, 6, "20ms");
     let mut lines = vec![follower.next_line()];
     // One rotation at a time, each line shown before the next rotation.
@@ -593,12 +599,7 @@ fn a_directory_unreadable_for_a_while_is_waited_out() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let drop = dir.path().join("drop");
-    std::fs::create_dir(&drop).unwrap();
-    let log = drop.join("log");
-    // Every append rotates: each line is a file of its own.
-    let mut writer = Options::new().max_size(1).max_files(3).open(&log).unwrap();
-    append_seq(&mut writer, 0);
+    let (drop, log, mut writer) = rotating_in_drop(dir.path());
     let mut child = Command::new(unprivileged::program(BIN))
         .args(["show", "-f", "--json", "--poll-interval", "20ms"])
         .args(["--exit-on-idle", "10s", "--exit-after-lines", "3"])
