@@ -1351,19 +1351,27 @@ fn follows_a_pipe_to_its_end() {
     assert_eq!(String::from_utf8(out.stdout).unwrap(), rows);
 }
 
+/// A follower of `/dev/stdin`, a pipe whose writer is returned.
+// The tests build with the current toolchain; `rust-version` covers the library and the
+// tool (`std::io::pipe` is from 1.87, which clippy allows inside tests but not here).
+#[allow(clippy::incompatible_msrv)]
+fn follow_a_pipe() -> (Follower, std::io::PipeWriter) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    let mut command = Command::new(BIN);
+    command
+        .args(["show", "-f", "--json", "--exit-on-idle", "1s"])
+        .args(["--poll-interval", "20ms", "/dev/stdin"])
+        .stdin(reader);
+    (Follower::run(command), writer)
+}
+
 #[test]
 fn a_pipe_whose_writer_stays_open_is_waited_on() {
     // The log is opened without waiting for a writer (it is opened under the series lock),
     // then made blocking again: a read of the empty pipe waits for rows rather than
     // failing with `EAGAIN` while the writer is still there. The follower is seen blocked
     // in that read before anything is written (one that failed would have ended).
-    let (reader, mut writer) = std::io::pipe().unwrap();
-    let mut command = Command::new(BIN);
-    command
-        .args(["show", "-f", "--json", "--exit-on-idle", "1s"])
-        .args(["--poll-interval", "20ms", "/dev/stdin"])
-        .stdin(reader);
-    let follower = Follower::run(command);
+    let (follower, mut writer) = follow_a_pipe();
     assert!(
         sleeping::wait_until_reading_a_pipe(follower.child.id()),
         "the follower ended instead of waiting for the pipe's writer"
@@ -1384,13 +1392,7 @@ fn a_pipe_whose_writer_stays_open_is_waited_on() {
 /// a time.
 #[test]
 fn each_row_from_a_pipe_is_shown_as_it_comes() {
-    let (reader, mut writer) = std::io::pipe().unwrap();
-    let mut command = Command::new(BIN);
-    command
-        .args(["show", "-f", "--json", "--exit-on-idle", "1s"])
-        .args(["--poll-interval", "20ms", "/dev/stdin"])
-        .stdin(reader);
-    let follower = Follower::run(command);
+    let (follower, mut writer) = follow_a_pipe();
     let mut shown = Vec::new();
     // Each row is written only once the one before it is shown: the writer stays open.
     for seq in 0..3 {
