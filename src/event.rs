@@ -162,10 +162,10 @@ pub enum Value<'a> {
     /// `null`.
     Null,
     /// Bytes meant as text that may not be UTF-8, such as a Unix path or an environment
-    /// value: written as a JSON string of their text, each invalid sequence replaced by
-    /// U+FFFD, exactly as `serde_json` writes `String::from_utf8_lossy` of them (and as Go's
-    /// `encoding/json` writes such a string). Bytes that are UTF-8 are written unchanged, as
-    /// [`Value::Str`]; the others cannot come back from the line. `&Path`, `&PathBuf`,
+    /// value: written as a JSON string of their text, each maximal invalid sequence
+    /// replaced by one U+FFFD, exactly as `serde_json` writes `String::from_utf8_lossy` of
+    /// them. Bytes that are UTF-8 are written unchanged, as [`Value::Str`]; the others cannot
+    /// come back from the line. `&Path`, `&PathBuf`,
     /// `&OsStr` and `&OsString` convert to it.
     Lossy(&'a [u8]),
 }

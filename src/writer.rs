@@ -155,10 +155,12 @@ pub struct Stats {
 ///   that spans a page boundary can leave a partial line: a writer opening the log afterwards,
 ///   and [`append_once`], sees the last byte is not `\n` and ends the fragment before its
 ///   first line. To tell a fragment from a line another writer is copying in at that
-///   moment, it waits for appends under way with a zero-length `write(2)`; on filesystems
-///   where that does not wait (any but ext2/3/4, xfs, btrfs and tmpfs: overlayfs, the usual
-///   root of a container, does not), it takes the end for a fragment only once it has stayed
-///   unfinished for 200 ms, so such an open takes 200 ms longer (writers
+///   moment, it waits for appends under way (a zero-length `write(2)` takes the inode lock
+///   on ext2/3/4, btrfs and tmpfs; on xfs the `pread(2)` of the last byte waits); on other
+///   filesystems (overlayfs, the usual root of a container), it takes the end for a
+///   fragment only once it has stayed exactly where it was for 200 ms, so such an open
+///   takes 200 ms longer, and a writer stalled mid-copy for longer than that can still have
+///   its line ended early, leaving an empty line after it (writers
 ///   already running do not look; their next line joins the fragment, and if that happened
 ///   first, or two writers open at once, the `\n` makes an empty line). A writer that may
 ///   not read the log (one of mode 0o200 opened by another user than root) cannot see the
@@ -1572,13 +1574,15 @@ const READER_FLAGS: OFlags = BY_NAME
 ///
 /// A line that another writer is appending at this moment looks unfinished too, for as
 /// long as its `write(2)` lasts (which can be long if that writer is preempted). Appends
-/// hold the inode lock while they copy; a zero-length `write(2)` takes that lock (ext4,
-/// xfs, btrfs and tmpfs all lock before looking at the length), so once it returns any
-/// append that was under way has finished and moved the end. An unfinished end that is
-/// still the end after that is a fragment no writer is completing. Other filesystems may
-/// answer a zero-length write without the lock (overlayfs, a container's usual root,
-/// does), so on them the end must also stay where it is for [`UNFINISHED_WAIT`], watched
-/// every millisecond ([`stays_unfinished`]).
+/// hold the inode lock while they copy, and the look waits for that lock: on ext2/3/4,
+/// btrfs and tmpfs a zero-length `write(2)` takes it before it looks at the length; on xfs
+/// the zero-length write returns at once, but the `pread(2)` of the last byte before it
+/// takes xfs's I/O lock, which an append holds while it copies. So once both have
+/// returned, any append that was under way has finished and moved the end. An unfinished
+/// end that is still the end after that is a fragment no writer is completing. Other
+/// filesystems may wait for neither (overlayfs, a container's usual root, does not), so
+/// on them the end must also stay exactly where it is for [`UNFINISHED_WAIT`], watched
+/// every millisecond ([`stays_unfinished`]): an end that moves is being written.
 /// Any failure counts as "not torn": this check is a courtesy, never a reason to refuse.
 fn ends_mid_line(
     file: &OwnedFd,
@@ -1607,7 +1611,7 @@ fn ends_mid_line(
         }
         match identity::of_fd(file) {
             Ok(now) if now.size == size => {
-                return empty_write_waits(file) || stays_unfinished(file, &reader, size);
+                return empty_write_waits(file) || stays_unfinished(file, size);
             }
             Ok(now) if now.size > size => size = now.size,
             _ => return false,
@@ -1621,9 +1625,10 @@ fn ends_mid_line(
 /// long as `logwriter verify` waits for the rest of a last line.
 pub(crate) const UNFINISHED_WAIT: Duration = Duration::from_millis(200);
 
-/// Whether a zero-length `write(2)` on `file` takes the inode lock that appends hold while
-/// they copy, and so waits for them: on ext2/3/4, xfs, btrfs and tmpfs (`fstatfs(2)`'s
-/// type), which take it before they look at the length.
+/// Whether the look at the end of `file` (a `pread(2)` of its last byte, then a zero-length
+/// `write(2)`) waits for an append being copied in: on ext2/3/4, btrfs and tmpfs the write
+/// takes the inode lock before it looks at the length, and on xfs the read takes the I/O
+/// lock the append holds (`fstatfs(2)`'s type). Other filesystems may do neither.
 fn empty_write_waits(file: &OwnedFd) -> bool {
     const EXT: u64 = 0xef53;
     const XFS: u64 = 0x5846_5342;
@@ -1636,24 +1641,16 @@ fn empty_write_waits(file: &OwnedFd) -> bool {
     })
 }
 
-/// Whether the end of `file`, at `size` and unfinished, stays there for [`UNFINISHED_WAIT`]
-/// (a `statx(2)` every millisecond): `false` as soon as the file grows to end in `\n`, or
-/// a look fails.
+/// Whether the end of `file`, at `size` and unfinished, stays exactly there for
+/// [`UNFINISHED_WAIT`] (a `statx(2)` every millisecond): `false` as soon as the size
+/// changes, since a fragment no writer is completing never moves, or a look fails.
 #[cold]
-fn stays_unfinished(file: &OwnedFd, reader: &OwnedFd, mut size: u64) -> bool {
+fn stays_unfinished(file: &OwnedFd, size: u64) -> bool {
     let start = std::time::Instant::now();
     while start.elapsed() < UNFINISHED_WAIT {
         std::thread::sleep(Duration::from_millis(1));
         match identity::of_fd(file) {
             Ok(now) if now.size == size => {}
-            Ok(now) if now.size > size => {
-                size = now.size;
-                let mut last = [0u8; 1];
-                match pread(reader, &mut last, size - 1) {
-                    Ok(1) if last[0] != b'\n' => {}
-                    _ => return false,
-                }
-            }
             _ => return false,
         }
     }
@@ -1782,6 +1779,32 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// On a filesystem where the look does not wait for appends, an unfinished end is a
+    /// fragment only if it stays exactly where it was: one that moved is being written,
+    /// even if it still does not end in `\n` (a line of many pages being copied in).
+    #[test]
+    fn an_unfinished_end_that_moves_is_not_a_fragment() {
+        use std::io::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        let mut file = std::fs::File::create(&path).unwrap();
+        file.write_all(b"{\"ts\":").unwrap();
+        let fd = OwnedFd::from(file.try_clone().unwrap());
+        let seen = 6;
+        assert!(
+            stays_unfinished(&fd, seen),
+            "an end that stays is a fragment"
+        );
+        // More of the line has come since the end was seen, still without its `\n`.
+        file.write_all(b"\"2026").unwrap();
+        let start = std::time::Instant::now();
+        assert!(!stays_unfinished(&fd, seen), "the end moved");
+        assert!(
+            start.elapsed() < UNFINISHED_WAIT,
+            "and that is seen at the first look"
+        );
+    }
 
     #[test]
     fn c_paths_up_to_the_kernels_limit() {
