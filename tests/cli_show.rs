@@ -649,17 +649,20 @@ fn output_errors_are_blamed_on_stdout_and_read_errors_on_the_file() {
     std::fs::remove_dir(dir.path().join("log.1")).unwrap();
     std::fs::remove_file(&log).unwrap();
     std::fs::create_dir(&log).unwrap();
-    let out = show(&log, &["--all"], "UTC");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert_eq!(
-        stderr,
-        format!(
-            "logwriter: open {}: Is a directory (os error 21)\n",
-            log.display()
-        )
-    );
-    assert!(out.stdout.is_empty(), "{out:?}");
+    for args in [&["--all"][..], &["--all", "-f", "--exit-on-idle", "10s"]] {
+        let out = show(&log, args, "UTC");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr,
+            format!(
+                "logwriter: open {}: Is a directory (os error 21)\n",
+                log.display()
+            ),
+            "{args:?}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: {out:?}");
+    }
     std::fs::remove_dir(&log).unwrap();
     std::fs::rename(dir.path().join("log.2"), dir.path().join("log.1")).unwrap();
     std::fs::remove_file(dir.path().join("log.1")).unwrap();

@@ -492,8 +492,6 @@ fn files_before(
     }))
 }
 
-/// Says on stderr that the file followed left the series before the follower found where
-/// it went: files rotated in and dropped since the last poll were never seen.
 /// Says once per spell that the series of `path` could not be searched (`err`, a
 /// permission refused), and that the follower goes on trying.
 fn warn_denied(path: &Path, err: &io::Error) {
@@ -506,6 +504,8 @@ fn warn_denied(path: &Path, err: &io::Error) {
     );
 }
 
+/// Says on stderr that the file followed left the series before the follower found where
+/// it went: files rotated in and dropped since the last poll were never seen.
 fn warn_left_series(path: &Path) {
     // A stderr that cannot be written loses the warning, not the follower.
     let _ = writeln!(

@@ -338,8 +338,45 @@ fn needs_quotes(text: &str) -> bool {
 /// quoted, so that `n="123"` and `n=123` stay apart; a text that is not JSON (`0a1b2c`, a
 /// sha) stays bare.
 fn reads_as_json(text: &str) -> bool {
-    text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | 'n' | 't' | 'f' | '[' | '{'))
-        && serde_json::from_str::<serde_json::Value>(text).is_ok()
+    matches!(text, "null" | "true" | "false")
+        || is_json_number(text.as_bytes())
+        || (text.starts_with(['[', '{']) && serde_json::from_str::<serde_json::Value>(text).is_ok())
+}
+
+/// Whether `text` is a number by JSON's grammar, whatever its size (`1e400` too, which a
+/// parser refuses as out of range but a reader still takes for a number).
+fn is_json_number(text: &[u8]) -> bool {
+    let digits = |from: usize| {
+        from + text[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    let mut at = usize::from(text.first() == Some(&b'-'));
+    at = match text.get(at) {
+        Some(b'0') => at + 1,
+        Some(b'1'..=b'9') => digits(at),
+        _ => return false,
+    };
+    if text.get(at) == Some(&b'.') {
+        let end = digits(at + 1);
+        if end == at + 1 {
+            return false;
+        }
+        at = end;
+    }
+    if matches!(text.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(text.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        let end = digits(at);
+        if end == at {
+            return false;
+        }
+        at = end;
+    }
+    at == text.len()
 }
 
 /// Writes `text` bare, or as a JSON string if [`needs_quotes`]; returns the bytes written.
@@ -515,10 +552,10 @@ mod tests {
     /// strings that only start like one, are not.
     #[test]
     fn strings_that_read_as_other_values_are_quoted() {
-        let line = r#"{"ts":"2026-05-01T12:00:00Z","event":"join","a":"null","b":null,"c":"123","d":123,"e":"true","f":true,"g":"false","h":"-1.5e3","i":"[1]","j":"{}","k":"0a1b","l":"nope","m":"-","n":"1.","o":"[x"}"#;
+        let line = r#"{"ts":"2026-05-01T12:00:00Z","event":"join","a":"null","b":null,"c":"123","d":123,"e":"true","f":true,"g":"false","h":"-1.5e3","i":"[1]","j":"{}","k":"0a1b","l":"nope","m":"-","n":"1.","o":"[x","p":"1e400","q":1e400,"r":"01","s":"-0.5E+2","t":"1e","u":"Infinity"}"#;
         assert_eq!(
             render(line, false, false),
-            "12:00:00 UTC  join          a=\"null\"  b=null  c=\"123\"  d=123  e=\"true\"  f=true  g=\"false\"  h=\"-1.5e3\"  i=\"[1]\"  j=\"{}\"  k=0a1b  l=nope  m=-  n=1.  o=[x\n"
+            "12:00:00 UTC  join          a=\"null\"  b=null  c=\"123\"  d=123  e=\"true\"  f=true  g=\"false\"  h=\"-1.5e3\"  i=\"[1]\"  j=\"{}\"  k=0a1b  l=nope  m=-  n=1.  o=[x  p=\"1e400\"  q=1e400  r=01  s=\"-0.5E+2\"  t=1e  u=Infinity\n"
         );
     }
 

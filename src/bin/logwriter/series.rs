@@ -48,9 +48,9 @@ pub fn open_series(
         }
         opened => opened,
     };
-    // A snapshot (`--all` without following) refuses a directory at the log's name now,
-    // before any row is shown; a follower waits it out as a missing log.
-    let opened = if all && !log_may_be_missing {
+    // `--all` refuses a directory at the log's name now, before any row is shown, as a
+    // follower refuses one it is given at the start (it waits out one that comes later).
+    let opened = if all {
         opened.and_then(refuse_directory)
     } else {
         opened
