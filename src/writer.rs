@@ -1611,7 +1611,7 @@ fn ends_mid_line(
         }
         match identity::of_fd(file) {
             Ok(now) if now.size == size => {
-                return empty_write_waits(file) || stays_unfinished(file, size);
+                return look_waits_for_appends(file) || stays_unfinished(file, size);
             }
             Ok(now) if now.size > size => size = now.size,
             _ => return false,
@@ -1629,7 +1629,7 @@ pub(crate) const UNFINISHED_WAIT: Duration = Duration::from_millis(200);
 /// `write(2)`) waits for an append being copied in: on ext2/3/4, btrfs and tmpfs the write
 /// takes the inode lock before it looks at the length, and on xfs the read takes the I/O
 /// lock the append holds (`fstatfs(2)`'s type). Other filesystems may do neither.
-fn empty_write_waits(file: &OwnedFd) -> bool {
+fn look_waits_for_appends(file: &OwnedFd) -> bool {
     const EXT: u64 = 0xef53;
     const XFS: u64 = 0x5846_5342;
     const BTRFS: u64 = 0x9123_683e;
