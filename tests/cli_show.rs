@@ -629,40 +629,30 @@ fn output_errors_are_blamed_on_stdout_and_read_errors_on_the_file() {
     }
     // A file that cannot be read is still named: a directory where a backup should be,
     // refused when the series is opened, before any row of an older backup is shown.
+    let refused_before_any_row = |directory: &Path| {
+        for args in [&["--all"][..], &["--all", "-f", "--exit-on-idle", "10s"]] {
+            let out = show(&log, args, "UTC");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+            assert_eq!(
+                stderr,
+                format!(
+                    "logwriter: open {}: Is a directory (os error 21)\n",
+                    directory.display()
+                ),
+                "{args:?}"
+            );
+            assert!(out.stdout.is_empty(), "{args:?}: {out:?}");
+        }
+    };
     std::fs::rename(dir.path().join("log.1"), dir.path().join("log.2")).unwrap();
     std::fs::create_dir(dir.path().join("log.1")).unwrap();
-    for args in [&["--all"][..], &["--all", "-f", "--exit-on-idle", "10s"]] {
-        let out = show(&log, args, "UTC");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
-        assert_eq!(
-            stderr,
-            format!(
-                "logwriter: open {}: Is a directory (os error 21)\n",
-                dir.path().join("log.1").display()
-            ),
-            "{args:?}"
-        );
-        assert!(out.stdout.is_empty(), "{args:?}: {out:?}");
-    }
+    refused_before_any_row(&dir.path().join("log.1"));
     // A directory at the log's own name, after a backup: refused before that backup's rows.
     std::fs::remove_dir(dir.path().join("log.1")).unwrap();
     std::fs::remove_file(&log).unwrap();
     std::fs::create_dir(&log).unwrap();
-    for args in [&["--all"][..], &["--all", "-f", "--exit-on-idle", "10s"]] {
-        let out = show(&log, args, "UTC");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
-        assert_eq!(
-            stderr,
-            format!(
-                "logwriter: open {}: Is a directory (os error 21)\n",
-                log.display()
-            ),
-            "{args:?}"
-        );
-        assert!(out.stdout.is_empty(), "{args:?}: {out:?}");
-    }
+    refused_before_any_row(&log);
     std::fs::remove_dir(&log).unwrap();
     std::fs::rename(dir.path().join("log.2"), dir.path().join("log.1")).unwrap();
     std::fs::remove_file(dir.path().join("log.1")).unwrap();
