@@ -4,7 +4,7 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use logwriter::{ErrorKind, Event, EventKind, Line, Options, Timestamp};
+use logwriter::{Event, EventKind, Line, Options, Timestamp};
 
 use crate::fields;
 use crate::Failure;
@@ -71,19 +71,13 @@ pub fn run(args: &AppendArgs) -> Result<(), Failure> {
         return logwriter::append_once(&args.path, &event)
             .map_err(|err| Failure::failed(err.to_string()));
     }
-    // Opening a writer creates the file: an oversize line is refused before that, in the
-    // words the library uses.
+    // Opening a writer creates the file: an oversize line is refused before that, with the
+    // encoder's own error, named after the log.
     if let Err(err) = Line::new().encode(&event) {
-        let path = args.path.display();
-        return Err(Failure::failed(match err.kind() {
-            ErrorKind::LineTooLong { len: Some(len) } => format!(
-                "append to {path}: line of {len} bytes is over the 4096-byte limit; nothing was written"
-            ),
-            ErrorKind::LineTooLong { len: None } => format!(
-                "append to {path}: line is over the 4096-byte limit; nothing was written"
-            ),
-            _ => format!("append to {path}: {err}"),
-        }));
+        return Err(Failure::failed(format!(
+            "append to {}: {err}",
+            args.path.display()
+        )));
     }
     let mut writer = Options::new()
         .max_size(args.max_size.unwrap_or(logwriter::DEFAULT_MAX_SIZE))
