@@ -165,8 +165,28 @@ pub enum Value<'a> {
     /// value: written as a JSON string of their text, each maximal invalid sequence
     /// replaced by one U+FFFD, exactly as `serde_json` writes `String::from_utf8_lossy` of
     /// them. Bytes that are UTF-8 are written unchanged, as [`Value::Str`]; the others cannot
-    /// come back from the line. `&Path`, `&PathBuf`,
-    /// `&OsStr` and `&OsString` convert to it.
+    /// come back from the line. `&Path`, `&PathBuf`, `&OsStr` and `&OsString` convert to
+    /// it.
+    ///
+    /// ```
+    /// use std::ffi::OsStr;
+    /// use std::os::unix::ffi::OsStrExt;
+    /// use std::path::Path;
+    /// use logwriter::{Event, EventKind, Field, Line, Value};
+    ///
+    /// let worktree = Path::new("/ws/.bones/swarm/a/wt");
+    /// let bytes = Value::Lossy(b"/ws/.bones/swarm/a/wt");
+    /// assert_eq!(Value::from(worktree), bytes);
+    /// assert_eq!(Value::from(&worktree.to_path_buf()), bytes);
+    /// assert_eq!(Value::from(worktree.as_os_str()), bytes);
+    /// assert_eq!(Value::from(&worktree.as_os_str().to_os_string()), bytes);
+    /// let odd = Path::new(OsStr::from_bytes(b"/ws/caf\xe9"));
+    /// let fields = [Field::new("worktree", worktree), Field::new("manifest_path", odd)];
+    /// let mut line = Line::new();
+    /// let text = std::str::from_utf8(line.encode(&Event::new(EventKind::Join).fields(&fields))?)?;
+    /// assert!(text.ends_with(",\"worktree\":\"/ws/.bones/swarm/a/wt\",\"manifest_path\":\"/ws/caf\u{FFFD}\"}\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     Lossy(&'a [u8]),
 }
 
@@ -197,48 +217,23 @@ impl<'a> From<&'a String> for Value<'a> {
     }
 }
 
-/// A path, written as its text; bytes that are not UTF-8 become U+FFFD ([`Value::Lossy`]).
-///
-/// ```
-/// use std::ffi::OsStr;
-/// use std::os::unix::ffi::OsStrExt;
-/// use std::path::Path;
-/// use logwriter::{Event, EventKind, Field, Line};
-///
-/// let worktree = Path::new("/ws/.bones/swarm/a/wt");
-/// let odd = Path::new(OsStr::from_bytes(b"/ws/caf\xe9"));
-/// let fields = [Field::new("worktree", worktree), Field::new("manifest_path", odd)];
-/// let mut line = Line::new();
-/// let text = std::str::from_utf8(line.encode(&Event::new(EventKind::Join).fields(&fields))?)?;
-/// assert!(text.ends_with(",\"worktree\":\"/ws/.bones/swarm/a/wt\",\"manifest_path\":\"/ws/caf\u{FFFD}\"}\n"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-impl<'a> From<&'a std::path::Path> for Value<'a> {
-    fn from(value: &'a std::path::Path) -> Self {
-        Value::from(value.as_os_str())
-    }
+/// Paths and OS strings, written as their text ([`Value::Lossy`]).
+macro_rules! lossy_from {
+    ($($ty:ty),*) => {$(
+        impl<'a> From<&'a $ty> for Value<'a> {
+            fn from(value: &'a $ty) -> Self {
+                Value::Lossy(AsRef::<std::ffi::OsStr>::as_ref(value).as_encoded_bytes())
+            }
+        }
+    )*};
 }
 
-/// A path, written as its text ([`Value::Lossy`]).
-impl<'a> From<&'a std::path::PathBuf> for Value<'a> {
-    fn from(value: &'a std::path::PathBuf) -> Self {
-        Value::from(value.as_os_str())
-    }
-}
-
-/// An OS string, written as its text ([`Value::Lossy`]).
-impl<'a> From<&'a std::ffi::OsStr> for Value<'a> {
-    fn from(value: &'a std::ffi::OsStr) -> Self {
-        Value::Lossy(value.as_encoded_bytes())
-    }
-}
-
-/// An OS string, written as its text ([`Value::Lossy`]).
-impl<'a> From<&'a std::ffi::OsString> for Value<'a> {
-    fn from(value: &'a std::ffi::OsString) -> Self {
-        Value::from(value.as_os_str())
-    }
-}
+lossy_from!(
+    std::path::Path,
+    std::path::PathBuf,
+    std::ffi::OsStr,
+    std::ffi::OsString
+);
 
 macro_rules! value_from {
     ($variant:ident as $wide:ty: $($ty:ty),*) => {$(
