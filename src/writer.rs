@@ -1623,7 +1623,7 @@ fn ends_mid_line(
 /// How long an unfinished end must stay the end, on a filesystem where a zero-length
 /// `write(2)` does not wait for appends under way, before it is taken for a fragment: as
 /// long as `logwriter verify` waits for the rest of a last line.
-pub(crate) const UNFINISHED_WAIT: Duration = Duration::from_millis(200);
+const UNFINISHED_WAIT: Duration = Duration::from_millis(200);
 
 /// Whether the look at the end of `file` (a `pread(2)` of its last byte, then a zero-length
 /// `write(2)`) waits for an append being copied in: on ext2/3/4, btrfs and tmpfs the write
