@@ -89,15 +89,16 @@ fn parse_json(text: &str) -> Result<FieldValue, String> {
         serde_json::Value::Bool(b) => FieldValue::Bool(b),
         serde_json::Value::String(s) => FieldValue::Str(s),
         serde_json::Value::Number(n) => {
+            // The text, already checked to be a JSON number.
+            let number = text.trim();
             if let Some(u) = n.as_u64() {
                 FieldValue::U64(u)
             } else if let Some(i) = n.as_i64() {
                 FieldValue::I64(i)
-            } else if text.trim().bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
-                // The text, already checked to be a JSON number, read by the standard
-                // library, which always rounds correctly: the nearest double, so that a
-                // shortest form comes back as written, whatever serde_json's features.
-                let number = text.trim();
+            } else if number.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+                // Read by the standard library, which always rounds correctly: the nearest
+                // double, so that a shortest form comes back as written, whatever
+                // serde_json's features.
                 let float: f64 = number.parse().unwrap_or(f64::NAN);
                 let mantissa = number.split(['e', 'E']).next().unwrap_or_default();
                 if float == 0.0 && mantissa.bytes().any(|b| matches!(b, b'1'..=b'9')) {
@@ -108,7 +109,7 @@ fn parse_json(text: &str) -> Result<FieldValue, String> {
                     );
                 }
                 FieldValue::F64(float)
-            } else if text.trim() == "-0" {
+            } else if number == "-0" {
                 // serde_json reads the integer -0 as the float -0.0; as an integer it is 0.
                 FieldValue::U64(0)
             } else {
