@@ -108,7 +108,16 @@ pub struct Stats {
 ///   `max_files`: each rotates and drops by its own, and a writer with a larger `max_size`
 ///   checks at the pace of its own maximum, so it can miss enough rotations of small files
 ///   to lose its lines with the dropped one (the size bound below then holds with the
-///   largest `max_size` and its `C`; the least size of a backup, with the smallest).
+///   largest `max_size` and its `C`; the least size of a backup, with the smallest). Its
+///   lines go with a dropped file once the smallest `max_files` of the writers, plus one,
+///   rotations go by between two of its checks: with 5 backups of its own and a writer
+///   that keeps 1, two rotations are enough.
+/// - **Writers that do not rotate** ([`Options::no_rotation`], [`Writer::open_slot`],
+///   [`append_once`]) are not counted by the size bound below: what they append takes the
+///   file past `max_size` until a writer that rotates checks and appends, and with no such
+///   writer the file grows without bound. A writer without rotation checks every `appends`
+///   appends or `interval` only, never by its bytes. `append_once` opens the file by name
+///   at every call, so it never appends to a rotated file.
 /// - **How far past `max_size` a file can grow.** With `W` writers appending to one log,
 ///   while their rotations succeed (see the next point for one that fails),
 ///   none rotates a file before the next line would take it past `max_size` by its own
@@ -117,7 +126,8 @@ pub struct Stats {
 ///   bytes after its last exact look at the size (`L`: the longest line, at most 4096; `C`:
 ///   the own bytes that make a check due, `max(max_size/64, 1)`). So no file holds more than
 ///   `max(max_size, L) + (W − 1) × min(appends × L, C − 1 + L)` bytes (`max_size × (1 + (W −
-///   1)/64)` plus `W − 1` lines, with the default check and lines shorter than `max_size`),
+///   1)/64)` plus `W − 1` lines, with the default check and lines shorter than `max_size`;
+///   with different settings, each writer adds its own term, of its own `appends` and `C`),
 ///   and every backup made by a size
 ///   rotation holds more than `max_size − L`. A single writer writes a line longer than
 ///   `max_size` alone into an empty file; several writers that all found the file empty may

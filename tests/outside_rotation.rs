@@ -651,6 +651,145 @@ fn a_writer_with_a_larger_max_size_can_lose_lines_to_smaller_rotations() {
     assert!(kept(4096), "kept with the same maximum");
 }
 
+/// Options at the size of the tests below: 64 KiB files, so that a check by bytes comes only
+/// after a KiB of a writer's own lines, and checks by count or time not within a test.
+fn sized(max_files: u32) -> Options {
+    Options::new()
+        .max_size(64 << 10)
+        .max_files(max_files)
+        .reopen_check(Some(ReopenCheck {
+            appends: 1024,
+            interval: Duration::from_secs(3600),
+        }))
+}
+
+/// Every row number of the series at `dir`, oldest file first (up to `log.9`).
+fn series_numbers(dir: &Path) -> Vec<u64> {
+    (1..10)
+        .rev()
+        .map(|n| format!("log.{n}"))
+        .chain(["log".to_owned()])
+        .map(|name| dir.join(name))
+        .filter(|path| path.exists())
+        .flat_map(|path| numbers(&path))
+        .collect()
+}
+
+/// The limit the README states for writers with different `max_files`: a writer with 5
+/// backups loses its lines in a rotated file once the smallest `max_files` + 1 rotations go
+/// by between two of its checks (two, beside a writer that keeps one backup), not its own
+/// `max_files` + 1. Beside a writer that keeps 5 too, two rotations lose nothing.
+#[test]
+fn a_writer_with_more_backups_loses_lines_at_the_smallest_max_files() {
+    for (other_files, kept) in [(1, false), (2, true), (5, true)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("log");
+        let mut many = sized(5).open(&path).expect("open");
+        let mut few = sized(other_files).open(&path).expect("open");
+        append(&mut many, 0);
+        few.rotate().expect("rotate");
+        few.rotate().expect("rotate");
+        append(&mut many, 1);
+        assert_eq!(many.stats().failed, 0, "a lost line is not reported");
+        assert_eq!(many.stats().checks, 0, "{other_files}");
+        let expected: &[u64] = if kept { &[0, 1] } else { &[] };
+        assert_eq!(
+            series_numbers(dir.path()),
+            expected,
+            "beside {other_files} backups"
+        );
+    }
+}
+
+/// A writer that does not rotate (`no_rotation`, or `append_once`) takes a rotating log
+/// past the overshoot bound, which does not count it; the next append of the writer that
+/// rotates checks the size (its own bytes reach a 64th of its maximum) and rotates the file.
+#[test]
+fn a_writer_without_rotation_takes_the_file_past_the_bound_until_a_rotating_writer_checks() {
+    for once in [false, true] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("log");
+        let mut rotating = sized(5).open(&path).expect("open");
+        let mut plain = sized(5).no_rotation().open(&path).expect("open");
+        let text = "x".repeat(3000);
+        // The rotating writer's own lines, up to its check by bytes (a KiB).
+        let mut n = 0;
+        while fs::metadata(&path).expect("stat").len() < 60 << 10 {
+            append(&mut rotating, n);
+            n += 1;
+        }
+        let checks = rotating.stats().checks;
+        // 100 lines of about 3 KB from the writer that does not rotate, without a check.
+        for m in 0..100 {
+            let fields = [
+                Field::new("n", 1_000_000 + m),
+                Field::new("text", text.as_str()),
+            ];
+            let event = Event::new(EventKind::Renew).fields(&fields);
+            if once {
+                logwriter::append_once(&path, &event).expect("append_once");
+            } else {
+                plain.append(&event).expect("append");
+            }
+        }
+        assert_eq!(plain.stats().checks, 0);
+        let grown = fs::metadata(&path).expect("stat").len();
+        // The bound with two writers: 64 KiB + min(1024 × 4096, 1024 − 1 + 4096).
+        assert!(grown > (64 << 10) + 1023 + 4096, "{grown} bytes");
+        assert!(!dir.path().join("log.1").exists(), "nothing rotated yet");
+        // The rotating writer checks once its own bytes since its last check reach a KiB
+        // (its lines are under 100 bytes), finds the size, and rotates in that append.
+        let before = n;
+        while rotating.stats().rotations == 0 && n < before + 20 {
+            append(&mut rotating, n);
+            n += 1;
+        }
+        assert!(rotating.stats().checks > checks, "once: {once}");
+        assert_eq!(rotating.stats().rotations, 1, "once: {once}");
+        let rotated = numbers(&dir.path().join("log.1"));
+        assert_eq!(rotated.iter().filter(|&&m| m >= 1_000_000).count(), 100);
+        let before_rotation: Vec<u64> = (before..n - 1).collect();
+        assert!(rotated.ends_with(&before_rotation), "{before_rotation:?}");
+        assert_eq!(
+            numbers(&path),
+            [n - 1],
+            "the line that rotated starts the new file"
+        );
+    }
+}
+
+/// After a crash that left a hole in a series of 5 backups (`log.3` missing), a writer that
+/// keeps 2 drops only from the run below the hole: `log.4` and `log.5` stay as they are, as
+/// the README says, until a writer whose `max_files` reaches the hole fills it.
+#[test]
+fn backups_above_a_hole_stay_until_a_writer_with_enough_backups_rotates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log");
+    let row =
+        |n: u64| format!("{{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"n\":{n}}}\n");
+    for (name, n) in [
+        ("log.5", 5),
+        ("log.4", 4),
+        ("log.2", 2),
+        ("log.1", 1),
+        ("log", 0),
+    ] {
+        fs::write(dir.path().join(name), row(n)).expect("write");
+    }
+    let mut few = sized(2).open(&path).expect("open");
+    for _ in 0..3 {
+        few.rotate().expect("rotate");
+    }
+    assert!(!dir.path().join("log.3").exists());
+    assert_eq!(numbers(&dir.path().join("log.4")), [4]);
+    assert_eq!(numbers(&dir.path().join("log.5")), [5]);
+    let mut many = sized(5).open(&path).expect("open");
+    many.rotate().expect("rotate");
+    assert!(dir.path().join("log.3").exists(), "the hole is filled");
+    assert_eq!(numbers(&dir.path().join("log.4")), [4]);
+    assert_eq!(numbers(&dir.path().join("log.5")), [5]);
+}
+
 /// Runs `act` on another thread while the test holds every file at `lock_path` and, each
 /// time `act` waits for one, replaces it with another locked file before releasing it: 8
 /// times, so that each lock `act` gets is on a file that left the name. Checks that `act`
