@@ -400,7 +400,7 @@ impl Options {
 
     /// Never rotates: the file grows without bound (slot logs). On a log that other
     /// writers rotate, such a writer takes the file past their maximum until one of them
-    /// checks (see [`Writer`](crate::Writer), "Writers that do not rotate").
+    /// learns the size (see [`Writer`](crate::Writer), "Writers that do not rotate").
     #[must_use]
     ///
     /// ```
@@ -467,8 +467,9 @@ impl Options {
 
     /// How often the writer checks for outside rotation and other writers' growth;
     /// `None` never checks (only right for a file that one writer owns alone: with others,
-    /// such a writer sees their rotations only when it rotates itself, so its lines can go,
-    /// with `Ok`, in a backup they drop).
+    /// such a writer sees their rotations only when it rotates itself or calls
+    /// [`Writer::check_now`](crate::Writer::check_now), so its lines can go, with `Ok`, in
+    /// a backup they drop).
     #[must_use]
     ///
     /// ```

@@ -107,17 +107,21 @@ pub struct Stats {
 ///   at its next append; it runs no timer. Writers of one log should share `max_size` and
 ///   `max_files`: each rotates and drops by its own, and a writer with a larger `max_size`
 ///   checks at the pace of its own maximum, so it can miss enough rotations of small files
-///   to lose its lines with the dropped one (the size bound below then holds with the
-///   largest `max_size` and its `C`; the least size of a backup, with the smallest). Its
-///   lines go with a dropped file once the smallest `max_files` of the writers, plus one,
-///   rotations go by between two of its checks: with 5 backups of its own and a writer
-///   that keeps 1, two rotations are enough.
+///   to lose its lines with the dropped one (the size bound below then takes the largest
+///   `max_size`, with each writer's own `C`; the least size of a backup, the smallest). And
+///   any writer's lines can go with a dropped file as soon as the smallest `max_files` of
+///   the writers, plus one, rotations go by between two of its checks (when a writer with
+///   that few backups makes the last): with 5 backups of its own beside a writer that
+///   keeps 1, two rotations are enough.
 /// - **Writers that do not rotate** ([`Options::no_rotation`], [`Writer::open_slot`],
 ///   [`append_once`]) are not counted by the size bound below: what they append takes the
-///   file past `max_size` until a writer that rotates checks and appends, and with no such
-///   writer the file grows without bound. A writer without rotation checks every `appends`
-///   appends or `interval` only, never by its bytes. `append_once` opens the file by name
-///   at every call, so it never appends to a rotated file.
+///   file past `max_size` until a writer that rotates learns the size (when it opens, at a
+///   check, or under the lock of a rotation its own count called for) and appends; with no
+///   such writer and no rotation from outside, the file grows without bound. A writer
+///   without rotation checks every `appends` appends or `interval` only, never by its
+///   bytes. `append_once` opens the file by name at every call: only a rotation between
+///   that open and its `write(2)` sends its line to `<log>.1`, and it never goes on
+///   appending to a rotated file.
 /// - **How far past `max_size` a file can grow.** With `W` writers appending to one log,
 ///   while their rotations succeed (see the next point for one that fails),
 ///   none rotates a file before the next line would take it past `max_size` by its own
@@ -127,7 +131,8 @@ pub struct Stats {
 ///   the own bytes that make a check due, `max(max_size/64, 1)`). So no file holds more than
 ///   `max(max_size, L) + (W − 1) × min(appends × L, C − 1 + L)` bytes (`max_size × (1 + (W −
 ///   1)/64)` plus `W − 1` lines, with the default check and lines shorter than `max_size`;
-///   with different settings, each writer adds its own term, of its own `appends` and `C`),
+///   with different settings, at most `max(M, L)` plus every writer's own `min(appends ×
+///   L, C − 1 + L)`, `M` being the largest `max_size`),
 ///   and every backup made by a size
 ///   rotation holds more than `max_size − L`. A single writer writes a line longer than
 ///   `max_size` alone into an empty file; several writers that all found the file empty may
@@ -160,8 +165,9 @@ pub struct Stats {
 ///   that check or rotation cannot know: they go to the deleted file.
 /// - **Crashes.** A rotation renames from the oldest backup down to the active file, so a
 ///   writer killed between two renames leaves a missing number (a hole) but never two files
-///   under one name; the next rotation moves only the run `.1 … .k` below the first hole,
-///   which fills it, and the order of the files is kept. A writer killed inside a `write(2)`
+///   under one name; a rotation moves only the run `.1 … .k` below the first hole, so the
+///   order of the files is kept: one by a writer with more than `k` backups fills the hole,
+///   while one with `k` or fewer drops from that run and leaves the files above the hole. A writer killed inside a `write(2)`
 ///   that spans a page boundary can leave a partial line: a writer opening the log afterwards,
 ///   and [`append_once`], sees the last byte is not `\n` and ends the fragment before its
 ///   first line. To tell a fragment from a line another writer is copying in at that

@@ -702,8 +702,9 @@ fn a_writer_with_more_backups_loses_lines_at_the_smallest_max_files() {
 }
 
 /// A writer that does not rotate (`no_rotation`, or `append_once`) takes a rotating log
-/// past the overshoot bound, which does not count it; the next append of the writer that
-/// rotates checks the size (its own bytes reach a 64th of its maximum) and rotates the file.
+/// past the overshoot bound, which does not count it; the writer that rotates checks the
+/// size at the append that comes once its own bytes reach a 64th of its maximum, and
+/// rotates the file in that append.
 #[test]
 fn a_writer_without_rotation_takes_the_file_past_the_bound_until_a_rotating_writer_checks() {
     for once in [false, true] {
@@ -733,6 +734,7 @@ fn a_writer_without_rotation_takes_the_file_past_the_bound_until_a_rotating_writ
             }
         }
         assert_eq!(plain.stats().checks, 0);
+        assert_eq!(plain.stats().appends, if once { 0 } else { 100 });
         let grown = fs::metadata(&path).expect("stat").len();
         // The bound with two writers: 64 KiB + min(1024 × 4096, 1024 − 1 + 4096).
         assert!(grown > (64 << 10) + 1023 + 4096, "{grown} bytes");
