@@ -382,6 +382,37 @@ mod tests {
         }
     }
 
+    /// Short strings and keys, which take the whole-word stores, at every offset around the
+    /// end of the line and of the buffer: the room check before those stores must count the
+    /// lead, the tail and a whole word, or a store runs off the buffer.
+    #[test]
+    fn short_strings_and_keys_at_every_offset_near_the_end() {
+        let mut buf = [0u8; MAX_LINE + SLACK];
+        for text in ["", "a", "\n", "abcdefg", "abcdefgh", "abc\"defghijklmn"] {
+            let expected = quoted(text.as_bytes());
+            for start in MAX_LINE - 40..=MAX_LINE + SLACK + 1 {
+                buf.fill(b'.');
+                let mut line = Cursor {
+                    buf: &mut buf,
+                    len: start,
+                };
+                line.put_str(text);
+                assert_eq!(line.len, start + expected.len(), "{text:?} at {start}");
+                if start + expected.len() <= MAX_LINE {
+                    assert_eq!(&buf[start..start + expected.len()], &expected[..]);
+                }
+                buf.fill(b'.');
+                let len = put_key(&mut buf, start, text);
+                assert_eq!(len, start + expected.len() + 2, "key {text:?} at {start}");
+                if len <= MAX_LINE {
+                    assert_eq!(buf[start], b',');
+                    assert_eq!(&buf[start + 1..len - 1], &expected[..]);
+                    assert_eq!(buf[len - 1], b':');
+                }
+            }
+        }
+    }
+
     #[test]
     fn integers_near_the_end_of_the_buffer_are_counted() {
         let mut buf = [0u8; MAX_LINE + SLACK];

@@ -306,6 +306,32 @@ mod tests {
         }
     }
 
+    /// A word of bytes that all need escaping, then a short tail, in every room from none
+    /// to enough: what `escape_into` takes and what is left, escaped after it, give the
+    /// whole, and no store runs off the room (the tail's check must count what the word
+    /// used).
+    #[test]
+    fn a_dense_word_then_a_tail_in_every_room() {
+        let texts: [&[u8]; 4] = [
+            b"\x01\x01\x01\x01\x01\x01\x01\x01x",
+            b"\"\"\"\"\"\"\"\"ab",
+            b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\n",
+            b"abcdefgh\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f\\\\\\",
+        ];
+        for text in texts {
+            let mut expected = Vec::new();
+            write_escaped(text, |run| expected.extend_from_slice(run));
+            for room in 0..=text.len() * 6 + 2 {
+                let mut out = vec![0u8; room];
+                let (taken, len) = escape_into(text, &mut out);
+                assert!(taken <= text.len() && len <= room, "{text:?} in {room}");
+                let mut whole = out[..len].to_vec();
+                write_escaped(&text[taken..], |run| whole.extend_from_slice(run));
+                assert_eq!(whole, expected, "{text:?} in {room}");
+            }
+        }
+    }
+
     #[test]
     fn escape_into_matches_write_escaped() {
         let samples = [

@@ -452,3 +452,24 @@ fn every_line_parses_as_one_flat_object() {
     assert_eq!(object["x"], 0.1);
     assert!(object.values().all(|v| !v.is_object() && !v.is_array()));
 }
+
+/// What `{:?}` shows of the encoder's public types: the line's text, a field's key and
+/// value, and the timestamp buffer's name (it holds no text worth showing).
+#[test]
+fn debug_shows_the_line_and_the_field() {
+    let mut line = Line::new();
+    line.encode(&Event::new(EventKind::Renew).at(Timestamp::from_unix(0, 0).unwrap()))
+        .expect("encode");
+    assert_eq!(
+        format!("{line:?}"),
+        r#"Line { text: "{\"ts\":\"1970-01-01T00:00:00Z\",\"event\":\"renew\"}\n" }"#
+    );
+    assert_eq!(
+        format!("{:?}", Field::new("k", 1)),
+        r#"Field { key: "k", value: I64(1) }"#
+    );
+    assert_eq!(
+        format!("{:?}", logwriter::TimestampBuf::new()),
+        "TimestampBuf"
+    );
+}
