@@ -596,13 +596,22 @@ fn lines_appended_to_a_dropped_backup_are_lost_until_the_next_check() {
     late.check_now();
     append(&mut late, 2);
 
-    let found: Vec<u64> = ["log.2", "log.1", "log"]
-        .iter()
-        .flat_map(|name| numbers(&dir.path().join(name)))
-        .collect();
+    let found = series_numbers(dir.path());
     // Line 0 aged out with its file, as backups do; line 1 was appended to it after that.
     assert_eq!(found, [2], "lines 0 and 1 went with the dropped file");
     assert_eq!(late.stats().reopens, 1);
+}
+
+/// Every row number of the series at `dir`, oldest file first (up to `log.9`).
+fn series_numbers(dir: &Path) -> Vec<u64> {
+    (1..10)
+        .rev()
+        .map(|n| format!("log.{n}"))
+        .chain(["log".to_owned()])
+        .map(|name| dir.join(name))
+        .filter(|path| path.exists())
+        .flat_map(|path| numbers(&path))
+        .collect()
 }
 
 /// The limit the README states for writers with different `max_size`: the one with the
@@ -637,10 +646,7 @@ fn a_writer_with_a_larger_max_size_can_lose_lines_to_smaller_rotations() {
         append_at(&mut big, 1_000_002, ts);
         assert_eq!(small.stats().rotations, 7);
         assert_eq!(big.stats().failed, 0, "a lost line is not reported");
-        let found: Vec<u64> = ["log.5", "log.4", "log.3", "log.2", "log.1", "log"]
-            .iter()
-            .flat_map(|name| numbers(&dir.path().join(name)))
-            .collect();
+        let found = series_numbers(dir.path());
         assert!(found.ends_with(&[599]) || found.ends_with(&[599, 1_000_002]));
         found.contains(&1_000_002)
     };
@@ -661,18 +667,6 @@ fn sized(max_files: u32) -> Options {
             appends: 1024,
             interval: Duration::from_secs(3600),
         }))
-}
-
-/// Every row number of the series at `dir`, oldest file first (up to `log.9`).
-fn series_numbers(dir: &Path) -> Vec<u64> {
-    (1..10)
-        .rev()
-        .map(|n| format!("log.{n}"))
-        .chain(["log".to_owned()])
-        .map(|name| dir.join(name))
-        .filter(|path| path.exists())
-        .flat_map(|path| numbers(&path))
-        .collect()
 }
 
 /// The limit the README states for writers with different `max_files`: a writer with 5
