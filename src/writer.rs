@@ -167,9 +167,9 @@ pub struct Stats {
 ///   writer killed between two renames leaves a missing number (a hole) but never two files
 ///   under one name; a rotation moves only the run `.1 … .k` below the first hole, so the
 ///   order of the files is kept: one by a writer with more than `k` backups fills the hole,
-///   while one with `k` or fewer drops from that run and leaves the files above the hole. A writer killed inside a `write(2)`
-///   that spans a page boundary can leave a partial line: a writer opening the log afterwards,
-///   and [`append_once`], sees the last byte is not `\n` and ends the fragment before its
+///   while one with `k` or fewer drops from that run and leaves the files above the hole. A
+///   writer killed inside a `write(2)` that spans a page boundary can leave a partial line:
+///   a writer opening the log afterwards, and [`append_once`], sees the last byte is not `\n` and ends the fragment before its
 ///   first line. To tell a fragment from a line another writer is copying in at that
 ///   moment, it waits for appends under way (a zero-length `write(2)` takes the inode lock
 ///   on ext2/3/4, btrfs and tmpfs; on xfs the `pread(2)` of the last byte waits); on other

@@ -14,7 +14,7 @@ mod lock_waiters;
 mod rotation_support;
 mod timing;
 use lock_waiters::{lock_waiter_on, locked_file, wait_for_lock_waiter};
-use rotation_support::{child, fifo_reader, mkfifo, role, strace_usable, traced};
+use rotation_support::{child, fifo_reader, mkfifo, role, series_files, strace_usable, traced};
 use timing::until_timed;
 
 /// An event numbered `n`, stamped by the writer.
@@ -602,16 +602,26 @@ fn lines_appended_to_a_dropped_backup_are_lost_until_the_next_check() {
     assert_eq!(late.stats().reopens, 1);
 }
 
-/// Every row number of the series at `dir`, oldest file first (up to `log.9`).
+/// Every row number of the series of `log` at `dir`, oldest file first.
 fn series_numbers(dir: &Path) -> Vec<u64> {
-    (1..10)
+    series_files(dir, "log")
+        .iter()
         .rev()
-        .map(|n| format!("log.{n}"))
-        .chain(["log".to_owned()])
-        .map(|name| dir.join(name))
-        .filter(|path| path.exists())
-        .flat_map(|path| numbers(&path))
+        .flat_map(|(_, path)| numbers(path))
         .collect()
+}
+
+/// Options at the size of the tests of shared logs: 64 KiB files (unless a test sets its
+/// own), so that a check by bytes comes only after a KiB of a writer's own lines, and checks
+/// by count or time not within a test.
+fn sized(max_files: u32) -> Options {
+    Options::new()
+        .max_size(64 << 10)
+        .max_files(max_files)
+        .reopen_check(Some(ReopenCheck {
+            appends: 1024,
+            interval: Duration::from_secs(3600),
+        }))
 }
 
 /// The limit the README states for writers with different `max_size`: the one with the
@@ -623,14 +633,7 @@ fn a_writer_with_a_larger_max_size_can_lose_lines_to_smaller_rotations() {
     let kept = |big_max_size: u64| {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("log");
-        let options = |max_size| {
-            Options::new()
-                .max_size(max_size)
-                .reopen_check(Some(ReopenCheck {
-                    appends: 1024,
-                    interval: Duration::from_secs(3600),
-                }))
-        };
+        let options = |max_size| sized(5).max_size(max_size);
         let mut big = options(big_max_size).open(&path).expect("open");
         let mut small = options(4096).open(&path).expect("open");
         // Stamped in advance, so that every line's length is known.
@@ -655,18 +658,6 @@ fn a_writer_with_a_larger_max_size_can_lose_lines_to_smaller_rotations() {
         "lost with the default 10 MiB"
     );
     assert!(kept(4096), "kept with the same maximum");
-}
-
-/// Options at the size of the tests below: 64 KiB files, so that a check by bytes comes only
-/// after a KiB of a writer's own lines, and checks by count or time not within a test.
-fn sized(max_files: u32) -> Options {
-    Options::new()
-        .max_size(64 << 10)
-        .max_files(max_files)
-        .reopen_check(Some(ReopenCheck {
-            appends: 1024,
-            interval: Duration::from_secs(3600),
-        }))
 }
 
 /// The limit the README states for writers with different `max_files`: a writer with 5
