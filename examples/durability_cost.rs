@@ -5,8 +5,9 @@
 //! ```
 //!
 //! Appends one `commit` line (about the size of the seed system's lines) in a loop under each
-//! policy, in a fresh file in `DIR` (default: the system temp dir; the figures are only
-//! meaningful on the disk the logs will live on), and prints the mean and the 99th
+//! policy, in a fresh file in a new directory made inside `DIR` (default: the system temp
+//! dir; the figures are only meaningful on the disk the logs will live on) and removed at
+//! the end, so that runs side by side never share a file, and prints the mean and the 99th
 //! percentile per append. The syncing policies run fewer appends: each `fdatasync(2)` waits
 //! for the disk.
 
@@ -59,9 +60,14 @@ fn measure(dir: &Path, name: &str, durability: Durability, appends: usize) -> (f
 }
 
 fn main() {
-    let dir: PathBuf = std::env::args_os()
+    let base: PathBuf = std::env::args_os()
         .nth(1)
         .map_or_else(std::env::temp_dir, PathBuf::from);
+    let dir = tempfile::Builder::new()
+        .prefix("durability-cost-")
+        .tempdir_in(&base)
+        .expect("make a directory for the logs");
+    let dir = dir.path();
     let policies = [
         ("none", Durability::None, 200_000),
         (
@@ -88,12 +94,12 @@ fn main() {
         .len();
     println!(
         "durability cost per append, {len}-byte line, in {}",
-        dir.display()
+        base.display()
     );
     println!("| policy | appends | fdatasync calls | mean µs/append | p99 µs/append |");
     println!("|---|---|---|---|---|");
     for (name, durability, appends) in policies {
-        let (mean, p99, syncs) = measure(&dir, name, durability, appends);
+        let (mean, p99, syncs) = measure(dir, name, durability, appends);
         println!("| `{name}` | {appends} | {syncs} | {mean:.2} | {p99:.2} |");
     }
 }
