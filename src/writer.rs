@@ -91,13 +91,13 @@ pub struct Stats {
 /// - **One rotation per crossing.** A writer rotates only under an exclusive `flock(2)` on
 ///   `<log>.lock`, a file of its own next to the log: a lock on the log itself would be lost
 ///   with the rename, and a lock on the directory would also serialise unrelated logs and
-///   tools that share it. Under the lock the writer first compares `statx(2)` of its
-///   descriptor with `statx(2)` of the name (device and inode): if another writer rotated
-///   first, it reopens the new file and decides again from that file's exact size, so a
-///   crossing that several writers see at once shifts the series once. The line that made
-///   the writer rotate is written before the lock is released, so no backup is empty unless
-///   [`Writer::rotate`] forced it. The lock is taken on the rotation path only, never on an
-///   ordinary append, and a holder that dies releases it.
+///   tools that share it. Under the lock the writer first compares `statx(2)` of the name
+///   with the file its descriptor holds (device and inode, known from its open): if another
+///   writer rotated first, it reopens the new file and decides again from that file's exact
+///   size, so a crossing that several writers see at once shifts the series once. The line
+///   that made the writer rotate is written before the lock is released, so no backup is
+///   empty unless [`Writer::rotate`] forced it. The lock is taken on the rotation path only,
+///   never on an ordinary append, and a holder that dies releases it.
 /// - **Following other writers.** A writer learns of other writers' bytes and rotations, and
 ///   of rotation done from outside, only at a [`ReopenCheck`](crate::ReopenCheck): every
 ///   `appends` appends, every `interval`, and whenever its own bytes since the last check
@@ -152,17 +152,20 @@ pub struct Stats {
 ///   [`rotate`](Writer::rotate) ends the wait at once.
 /// - **The directory.** Every operation after the open is relative to the directory's
 ///   descriptor: a directory renamed under the writer is followed. One that is deleted
-///   is not: at the first reopen check that cannot create the file in it, a writer whose
-///   path is absolute opens the directory at the path again (making it if need be); with a
-///   relative path, the checks keep failing (counted).
+///   is not: at the first reopen check or rotation that cannot create a file in it (the
+///   log, or the rotation's lock file), a writer whose path is absolute opens the directory
+///   at the path again (making it if need be); with a relative path, the checks keep
+///   failing (counted).
 /// - **A deleted file.** With periodic reopen checks (the default), a check or a rotation
 ///   that finds the file held deleted and cannot make it again (a relative path, no space
 ///   or inodes, a file where the directory was, a FIFO or a symlink at the name) makes
 ///   every append until a check or a rotation succeeds return that failure's error and
 ///   write nothing, counted in [`Stats::failed`] and [`Stats::bytes_lost`]: the lines
-///   would go to a file no one can read. With a relative path no check can succeed, so
-///   this lasts until the writer is opened again. The appends between the deletion and
-///   that check or rotation cannot know: they go to the deleted file.
+///   would go to a file no one can read. A rotation that cannot take its lock still moves
+///   the writer from a deleted file to one made again at the name, as a check does. With
+///   a relative path no check can succeed, so this lasts until the writer is opened again.
+///   The appends between the deletion and that check or rotation cannot know: they go to
+///   the deleted file.
 /// - **Crashes.** A rotation renames from the oldest backup down to the active file, so a
 ///   writer killed between two renames leaves a missing number (a hole) but never two files
 ///   under one name; a rotation moves only the run `.1 … .k` below the first hole, so the
@@ -951,7 +954,16 @@ impl Writer {
         max_files: u32,
         force: bool,
     ) -> Result<(), Error> {
-        self.lock_exclusive()?;
+        if let Err(err) = self.lock_exclusive() {
+            // Without the lock there is no rotation, but a file held that was deleted can
+            // still be left for the one at the log's name, as a check does without a lock,
+            // rather than have the line refused ([`Writer::refuse_if_deleted`]).
+            if self.held_deleted() {
+                // Its own failure leaves the writer where it was, refused as before.
+                let _ = self.follow_path();
+            }
+            return Err(err);
+        }
         let result = self.rotate_under_lock(len, max_size, max_files, force);
         match result {
             Ok(()) => self.resume_rotation(),
@@ -1017,16 +1029,13 @@ impl Writer {
     /// two holders of one open file: the two processes could rotate at once.
     fn lock_exclusive(&mut self) -> Result<(), Error> {
         for _attempt in 0..LOCK_ATTEMPTS {
-            let mode = Mode::from_raw_mode(lock_mode(self.options.mode));
-            // One that may be written but not read (made by an older version with a
-            // mode such as 0o200) is opened for writing: `flock` takes either.
-            let lock = match openat(&self.dir, self.name.lock(), LOCK_FLAGS, mode) {
-                Err(Errno::ACCESS) => openat(
-                    &self.dir,
-                    self.name.lock(),
-                    LOCK_FLAGS | OFlags::WRONLY,
-                    mode,
-                ),
+            let lock = match self.open_lock() {
+                // The directory held was deleted: the lock goes in the one now at the
+                // path, made if need be, as the log does ([`Writer::open_active`]).
+                Err(Errno::NOENT) if self.path.is_absolute() => {
+                    self.reopen_dir()?;
+                    self.open_lock()
+                }
                 opened => opened,
             }
             .map_err(|errno| Error::os(errno, Op::OpenLock, &self.path))?;
@@ -1041,6 +1050,22 @@ impl Writer {
             }
         }
         Err(Error::os(Errno::AGAIN, Op::Lock, &self.path))
+    }
+
+    /// Opens (makes if missing) `<log>.lock` in the directory held. One that may be written
+    /// but not read (made by an older version with a mode such as 0o200) is opened for
+    /// writing: `flock` takes either.
+    fn open_lock(&mut self) -> Result<OwnedFd, Errno> {
+        let mode = Mode::from_raw_mode(lock_mode(self.options.mode));
+        match openat(&self.dir, self.name.lock(), LOCK_FLAGS, mode) {
+            Err(Errno::ACCESS) => openat(
+                &self.dir,
+                self.name.lock(),
+                LOCK_FLAGS | OFlags::WRONLY,
+                mode,
+            ),
+            opened => opened,
+        }
     }
 
     /// Releases the rotation lock and closes its file. The unlock comes first: the close
@@ -1100,12 +1125,17 @@ impl Writer {
     /// the lines go on, as to a file renamed away.
     #[cold]
     fn refuse_if_deleted(&mut self, err: &Error) {
-        let deleted = self.options.reopen_check.is_some()
-            && self.regular()
-            && identity::links_of_fd(&self.file).is_ok_and(|n| n == 0);
-        if deleted {
+        if self.held_deleted() {
             self.set_orphaned(Some(err.clone()));
         }
+    }
+
+    /// Whether the writer follows the log's name (it makes reopen checks) and holds a
+    /// regular file that no longer has one.
+    fn held_deleted(&self) -> bool {
+        self.options.reopen_check.is_some()
+            && self.regular()
+            && identity::links_of_fd(&self.file).is_ok_and(|n| n == 0)
     }
 
     /// Compares `statx` of the name with the file held (known from its open, else from a

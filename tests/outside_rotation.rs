@@ -139,18 +139,14 @@ fn lines_for_a_deleted_file_that_cannot_be_made_again_are_refused() {
     assert_eq!(log.stats().failed, 0);
 }
 
-/// A rotation that finds the file held deleted, and cannot make it again, refuses the line
-/// as a reopen check does, rather than write it to the deleted file; so do the appends
-/// after it, until a check succeeds.
-#[test]
-fn a_rotation_that_cannot_make_the_deleted_file_again_refuses_the_line() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let log_path = dir.path().join("log");
-    // Nearly full already: the first append is due to rotate, long before a check is due
-    // (at 1000 appends, an hour, or 100 bytes of the writer's own), so it is the rotation
-    // that finds the file gone.
+/// A writer of `dir/log`, which holds one line short of the maximum (6,400 bytes), with
+/// checks at 1,000 appends, an hour, or 100 bytes of its own: its first append is due to
+/// rotate, long before a check is due, so it is the rotation that finds what changed.
+fn due_to_rotate(dir: &Path) -> (std::path::PathBuf, Writer) {
+    let log_path = dir.join("log");
+    fs::create_dir_all(dir).expect("mkdir");
     fs::write(&log_path, "x".repeat(6390) + "\n").expect("a nearly full log");
-    let mut log = Options::new()
+    let log = Options::new()
         .max_size(6400)
         .max_files(2)
         .reopen_check(Some(ReopenCheck {
@@ -159,6 +155,16 @@ fn a_rotation_that_cannot_make_the_deleted_file_again_refuses_the_line() {
         }))
         .open(&log_path)
         .expect("open");
+    (log_path, log)
+}
+
+/// A rotation that finds the file held deleted, and cannot make it again, refuses the line
+/// as a reopen check does, rather than write it to the deleted file; so do the appends
+/// after it, until a check succeeds.
+#[test]
+fn a_rotation_that_cannot_make_the_deleted_file_again_refuses_the_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, mut log) = due_to_rotate(dir.path());
     fs::remove_file(&log_path).expect("rm");
     fs::create_dir(&log_path).expect("a directory at the log's name");
     let results: Vec<bool> = (1..4).map(|n| try_append(&mut log, n).is_ok()).collect();
@@ -177,6 +183,56 @@ fn a_rotation_that_cannot_make_the_deleted_file_again_refuses_the_line() {
     log.check_now();
     append(&mut log, 8);
     assert_eq!(numbers(&log_path), [8]);
+}
+
+/// A rotation that finds the log's directory deleted makes it again, as a check does (for
+/// a log named by an absolute path), and takes its lock there: the line goes to the new
+/// file, not refused. (The lock file was once opened in the deleted directory first, and
+/// the rotation failed with `ENOENT`; the lines were then refused until the next check.)
+#[test]
+fn a_rotation_that_finds_the_directory_deleted_makes_it_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sub = dir.path().join("sub");
+    let (log_path, mut log) = due_to_rotate(&sub);
+    fs::remove_dir_all(&sub).expect("rm -r");
+    append(&mut log, 1);
+    append(&mut log, 2);
+    assert_eq!(numbers(&log_path), [1, 2]);
+    assert!(
+        sub.join("log.lock").exists(),
+        "the lock was taken in the new directory"
+    );
+    let stats = log.stats();
+    assert_eq!(
+        (stats.failed, stats.housekeeping_errors, stats.reopens),
+        (0, 0, 1),
+        "{stats:?}"
+    );
+}
+
+/// A rotation that cannot take its lock, while the file held has been deleted, still moves
+/// the writer to a file made again at the log's name before it would refuse the line: the
+/// lock is needed to rotate, not to follow the path, which a check does without it.
+#[test]
+fn a_rotation_that_cannot_lock_follows_a_deleted_file_to_the_new_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, mut log) = due_to_rotate(dir.path());
+    // `open(2)` of the lock file fails: a directory is at its name.
+    fs::create_dir(dir.path().join("log.lock")).expect("a directory at the lock's name");
+    fs::remove_file(&log_path).expect("rm");
+    append(&mut log, 1);
+    append(&mut log, 2);
+    assert_eq!(numbers(&log_path), [1, 2]);
+    let stats = log.stats();
+    assert_eq!(
+        (stats.failed, stats.rotations, stats.reopens),
+        (0, 0, 1),
+        "{stats:?}"
+    );
+    assert_eq!(
+        stats.housekeeping_errors, 1,
+        "the lock's failure: {stats:?}"
+    );
 }
 
 /// A rotation that makes the deleted file again ends the refusal, as a check does: the
