@@ -1388,16 +1388,19 @@ fn follows_a_pipe_to_its_end() {
     assert_eq!(String::from_utf8(out.stdout).unwrap(), rows);
 }
 
-/// A follower of `/dev/stdin`, a pipe whose writer is returned.
+/// A follower of `/dev/stdin`, a pipe that holds `rows` already, with the options `more`;
+/// the pipe's writer is returned, still open.
 // The tests build with the current toolchain; `rust-version` covers the library and the
 // tool (`std::io::pipe` is from 1.87, which clippy allows inside tests but not here).
 #[allow(clippy::incompatible_msrv)]
-fn follow_a_pipe() -> (Follower, std::io::PipeWriter) {
-    let (reader, writer) = std::io::pipe().unwrap();
+fn follow_a_pipe(rows: &[String], more: &[&str]) -> (Follower, std::io::PipeWriter) {
+    let (reader, mut writer) = std::io::pipe().unwrap();
+    std::io::Write::write_all(&mut writer, rows.concat().as_bytes()).unwrap();
     let mut command = Command::new(BIN);
     command
-        .args(["show", "-f", "--json", "--exit-on-idle", "1s"])
-        .args(["--poll-interval", "20ms", "/dev/stdin"])
+        .args(["show", "-f", "--json"])
+        .args(more)
+        .arg("/dev/stdin")
         .stdin(reader);
     (Follower::run(command), writer)
 }
@@ -1405,17 +1408,18 @@ fn follow_a_pipe() -> (Follower, std::io::PipeWriter) {
 #[test]
 fn a_pipe_whose_writer_stays_open_is_waited_on() {
     // The log is opened without waiting for a writer (it is opened under the series lock),
-    // then made blocking again: a read of the empty pipe waits for rows rather than
-    // failing with `EAGAIN` while the writer is still there. The follower is seen blocked
-    // in that read before anything is written (one that failed would have ended).
-    let (follower, mut writer) = follow_a_pipe();
+    // and read without waiting, until its writer has written nothing more: an empty pipe
+    // is then waited on with `poll(2)` rather than read as ended or failing with `EAGAIN`
+    // while the writer is still there. The follower is seen waiting there before
+    // anything is written (one that failed would have ended).
+    let (follower, mut writer) =
+        follow_a_pipe(&[], &["--poll-interval", "1h", "--exit-after-lines", "3"]);
     assert!(
-        sleeping::wait_until_reading_a_pipe(follower.child.id()),
+        sleeping::wait_until_polling(follower.child.id()),
         "the follower ended instead of waiting for the pipe's writer"
     );
     let rows: Vec<String> = (0..3).map(|seq| row("p", seq, "")).collect();
     std::io::Write::write_all(&mut writer, rows.concat().as_bytes()).unwrap();
-    drop(writer);
     let shown: Vec<String> = follower
         .finish()
         .into_iter()
@@ -1424,12 +1428,14 @@ fn a_pipe_whose_writer_stays_open_is_waited_on() {
     assert_eq!(shown, rows);
 }
 
-/// A row that comes down a pipe is shown before the next read waits for the pipe's writer:
-/// `tail -F log | logwriter show -f /dev/stdin` shows each row as it comes, not 64 KiB at
-/// a time.
+/// A row that comes down a pipe is shown as it comes, before the follower waits for the
+/// pipe's writer again: `tail -F log | logwriter show -f /dev/stdin` shows each row as it
+/// comes, not 64 KiB at a time, nor at the next poll (an hour away here): the wait on a
+/// pipe ends when it has something to read.
 #[test]
 fn each_row_from_a_pipe_is_shown_as_it_comes() {
-    let (follower, mut writer) = follow_a_pipe();
+    let (follower, mut writer) =
+        follow_a_pipe(&[], &["--poll-interval", "1h", "--exit-after-lines", "3"]);
     let mut shown = Vec::new();
     // Each row is written only once the one before it is shown: the writer stays open.
     for seq in 0..3 {
@@ -1439,6 +1445,46 @@ fn each_row_from_a_pipe_is_shown_as_it_comes() {
     drop(writer);
     shown.extend(follower.finish());
     assert_exactly_once_in_order(&per_writer(&ids(&shown), "p"), 3, "p");
+}
+
+/// `tail -F log | logwriter show -f --last 2 /dev/stdin`: the rows already in the pipe are
+/// what is already there, and the last two of them are shown while the pipe's writer stays
+/// open, then the rows that come. (The first read of the pipe once waited for its writer
+/// to close it, and nothing was shown.)
+#[test]
+fn last_on_a_pipe_whose_writer_stays_open_shows_its_rows() {
+    let rows: Vec<String> = (0..4).map(|seq| row("p", seq, "")).collect();
+    let (follower, mut writer) = follow_a_pipe(
+        &rows[..3],
+        &[
+            "--last",
+            "2",
+            "--poll-interval",
+            "1h",
+            "--exit-after-lines",
+            "3",
+        ],
+    );
+    let mut shown = vec![follower.next_line(), follower.next_line()];
+    std::io::Write::write_all(&mut writer, rows[3].as_bytes()).unwrap();
+    shown.extend(follower.finish());
+    let shown: Vec<String> = shown.into_iter().map(|line| line + "\n").collect();
+    assert_eq!(shown, rows[1..]);
+}
+
+/// `--exit-on-idle` ends a follower of a pipe whose writer stays open but writes nothing
+/// more, as it ends one of a quiet file: a read of the pipe does not hold it.
+#[test]
+fn exit_on_idle_ends_a_follow_of_a_pipe_whose_writer_stays_open() {
+    let rows: Vec<String> = (0..2).map(|seq| row("p", seq, "")).collect();
+    let (follower, writer) = follow_a_pipe(&rows, &["--exit-on-idle", "200ms"]);
+    let shown: Vec<String> = follower
+        .finish()
+        .into_iter()
+        .map(|line| line + "\n")
+        .collect();
+    assert_eq!(shown, rows);
+    drop(writer);
 }
 
 #[test]

@@ -24,11 +24,25 @@ pub fn wait_until_sleeping(pid: u32) -> bool {
     })
 }
 
-/// Waits until process `pid`, a child of this one, waits in a read of a pipe (`pipe_read`
-/// in `/proc/<pid>/wchan`), as [`wait_until_sleeping`] waits for a sleep.
-#[allow(dead_code)] // Not every test that includes this module reads a pipe.
-pub fn wait_until_reading_a_pipe(pid: u32) -> bool {
-    wait_until(pid, |_, wchan| wchan.contains("pipe_read"))
+/// The numbers of `poll` and `ppoll` (and its 64-bit-time form on 32-bit x86), as
+/// `/proc/<pid>/syscall` shows them; elsewhere, `/proc/<pid>/wchan` alone tells.
+#[cfg(target_arch = "x86_64")]
+const POLLS: &[&str] = &["7", "271"];
+#[cfg(target_arch = "x86")]
+const POLLS: &[&str] = &["168", "309", "414"];
+#[cfg(target_arch = "aarch64")]
+const POLLS: &[&str] = &["73"];
+#[cfg(not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")))]
+const POLLS: &[&str] = &[];
+
+/// Waits until process `pid`, a child of this one, waits in `poll` or `ppoll` (as
+/// [`wait_until_sleeping`] waits for a sleep), as a follower waits on a pipe.
+#[allow(dead_code)] // Not every test that includes this module follows a pipe.
+pub fn wait_until_polling(pid: u32) -> bool {
+    wait_until(pid, |call, wchan| {
+        wchan.contains("poll")
+            || matches!(call.split_whitespace().next(), Some(number) if POLLS.contains(&number))
+    })
 }
 
 /// Waits until `waiting` holds of process `pid`'s `/proc/<pid>/syscall` and

@@ -134,6 +134,26 @@ impl Tail {
         })
     }
 
+    /// [`Tail::from_file`] for a file to follow: a pipe, a FIFO or a terminal is read
+    /// without waiting ([`Tail::drain`] stops where its writer has written nothing more
+    /// yet), so that what is already there can be told from what comes later (`--last`),
+    /// and a writer that keeps it open but quiet leaves the follower free to stop
+    /// (`--exit-on-idle`, a closed standard output). [`run`] waits on it with `poll(2)`.
+    pub fn to_follow(file: File) -> io::Result<Tail> {
+        let tail = Tail::from_file(file)?;
+        if tail.waits() {
+            let flags = rustix::fs::fcntl_getfl(&tail.file)?;
+            rustix::fs::fcntl_setfl(&tail.file, flags | OFlags::NONBLOCK)?;
+        }
+        Ok(tail)
+    }
+
+    /// Whether reads of the file wait for a writer: a pipe, a FIFO, a terminal (not a
+    /// regular file, nor a directory, which is never read).
+    fn waits(&self) -> bool {
+        !self.id.regular && !self.id.directory
+    }
+
     /// The newest backup when following begins, to be read on for late lines: writers
     /// that have not yet seen the rotation that made it still append to it (for up to a
     /// reopen check's interval, 1 s by default). `file` has been looked at up to `read_to`;
@@ -224,7 +244,13 @@ impl Tail {
                 file: &mut self.file,
                 pos: &mut self.pos,
             };
-            match self.reader.next_item(&mut src)? {
+            let item = match self.reader.next_item(&mut src) {
+                // Made not to wait ([`Tail::to_follow`]): nothing more for now. A part of a
+                // line read stays in the reader for the next drain.
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                item => item?,
+            };
+            match item {
                 Some(Item::Line(range)) => {
                     shower.line(self.reader.bytes(range))?;
                     // A read of a pipe waits for its writer, and the rows shown so far
@@ -375,7 +401,29 @@ pub fn run(
             return let_go(retired, shower);
         }
         shower.flush()?;
-        std::thread::sleep(settings.poll);
+        pause(current.as_ref(), settings.poll);
+    }
+}
+
+/// The pause between rounds that found nothing new: `poll`, cut short when `current` is a
+/// pipe, a FIFO or a terminal that has something to read (`poll(2)`), so that its rows are
+/// shown as they come. One with no writer left reports a hang-up at once, and is waited
+/// for as a file's end is.
+fn pause(current: Option<&Tail>, poll: Duration) {
+    use rustix::event::{PollFd, PollFlags, Timespec};
+    let Some(tail) = current.filter(|tail| tail.waits()) else {
+        return std::thread::sleep(poll);
+    };
+    let mut fds = [PollFd::new(&tail.file, PollFlags::IN)];
+    let timeout = Timespec::try_from(poll).unwrap_or(Timespec {
+        tv_sec: i64::MAX,
+        tv_nsec: 0,
+    });
+    let started = Instant::now();
+    let readable = matches!(rustix::event::poll(&mut fds, Some(&timeout)), Ok(n) if n > 0)
+        && fds[0].revents().contains(PollFlags::IN);
+    if !readable {
+        std::thread::sleep(poll.saturating_sub(started.elapsed()));
     }
 }
 
@@ -654,7 +702,7 @@ fn open_tail(path: &Path, name: &Path) -> io::Result<Option<Tail>> {
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(failed("open", &err, name)),
     };
-    let tail = Tail::from_file(file)?;
+    let tail = Tail::to_follow(file)?;
     Ok((!tail.id.directory).then_some(tail))
 }
 

@@ -106,7 +106,8 @@ pub fn open_in_series(path: &Path, name: &Path) -> io::Result<File> {
 /// lock must: a FIFO there with no writer would hold the open, and the lock with it, and
 /// every rotation that waits for the lock, until some program opened it for writing. The
 /// descriptor is then made blocking again, so that reads of a pipe wait for data (and
-/// find its end at once while no writer has it open).
+/// find its end at once while no writer has it open); a follower makes it non-blocking
+/// once more ([`crate::follow::Tail::to_follow`]), and waits with `poll(2)`.
 pub fn open_log_now(path: &Path) -> io::Result<File> {
     let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK;
     let file = rustix::fs::open(path, flags, Mode::empty())?;

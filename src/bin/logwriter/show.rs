@@ -39,7 +39,8 @@ pub struct ShowArgs {
     /// Read the whole rotated series: PATH.N … PATH.1, then PATH.
     #[arg(long)]
     pub all: bool,
-    /// After the existing rows, wait for new ones, across rotations and truncation.
+    /// After the existing rows, wait for new ones, across rotations and truncation (a pipe:
+    /// the rows its writer has written so far, then each one as it comes).
     #[arg(short, long)]
     pub follow: bool,
     /// Print the selected rows byte for byte as they are in the file (of a glued line, the
@@ -67,7 +68,8 @@ pub struct ShowArgs {
     /// Never colour (same as --color never).
     #[arg(long)]
     pub no_color: bool,
-    /// With -f: how long to wait before looking for new rows again after reaching the end.
+    /// With -f: how long to wait before looking for new rows again after reaching the end
+    /// (rows down a pipe are shown as they come).
     #[arg(
         long,
         value_name = "DURATION",
@@ -347,7 +349,13 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     // Following waits for a missing log; `--all` shows the backups there are.
     let (opened, log) = series::open_series(&args.path, args.all, args.follow)?;
     let mut active = log
-        .map(Tail::from_file)
+        .map(|file| {
+            if args.follow {
+                Tail::to_follow(file)
+            } else {
+                Tail::from_file(file)
+            }
+        })
         .transpose()
         .map_err(|err| Failure::io(&format!("open {name}"), &err))?;
     // For a follower, the newest backup, `PATH.1`, read for late lines from writers that
