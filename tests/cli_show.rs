@@ -691,7 +691,7 @@ fn errors_table() {
             &log,
             &["-f", "--poll-interval", "fast"],
             2,
-            "invalid duration 'fast'",
+            "--poll-interval: invalid duration 'fast'",
         ),
         (
             &log,
@@ -706,7 +706,7 @@ fn errors_table() {
             &log,
             &["-f", "--exit-on-idle", "10"],
             2,
-            "invalid duration '10'",
+            "--exit-on-idle: invalid duration '10'",
         ),
         (&log, &["--last", "-1"], 2, "unexpected argument '-1'"),
         (&missing, &[], 1, "No such file"),
@@ -1091,4 +1091,50 @@ fn after_a_byte_order_mark_the_rest_is_the_line() {
     let out = show(&log, &["--json"], "UTC");
     assert!(out.status.success(), "{out:?}");
     assert_eq!(String::from_utf8(out.stdout).unwrap(), format!("{row}\n"));
+}
+
+/// A string slot that would read as a value of another type is quoted, as any other string
+/// value is, so that the slot that is the string "7" and the one that is the number 7
+/// (which `--slot 7` does not select) stay apart. (The slot was once written bare.)
+#[test]
+fn a_string_slot_that_reads_as_another_type_is_quoted() {
+    let (_dir, log) = log_of(
+        "{\"ts\":\"2026-05-01T12:00:04Z\",\"event\":\"join\",\"slot\":7}\n\
+         {\"ts\":\"2026-05-01T12:00:05Z\",\"event\":\"join\",\"slot\":\"7\"}\n\
+         {\"ts\":\"2026-05-01T12:00:06Z\",\"event\":\"join\",\"slot\":null}\n\
+         {\"ts\":\"2026-05-01T12:00:07Z\",\"event\":\"join\",\"slot\":\"null\"}\n\
+         {\"ts\":\"2026-05-01T12:00:08Z\",\"event\":\"join\",\"slot\":\"a\"}\n",
+    );
+    assert_eq!(
+        stdout_of(&show(&log, &["--full-time"], "UTC")),
+        "2026-05-01T12:00:04Z  join          slot=7\n\
+         2026-05-01T12:00:05Z  join          slot=\"7\"\n\
+         2026-05-01T12:00:06Z  join          slot=null\n\
+         2026-05-01T12:00:07Z  join          slot=\"null\"\n\
+         2026-05-01T12:00:08Z  join          slot=a\n"
+    );
+}
+
+/// A line that ends in `\r\n` reads as its row (JSON takes the `\r` for white space):
+/// `show` shows it, `show --json` passes it through with its `\r`, and `verify` counts it
+/// `ok`, as the README says.
+#[test]
+fn a_crlf_line_reads_as_its_row() {
+    let line = "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"join\",\"slot\":\"a\"}\r\n";
+    let (_dir, log) = log_of(line);
+    assert_eq!(
+        stdout_of(&show(&log, &["--full-time"], "UTC")),
+        "2026-05-01T12:00:00Z  join          slot=a\n"
+    );
+    assert_eq!(stdout_of(&show(&log, &["--json"], "UTC")), line);
+    let out = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+        .arg("verify")
+        .arg(&log)
+        .output()
+        .expect("run logwriter");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("problems: 0") && stdout.ends_with("ok\n"),
+        "{out:?}"
+    );
 }

@@ -425,6 +425,11 @@ fn order_allows_the_slack_of_writers_sharing_a_log() {
     assert_eq!(lines, ["2", "3", "5", "6", "8"]);
     let out = verify(&["--order-slack", "soon"], &log);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--order-slack: invalid duration 'soon'"),
+        "{stderr}"
+    );
 }
 
 /// Equal timestamps are in order, even strictly; a line exactly the slack behind is

@@ -71,11 +71,13 @@ pub fn run(args: &AppendArgs) -> Result<(), Failure> {
         return logwriter::append_once(&args.path, &event)
             .map_err(|err| Failure::failed(err.to_string()));
     }
-    // Opening a writer creates the file: an oversize line is refused before that, with the
-    // encoder's own error, named after the log.
+    // Opening a writer creates the file: an oversize line is refused before that, in the
+    // words `append_once` uses (the encoder's own error names no file).
     if let Err(err) = Line::new().encode(&event) {
+        let text = err.to_string();
+        let reason = text.strip_prefix("encode event: ").unwrap_or(&text);
         return Err(Failure::failed(format!(
-            "append to {}: {err}",
+            "append to {}: {reason}",
             args.path.display()
         )));
     }

@@ -177,7 +177,7 @@ impl Renderer {
         if let Some(text) = slot.as_deref().filter(|s| !s.is_empty()) {
             separator(out)?;
             out.write_all(b"slot=")?;
-            write_text(out, text)?;
+            write_str(out, text)?;
         }
         for member in row.members() {
             let key = row::key_text(line, member);
@@ -470,17 +470,20 @@ fn write_nested(out: &mut impl Write, json: &[u8]) -> io::Result<()> {
     out.write_all(&text.as_bytes()[start..])
 }
 
+/// A string value: quoted when it would read as a value of another type (`"7"`, `"null"`),
+/// so that it stays apart from that value.
+fn write_str(out: &mut impl Write, text: &str) -> io::Result<()> {
+    if reads_as_json(text) {
+        write_json_string(out, text)?;
+    } else {
+        write_text(out, text)?;
+    }
+    Ok(())
+}
+
 fn write_value(out: &mut impl Write, line: &[u8], member: &Member) -> io::Result<()> {
     match member.kind {
-        Kind::Str => {
-            let text = row::str_value(line, member).unwrap_or_default();
-            if reads_as_json(&text) {
-                write_json_string(out, &text)?;
-            } else {
-                write_text(out, &text)?;
-            }
-            Ok(())
-        }
+        Kind::Str => write_str(out, &row::str_value(line, member).unwrap_or_default()),
         Kind::Nested => write_nested(out, &line[member.value.clone()]),
         Kind::Number | Kind::Bool | Kind::Null => out.write_all(&line[member.value.clone()]),
     }

@@ -312,12 +312,16 @@ fn filter(args: &ShowArgs) -> Result<Filter, Failure> {
 
 pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     let filter = filter(args)?;
-    let poll = timearg::parse_duration(&args.poll_interval).map_err(Failure::usage)?;
+    let poll = timearg::parse_duration(&args.poll_interval)
+        .map_err(|err| Failure::usage(format!("--poll-interval: {err}")))?;
     if poll.is_zero() {
         return Err(Failure::usage("--poll-interval must be above zero"));
     }
     let idle = match &args.exit_on_idle {
-        Some(text) => Some(timearg::parse_duration(text).map_err(Failure::usage)?),
+        Some(text) => Some(
+            timearg::parse_duration(text)
+                .map_err(|err| Failure::usage(format!("--exit-on-idle: {err}")))?,
+        ),
         None => None,
     };
     let mut shower = Shower {

@@ -322,7 +322,8 @@ fn rest_of_line(file: &mut File, reader: &mut LineReader, size: u64) -> io::Resu
 }
 
 pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
-    let order_slack = crate::timearg::parse_duration(&args.order_slack).map_err(Failure::usage)?;
+    let order_slack = crate::timearg::parse_duration(&args.order_slack)
+        .map_err(|err| Failure::usage(format!("--order-slack: {err}")))?;
     // The series as one snapshot, opened under the lock this crate's writers rotate under:
     // a rotation between two opens would show a file twice or skip one. One file alone
     // needs none, but for a log missing meanwhile (see `open_series`).
