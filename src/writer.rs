@@ -143,11 +143,11 @@ pub struct Stats {
 ///   line that was due to rotate goes to the file the writer holds, unless that file was
 ///   deleted (see "A deleted file" below). If only the new file cannot be opened after the
 ///   shift, that is the file just renamed to `<log>.1`, and the rotation is counted too.
-///   The writer tries again once its own bytes
-///   after that line exceed `C`, or at its next reopen check, or when it moves to another
+///   The writer tries again once its own bytes after that line, written or failed (on a
+///   full disk or at the file-size limit every line fails, and the rotation may be what
+///   ends that), exceed `C`, or at its next reopen check, or when it moves to another
 ///   file, whichever comes first: not at every append (unless a line is longer than `C`),
-///   since each try costs system calls, and not never,
-///   with or without reopen checks. Until a try succeeds the file grows past `max_size`,
+///   since each try costs system calls, and not never, with or without reopen checks. Until a try succeeds the file grows past `max_size`,
 ///   beyond the bound above by this writer's bytes; a successful
 ///   [`rotate`](Writer::rotate) ends the wait at once.
 /// - **The directory.** Every operation after the open is relative to the directory's
@@ -679,10 +679,23 @@ impl Writer {
         self.lost_with(len, err)
     }
 
-    /// Counts a line of `len` bytes that did not reach the file, lost with `err`.
+    /// Counts a line of `len` bytes that did not reach the file, lost with `err`. After a
+    /// failed rotation, it brings the retry nearer as a line written would: on a full disk
+    /// or at the file-size limit no line is written, and only that rotation (which drops
+    /// the oldest backup, and moves to an empty file) may end the failures.
     fn lost_with(&mut self, len: usize, err: Error) -> Error {
         self.stats.failed += 1;
         self.stats.bytes_lost += len as u64;
+        if let Some(rotation) = self.options.rotation {
+            // Above the maximum and below `u64::MAX` (never: not a regular file), the
+            // rotate point is a retry point.
+            if (rotation.max_size..u64::MAX).contains(&self.rotate_above) {
+                self.rotate_above = self
+                    .rotate_above
+                    .saturating_sub(len as u64)
+                    .max(rotation.max_size);
+            }
+        }
         err
     }
 

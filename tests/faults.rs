@@ -162,6 +162,70 @@ fn file_size_limit_gives_short_write_then_efbig() {
     );
 }
 
+/// Child side of the retry test: a writer without reopen checks (whose own bytes alone
+/// time the retry of a failed rotation) at its maximum size, whose rotation fails (a
+/// directory where the lock file goes) while its file cannot grow (`RLIMIT_FSIZE` at its
+/// size; a full disk does the same). Once the lock can be taken, the failed lines bring
+/// the retry as lines written would, a 64th of the maximum later, and the rotation ends
+/// the failures.
+fn retry_child(dir: &Path) {
+    let path = dir.join("log");
+    let max_size = 64 * 450;
+    let mut log = Options::new()
+        .max_size(max_size)
+        .max_files(2)
+        .reopen_check(None)
+        .open(&path)
+        .expect("open");
+    let mut n = 0;
+    while log.known_size() + line_len(n) <= max_size {
+        append_numbered(&mut log, n).expect("append under the maximum");
+        n += 1;
+    }
+    std::fs::create_dir(dir.join("log.lock")).expect("a directory at the lock's name");
+    let saved = limit_file_size(std::fs::metadata(&path).expect("stat").len());
+    let err = append_numbered(&mut log, n).expect_err("at the limit");
+    assert_eq!(err.kind(), ErrorKind::Os(Errno::FBIG), "{err}");
+    assert_eq!(log.stats().housekeeping_errors, 1, "the rotation failed");
+    std::fs::remove_dir(dir.join("log.lock")).expect("the lock can be taken again");
+    // The retry comes once the failed lines pass 450 bytes (a 64th of the maximum), so
+    // within four more of about 150 bytes.
+    let mut failed = 1;
+    loop {
+        n += 1;
+        match append_numbered(&mut log, n) {
+            Ok(()) => break,
+            Err(err) => assert_eq!(err.kind(), ErrorKind::Os(Errno::FBIG), "{err}"),
+        }
+        failed += 1;
+        assert!(failed <= 5, "no retry after {failed} failed lines");
+    }
+    let stats = log.stats();
+    assert_eq!((stats.rotations, stats.failed), (1, failed), "{stats:?}");
+    setrlimit(Resource::Fsize, saved).expect("restore the limit");
+    println!("retry-child-done");
+}
+
+/// A rotation that failed is tried again after a 64th of the maximum of the writer's own
+/// lines, written or failed: with the file at the file-size limit (or a full disk), the
+/// lines all fail, and the rotation, which would end that, was once never tried again by
+/// a writer without reopen checks.
+#[test]
+fn failed_lines_bring_the_retry_of_a_failed_rotation() {
+    if role().as_deref() == Some("retry") {
+        return retry_child(Path::new(&std::env::var(DIR).expect(DIR)));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    run_sigxfsz_child(
+        "failed_lines_bring_the_retry_of_a_failed_rotation",
+        "retry",
+        dir.path(),
+    );
+    let (good, bad) = read_numbers(&dir.path().join("log"));
+    assert!(bad.is_empty(), "{bad:?}");
+    assert_eq!(good.len(), 1, "the line after the rotation: {good:?}");
+}
+
 /// Child side of the tmpfs test: runs in its own mount namespace, with a 64 KiB tmpfs on `dir`.
 fn tmpfs_child(dir: &Path) {
     // Room to free later.
