@@ -88,7 +88,9 @@ fn parse(args: &[String]) -> Result<Config, String> {
     let backups = backups_kept(&config);
     if backups > MAX_BACKUPS {
         // Each rotation renames every backup: thousands of them would make the run crawl.
-        let least = workspace_bytes(&config) / (MAX_BACKUPS - 16);
+        // The least size that keeps `backups_kept` within MAX_BACKUPS: W / m <= MAX - 16
+        // (a whole-number quotient) holds from m = W / (MAX - 15) + 1 on.
+        let least = workspace_bytes(&config) / (MAX_BACKUPS - 15) + 1;
         return Err(format!(
             "--max-size {} would keep about {backups} backups of the workspace log, and each \
              rotation renames them all; use --max-size {least} or more, or fewer --events",

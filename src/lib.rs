@@ -25,6 +25,42 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Reading a rotated log back
+//!
+//! The series, oldest first, is `log.N` … `log.1`, then `log`; each line is a JSON object
+//! that any JSON reader parses (`logwriter show --all` and `verify --all`, behind the
+//! `cli` feature, read it for people and for scripts):
+//!
+//! ```
+//! use logwriter::{Event, EventKind, Field, Options};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("log");
+//! // Lines of 63 to 74 bytes, so 3 a file: 20 lines make 6 rotations.
+//! let mut log = Options::new().max_size(250).max_files(10).slot("a").open(&path)?;
+//! for n in 0..20u64 {
+//!     log.append(&Event::new(EventKind::Renew).fields(&[Field::new("n", n)]))?;
+//! }
+//!
+//! let mut series: Vec<std::path::PathBuf> = (1..=10)
+//!     .map(|k| dir.path().join(format!("log.{k}")))
+//!     .filter(|backup| backup.exists())
+//!     .rev()
+//!     .collect();
+//! series.push(path);
+//! let mut numbers = Vec::new();
+//! for file in &series {
+//!     for line in std::fs::read_to_string(file)?.lines() {
+//!         let row: serde_json::Value = serde_json::from_str(line)?;
+//!         assert_eq!((&row["event"], &row["slot"]), (&"renew".into(), &"a".into()));
+//!         numbers.push(row["n"].as_u64().unwrap());
+//!     }
+//! }
+//! assert_eq!(numbers, (0..20).collect::<Vec<_>>());
+//! assert_eq!(series.len(), 7, "{series:?}");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Guarantees
 //!
 //! - **One line, one system call.** In steady state [`Writer::append`] performs exactly one
@@ -91,15 +127,16 @@
 //!
 //! The encoder is an ordinary function call; [`Writer::append`] itself is
 //! `#[inline(always)]`, so the checks and the one `write(2)` run in the caller's own loop.
-//! On a KVM guest on AMD EPYC (Linux 6.18, one of the README's two machines), a
+//! On a KVM guest on AMD EPYC (Linux 6.18, the earlier of the README's two AMD machines), a
 //! `write(2)` issued from a called function rather than from the loop that calls it took
 //! about 34 instruction-TLB page walks instead of 5 to 8, and 300 to 800 ns more, for a
 //! bare write as much as for ours. The inlined part is the steady state only: rotation,
 //! reopen checks and error handling stay out of line.
 //!
 //! An append reads the clock once: the realtime reading that stamps the line also times the
-//! reopen checks and periodic syncs. The precise read costs about 45 ns on the AMD machine
-//! and 21 to 27 ns on the Intel one (from one day to another); on the AMD machine the
+//! reopen checks and periodic syncs. The precise read costs about 45 ns on the earlier AMD
+//! machine, 23.9 ns on the later one (family 26) and 21 to 27 ns on the Intel one (from one
+//! day to another); on the earlier AMD machine the
 //! coarse monotonic read this replaced cost about 10 ns in a loop of its own, yet dropping
 //! it took the append bench's ratio to a bare `write(2)` from 1.126–1.156 to 1.105–1.124
 //! (four alternating runs each): right after a `write(2)` it cost more than in a loop, or

@@ -266,9 +266,17 @@ impl Options {
     /// ```
     /// use logwriter::Options;
     ///
-    /// // Reads BONES_LOG_MAX_SIZE and BONES_LOG_MAX_FILES once, now; setters still win.
-    /// let options = Options::from_env().max_files(2);
-    /// assert_eq!(options.rotation().map(|r| r.max_files), Some(2));
+    /// // As a deployment would set them (here, for this program alone).
+    /// std::env::set_var("BONES_LOG_MAX_SIZE", "1048576");
+    /// std::env::set_var("BONES_LOG_MAX_FILES", "3");
+    /// // Reads BONES_LOG_MAX_SIZE and BONES_LOG_MAX_FILES once, now.
+    /// let rotation = Options::from_env().rotation().unwrap();
+    /// assert_eq!((rotation.max_size, rotation.max_files), (1 << 20, 3));
+    /// // Setters still win, and a value that is not a positive integer is ignored.
+    /// std::env::set_var("BONES_LOG_MAX_FILES", "1O");
+    /// let options = Options::from_env().max_size(4096);
+    /// let rotation = options.rotation().unwrap();
+    /// assert_eq!((rotation.max_size, rotation.max_files), (4096, 5));
     /// ```
     pub fn from_env() -> Options {
         Options::new().with_env_values(

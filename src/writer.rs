@@ -84,7 +84,36 @@ pub struct Stats {
 /// and never allocates.
 ///
 /// Several writers, in one process or many, may share one file; each needs its own
-/// `Writer` (an append takes `&mut self`).
+/// `Writer` (an append takes `&mut self`). A `Writer` is `Send`, so a thread may own one:
+///
+/// ```
+/// use logwriter::{Event, EventKind, Field, Options};
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("log");
+/// std::thread::scope(|scope| {
+///     let threads: Vec<_> = ["a", "b", "c"]
+///         .map(|slot| {
+///             let path = &path;
+///             scope.spawn(move || {
+///                 // Its own writer, and its own descriptor, for each thread: whole lines
+///                 // that never interleave, and rotations that one lock keeps apart.
+///                 let mut log = Options::new().max_size(1 << 20).slot(slot).open(path)?;
+///                 for n in 0..100u64 {
+///                     let fields = [Field::new("n", n)];
+///                     log.append(&Event::new(EventKind::Renew).fields(&fields))?;
+///                 }
+///                 Ok::<(), logwriter::Error>(())
+///             })
+///         })
+///         .into();
+///     threads.into_iter().try_for_each(|thread| thread.join().expect("no panic"))
+/// })?;
+/// let text = std::fs::read_to_string(&path)?;
+/// assert_eq!(text.lines().count(), 300);
+/// assert!(text.lines().all(|line| line.starts_with("{\"ts\":") && line.ends_with('}')));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Sharing a rotating log
 ///

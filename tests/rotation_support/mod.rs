@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -47,7 +48,12 @@ pub fn usable_or_skip(usable: bool, what: &str) -> bool {
         std::env::var_os(ALLOW_SKIP).is_some_and(|value| value == "1"),
         "this test needs {what}, which is not usable here; set {ALLOW_SKIP}=1 to skip it"
     );
-    eprintln!("skipped ({ALLOW_SKIP}=1): {what} is not usable here");
+    // Straight to the process's stderr: libtest captures `eprintln!` from a test that
+    // passes, and a skip would then go unsaid.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped ({ALLOW_SKIP}=1): {what} is not usable here"
+    );
     false
 }
 
