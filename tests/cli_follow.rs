@@ -31,6 +31,14 @@ struct Follower {
     lines: mpsc::Receiver<String>,
 }
 
+/// A test that fails, or ends before its follower does, leaves no follower behind: one that
+/// polls once an hour would otherwise run on for that long.
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 impl Follower {
     fn start(log: &Path, total: usize, poll: &str) -> Follower {
         let total = total.to_string();
@@ -108,6 +116,15 @@ impl Follower {
         let _ = self.child.wait();
     }
 
+    /// Waits for the follower to exit; its status and what it wrote to stderr.
+    fn exit(&mut self) -> (std::process::ExitStatus, String) {
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            std::io::Read::read_to_string(&mut pipe, &mut stderr).unwrap();
+        }
+        (self.child.wait().unwrap(), stderr)
+    }
+
     /// Ends a follower started in a process group of its own, with every process in it (a
     /// tracer killed alone would leave the follower it traces running).
     fn kill_group(self) {
@@ -145,9 +162,8 @@ impl Follower {
                 }
             }
         }
-        let out = self.child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{out:?}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let (status, stderr) = self.exit();
+        assert!(status.success(), "{status}: {stderr}");
         let warned = stderr
             .lines()
             .filter(|line| {
@@ -1472,6 +1488,20 @@ fn last_on_a_pipe_whose_writer_stays_open_shows_its_rows() {
     assert_eq!(shown, rows[1..]);
 }
 
+/// A file that is always ready to read and always at its end (`/dev/null`) is waited for
+/// between polls as a file's end is, in a sleep: a wait for it to be readable would end at
+/// once, and the follower would spin. (It once did, at full CPU, once a pipe's wait was
+/// cut short by `poll(2)`.)
+#[test]
+fn a_file_always_at_its_end_is_waited_for_in_a_sleep() {
+    let mut command = Command::new(BIN);
+    command.args(["show", "-f", "--json", "--poll-interval", "1h", "/dev/null"]);
+    let mut follower = Follower::run(command);
+    // A spinning follower never sleeps, and this fails after 60 s.
+    follower.wait_until_polling();
+    follower.stop();
+}
+
 /// `--exit-on-idle` ends a follower of a pipe whose writer stays open but writes nothing
 /// more, as it ends one of a quiet file: a read of the pipe does not hold it.
 #[test]
@@ -1492,7 +1522,7 @@ fn a_backup_that_cannot_be_looked_at_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");
     std::fs::write(&log, row("e", 0, "")).unwrap();
-    let follower = Follower::start(&log, 2, "20ms");
+    let mut follower = Follower::start(&log, 2, "20ms");
     follower.next_line();
     // Rotated away, and log.1 a symbolic link to itself, which no one can open (ELOOP),
     // made first, so that no search of the follower's finds the file followed at log.2
@@ -1500,9 +1530,8 @@ fn a_backup_that_cannot_be_looked_at_is_named() {
     std::os::unix::fs::symlink("log.1", dir.path().join("log.1")).unwrap();
     std::fs::rename(&log, dir.path().join("log.2")).unwrap();
     std::fs::write(&log, row("e", 1, "")).unwrap();
-    let out = follower.child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (status, stderr) = follower.exit();
+    assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("stat ") && stderr.contains("log.1: ") && stderr.contains("symbolic links"),
         "{stderr}"

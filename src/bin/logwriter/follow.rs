@@ -70,6 +70,11 @@ pub struct Tail {
     /// there then (nothing read since) is not shown when the file is let go.
     window_end: Option<u64>,
     reader: LineReader,
+    /// Whether the last [`Tail::drain`] stopped at the file's end (a read of nothing), not
+    /// where the writer of a pipe, FIFO or terminal had written nothing more yet. Some
+    /// files are always ready to read and always at their end (`/dev/null`, a terminal
+    /// that hung up): a wait for them to be readable would end at once.
+    ended: bool,
 }
 
 /// Where reading on a file for late lines starts, from the end of what was looked at: the
@@ -131,6 +136,7 @@ impl Tail {
             pos: 0,
             window_end: None,
             reader: LineReader::with_capacity(LINE_CAPACITY),
+            ended: false,
         })
     }
 
@@ -247,7 +253,10 @@ impl Tail {
             let item = match self.reader.next_item(&mut src) {
                 // Made not to wait ([`Tail::to_follow`]): nothing more for now. A part of a
                 // line read stays in the reader for the next drain.
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.ended = false;
+                    break;
+                }
                 item => item?,
             };
             match item {
@@ -260,7 +269,10 @@ impl Tail {
                     }
                 }
                 Some(Item::Overlong(_)) => {}
-                None => break,
+                None => {
+                    self.ended = true;
+                    break;
+                }
             }
         }
         Ok(self.pos != start)
@@ -407,11 +419,12 @@ pub fn run(
 
 /// The pause between rounds that found nothing new: `poll`, cut short when `current` is a
 /// pipe, a FIFO or a terminal that has something to read (`poll(2)`), so that its rows are
-/// shown as they come. One with no writer left reports a hang-up at once, and is waited
-/// for as a file's end is.
+/// shown as they come. One that was read to its end (no writer left, or a file that is
+/// never more than that, such as `/dev/null`) is waited for as a file's end is: it may be
+/// ready to read at every moment, and nothing would come of reading it.
 fn pause(current: Option<&Tail>, poll: Duration) {
     use rustix::event::{PollFd, PollFlags, Timespec};
-    let Some(tail) = current.filter(|tail| tail.waits()) else {
+    let Some(tail) = current.filter(|tail| tail.waits() && !tail.ended) else {
         return std::thread::sleep(poll);
     };
     let mut fds = [PollFd::new(&tail.file, PollFlags::IN)];
