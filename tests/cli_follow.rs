@@ -182,6 +182,11 @@ impl Follower {
     }
 }
 
+/// The lines as the follower printed them, each with its `\n`.
+fn with_newlines(lines: Vec<String>) -> Vec<String> {
+    lines.into_iter().map(|line| line + "\n").collect()
+}
+
 /// `(slot, seq)` of each printed row.
 fn ids(lines: &[String]) -> Vec<(String, u64)> {
     lines
@@ -1436,12 +1441,7 @@ fn a_pipe_whose_writer_stays_open_is_waited_on() {
     );
     let rows: Vec<String> = (0..3).map(|seq| row("p", seq, "")).collect();
     std::io::Write::write_all(&mut writer, rows.concat().as_bytes()).unwrap();
-    let shown: Vec<String> = follower
-        .finish()
-        .into_iter()
-        .map(|line| line + "\n")
-        .collect();
-    assert_eq!(shown, rows);
+    assert_eq!(with_newlines(follower.finish()), rows);
 }
 
 /// A row that comes down a pipe is shown as it comes, before the follower waits for the
@@ -1484,8 +1484,7 @@ fn last_on_a_pipe_whose_writer_stays_open_shows_its_rows() {
     let mut shown = vec![follower.next_line(), follower.next_line()];
     std::io::Write::write_all(&mut writer, rows[3].as_bytes()).unwrap();
     shown.extend(follower.finish());
-    let shown: Vec<String> = shown.into_iter().map(|line| line + "\n").collect();
-    assert_eq!(shown, rows[1..]);
+    assert_eq!(with_newlines(shown), rows[1..]);
 }
 
 /// A file that is always ready to read and always at its end (`/dev/null`) is waited for
@@ -1508,12 +1507,7 @@ fn a_file_always_at_its_end_is_waited_for_in_a_sleep() {
 fn exit_on_idle_ends_a_follow_of_a_pipe_whose_writer_stays_open() {
     let rows: Vec<String> = (0..2).map(|seq| row("p", seq, "")).collect();
     let (follower, writer) = follow_a_pipe(&rows, &["--exit-on-idle", "200ms"]);
-    let shown: Vec<String> = follower
-        .finish()
-        .into_iter()
-        .map(|line| line + "\n")
-        .collect();
-    assert_eq!(shown, rows);
+    assert_eq!(with_newlines(follower.finish()), rows);
     drop(writer);
 }
 
