@@ -131,6 +131,10 @@ pub enum Op {
     },
     /// `fdatasync(2)` of the log file.
     Sync,
+    /// `fdatasync(2)` of the file the writer moved off, with appends the durability policy
+    /// had not synced yet: rotated away by the writer (it is then `<log>.1`), or replaced
+    /// at the log's name by someone else. The error names the log's path.
+    SyncLeft,
     /// `fsync(2)` of the log's directory, after the writer created or renamed files in it,
     /// or of a directory above it that gained an entry when opening the log made
     /// directories (the error still names the log's path).
@@ -240,6 +244,7 @@ impl fmt::Display for Error {
             Op::Rename { .. } => "rename",
             Op::Unlink { .. } => "remove oldest backup",
             Op::Sync => "fdatasync",
+            Op::SyncLeft => "fdatasync the file moved away from",
             Op::SyncDir => "fsync directory of",
             Op::Configure if self.path.is_none() => "configure writer",
             Op::Configure => "configure writer for",
@@ -378,6 +383,10 @@ mod tests {
             (Op::OpenLock, "open rotation lock /ws/.bones/log.lock"),
             (Op::Lock, "lock rotation of /ws/.bones/log.lock"),
             (Op::Sync, "fdatasync /ws/.bones/log"),
+            (
+                Op::SyncLeft,
+                "fdatasync the file moved away from /ws/.bones/log",
+            ),
             (Op::SyncDir, "fsync directory of /ws/.bones/log"),
             (Op::Rotate, "rotate /ws/.bones/log"),
         ];

@@ -147,7 +147,8 @@ impl Default for ReopenCheck {
 ///
 /// Before a rotation or a reopen check moves the writer to another file, the appends not
 /// yet synced are synced in the file they went to (a failure is counted in
-/// [`Stats::housekeeping_errors`](crate::Stats::housekeeping_errors)). The first sync after
+/// [`Stats::housekeeping_errors`](crate::Stats::housekeeping_errors), with
+/// [`Op::SyncLeft`] when it is that file's). The first sync after
 /// the writer created a file or renamed files in the directory also syncs the directory
 /// (`fsync(2)`, [`Op::SyncDir`] on failure), and the first sync after
 /// an open that created directories syncs each of their parents, so that the synced

@@ -842,6 +842,12 @@ impl Writer {
     fn replace_file(&mut self, file: OwnedFd) -> Result<FileId, Error> {
         if self.sync_pending() {
             if let Err(err) = self.sync() {
+                // Said of the file being left, not of the one now at the log's name.
+                let err = if err.op() == Op::Sync {
+                    err.with_path(Op::SyncLeft, &self.path)
+                } else {
+                    err
+                };
                 self.housekeeping_failed(err);
             }
         }
@@ -1258,8 +1264,13 @@ impl Writer {
         let dir = open_log_dir(parent).map_err(|(errno, op)| Error::os(errno, op, &self.path))?;
         self.dir = dir.fd;
         self.dir_sync = dir.sync;
-        // Directories made for the deleted one are moot.
-        self.made_dirs = dir.made;
+        // Directories made now, and those made before that are still to sync (the open's,
+        // when the directory went before the first sync): both are prefixes of the one
+        // path, and the shorter covers the other. One deleted since is passed over.
+        self.made_dirs = match (self.made_dirs, dir.made) {
+            (Some(before), Some(now)) => Some(before.min(now)),
+            (before, now) => before.or(now),
+        };
         self.dir_changed = true;
         // The next rotation locks the lock file in this directory (one held now, by the
         // rotation that found the directory deleted, is released with it).

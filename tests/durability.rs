@@ -1007,3 +1007,107 @@ fn dir_sync_failure_child() {
     assert_eq!((stats.appends, stats.syncs), (2, 3));
     println!("dir-eio-child-done");
 }
+
+/// Child side: a writer that syncs every append, opened at `<tmp>/new/sub/log` where
+/// neither directory exists; `new/sub` is deleted before the first sync, and the append
+/// (with a reopen check at every append) makes it again. Prints the temp dir.
+fn made_dirs_then_deleted_child() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("new/sub/log");
+    let mut log = Options::new()
+        .durability(Durability::EveryAppend)
+        .reopen_check(Some(ReopenCheck {
+            appends: 1,
+            interval: Duration::from_secs(3600),
+        }))
+        .open(&path)
+        .expect("open");
+    std::fs::remove_dir_all(dir.path().join("new/sub")).expect("remove new/sub");
+    append(&mut log);
+    assert_eq!(log.stats().reopens, 1);
+    println!("made-dirs-child-done in {}", dir.path().display());
+}
+
+/// The open made `new` and `new/sub`; `new/sub` is deleted, and made again by a check,
+/// before the first sync. That sync still syncs the temp dir, which gained `new` from the
+/// open: else a power loss could take the whole path to the synced line with it. (Making
+/// the directory again once dropped what the open had made.)
+#[test]
+fn directories_made_by_the_open_are_synced_after_a_remade_directory() {
+    const TEST: &str = "directories_made_by_the_open_are_synced_after_a_remade_directory";
+    if role().as_deref() == Some("made-dirs-deleted") {
+        return made_dirs_then_deleted_child();
+    }
+    let Some((tmp, syncs)) = traced_made_dirs(TEST, "made-dirs-deleted", &[]) else {
+        return;
+    };
+    let mut dirs: Vec<&str> = syncs
+        .iter()
+        .filter(|sync| sync.call == "fsync")
+        .map(|sync| sync.path.as_str())
+        .collect();
+    dirs.sort_unstable();
+    let expected: Vec<String> = ["", "/new", "/new/sub"]
+        .iter()
+        .map(|sub| format!("{tmp}{sub}"))
+        .collect();
+    assert_eq!(dirs, expected, "each directory synced: {syncs:?}");
+}
+
+/// Child side: a periodic writer whose third append rotates, with the parent failing the
+/// first `fdatasync(2)`, that of the two lines left in the file being rotated away.
+fn left_sync_fails_child() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log");
+    let mut log = Options::new()
+        .max_size(two_lines_max())
+        .durability(Durability::Periodic {
+            appends: 1000,
+            interval: Duration::from_secs(3600),
+        })
+        .open(&path)
+        .expect("open");
+    for _ in 0..3 {
+        append_fixed(&mut log);
+    }
+    assert_eq!(log.stats().rotations, 1);
+    let err = log.take_housekeeping_error().expect("the failed sync");
+    assert_eq!(
+        (err.op(), err.raw_os_error(), err.path()),
+        (Op::SyncLeft, Some(5), Some(path.as_path())),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "fdatasync the file moved away from {}: ",
+            path.display()
+        )),
+        "{text}"
+    );
+    println!("left-sync-child-done");
+}
+
+/// A failed sync of the file a rotation moves the writer off is said to be that file's
+/// ([`Op::SyncLeft`]), not the log's: the file at the log's name is another one by then.
+/// (It was once reported as `Op::Sync` of the log.)
+#[test]
+fn a_failed_sync_of_the_file_left_names_it() {
+    const TEST: &str = "a_failed_sync_of_the_file_left_names_it";
+    if role().as_deref() == Some("left-sync") {
+        return left_sync_fails_child();
+    }
+    let Some((_, stderr)) = traced(
+        &child(TEST, "left-sync"),
+        "fdatasync",
+        FAIL_FIRST_DATASYNC,
+        "left-sync-child-done",
+    ) else {
+        return;
+    };
+    assert_eq!(
+        stderr.lines().filter(|l| l.contains("INJECTED")).count(),
+        1,
+        "{stderr}"
+    );
+}
