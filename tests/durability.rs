@@ -1111,3 +1111,57 @@ fn a_failed_sync_of_the_file_left_names_it() {
         "{stderr}"
     );
 }
+
+/// The first sync syncs the directories the open made, each by its whole path, and no
+/// other: an entry someone else put in `new` whose name is the start of `sub`'s (here a
+/// file `s`) is not one of them, and is neither opened nor reported.
+#[test]
+fn an_entry_named_like_the_start_of_a_made_directory_is_not_synced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("new/sub/log");
+    let mut log = Options::new()
+        .durability(Durability::EveryAppend)
+        .open(&path)
+        .expect("open, making new and new/sub");
+    for name in ["s", "su"] {
+        std::fs::write(dir.path().join("new").join(name), "").expect("a file beside sub");
+    }
+    log.append(&Event::new(EventKind::Join).slot("a"))
+        .expect("the temp dir, new and new/sub are synced, and nothing else");
+    assert_eq!(log.stats().syncs, 1);
+    assert_eq!(log.take_housekeeping_error(), None);
+}
+
+/// Child side of the `EINVAL` test: `strace` fails every `fdatasync(2)` with `EINVAL`.
+fn sync_inval_child() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut log = Options::new().open(dir.path().join("log")).expect("open");
+    append(&mut log);
+    let err = log
+        .sync()
+        .expect_err("a regular file that cannot be synced");
+    assert_eq!(
+        (err.kind(), err.op()),
+        (logwriter::ErrorKind::Os(rustix::io::Errno::INVAL), Op::Sync),
+        "{err}"
+    );
+    println!("sync-inval-child-done");
+}
+
+/// `EINVAL` from `fdatasync(2)` is passed over only for a file that has nothing to sync (a
+/// FIFO, a socket, a device): from a regular file it is a failed sync, and returned.
+#[test]
+fn einval_from_the_sync_of_a_regular_file_is_returned() {
+    if role().as_deref() == Some("sync-inval") {
+        return sync_inval_child();
+    }
+    let _ = traced(
+        &child(
+            "einval_from_the_sync_of_a_regular_file_is_returned",
+            "sync-inval",
+        ),
+        "fdatasync",
+        &["-e", "inject=fdatasync:error=EINVAL"],
+        "sync-inval-child-done",
+    );
+}

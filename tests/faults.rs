@@ -981,3 +981,80 @@ fn without_statx_checks_and_rotations_use_fstat() {
     assert!(calls(fstat) > 0, "fstat(2) of the descriptor: {stderr}");
     assert!(calls(fstatat) > 0, "fstatat(2) of the names: {stderr}");
 }
+
+/// Child side of the known-size test: a writer that neither rotates nor checks, so that
+/// nothing but its own count of bytes tells it the size of its file.
+fn short_write_size_child(dir: &Path) {
+    let path = dir.join("log");
+    let mut log = Options::new()
+        .no_rotation()
+        .reopen_check(None)
+        .open(&path)
+        .expect("open");
+    for n in 0..5 {
+        append_numbered(&mut log, n).expect("append under the limit");
+    }
+    let before = std::fs::metadata(&path).expect("stat").len();
+    let limit = before + line_len(5) / 2;
+    let saved = limit_file_size(limit);
+    let err = append_numbered(&mut log, 5).expect_err("line 5 passes the limit");
+    assert!(matches!(err.kind(), ErrorKind::ShortWrite { .. }), "{err}");
+    assert_eq!(log.known_size(), limit, "the fragment's bytes are counted");
+    setrlimit(Resource::Fsize, saved).expect("restore the limit");
+    append_numbered(&mut log, 6).expect("append after the limit is raised");
+    let size = std::fs::metadata(&path).expect("stat").len();
+    assert_eq!(log.known_size(), size, "fragment, its `\\n` and line 6");
+    println!("short-size-child-done");
+}
+
+/// A short write adds the bytes it wrote to the size the writer knows, as a whole line
+/// adds its own: the fragment counts toward the maximum size and the next check.
+#[test]
+fn a_short_write_counts_its_bytes_in_the_known_size() {
+    if role().as_deref() == Some("short-size") {
+        return short_write_size_child(Path::new(&std::env::var(DIR).expect(DIR)));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    run_sigxfsz_child(
+        "a_short_write_counts_its_bytes_in_the_known_size",
+        "short-size",
+        dir.path(),
+    );
+}
+
+/// Child side of the backup-stat test: `strace` fails every `statx` of `log.2`.
+fn stat_backup_child(dir: &Path) {
+    let path = dir.join("log");
+    for backup in ["log.1", "log.2"] {
+        std::fs::write(dir.join(backup), "{}\n").expect("a backup");
+    }
+    let mut log = Options::new().max_files(5).open(&path).expect("open");
+    append_numbered(&mut log, 0).expect("append");
+    let err = log.rotate().expect_err("the stat of log.2 fails");
+    assert_eq!(err.kind(), ErrorKind::Os(Errno::IO), "{err}");
+    assert_eq!(err.op(), Op::StatBackup { index: 2 }, "{err}");
+    assert_eq!(log.stats().rotations, 0);
+    println!("stat-backup-child-done");
+}
+
+/// A shift whose `statx` of a backup fails for a reason other than its absence stops
+/// there, before any rename, and names that backup: the second here.
+#[test]
+fn a_failed_stat_of_a_backup_names_it() {
+    const TEST: &str = "a_failed_stat_of_a_backup_names_it";
+    if role().as_deref() == Some("stat-backup") {
+        return stat_backup_child(Path::new(&std::env::var(DIR).expect(DIR)));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut test = child(TEST, "stat-backup");
+    test.env(DIR, dir.path());
+    let Some(_) = traced(
+        &test,
+        "statx",
+        &["-P", "log.2", "-e", "inject=statx:error=EIO"],
+        "stat-backup-child-done",
+    ) else {
+        return;
+    };
+    assert!(dir.path().join("log.1").exists() && dir.path().join("log.2").exists());
+}

@@ -615,3 +615,58 @@ fn file_mode_is_configurable_and_the_umask_respected() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Child side of the relative-path rotation test: the working directory is process-wide.
+fn relative_rotation_child() {
+    let mut log = Options::new()
+        .max_size(1)
+        .max_files(2)
+        .reopen_check(None)
+        .open("logs/log")
+        .expect("open");
+    append(&mut log, 0);
+    fs::remove_dir_all("logs").expect("delete the log's directory");
+    // The next line is due to rotate. The lock file cannot be opened in the deleted
+    // directory, and a relative path is not made again for it either (the working
+    // directory may not be the one at the open): the rotation fails, and the line goes
+    // to the file the writer holds, as after any failed rotation without reopen checks.
+    append(&mut log, 1);
+    assert!(!Path::new("logs").exists(), "the directory was made again");
+    let stats = log.stats();
+    assert_eq!(
+        (
+            stats.appends,
+            stats.rotations,
+            stats.reopens,
+            stats.housekeeping_errors
+        ),
+        (2, 0, 0, 1),
+        "{stats:?}"
+    );
+    let err = log.take_housekeeping_error().expect("the failed rotation");
+    assert_eq!(
+        (err.op(), err.raw_os_error()),
+        (Op::OpenLock, Some(Errno::NOENT.raw_os_error())),
+        "{err}"
+    );
+    println!("relative-rotation-child-done");
+}
+
+/// A rotation that finds the directory of a log opened by a relative path deleted does not
+/// make it again to hold the lock file, as a reopen check does not make it again for the log.
+#[test]
+fn a_rotation_does_not_make_a_deleted_directory_at_a_relative_path_again() {
+    if role().as_deref() == Some("relative-rotation") {
+        return relative_rotation_child();
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = child(
+        "a_rotation_does_not_make_a_deleted_directory_at_a_relative_path_again",
+        "relative-rotation",
+    )
+    .current_dir(dir.path())
+    .output()
+    .expect("run child");
+    rotation_support::assert_child_done(&out, "relative-rotation-child-done");
+    assert!(!dir.path().join("logs").exists());
+}

@@ -357,3 +357,64 @@ fn lines_longer_than_the_maximum_count_once_per_writer_in_the_bound() {
         size
     );
 }
+
+/// A writer whose own count says its next line would pass the maximum takes the lock,
+/// follows another writer's rotation, and rotates only if the line would still pass the
+/// maximum in the file it now holds: a line that fills the new file exactly goes into it,
+/// and that file is not rotated a second time (which would also drop a backup early).
+#[test]
+fn a_line_that_fits_exactly_after_another_writers_rotation_does_not_rotate_again() {
+    use logwriter::{Event, EventKind, Field, Line, Timestamp, Writer};
+
+    fn event_line(n: u64) -> Vec<u8> {
+        let fields = [Field::new("n", n)];
+        let ts = Timestamp::from_unix(1_777_636_800, 0).expect("timestamp");
+        Line::new()
+            .encode(&Event::new(EventKind::Error).at(ts).fields(&fields))
+            .expect("encode")
+            .to_vec()
+    }
+    fn append_n(log: &mut Writer, n: u64) {
+        let fields = [Field::new("n", n)];
+        let ts = Timestamp::from_unix(1_777_636_800, 0).expect("timestamp");
+        log.append(&Event::new(EventKind::Error).at(ts).fields(&fields))
+            .expect("append");
+    }
+    fn numbers(path: &Path) -> Vec<u64> {
+        std::fs::read_to_string(path)
+            .expect("read")
+            .lines()
+            .map(|line| {
+                let value: serde_json::Value = serde_json::from_str(line).expect("whole line");
+                value["n"].as_u64().expect("n")
+            })
+            .collect()
+    }
+
+    // Every line is as long as the first: `n` has two digits throughout.
+    let len = event_line(10).len() as u64;
+    assert!((10..30).all(|n| event_line(n).len() as u64 == len));
+    let max = 3 * len;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log");
+    // No reopen checks: only the rotation's own follow moves `b` to the new file.
+    let mut b = options(max).reopen_check(None).open(&path).expect("open b");
+    let mut a = options(max).reopen_check(None).open(&path).expect("open a");
+    for n in 10..13 {
+        append_n(&mut b, n);
+    }
+    assert_eq!(b.known_size(), max, "b filled the file to the maximum");
+    // `a` rotates b's full file away and writes two lines to the new one.
+    a.rotate().expect("rotate");
+    append_n(&mut a, 20);
+    append_n(&mut a, 21);
+    // `b` still counts a full file: its next line is due to rotate. Under the lock it
+    // follows the name to a's file, where the line fits exactly.
+    append_n(&mut b, 13);
+    let stats = b.stats();
+    assert_eq!((stats.rotations, stats.reopens), (0, 1), "{stats:?}");
+    assert_eq!(numbers(&path), [20, 21, 13]);
+    assert_eq!(std::fs::metadata(&path).expect("stat").len(), max);
+    assert_eq!(numbers(&dir.path().join("log.1")), [10, 11, 12]);
+    assert!(!dir.path().join("log.2").exists(), "rotated once, by a");
+}
