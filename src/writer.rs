@@ -785,6 +785,11 @@ impl Writer {
     /// [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`]. A failed sync is not made
     /// again by later syncs (see [`Durability`]).
     pub fn sync(&mut self) -> Result<(), Error> {
+        self.sync_as(Op::Sync)
+    }
+
+    /// [`Writer::sync`], with a failure of the file's own sync reported as `op`.
+    fn sync_as(&mut self, op: Op) -> Result<(), Error> {
         self.sync.restart(coarse_clock_ns());
         self.stats.syncs += 1;
         // A sync interrupted by a signal (`EINTR`, on filesystems that allow it) did not
@@ -792,7 +797,7 @@ impl Writer {
         match retry_intr(|| fdatasync(&self.file)) {
             // A FIFO, a socket or a character device has nothing to sync, and says so.
             Err(Errno::INVAL) if !self.regular() => {}
-            result => result.map_err(|errno| Error::os(errno, Op::Sync, &self.path))?,
+            result => result.map_err(|errno| Error::os(errno, op, &self.path))?,
         }
         self.sync_dirs()
     }
@@ -841,13 +846,8 @@ impl Writer {
     /// ([`Writer::learn_held`]).
     fn replace_file(&mut self, file: OwnedFd) -> Result<FileId, Error> {
         if self.sync_pending() {
-            if let Err(err) = self.sync() {
-                // Said of the file being left, not of the one now at the log's name.
-                let err = if err.op() == Op::Sync {
-                    err.with_path(Op::SyncLeft, &self.path)
-                } else {
-                    err
-                };
+            // A failure is said of the file being left, not of the one now at the name.
+            if let Err(err) = self.sync_as(Op::SyncLeft) {
                 self.housekeeping_failed(err);
             }
         }
