@@ -14,24 +14,14 @@ mod lock_waiters;
 mod rotation_support;
 mod timing;
 use lock_waiters::{lock_waiter_on, locked_file, wait_for_lock_waiter};
-use rotation_support::{child, fifo_reader, mkfifo, role, series_files, strace_usable, traced};
+use rotation_support::{
+    child, fifo_reader, mkfifo, numbers, role, series_files, strace_usable, traced,
+};
 use timing::until_timed;
 
 /// An event numbered `n`, stamped by the writer.
 fn append(log: &mut Writer, n: u64) {
     append_at(log, n, None);
-}
-
-/// The `n` of every line of `path`; panics on a line that does not parse.
-fn numbers(path: &Path) -> Vec<u64> {
-    fs::read_to_string(path)
-        .expect("read")
-        .lines()
-        .map(|line| {
-            let value: serde_json::Value = serde_json::from_str(line).expect("whole JSON line");
-            value["n"].as_u64().expect("n")
-        })
-        .collect()
 }
 
 fn every(appends: u32) -> Options {

@@ -19,7 +19,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use logwriter::{Options, ReopenCheck, Stats};
-use rotation_support::{append_seq, child, read_series, role};
+use rotation_support::{append_seq, child, numbers, read_series, role};
 
 const DIR: &str = "LOGWRITER_TEST_DIR";
 const ID: &str = "LOGWRITER_TEST_ID";
@@ -379,16 +379,6 @@ fn a_line_that_fits_exactly_after_another_writers_rotation_does_not_rotate_again
         let ts = Timestamp::from_unix(1_777_636_800, 0).expect("timestamp");
         log.append(&Event::new(EventKind::Error).at(ts).fields(&fields))
             .expect("append");
-    }
-    fn numbers(path: &Path) -> Vec<u64> {
-        std::fs::read_to_string(path)
-            .expect("read")
-            .lines()
-            .map(|line| {
-                let value: serde_json::Value = serde_json::from_str(line).expect("whole line");
-                value["n"].as_u64().expect("n")
-            })
-            .collect()
     }
 
     // Every line is as long as the first: `n` has two digits throughout.

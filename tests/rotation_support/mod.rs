@@ -191,6 +191,18 @@ pub fn append_seq(
     log.append(&Event::new(EventKind::Renew).slot("stress").fields(&fields))
 }
 
+/// The `n` of every line of `path`; panics on a line that does not parse.
+pub fn numbers(path: &Path) -> Vec<u64> {
+    std::fs::read_to_string(path)
+        .expect("read")
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).expect("whole JSON line");
+            value["n"].as_u64().expect("n")
+        })
+        .collect()
+}
+
 /// The files of the series of `name` in `dir`: `(0, active)`, `(n, name.n)`, newest first.
 pub fn series_files(dir: &Path, name: &str) -> Vec<(u32, PathBuf)> {
     let mut files = Vec::new();
