@@ -322,15 +322,19 @@ fn damage_table() {
     }
 }
 
-/// A glued last line without its `\n`: its last row is torn, as a lone row would be, and
-/// not counted; a whole row before it is.
+/// A glued last line without its `\n` is torn too: its last row, as a lone row would be,
+/// and not counted (a whole row before it is), or the fragment after its last row.
 #[test]
-fn the_last_row_of_a_glued_last_line_without_newline_is_torn() {
+fn the_end_of_a_glued_last_line_without_newline_is_torn() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");
-    let cases: [(&str, u64); 2] = [
+    let cases: [(&str, u64); 4] = [
         ("{\"ts\":\"2026-05-01T12:00:01Z\",\"ev{\"ts\":\"2026-05-01T12:00:02Z\",\"event\":\"renew\"}", 1),
         ("{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"renew\"}{\"ts\":\"2026-05-01T12:00:02Z\",\"event\":\"renew\"}", 2),
+        // A whole row that lost its `\n`, then a write cut short at the end of the file.
+        ("{\"ts\":\"2026-05-01T12:00:01Z\",\"event\":\"renew\"}{\"ts\":\"2026-05-01T12:00:02Z\",\"ev", 2),
+        // Fragments alone.
+        ("{\"ts\":\"2026-05-01T12:00:01Z\",\"ev{\"ts\":\"2026-05-01T12:00:02Z\",\"ev", 1),
     ];
     for (last, events) in cases {
         std::fs::write(&log, format!("{GOOD}{last}")).unwrap();

@@ -229,8 +229,9 @@ impl Checker {
 
     /// Reports a glued line ([`Row::glued_rows`]), whose second event starts at `at`, and
     /// counts and checks the `rows` recovered from it. A write that stopped short of the
-    /// `\n` alone leaves a whole row, which is counted like the rows glued onto it. The
-    /// last row of a last line without `\n` is torn, as a lone row would be: not counted.
+    /// `\n` alone leaves a whole row, which is counted like the rows glued onto it. A last
+    /// line without `\n` is torn as well: its last row, as a lone row would be (and not
+    /// counted), or the fragment after its last row.
     fn check_glued(
         &mut self,
         name: &str,
@@ -255,6 +256,10 @@ impl Checker {
             } else if self.row.scan(&line[row.clone()]).is_ok() {
                 self.check_row(name, line_no, &line[row.clone()]);
             }
+        }
+        if !terminated && rows.last().is_none_or(|row| row.end != line.len()) {
+            let detail = "a fragment with no newline at the end of the file";
+            self.report(Problem::Torn, name, line_no, detail);
         }
     }
 
