@@ -151,7 +151,9 @@ impl Default for ReopenCheck {
 /// [`Op::SyncLeft`] when it is that file's). The first sync after
 /// the writer created a file or renamed files in the directory also syncs the directory
 /// (`fsync(2)`, [`Op::SyncDir`] on failure), and the first sync after
-/// an open that created directories syncs each of their parents, so that the synced
+/// an open that created directories syncs each of their parents (for a relative path,
+/// those found from the working directory at the open, which the writer holds until that
+/// sync), so that the synced
 /// lines are found under their names, at their path, after a power loss. A directory that
 /// may be written but not listed (mode 0300) cannot be opened for reading, so cannot be
 /// synced: such a sync syncs the rest, then returns `EACCES` with

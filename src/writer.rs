@@ -2,7 +2,7 @@
 //! size rotation under a lock and reopen checks on the slow path.
 
 use std::ffi::{CStr, OsStr};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -279,6 +279,10 @@ pub struct Writer {
     /// directories: the length of the topmost one's path, a prefix of the directory's. The
     /// next sync also syncs the directories that gained an entry ([`sync_made_dirs`]).
     made_dirs: Option<usize>,
+    /// For a relative path whose open made directories: the working directory at the
+    /// open (`O_PATH`), which their paths are taken from when they are synced, so that a
+    /// change of working directory in between does not send those syncs elsewhere.
+    made_base: Option<OwnedFd>,
     /// Size past which an append rotates first: the maximum size; after a failed rotation,
     /// the size then plus `check_bytes`, so the writer retries after that many bytes of its
     /// own (or at the next reopen check, which resets it); `u64::MAX` for a writer that does
@@ -326,7 +330,8 @@ impl Writer {
     ///
     /// Creates the directory if needed, then the file (mode 0644 less the umask).
     /// System calls: `open(2)` of the directory (if it does not exist: `mkdir(2)` of it and
-    /// of its missing ancestors, then `open(2)` again; if it may be searched but not read, a
+    /// of its missing ancestors, then `open(2)` again, and for a relative path an `open(2)`
+    /// of `.` with `O_PATH`, held until the first sync; if it may be searched but not read, a
     /// second `open(2)` with `O_PATH`, see [`Durability`]), `openat(2)`
     /// of the file, `statx(2)`
     /// for its size; if the file is not empty, a read-only `openat(2)`,
@@ -429,6 +434,11 @@ impl Writer {
             )
         })
         .map_err(|errno| Error::os(errno, Op::Open, &shared))?;
+        // Without it (the working directory deleted), they are taken from the working
+        // directory at the sync, where they are no longer found.
+        let made_base = (dir.made.is_some() && path.is_relative())
+            .then(|| rustix::fs::open(c".", DIR_PATH_FLAGS, Mode::empty()).ok())
+            .flatten();
         let mut writer = Writer {
             line: Line::new(),
             file,
@@ -448,6 +458,7 @@ impl Writer {
             detour: false,
             dir_changed: false,
             made_dirs: dir.made,
+            made_base,
             rotate_above: u64::MAX,
             held: None,
             stats: Stats::default(),
@@ -813,7 +824,9 @@ impl Writer {
             synced = self.sync_dir();
         }
         if let Some(made) = self.made_dirs.take() {
-            synced = synced.and(sync_made_dirs(parent_dir(&self.path), made));
+            let base = self.made_base.take();
+            let base = base.as_ref().map_or(rustix::fs::CWD, AsFd::as_fd);
+            synced = synced.and(sync_made_dirs(base, parent_dir(&self.path), made));
         }
         synced.map_err(|errno| Error::os(errno, Op::SyncDir, &self.path))
     }
@@ -1524,12 +1537,12 @@ fn create_dirs(dir: &Path) -> Result<Option<usize>, Errno> {
 
 /// Syncs each directory that gained an entry when the directories of `dir` from its
 /// prefix of `made` bytes down were made: the parent of the topmost, and each made one
-/// but `dir` itself, whose sync is the writer's own. Opened by path (a relative one from
-/// the working directory now, which may not be the one at the open): one that is no longer
-/// there is passed over; one that cannot be opened for reading (a directory one may write
-/// to but not list: `EACCES`) or whose `fsync(2)` fails is not synced, and the first such
-/// error is returned once the others are synced.
-fn sync_made_dirs(dir: &Path, made: usize) -> Result<(), Errno> {
+/// but `dir` itself, whose sync is the writer's own. Opened by path, a relative one from
+/// `base` (the working directory at the open): one that is no longer there is passed
+/// over; one that cannot be opened for reading (a directory one may write to but not
+/// list: `EACCES`) or whose `fsync(2)` fails is not synced, and the first such error is
+/// returned once the others are synced.
+fn sync_made_dirs(base: BorrowedFd<'_>, dir: &Path, made: usize) -> Result<(), Errno> {
     let bytes = dir.as_os_str().as_bytes();
     let Some(topmost) = bytes.get(..made) else {
         return Ok(());
@@ -1541,7 +1554,7 @@ fn sync_made_dirs(dir: &Path, made: usize) -> Result<(), Errno> {
     let mut synced = Ok(());
     for holder in std::iter::once(holder).chain(above) {
         match with_c_path(holder, |holder| {
-            rustix::fs::open(holder, DIR_FLAGS, Mode::empty())
+            openat(base, holder, DIR_FLAGS, Mode::empty())
         }) {
             Ok(fd) => {
                 if let Err(errno) = retry_intr(|| fsync(&fd)) {

@@ -1028,6 +1028,48 @@ fn made_dirs_then_deleted_child() {
     println!("made-dirs-child-done in {}", dir.path().display());
 }
 
+/// Child side: opens the relative path `new/sub/log` from the temp dir, then moves to
+/// `elsewhere` in it before the first append's sync.
+fn made_dirs_relative_child() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("elsewhere")).expect("mkdir elsewhere");
+    std::env::set_current_dir(dir.path()).expect("chdir");
+    let mut log = Options::new()
+        .durability(Durability::EveryAppend)
+        .open("new/sub/log")
+        .expect("open");
+    std::env::set_current_dir(dir.path().join("elsewhere")).expect("chdir elsewhere");
+    append(&mut log);
+    assert_eq!(log.stats().housekeeping_errors, 0);
+    println!("made-dirs-child-done in {}", dir.path().display());
+}
+
+/// The directories an open of a relative path made are synced in the working directory
+/// of the open, not in the one at the sync: the temp dir gained `new`, and `new` gained
+/// `sub`. (They were once taken from the working directory at the sync, which synced
+/// `elsewhere` instead and passed over `new`, not found there.)
+#[test]
+fn directories_made_for_a_relative_path_are_synced_where_they_were_made() {
+    const TEST: &str = "directories_made_for_a_relative_path_are_synced_where_they_were_made";
+    if role().as_deref() == Some("made-dirs-relative") {
+        return made_dirs_relative_child();
+    }
+    let Some((tmp, syncs)) = traced_made_dirs(TEST, "made-dirs-relative", &[]) else {
+        return;
+    };
+    let mut dirs: Vec<&str> = syncs
+        .iter()
+        .filter(|sync| sync.call == "fsync")
+        .map(|sync| sync.path.as_str())
+        .collect();
+    dirs.sort_unstable();
+    let expected: Vec<String> = ["", "/new", "/new/sub"]
+        .iter()
+        .map(|sub| format!("{tmp}{sub}"))
+        .collect();
+    assert_eq!(dirs, expected, "each directory synced: {syncs:?}");
+}
+
 /// The open made `new` and `new/sub`; `new/sub` is deleted, and made again by a check,
 /// before the first sync. That sync still syncs the temp dir, which gained `new` from the
 /// open: else a power loss could take the whole path to the synced line with it. (Making
