@@ -493,7 +493,7 @@ fn mode_child() {
     assert_eq!(mode_of("private"), 0o604);
 
     // With no umask, the default modes show whole: 0o644 for a writer's file and for
-    // `append_once`'s; bits up to 0o7777 are accepted.
+    // `append_once`'s; permission bits are taken whole, and no other bit at all.
     rustix::process::umask(Mode::empty());
     Options::new().open(dir.path().join("bare")).expect("open");
     assert_eq!(mode_of("bare"), 0o644);
@@ -501,10 +501,22 @@ fn mode_child() {
         .expect("append_once");
     assert_eq!(mode_of("once"), 0o644);
     Options::new()
-        .mode(0o1640)
-        .open(dir.path().join("sticky"))
-        .expect("a sticky bit is within 0o7777");
-    assert_eq!(mode_of("sticky"), 0o1640);
+        .mode(0o777)
+        .open(dir.path().join("open"))
+        .expect("every permission bit");
+    assert_eq!(mode_of("open"), 0o777);
+    for special in [0o1640, 0o2640, 0o4640, 0o10_640] {
+        let err = Options::new()
+            .mode(special)
+            .open(dir.path().join("special"))
+            .expect_err("only permission bits");
+        assert!(
+            matches!(err.kind(), ErrorKind::InvalidOption(_)),
+            "{special:o}: {err}"
+        );
+        assert_eq!(err.op(), Op::Configure);
+        assert!(!dir.path().join("special").exists(), "{special:o}");
+    }
     println!("mode-child-done");
 }
 
