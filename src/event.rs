@@ -9,7 +9,8 @@ use crate::time::Timestamp;
 /// One entry in the closed catalog of slot and workspace events.
 ///
 /// [`EventKind::as_str`] is the exact text written to the `event` key, so operators can grep
-/// for it.
+/// for it. The fields each kind's docs list are the ones the orchestrator's events carry;
+/// they are not enforced: any kind takes any fields.
 ///
 /// # Example
 ///
@@ -82,8 +83,16 @@ impl EventKind {
 }
 
 impl fmt::Display for EventKind {
+    /// The on-disk name, as [`EventKind::as_str`]; width, fill and alignment apply.
+    ///
+    /// ```
+    /// use logwriter::EventKind;
+    ///
+    /// assert_eq!(format!("[{:<8}]", EventKind::Join), "[join    ]");
+    /// assert_eq!(format!("[{:>8}]", EventKind::Renew), "[   renew]");
+    /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -216,6 +225,38 @@ impl<'a> From<&'a String> for Value<'a> {
         Value::Str(value)
     }
 }
+
+/// Owned and shared strings, borrowed as their text ([`Value::Str`]).
+///
+/// ```
+/// use std::borrow::Cow;
+/// use std::rc::Rc;
+/// use std::sync::Arc;
+/// use logwriter::Value;
+///
+/// let (cow, boxed) = (Cow::Borrowed("a"), Box::<str>::from("b"));
+/// let (arc, rc) = (Arc::<str>::from("c"), Rc::<str>::from("d"));
+/// assert_eq!(Value::from(&cow), Value::Str("a"));
+/// assert_eq!(Value::from(&boxed), Value::Str("b"));
+/// assert_eq!(Value::from(&arc), Value::Str("c"));
+/// assert_eq!(Value::from(&rc), Value::Str("d"));
+/// ```
+macro_rules! str_from {
+    ($($ty:ty),*) => {$(
+        impl<'a> From<&'a $ty> for Value<'a> {
+            fn from(value: &'a $ty) -> Self {
+                Value::Str(value)
+            }
+        }
+    )*};
+}
+
+str_from!(
+    std::borrow::Cow<'_, str>,
+    Box<str>,
+    std::sync::Arc<str>,
+    std::rc::Rc<str>
+);
 
 /// Paths and OS strings, written as their text ([`Value::Lossy`]).
 macro_rules! lossy_from {

@@ -148,23 +148,64 @@ impl Timestamp {
 
 impl fmt::Display for Timestamp {
     /// RFC 3339 in UTC as the log writes it by default ([`Precision::Auto`]); the alternate
-    /// form (`{:#}`) always has nine digits ([`Precision::Nanos`]).
+    /// form (`{:#}`) always has nine digits ([`Precision::Nanos`]). A precision gives the
+    /// number of digits of the fraction, truncated as [`Precision`] truncates: `{:.0}` has
+    /// none, `{:.3}` three, and any above 9 nine. Width, fill and alignment apply.
     ///
     /// ```
     /// use logwriter::Timestamp;
     ///
-    /// let ts = Timestamp::from_unix(1_777_636_800, 500_000_000).unwrap();
-    /// assert_eq!(ts.to_string(), "2026-05-01T12:00:00.5Z");
-    /// assert_eq!(format!("{ts:#}"), "2026-05-01T12:00:00.500000000Z");
+    /// let ts = Timestamp::from_unix(1_777_636_800, 567_890_000).unwrap();
+    /// assert_eq!(ts.to_string(), "2026-05-01T12:00:00.56789Z");
+    /// assert_eq!(format!("{ts:#}"), "2026-05-01T12:00:00.567890000Z");
+    /// assert_eq!(format!("{ts:.0}"), "2026-05-01T12:00:00Z");
+    /// assert_eq!(format!("{ts:.3}"), "2026-05-01T12:00:00.567Z");
+    /// assert_eq!(format!("{ts:.7}"), "2026-05-01T12:00:00.5678900Z");
+    /// assert_eq!(format!("[{ts:>26.3}]"), "[  2026-05-01T12:00:00.567Z]");
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let precision = if f.alternate() {
-            Precision::Nanos
-        } else {
-            Precision::Auto
+        let mut buf = TimestampBuf::new();
+        let Some(digits) = f.precision() else {
+            let precision = if f.alternate() {
+                Precision::Nanos
+            } else {
+                Precision::Auto
+            };
+            return f.pad(buf.format(*self, precision));
         };
-        f.pad(TimestampBuf::new().format(*self, precision))
+        // `.` and nine digits, then `Z`: the fraction's first `digits` are kept.
+        let nanos = buf.format(*self, Precision::Nanos).as_bytes();
+        let mut text = [0u8; MAX_TIMESTAMP_LEN];
+        let keep = match digits.min(9) {
+            0 => SECONDS_LEN,
+            digits => SECONDS_LEN + 1 + digits,
+        };
+        text[..keep].copy_from_slice(&nanos[..keep]);
+        text[keep] = b'Z';
+        pad_whole(f, core::str::from_utf8(&text[..=keep]).unwrap_or_default())
     }
+}
+
+/// Writes `text` padded to the formatter's width with its fill and alignment (left by
+/// default), and whole: unlike [`fmt::Formatter::pad`], which takes the precision for a
+/// maximum width.
+fn pad_whole(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    use fmt::Write as _;
+    let pad = f.width().unwrap_or(0).saturating_sub(text.chars().count());
+    let before = match f.align() {
+        Some(fmt::Alignment::Right) => pad,
+        Some(fmt::Alignment::Center) => pad / 2,
+        Some(fmt::Alignment::Left) | None => 0,
+    };
+    let fill = f.fill();
+    for _ in 0..before {
+        f.write_char(fill)?;
+    }
+    f.write_str(text)?;
+    for _ in before..pad {
+        f.write_char(fill)?;
+    }
+    Ok(())
 }
 
 impl From<Timestamp> for std::time::SystemTime {
@@ -396,6 +437,43 @@ fn civil_from_days(days: u64) -> (u32, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_precision_keeps_that_many_digits_of_the_fraction() {
+        let mut buf = TimestampBuf::new();
+        for ts in [
+            Timestamp::UNIX_EPOCH,
+            Timestamp::MAX,
+            Timestamp::from_unix(1_777_636_800, 120_000_000).expect("in range"),
+            Timestamp::from_unix(1_777_636_800, 987_654_321).expect("in range"),
+        ] {
+            let nanos = buf.format(ts, Precision::Nanos).to_owned();
+            for digits in 0..=12 {
+                let kept = if digits == 0 {
+                    nanos[..SECONDS_LEN].to_owned()
+                } else {
+                    nanos[..SECONDS_LEN + 1 + digits.min(9)].to_owned()
+                };
+                assert_eq!(format!("{ts:.digits$}"), kept + "Z", "{digits}");
+                assert_eq!(format!("{ts:#.digits$}"), format!("{ts:.digits$}"));
+            }
+            let fixed = [
+                (0, Precision::Seconds),
+                (3, Precision::Millis),
+                (6, Precision::Micros),
+                (9, Precision::Nanos),
+            ];
+            for (digits, precision) in fixed {
+                assert_eq!(format!("{ts:.digits$}"), buf.format(ts, precision));
+            }
+            let millis = buf.format(ts, Precision::Millis).to_owned();
+            assert_eq!(format!("{ts:*^28.3}"), format!("**{millis}**"));
+            assert_eq!(format!("{ts:*^27.3}"), format!("*{millis}**"));
+            assert_eq!(format!("{ts:*<26.3}"), format!("{millis}**"));
+            assert_eq!(format!("{ts:*>26.3}"), format!("**{millis}"));
+            assert_eq!(format!("{ts:*>3.3}"), millis);
+        }
+    }
 
     #[test]
     fn a_clock_outside_1970_to_9999_reads_as_the_nearest_end() {

@@ -1804,7 +1804,8 @@ fn write_outcome(result: rustix::io::Result<usize>, len: usize) -> Result<(), Er
 /// The line is encoded first, so an oversize event creates and writes nothing. Then:
 /// the parent directory is created if absent (`mkdir(2)` as needed), the file is opened with
 /// `O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW` (mode 0644 less the umask), the
-/// line is written with one `write(2)`, and the file is closed.
+/// line is written with one `write(2)`, and the file is closed. A FIFO at the path makes
+/// the open wait for a reader, as [`Writer::open`]'s does.
 ///
 /// Like a [`Writer`] when it opens, it first looks at the end of a regular file that is not
 /// empty: if the last byte is not `\n`, a partial line was left there (see [`Writer`],
