@@ -96,20 +96,38 @@ impl fmt::Display for EventKind {
     }
 }
 
-/// The error of parsing a name that is not in the catalog.
+/// The error of parsing a name that is not in the catalog: it holds the name.
 ///
 /// ```
 /// use logwriter::EventKind;
 ///
 /// let err = "deploy".parse::<EventKind>().unwrap_err();
-/// assert!(err.to_string().starts_with("unknown event kind"));
+/// assert_eq!(err.name(), "deploy");
+/// assert_eq!(
+///     err.to_string(),
+///     "unknown event kind \"deploy\" (expected one of join, commit, commit_error, renew, \
+///      close, dispatched, error)"
+/// );
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct UnknownEventKind;
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownEventKind {
+    name: Box<str>,
+}
+
+impl UnknownEventKind {
+    /// The name that was not found.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
 
 impl fmt::Display for UnknownEventKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("unknown event kind (expected one of join, commit, commit_error, renew, close, dispatched, error)")
+        write!(
+            f,
+            "unknown event kind {:?} (expected one of join, commit, commit_error, renew, close, dispatched, error)",
+            self.name
+        )
     }
 }
 
@@ -118,8 +136,10 @@ impl std::error::Error for UnknownEventKind {}
 impl FromStr for EventKind {
     type Err = UnknownEventKind;
 
+    /// The kind named `name`, as [`EventKind::from_name`]; parsing, unlike that, copies a
+    /// name it does not find into its error.
     fn from_str(name: &str) -> Result<EventKind, UnknownEventKind> {
-        EventKind::from_name(name).ok_or(UnknownEventKind)
+        EventKind::from_name(name).ok_or_else(|| UnknownEventKind { name: name.into() })
     }
 }
 
