@@ -202,6 +202,28 @@ fn rotates_only_when_asked() {
     }
 }
 
+/// A field that is not UTF-8 is refused by the tool, in words that name the argument,
+/// with its bytes that are not UTF-8 shown as `\xNN`. (It was once clap's own "invalid
+/// UTF-8 was detected in one or more arguments", which named none.)
+#[test]
+fn a_field_that_is_not_utf8_is_named() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let out = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+        .args(["append", path_str(&log), "--event", "join", "a=1"])
+        .arg(std::ffi::OsStr::from_bytes(b"p=x\xffy\xc3"))
+        .output()
+        .expect("run logwriter");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("field 'p=x\\xffy\\xc3': not UTF-8"),
+        "{stderr}"
+    );
+    assert!(!log.exists());
+}
+
 #[test]
 fn refusals_name_the_problem_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,7 @@
 //! `logwriter append`: one event, one `write(2)`, through the library: `append_once` without
 //! rotation, a rotating `Writer` with it.
 
+use std::ffi::OsString;
 use std::io::Write as _;
 use std::path::PathBuf;
 
@@ -32,7 +33,7 @@ pub struct AppendArgs {
     /// float (written in ryu's shortest form, e.g. `1e2` becomes `100.0`), true, false, null
     /// or a JSON string.
     #[arg(value_name = "FIELD")]
-    pub fields: Vec<String>,
+    pub fields: Vec<OsString>,
 }
 
 /// A zero `--max-size` or `--max-files` is a command line that cannot be used (exit 2), like

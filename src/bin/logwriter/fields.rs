@@ -2,6 +2,10 @@
 //! integer (full `i64`/`u64` range), a float (the library writes it in ryu's shortest form,
 //! so `1e2` becomes `100.0`), `true`, `false`, `null` or a JSON string.
 
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::os::unix::ffi::OsStrExt;
+
 use logwriter::{Field, Value, RESERVED_KEYS};
 
 /// A field value parsed from the command line.
@@ -37,10 +41,17 @@ impl ParsedField {
     }
 }
 
-/// Parses every argument, refusing reserved and repeated keys; the error names the argument.
-pub fn parse_all(args: &[String]) -> Result<Vec<ParsedField>, String> {
+/// Parses every argument, refusing reserved and repeated keys and arguments that are not
+/// UTF-8 (a row is JSON text); the error names the argument.
+pub fn parse_all(args: &[OsString]) -> Result<Vec<ParsedField>, String> {
     let mut fields: Vec<ParsedField> = Vec::with_capacity(args.len());
     for arg in args {
+        let Some(arg) = arg.to_str() else {
+            return Err(format!(
+                "field '{}': not UTF-8, which a row's text must be",
+                escape_non_utf8(arg.as_bytes())
+            ));
+        };
         let field = parse(arg).map_err(|why| format!("field '{arg}': {why}"))?;
         if RESERVED_KEYS.contains(&field.key.as_str()) {
             return Err(format!(
@@ -54,6 +65,18 @@ pub fn parse_all(args: &[String]) -> Result<Vec<ParsedField>, String> {
         fields.push(field);
     }
     Ok(fields)
+}
+
+/// `bytes` as text, with each byte that is not part of UTF-8 shown as `\xNN`.
+fn escape_non_utf8(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            let _ = write!(text, "\\x{byte:02x}");
+        }
+    }
+    text
 }
 
 /// Parses one `key=text` or `key:=JSON` argument. The key ends at the first `=`
@@ -198,7 +221,7 @@ mod tests {
 
     #[test]
     fn refuses_reserved_and_repeated_keys() {
-        let args = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let args = |list: &[&str]| list.iter().map(OsString::from).collect::<Vec<_>>();
         for reserved in ["ts=x", "event=x", "slot:=1"] {
             let err = parse_all(&args(&[reserved])).unwrap_err();
             assert!(err.contains("reserved key"), "{err}");
