@@ -443,6 +443,40 @@ mod tests {
         out
     }
 
+    /// A length the cursor held at [`MAX_COUNTED`] is not the line's: it is reported as
+    /// unknown, and one below it as itself. No line on a 64-bit target is that long (the
+    /// 32-bit run of `a_line_longer_than_a_usize_counts_is_refused_without_wrapping` reaches
+    /// it), so the bound is checked here, where the cursor stops counting.
+    #[test]
+    fn a_length_held_at_the_counting_bound_is_reported_as_unknown() {
+        let mut buf = [0u8; MAX_LINE + SLACK];
+        let mut cursor = Cursor {
+            buf: &mut buf,
+            len: MAX_COUNTED - 1,
+        };
+        cursor.put(b"xy");
+        assert_eq!(cursor.len, MAX_COUNTED, "held at the bound");
+
+        let mut line = Line::new();
+        let ts = Timestamp::from_unix(0, 0).expect("in range");
+        line.encode(&Event::new(EventKind::Renew).at(ts))
+            .expect("fits");
+        let err = line.refuse(Some(cursor.len));
+        assert_eq!(err.kind(), ErrorKind::LineTooLong { len: None });
+        assert!(line.as_bytes().is_empty(), "a refused line leaves no bytes");
+        let len = MAX_COUNTED - 1;
+        assert_eq!(
+            line.refuse(Some(len)).kind(),
+            ErrorKind::LineTooLong { len: Some(len) }
+        );
+        assert_eq!(
+            line.refuse(Some(MAX_LINE + 1)).kind(),
+            ErrorKind::LineTooLong {
+                len: Some(MAX_LINE + 1)
+            }
+        );
+    }
+
     /// The hash spreads keys over the table: the most fields a line can hold, keyed `k0`…,
     /// take about as many slots as random ones would (515 expected), not one probe chain,
     /// which would make each lookup walk all the keys before it.
