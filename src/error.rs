@@ -437,4 +437,58 @@ mod tests {
             );
         }
     }
+
+    /// Only opening the log or its lock refuses a symbolic link: `ELOOP` from any other
+    /// operation (a directory on the way that loops, say) is the system's own message.
+    #[test]
+    fn eloop_from_any_other_operation_is_the_system_message() {
+        let path: Arc<Path> = Arc::from(Path::new("/ws/.bones/log"));
+        let system = format!(": {}", io::Error::from(Errno::LOOP));
+        for op in [Op::CreateDir, Op::OpenDir, Op::Lock, Op::Stat, Op::Rotate] {
+            let text = Error::os(Errno::LOOP, op, &path).to_string();
+            assert!(text.ends_with(&system), "{text}");
+            assert!(!text.contains("refusing"), "{text}");
+        }
+    }
+
+    /// A short write says which case it is: only the newline missing (the row is whole on
+    /// disk), or more (a fragment the writer ends before its next line).
+    #[test]
+    fn a_short_write_says_whether_only_the_newline_is_missing() {
+        let path: Arc<Path> = Arc::from(Path::new("/ws/.bones/log"));
+        let text = |written, len| {
+            Error::new(
+                ErrorKind::ShortWrite { written, len },
+                Op::Write,
+                Some(&path),
+            )
+            .to_string()
+        };
+        assert_eq!(
+            text(99, 100),
+            "write to /ws/.bones/log: short write, 99 of 100 bytes written: only the newline is missing, so the row becomes a whole line when the newline is written, and appending it again may write it twice"
+        );
+        for (written, len) in [(98, 100), (50, 100), (1, 100)] {
+            assert_eq!(
+                text(written, len),
+                format!("write to /ws/.bones/log: short write, {written} of {len} bytes written; the partial line will be ended with a newline before the next line")
+            );
+        }
+    }
+
+    /// Checking the options names the log when there is one, and only says what is wrong
+    /// when there is none (options read from the environment).
+    #[test]
+    fn configure_names_the_log_when_there_is_one() {
+        let path: Arc<Path> = Arc::from(Path::new("/ws/.bones/log"));
+        let what = ErrorKind::InvalidOption("max_files must be at least 1");
+        assert_eq!(
+            Error::new(what, Op::Configure, Some(&path)).to_string(),
+            "configure writer for /ws/.bones/log: max_files must be at least 1"
+        );
+        assert_eq!(
+            Error::new(what, Op::Configure, None).to_string(),
+            "configure writer: max_files must be at least 1"
+        );
+    }
 }
