@@ -107,19 +107,19 @@
 //!   the one they opened before.
 //! - The append that rotates waits for the rotation, which drops the oldest backup once all
 //!   exist: the kernel frees that file's page cache inside the call, which made a rotation
-//!   with full 10 MiB files about 77 times as long as one with small files in the run the
+//!   with full 10 MiB files about 36 times as long as one with small files in the run the
 //!   README reports.
 //! - Another program that stats the live log with an ordinary stat, one that reports
 //!   timestamps, makes the next append journal the inode on Linux 6.13 and later; in a tight
-//!   loop that made an append 2.4 times as costly in the run the README reports. The writer's own stats ask for no timestamps
-//!   (see [`ReopenCheck`]).
+//!   loop that made an append 2.0 times as costly in the run the README reports. The writer's
+//!   own stats ask for no timestamps (see [`ReopenCheck`]).
 //! - Timestamps run from 1970 to 9999 ([`Timestamp`]).
 //! - Programs that use the crate run under valgrind: the clock finds the vDSO through
 //!   libc's `getauxval` (`rustix`'s `use-libc-auxv` feature), which sees what valgrind shows
 //!   the program; there the clock read is a system call.
 //! - Repeated keys: up to 32 fields, each key is checked against the keys before it (short
 //!   clean keys through a 64-bit mask first); past 32, through a hash table on the stack, so
-//!   an event of 400 fields encodes in 2.0 to 2.3 µs on the README's Intel machine (at most 592 fit
+//!   an event of 400 fields encodes in about 2 µs on the README's machine (at most 592 fit
 //!   on a line). Keys crafted
 //!   to collide in the table (FNV-1a) cost a comparison per colliding key.
 //!
@@ -127,7 +127,7 @@
 //!
 //! The encoder is an ordinary function call; [`Writer::append`] itself is
 //! `#[inline(always)]`, so the checks and the one `write(2)` run in the caller's own loop.
-//! On a KVM guest on AMD EPYC (Linux 6.18, the earlier of the README's two AMD machines), a
+//! On a KVM guest on AMD EPYC (Linux 6.18, the earlier AMD machine of `benches/RESULTS.md`), a
 //! `write(2)` issued from a called function rather than from the loop that calls it took
 //! about 34 instruction-TLB page walks instead of 5 to 8, and 300 to 800 ns more, for a
 //! bare write as much as for ours. The inlined part is the steady state only: rotation,

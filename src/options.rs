@@ -74,7 +74,7 @@ impl Default for Rotation {
 /// later, filesystems with multigrain timestamps (ext4, xfs, btrfs, tmpfs) remember that a
 /// file's change time was read, and the next `write(2)` to it, by any writer, then takes a
 /// fine-grained timestamp and journals the inode. A tool that stats a busy log in a loop
-/// with an ordinary `stat` (`std::fs::metadata`, `ls -l`) made appends take 2.4 times as
+/// with an ordinary `stat` (`std::fs::metadata`, `ls -l`) made appends take 2.0 times as
 /// long in the run the README reports (`cargo bench --bench watched`); `logwriter show -f`
 /// asks for no timestamp but the birth time, which never changes and leaves the inode
 /// unmarked. Kernels without `statx` get `fstat(2)` and `fstatat(2)`.

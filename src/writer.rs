@@ -951,9 +951,9 @@ impl Writer {
     /// refuses, and takes no lock.
     ///
     /// Dropping the oldest backup frees its page cache inside the `unlinkat`: with full
-    /// default-size (10 MiB) files a rotation took about 77 times as long as with small ones
-    /// in the run the README reports (`cargo bench --bench rotation`: 1.81 ms against
-    /// 23.4 µs).
+    /// default-size (10 MiB) files a rotation took about 36 times as long as with small ones
+    /// in the run the README reports (`cargo bench --bench rotation`: 2.04 ms against
+    /// 56.5 µs).
     ///
     /// # Errors
     ///
