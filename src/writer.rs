@@ -434,8 +434,8 @@ impl Writer {
             )
         })
         .map_err(|errno| Error::os(errno, Op::Open, &shared))?;
-        // Without it (the working directory deleted), they are taken from the working
-        // directory at the sync, where they are no longer found.
+        // If `.` cannot be opened (the working directory was deleted meanwhile), the
+        // sync takes the paths from the working directory it runs in.
         let made_base = (dir.made.is_some() && path.is_relative())
             .then(|| rustix::fs::open(c".", DIR_PATH_FLAGS, Mode::empty()).ok())
             .flatten();
