@@ -582,6 +582,25 @@ fn traced_made_dirs(test: &str, role: &str, more: &[&str]) -> Option<(String, Ve
     ))
 }
 
+/// Runs the child of `test` in `role` ([`traced_made_dirs`]) and checks that the
+/// directories it synced were the temp dir, `new` and `new/sub`, each once; returns the
+/// syncs it made (`None` where `strace` is missing and skipping is allowed).
+fn made_dirs_synced(test: &str, role: &str) -> Option<Vec<TracedSync>> {
+    let (tmp, syncs) = traced_made_dirs(test, role, &[])?;
+    let mut dirs: Vec<&str> = syncs
+        .iter()
+        .filter(|sync| sync.call == "fsync")
+        .map(|sync| sync.path.as_str())
+        .collect();
+    dirs.sort_unstable();
+    let expected: Vec<String> = ["", "/new", "/new/sub"]
+        .iter()
+        .map(|sub| format!("{tmp}{sub}"))
+        .collect();
+    assert_eq!(dirs, expected, "each directory synced once: {syncs:?}");
+    Some(syncs)
+}
+
 /// The temp dir a child printed after `done in ` on its standard output.
 fn child_dir(stdout: &str, done: &str) -> String {
     let marker = format!("{done} in ");
@@ -601,24 +620,11 @@ fn the_first_sync_also_syncs_the_directories_the_open_created() {
     if role().as_deref() == Some("created-dirs") {
         return made_dirs_child(false);
     }
-    let Some((tmp, syncs)) = traced_made_dirs(TEST, "created-dirs", &[]) else {
+    let Some(syncs) = made_dirs_synced(TEST, "created-dirs") else {
         return;
     };
-    let synced = |call: &str| -> Vec<&str> {
-        syncs
-            .iter()
-            .filter(|sync| sync.call == call)
-            .map(|sync| sync.path.as_str())
-            .collect()
-    };
-    let mut dirs = synced("fsync");
-    dirs.sort_unstable();
-    let expected: Vec<String> = ["", "/new", "/new/sub"]
-        .iter()
-        .map(|sub| format!("{tmp}{sub}"))
-        .collect();
-    assert_eq!(dirs, expected, "each directory synced once: {syncs:?}");
-    assert_eq!(synced("fdatasync").len(), 2, "{syncs:?}");
+    let datasyncs = syncs.iter().filter(|sync| sync.call == "fdatasync");
+    assert_eq!(datasyncs.count(), 2, "{syncs:?}");
 }
 
 /// When the `fsync(2)` of one directory the open made fails, the others are still synced
@@ -1054,20 +1060,7 @@ fn directories_made_for_a_relative_path_are_synced_where_they_were_made() {
     if role().as_deref() == Some("made-dirs-relative") {
         return made_dirs_relative_child();
     }
-    let Some((tmp, syncs)) = traced_made_dirs(TEST, "made-dirs-relative", &[]) else {
-        return;
-    };
-    let mut dirs: Vec<&str> = syncs
-        .iter()
-        .filter(|sync| sync.call == "fsync")
-        .map(|sync| sync.path.as_str())
-        .collect();
-    dirs.sort_unstable();
-    let expected: Vec<String> = ["", "/new", "/new/sub"]
-        .iter()
-        .map(|sub| format!("{tmp}{sub}"))
-        .collect();
-    assert_eq!(dirs, expected, "each directory synced: {syncs:?}");
+    made_dirs_synced(TEST, "made-dirs-relative");
 }
 
 /// The open made `new` and `new/sub`; `new/sub` is deleted, and made again by a check,
@@ -1080,20 +1073,7 @@ fn directories_made_by_the_open_are_synced_after_a_remade_directory() {
     if role().as_deref() == Some("made-dirs-deleted") {
         return made_dirs_then_deleted_child();
     }
-    let Some((tmp, syncs)) = traced_made_dirs(TEST, "made-dirs-deleted", &[]) else {
-        return;
-    };
-    let mut dirs: Vec<&str> = syncs
-        .iter()
-        .filter(|sync| sync.call == "fsync")
-        .map(|sync| sync.path.as_str())
-        .collect();
-    dirs.sort_unstable();
-    let expected: Vec<String> = ["", "/new", "/new/sub"]
-        .iter()
-        .map(|sub| format!("{tmp}{sub}"))
-        .collect();
-    assert_eq!(dirs, expected, "each directory synced: {syncs:?}");
+    made_dirs_synced(TEST, "made-dirs-deleted");
 }
 
 /// Child side: a periodic writer whose third append rotates, with the parent failing the
