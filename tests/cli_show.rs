@@ -679,7 +679,7 @@ fn errors_table() {
             &log,
             &["--event", "deploy"],
             2,
-            "unknown event kind 'deploy'",
+            "unknown event kind \"deploy\"",
         ),
         (
             &log,

@@ -52,12 +52,10 @@ fn check_rotation_args(args: &AppendArgs) -> Result<(), Failure> {
 
 /// Checks everything that can be checked first, then opens the log and appends once.
 pub fn run(args: &AppendArgs) -> Result<(), Failure> {
-    let kind = EventKind::from_name(&args.event).ok_or_else(|| {
-        Failure::usage(format!(
-            "unknown event kind '{}' (expected one of join, commit, commit_error, renew, close, dispatched, error)",
-            args.event
-        ))
-    })?;
+    let kind = args
+        .event
+        .parse::<EventKind>()
+        .map_err(|err| Failure::usage(err.to_string()))?;
     let parsed = fields::parse_all(&args.fields).map_err(Failure::usage)?;
     check_rotation_args(args)?;
     let list: Vec<_> = parsed.iter().map(fields::ParsedField::as_field).collect();

@@ -292,11 +292,10 @@ fn use_color(args: &ShowArgs) -> bool {
 /// The rows `args` asks for: `--event` and `--since`, parsed.
 fn filter(args: &ShowArgs) -> Result<Filter, Failure> {
     let event = match &args.event {
-        Some(name) => Some(EventKind::from_name(name).ok_or_else(|| {
-            Failure::usage(format!(
-                "unknown event kind '{name}' (expected one of join, commit, commit_error, renew, close, dispatched, error)"
-            ))
-        })?),
+        Some(name) => Some(
+            name.parse::<EventKind>()
+                .map_err(|err| Failure::usage(err.to_string()))?,
+        ),
         None => None,
     };
     let since = match &args.since {
