@@ -11,7 +11,7 @@
 
 mod rotation_support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use logwriter::{
     append_once, ErrorKind, Event, EventKind, Field, Line, Op, Options, ReopenCheck, Timestamp,
@@ -89,14 +89,31 @@ fn limit_file_size(bytes: u64) -> Rlimit {
     saved
 }
 
-/// Runs `test` of this binary as a child in `role`, with `SIGXFSZ` ignored and `dir` in
-/// [`DIR`], and asserts that it ran to its end: it prints `<role>-child-done` last.
-fn run_sigxfsz_child(test: &str, role: &str, dir: &Path) {
-    let out = child_ignoring_sigxfsz(test, role)
-        .env(DIR, dir)
+/// In the child in `role_name`: runs `child_side` in its [`DIR`] and returns `None`. Else
+/// runs `test` of this binary as that child, with `SIGXFSZ` ignored and a new temp dir in
+/// [`DIR`], asserts that it ran to its end (it prints `<role_name>-child-done` last), and
+/// returns the temp dir.
+fn in_sigxfsz_child(
+    test: &str,
+    role_name: &str,
+    child_side: fn(&Path),
+) -> Option<tempfile::TempDir> {
+    if role().as_deref() == Some(role_name) {
+        child_side(&child_dir());
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = child_ignoring_sigxfsz(test, role_name)
+        .env(DIR, dir.path())
         .output()
         .expect("run child");
-    assert_child_done(&out, &format!("{role}-child-done"));
+    assert_child_done(&out, &format!("{role_name}-child-done"));
+    Some(dir)
+}
+
+/// The temp dir a child was given in [`DIR`].
+fn child_dir() -> PathBuf {
+    PathBuf::from(std::env::var_os(DIR).expect(DIR))
 }
 
 /// Child side of the file-size limit test; panics (a failed exit) on any mismatch.
@@ -143,15 +160,13 @@ fn efbig_child(dir: &Path) {
 
 #[test]
 fn file_size_limit_gives_short_write_then_efbig() {
-    if role().as_deref() == Some("efbig") {
-        return efbig_child(Path::new(&std::env::var(DIR).expect(DIR)));
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    run_sigxfsz_child(
+    let Some(dir) = in_sigxfsz_child(
         "file_size_limit_gives_short_write_then_efbig",
         "efbig",
-        dir.path(),
-    );
+        efbig_child,
+    ) else {
+        return;
+    };
     // Every line after the fragment parses; only the fragment itself does not.
     let (good, bad) = read_numbers(&dir.path().join("log"));
     assert_eq!(good, [0, 1, 2, 3, 4, 7, 8]);
@@ -212,15 +227,13 @@ fn retry_child(dir: &Path) {
 /// a writer without reopen checks.
 #[test]
 fn failed_lines_bring_the_retry_of_a_failed_rotation() {
-    if role().as_deref() == Some("retry") {
-        return retry_child(Path::new(&std::env::var(DIR).expect(DIR)));
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    run_sigxfsz_child(
+    let Some(dir) = in_sigxfsz_child(
         "failed_lines_bring_the_retry_of_a_failed_rotation",
         "retry",
-        dir.path(),
-    );
+        retry_child,
+    ) else {
+        return;
+    };
     let (good, bad) = read_numbers(&dir.path().join("log"));
     assert!(bad.is_empty(), "{bad:?}");
     assert_eq!(good.len(), 1, "the line after the rotation: {good:?}");
@@ -304,7 +317,7 @@ fn in_64k_tmpfs(
     child_side: fn(&Path),
 ) -> Option<(tempfile::TempDir, std::process::Output)> {
     if role().as_deref() == Some(role_name) {
-        child_side(Path::new(&std::env::var(DIR).expect(DIR)));
+        child_side(&child_dir());
         return None;
     }
     if !mount_namespace_usable() {
@@ -574,7 +587,7 @@ fn eintr_child(dir: &Path) {
 #[test]
 fn eintr_before_any_byte_is_retried() {
     if role().as_deref() == Some("eintr") {
-        return eintr_child(Path::new(&std::env::var(DIR).expect(DIR)));
+        return eintr_child(&child_dir());
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let dir_path = dir.path().canonicalize().expect("canonical");
@@ -631,7 +644,7 @@ fn eintr_open_child(dir: &Path) {
 #[test]
 fn an_interrupted_open_is_made_again() {
     if role().as_deref() == Some("eintr-open") {
-        return eintr_open_child(Path::new(&std::env::var(DIR).expect(DIR)));
+        return eintr_open_child(&child_dir());
     }
     for (interruptions, when) in [(1, "1"), (3, "1..3")] {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -731,14 +744,11 @@ fn torn_rotation_child(dir: &Path) {
 
 #[test]
 fn a_rotation_that_cannot_end_a_fragment_leaves_it_in_the_backup() {
-    if role().as_deref() == Some("torn-rotation") {
-        return torn_rotation_child(Path::new(&std::env::var(DIR).expect(DIR)));
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    run_sigxfsz_child(
+    // In the child, or after it ran to its end in a temp dir dropped here.
+    in_sigxfsz_child(
         "a_rotation_that_cannot_end_a_fragment_leaves_it_in_the_backup",
         "torn-rotation",
-        dir.path(),
+        torn_rotation_child,
     );
 }
 
@@ -954,7 +964,7 @@ fn no_statx_child(dir: &Path) {
 #[test]
 fn without_statx_checks_and_rotations_use_fstat() {
     if role().as_deref() == Some("no-statx") {
-        return no_statx_child(Path::new(&std::env::var(DIR).expect(DIR)));
+        return no_statx_child(&child_dir());
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let mut test = child("without_statx_checks_and_rotations_use_fstat", "no-statx");
@@ -1011,14 +1021,11 @@ fn short_write_size_child(dir: &Path) {
 /// adds its own: the fragment counts toward the maximum size and the next check.
 #[test]
 fn a_short_write_counts_its_bytes_in_the_known_size() {
-    if role().as_deref() == Some("short-size") {
-        return short_write_size_child(Path::new(&std::env::var(DIR).expect(DIR)));
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    run_sigxfsz_child(
+    // In the child, or after it ran to its end in a temp dir dropped here.
+    in_sigxfsz_child(
         "a_short_write_counts_its_bytes_in_the_known_size",
         "short-size",
-        dir.path(),
+        short_write_size_child,
     );
 }
 
@@ -1043,7 +1050,7 @@ fn stat_backup_child(dir: &Path) {
 fn a_failed_stat_of_a_backup_names_it() {
     const TEST: &str = "a_failed_stat_of_a_backup_names_it";
     if role().as_deref() == Some("stat-backup") {
-        return stat_backup_child(Path::new(&std::env::var(DIR).expect(DIR)));
+        return stat_backup_child(&child_dir());
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let mut test = child(TEST, "stat-backup");
