@@ -89,6 +89,17 @@ fn limit_file_size(bytes: u64) -> Rlimit {
     saved
 }
 
+/// Appends lines 0 to 4 to `log`, at `path`, then sets this process's file-size limit in
+/// the middle of line 5; returns the size before line 5, the limit, and the limit before.
+fn limit_in_line_5(log: &mut Writer, path: &Path) -> (u64, u64, Rlimit) {
+    for n in 0..5 {
+        append_numbered(log, n).expect("append under the limit");
+    }
+    let before = std::fs::metadata(path).expect("stat").len();
+    let limit = before + line_len(5) / 2;
+    (before, limit, limit_file_size(limit))
+}
+
 /// In the child in `role_name`: runs `child_side` in its [`DIR`] and returns `None`. Else
 /// runs `test` of this binary as that child, with `SIGXFSZ` ignored and a new temp dir in
 /// [`DIR`], asserts that it ran to its end (it prints `<role_name>-child-done` last), and
@@ -120,13 +131,7 @@ fn child_dir() -> PathBuf {
 fn efbig_child(dir: &Path) {
     let path = dir.join("log");
     let mut log = Options::new().no_rotation().open(&path).expect("open");
-    for n in 0..5 {
-        append_numbered(&mut log, n).expect("append under the limit");
-    }
-    let before = std::fs::metadata(&path).expect("stat").len();
-    // The limit falls in the middle of line 5.
-    let limit = before + line_len(5) / 2;
-    let saved = limit_file_size(limit);
+    let (before, limit, saved) = limit_in_line_5(&mut log, &path);
 
     let err = append_numbered(&mut log, 5).expect_err("line 5 passes the limit");
     let written = usize::try_from(limit - before).expect("small");
@@ -1001,12 +1006,7 @@ fn short_write_size_child(dir: &Path) {
         .reopen_check(None)
         .open(&path)
         .expect("open");
-    for n in 0..5 {
-        append_numbered(&mut log, n).expect("append under the limit");
-    }
-    let before = std::fs::metadata(&path).expect("stat").len();
-    let limit = before + line_len(5) / 2;
-    let saved = limit_file_size(limit);
+    let (_, limit, saved) = limit_in_line_5(&mut log, &path);
     let err = append_numbered(&mut log, 5).expect_err("line 5 passes the limit");
     assert!(matches!(err.kind(), ErrorKind::ShortWrite { .. }), "{err}");
     assert_eq!(log.known_size(), limit, "the fragment's bytes are counted");
