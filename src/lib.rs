@@ -169,6 +169,7 @@ mod event;
 mod identity;
 mod options;
 mod period;
+mod rfc3339;
 mod series;
 mod time;
 mod writer;
@@ -183,7 +184,7 @@ pub use options::{
 /// The `errno` of a failed system call, as [`ErrorKind::Os`] carries it: `rustix`'s type,
 /// re-exported (`Errno::NOSPC`, `Errno::NOENT`, …; `raw_os_error()` for the number).
 pub use rustix::io::Errno;
-pub use time::{Precision, Timestamp, TimestampBuf, MAX_TIMESTAMP_LEN};
+pub use time::{ParseTimestampError, Precision, Timestamp, TimestampBuf, MAX_TIMESTAMP_LEN};
 pub use writer::{append_once, slot_log_path, Stats, Writer};
 
 /// The README's examples, compiled and run as doc tests.

@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use crate::rfc3339;
+
 /// The last instant this crate can write: `9999-12-31T23:59:59.999999999Z`.
 const MAX_SECS: u64 = 253_402_300_799;
 
@@ -207,6 +209,84 @@ fn pad_whole(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
     }
     Ok(())
 }
+
+impl core::str::FromStr for Timestamp {
+    type Err = ParseTimestampError;
+
+    /// Reads an RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`. Every text
+    /// a `Timestamp` writes reads back as the instant it was written from, at any
+    /// [`Precision`] (a coarser one having truncated the fraction).
+    ///
+    /// Also read: an offset other than `Z` (the instant is converted to UTC), `t` and `z` in
+    /// lower case, and a leap second (`:60`, in the last minute of a UTC day only), which is
+    /// read as the next second. A fraction may have any number of digits; those past the
+    /// ninth are dropped, as [`Precision`] truncates.
+    ///
+    /// Refused, with a [`ParseTimestampError`] that says why: any other shape (a space for
+    /// `T`, no offset, `+0200`, text around it), a date or time out of range, and an instant
+    /// outside the range a `Timestamp` holds.
+    ///
+    /// ```
+    /// use logwriter::Timestamp;
+    ///
+    /// let ts: Timestamp = "2026-05-01T12:00:00.5Z".parse().unwrap();
+    /// assert_eq!((ts.unix_secs(), ts.subsec_nanos()), (1_777_636_800, 500_000_000));
+    /// assert_eq!(ts.to_string().parse::<Timestamp>(), Ok(ts));
+    /// assert_eq!("2026-05-01T14:00:00.5+02:00".parse::<Timestamp>(), Ok(ts));
+    ///
+    /// let err = "2026-02-30T12:00:00Z".parse::<Timestamp>().unwrap_err();
+    /// assert_eq!(err.to_string(), "invalid RFC 3339 timestamp: day out of range for its month");
+    /// let err = "1969-12-31T23:59:59Z".parse::<Timestamp>().unwrap_err();
+    /// assert_eq!(err.to_string(), "invalid timestamp: before 1970-01-01T00:00:00Z");
+    /// ```
+    fn from_str(text: &str) -> Result<Timestamp, ParseTimestampError> {
+        let (secs, nanos) = rfc3339::parse(text.as_bytes()).map_err(ParseReason::Text)?;
+        match u64::try_from(secs) {
+            Err(_) => Err(ParseReason::BeforeEpoch.into()),
+            Ok(secs) if secs > MAX_SECS => Err(ParseReason::AfterMax.into()),
+            Ok(secs) => Ok(Timestamp { secs, nanos }),
+        }
+    }
+}
+
+/// Why a text is not a [`Timestamp`]: the error of its
+/// [`FromStr`](core::str::FromStr) implementation.
+///
+/// Its `Display` names the reason: the text's shape, a field out of range, or an instant
+/// before 1970 or after 9999.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParseTimestampError {
+    reason: ParseReason,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ParseReason {
+    Text(rfc3339::Reason),
+    BeforeEpoch,
+    AfterMax,
+}
+
+impl From<ParseReason> for ParseTimestampError {
+    fn from(reason: ParseReason) -> Self {
+        ParseTimestampError { reason }
+    }
+}
+
+impl fmt::Display for ParseTimestampError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.reason {
+            ParseReason::Text(reason) => write!(f, "invalid RFC 3339 timestamp: {reason}"),
+            ParseReason::BeforeEpoch => {
+                f.write_str("invalid timestamp: before 1970-01-01T00:00:00Z")
+            }
+            ParseReason::AfterMax => {
+                f.write_str("invalid timestamp: after 9999-12-31T23:59:59.999999999Z")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ParseTimestampError {}
 
 impl From<Timestamp> for std::time::SystemTime {
     /// The same instant (every `Timestamp` is one a `SystemTime` can hold).
@@ -437,6 +517,34 @@ fn civil_from_days(days: u64) -> (u32, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_refuses_instants_outside_the_range_and_says_why() {
+        let read = |text: &str| text.parse::<Timestamp>().map_err(|err| err.to_string());
+        let before = String::from("invalid timestamp: before 1970-01-01T00:00:00Z");
+        let after = String::from("invalid timestamp: after 9999-12-31T23:59:59.999999999Z");
+        assert_eq!(read("1970-01-01T01:00:00+01:00"), Ok(Timestamp::UNIX_EPOCH));
+        assert_eq!(read("1970-01-01T00:59:59.9+01:00"), Err(before.clone()));
+        assert_eq!(read("0000-01-01T00:00:00Z"), Err(before));
+        assert_eq!(read("9999-12-31T23:59:59.9999999999Z"), Ok(Timestamp::MAX));
+        assert_eq!(
+            read("9999-12-31T22:59:59.999999999-01:00"),
+            Ok(Timestamp::MAX)
+        );
+        assert_eq!(read("9999-12-31T23:59:59-00:01"), Err(after.clone()));
+        // A leap second at the end of 9999 is the first second of 10000.
+        assert_eq!(read("9999-12-31T23:59:60Z"), Err(after));
+        assert_eq!(
+            read("2026-05-01 12:00:00Z"),
+            Err("invalid RFC 3339 timestamp: not of the form YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)".into())
+        );
+        assert_eq!(
+            read("2026-05-01T12:34:60Z"),
+            Err(
+                "invalid RFC 3339 timestamp: second 60 outside the last minute of a UTC day".into()
+            )
+        );
+    }
 
     #[test]
     fn display_precision_keeps_that_many_digits_of_the_fraction() {

@@ -74,7 +74,7 @@ fn is_leap(year: u64) -> bool {
 
 /// Checks `Timestamp::from_unix` on any input, and the text of the instant at every precision
 /// against [`reference_text`] and against `also_expected` (another reference, when the
-/// caller has one).
+/// caller has one), and that each text reads back as the instant it was written from.
 pub fn check_timestamp(
     secs: i64,
     nanos: u32,
@@ -97,6 +97,18 @@ pub fn check_timestamp(
         let expected = reference_text(ts.unix_secs(), nanos, precision);
         assert_eq!(text, expected, "{secs}.{nanos:09} at {precision:?}");
         assert!(text.len() <= MAX_TIMESTAMP_LEN);
+        // Read back: the instant, with the fraction truncated to what was written.
+        let kept = match precision {
+            Precision::Auto | Precision::Nanos => nanos,
+            Precision::Seconds => 0,
+            Precision::Millis => nanos / 1_000_000 * 1_000_000,
+            Precision::Micros => nanos / 1_000 * 1_000,
+        };
+        assert_eq!(
+            text.parse::<Timestamp>(),
+            Ok(Timestamp::from_unix(secs, kept).expect("in range")),
+            "{text} read back"
+        );
         if let Some(other) = also_expected(ts.unix_secs(), nanos, precision) {
             assert_eq!(
                 text, other,
