@@ -184,6 +184,7 @@ pub use options::{
 /// The `errno` of a failed system call, as [`ErrorKind::Os`] carries it: `rustix`'s type,
 /// re-exported (`Errno::NOSPC`, `Errno::NOENT`, …; `raw_os_error()` for the number).
 pub use rustix::io::Errno;
+pub use series::backup_path;
 pub use time::{ParseTimestampError, Precision, Timestamp, TimestampBuf, MAX_TIMESTAMP_LEN};
 pub use writer::{append_once, slot_log_path, Stats, Writer};
 

@@ -3,13 +3,47 @@
 //! Every operation is relative to the directory descriptor, so a directory renamed or
 //! replaced by a symlink after open cannot redirect it.
 
-use std::ffi::CStr;
+use std::ffi::{CStr, OsString};
 use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
 
 use rustix::fs::{renameat, unlinkat, AtFlags};
 use rustix::io::Errno;
 
 use crate::identity;
+
+/// The path of backup number `n` of the log at `path`: `<path>.<n>`. Backups are numbered
+/// from 1, the newest (the file the last rotation renamed), to the rotation's `max_files`,
+/// the oldest. Non-UTF-8 paths are kept byte for byte.
+///
+/// ```
+/// use std::path::Path;
+/// use logwriter::backup_path;
+///
+/// assert_eq!(backup_path("/ws/log", 1), Path::new("/ws/log.1"));
+/// assert_eq!(backup_path(Path::new("rel/work.log"), 12), Path::new("rel/work.log.12"));
+/// ```
+///
+/// Reading a series from the oldest backup to the live log, as it was written:
+///
+/// ```no_run
+/// use logwriter::{backup_path, Options};
+///
+/// let log = std::path::Path::new("/ws/log");
+/// let max_files = Options::new().rotation().map_or(0, |rotation| rotation.max_files);
+/// let mut files: Vec<_> = (1..=max_files).rev().map(|n| backup_path(log, n)).collect();
+/// files.push(log.to_path_buf());
+/// for file in files.iter().filter(|file| file.exists()) {
+///     print!("{}", std::fs::read_to_string(file)?);
+/// }
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn backup_path(path: impl AsRef<Path>, n: u32) -> PathBuf {
+    let mut name = OsString::from(path.as_ref().as_os_str());
+    name.push(".");
+    name.push(itoa::Buffer::new().format(n));
+    PathBuf::from(name)
+}
 
 /// Longest file name Linux accepts (`NAME_MAX`).
 pub(crate) const NAME_MAX: usize = 255;
@@ -167,5 +201,18 @@ mod tests {
         assert!(SeriesName::new(b"a\0b").is_none());
         assert!(SeriesName::new(&[b'x'; 245]).is_none());
         assert!(SeriesName::new(&[b'x'; 244]).is_some());
+    }
+
+    #[test]
+    fn backup_paths_are_the_names_a_rotation_makes() {
+        use std::os::unix::ffi::OsStrExt;
+        let path = Path::new(std::ffi::OsStr::from_bytes(b"/ws/l\xffg"));
+        let mut name = SeriesName::new(b"l\xffg").unwrap();
+        for n in [0, 1, 9, 10, 4_294_967_295] {
+            let backup = backup_path(path, n);
+            assert_eq!(backup.parent(), Some(Path::new("/ws")));
+            let file = backup.file_name().unwrap().as_bytes();
+            assert_eq!(file, name.backup(n).to_bytes(), "{n}");
+        }
     }
 }

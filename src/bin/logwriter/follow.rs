@@ -30,7 +30,7 @@ use rustix::fs::{Mode, OFlags};
 
 use crate::lines::{Item, LineReader};
 use crate::row::Row;
-use crate::series::{self, numbered};
+use crate::series;
 use crate::show::{Shower, LINE_CAPACITY};
 use crate::stat;
 
@@ -601,7 +601,7 @@ fn walk_series<T>(
         let name = if n == 0 {
             path.to_path_buf()
         } else {
-            numbered(path, n)
+            logwriter::backup_path(path, n)
         };
         match look(&name)? {
             Step::Missing => {

@@ -1,12 +1,12 @@
 //! The numbered backups of a log, `PATH.1`, `PATH.2`, …, as `show --all` and `verify --all`
 //! read them.
 
-use std::ffi::OsString;
 use std::fs::File;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use logwriter::backup_path;
 use rustix::fs::{Dir, Mode, OFlags};
 use rustix::io::Errno;
 
@@ -159,13 +159,6 @@ pub fn raise_open_file_limit(backups: usize) {
     }
 }
 
-/// `PATH.n`.
-pub fn numbered(path: &Path, n: u32) -> PathBuf {
-    let mut name = OsString::from(path.as_os_str());
-    name.push(format!(".{n}"));
-    PathBuf::from(name)
-}
-
 /// The backups of `path`, oldest (highest number) first: every entry of its directory named
 /// `<file name>.<n>` for a [backup number](backup_number) `n`. Reads the directory
 /// (`getdents64(2)`); no stat.
@@ -198,7 +191,7 @@ pub fn backups(path: &Path) -> io::Result<Vec<PathBuf>> {
         numbers.extend(number);
     }
     numbers.sort_unstable_by(|a, b| b.cmp(a));
-    Ok(numbers.into_iter().map(|n| numbered(path, n)).collect())
+    Ok(numbers.into_iter().map(|n| backup_path(path, n)).collect())
 }
 
 /// The directory the series of `path` lives in: its parent, or `.` for a bare name.
@@ -259,7 +252,7 @@ mod tests {
             std::fs::write(dir.path().join(name), "").unwrap();
         }
         let log = dir.path().join("log");
-        let expected: Vec<PathBuf> = [12, 3, 1].iter().map(|&n| numbered(&log, n)).collect();
+        let expected: Vec<PathBuf> = [12, 3, 1].iter().map(|&n| backup_path(&log, n)).collect();
         assert_eq!(backups(&log).unwrap(), expected);
         assert_eq!(
             backups(&dir.path().join("nothing")).unwrap(),

@@ -363,7 +363,7 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
         .map_err(|err| Failure::io(&format!("open {name}"), &err))?;
     // For a follower, the newest backup, `PATH.1`, read for late lines from writers that
     // have not seen the rotation that made it: with `--all`, after it is read whole.
-    let newest_name = series::numbered(&args.path, 1);
+    let newest_name = logwriter::backup_path(&args.path, 1);
     let mut newest_backup = (args.follow && !args.all)
         .then(|| series::open_backup(&newest_name).ok())
         .flatten()
