@@ -163,7 +163,8 @@ impl Default for ReopenCheck {
 /// A failed sync is reported once, by the call that made it (an append, [`Writer::sync`] or
 /// [`Writer::close`]), and is not made again for the same lines: after a failed
 /// `fdatasync(2)` Linux may drop the pages it could not write and report the next sync of
-/// the file as a success, so a retry would only hide the failure. The error is the signal
+/// the file as a success, so a retry would only hide the failure. A sync with nothing
+/// written since one that failed (a second [`Writer::sync`], say) makes no `fdatasync(2)`. The error is the signal
 /// that lines acknowledged since the last good sync may not survive a power loss. A sync
 /// interrupted by a signal (`EINTR`) has not failed, and is made again.
 ///

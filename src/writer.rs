@@ -294,6 +294,9 @@ pub struct Writer {
     held: Option<FileId>,
     stats: Stats,
     housekeeping_error: Option<Error>,
+    /// After a failed `fdatasync(2)` of the file held: [`Writer::bytes_tried`] then. A sync
+    /// with no bytes tried since does not sync the file again ([`Writer::sync`]).
+    sync_failed_at: Option<u64>,
     /// Set by [`Writer::close`]: the drop that follows it does not sync again what the
     /// close synced, or failed to.
     closed: bool,
@@ -463,6 +466,7 @@ impl Writer {
             held: None,
             stats: Stats::default(),
             housekeeping_error: None,
+            sync_failed_at: None,
             closed: false,
         };
         let mine = writer.learn_held()?;
@@ -794,13 +798,20 @@ impl Writer {
     /// # Errors
     ///
     /// [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`]. A failed sync is not made
-    /// again by later syncs (see [`Durability`]).
+    /// again by later syncs (see [`Durability`]): a sync with nothing written since the
+    /// one that failed makes no `fdatasync(2)`, syncs only a directory that is due, and
+    /// returns `Ok` if that succeeds; the failure was reported once, by the call that made it.
     pub fn sync(&mut self) -> Result<(), Error> {
         self.sync_as(Op::Sync)
     }
 
     /// [`Writer::sync`], with a failure of the file's own sync reported as `op`.
     fn sync_as(&mut self, op: Op) -> Result<(), Error> {
+        if self.sync_failed_at == Some(self.bytes_tried()) {
+            // Nothing written since a failed sync: syncing the file again would only let
+            // Linux report as synced the pages it dropped (see `Durability`).
+            return self.sync_dirs();
+        }
         self.sync.restart(coarse_clock_ns());
         self.stats.syncs += 1;
         // A sync interrupted by a signal (`EINTR`, on filesystems that allow it) did not
@@ -808,9 +819,20 @@ impl Writer {
         match retry_intr(|| fdatasync(&self.file)) {
             // A FIFO, a socket or a character device has nothing to sync, and says so.
             Err(Errno::INVAL) if !self.regular() => {}
-            result => result.map_err(|errno| Error::os(errno, op, &self.path))?,
+            Err(errno) => {
+                self.sync_failed_at = Some(self.bytes_tried());
+                return Err(Error::os(errno, op, &self.path));
+            }
+            Ok(()) => {}
         }
+        self.sync_failed_at = None;
         self.sync_dirs()
+    }
+
+    /// Bytes this writer has written or tried to write: any change to the file held since a
+    /// reading of it changes it too.
+    fn bytes_tried(&self) -> u64 {
+        self.stats.bytes_written.wrapping_add(self.stats.bytes_lost)
     }
 
     /// `fsync(2)` of the directories changed since they were last synced: the writer's own
@@ -865,6 +887,7 @@ impl Writer {
             }
         }
         self.file = file;
+        self.sync_failed_at = None;
         self.set_orphaned(None);
         self.learn_held()
     }
@@ -960,7 +983,10 @@ impl Writer {
     /// [`ErrorKind::InvalidOption`] with [`Op::Rotate`] if the writer does not rotate;
     /// [`ErrorKind::NotRegularFile`] with [`Op::Rotate`] if the log is a FIFO, a device or
     /// anything else that is not a regular file, which is left where it is;
-    /// [`ErrorKind::Os`] from any of the calls, with the operation and the file.
+    /// [`ErrorKind::Os`] from any of the calls, with the operation and the file. If the file
+    /// held was deleted and none can be made at the name, later appends return the same
+    /// error and write nothing, until a rotation or a check succeeds (see [`Writer`], "A
+    /// deleted file").
     ///
     /// ```
     /// use logwriter::{Event, EventKind, Options};
@@ -997,8 +1023,10 @@ impl Writer {
             }
         }
         let result = self.rotate_locked(0, 0, rotation.max_files, true);
-        if result.is_ok() {
-            self.unlock();
+        match &result {
+            Ok(()) => self.unlock(),
+            // As after a rotation an append makes: lines meant for a deleted file are refused.
+            Err(err) => self.refuse_if_deleted(err),
         }
         result
     }

@@ -246,6 +246,60 @@ fn closing_does_not_make_a_failed_sync_again() {
     assert_eq!(syncs, [("fsync".to_owned(), dir)], "{trace}");
 }
 
+/// A sync with nothing written since one that failed makes no `fdatasync(2)`: Linux may
+/// have dropped the pages it could not write, and would report them synced. It syncs the
+/// directory the failed sync left unsynced, and returns `Ok`: the failure was reported by
+/// the call that made it. A line written after it is synced as usual. `strace` fails the
+/// first `fdatasync`; the parent counts them: two, not three.
+#[test]
+fn a_sync_after_a_failed_one_syncs_only_what_was_written_since() {
+    const TEST: &str = "a_sync_after_a_failed_one_syncs_only_what_was_written_since";
+    if let Some(role) = role().filter(|role| role.starts_with("again-")) {
+        let durability = if role == "again-none" {
+            Durability::None
+        } else {
+            Durability::EveryAppend
+        };
+        let (_dir, mut log) = open(durability);
+        let err = if durability == Durability::None {
+            append(&mut log);
+            log.sync().expect_err("the first sync fails")
+        } else {
+            log.append(&fixed_event())
+                .expect_err("the first sync fails")
+        };
+        assert_eq!((err.op(), err.raw_os_error()), (Op::Sync, Some(5)), "{err}");
+        log.sync()
+            .expect("nothing new to sync, and the directory synced");
+        log.sync().expect("nothing at all to sync");
+        assert_eq!(log.stats().syncs, 1, "{:?}", log.stats());
+        append(&mut log);
+        if durability == Durability::None {
+            log.sync().expect("the new line synced");
+        }
+        assert_eq!(log.stats().syncs, 2, "{:?}", log.stats());
+        println!("done");
+        return;
+    }
+    for role in ["again-none", "again-every"] {
+        let Some((_, trace)) = traced(
+            &child(TEST, role),
+            "fdatasync,fsync",
+            FAIL_FIRST_DATASYNC,
+            "done",
+        ) else {
+            return;
+        };
+        let calls = |name: &str| {
+            let call = format!("{name}(");
+            trace.lines().filter(|line| line.contains(&call)).count()
+        };
+        assert_eq!(calls("fdatasync"), 2, "{role}: {trace}");
+        // The directory, once: by the second sync, which the failed one left it to.
+        assert_eq!(calls("fsync"), 1, "{role}: {trace}");
+    }
+}
+
 #[test]
 fn periodic_syncs_every_n_appends_and_close_syncs_the_rest() {
     let (_dir, mut log) = open(Durability::Periodic {

@@ -175,6 +175,40 @@ fn a_rotation_that_cannot_make_the_deleted_file_again_refuses_the_line() {
     assert_eq!(numbers(&log_path), [8]);
 }
 
+/// A `rotate()` asked for by the caller that finds the file held deleted, and cannot make
+/// it again, leaves the writer refusing lines as a rotation an append makes does: the lines
+/// after it are refused, not written to the deleted file and acknowledged, until the name
+/// is free and a rotation or check succeeds. The refusal also covers a rotation that cannot
+/// take its lock and cannot follow the name.
+#[test]
+fn an_explicit_rotation_that_cannot_make_the_deleted_file_again_refuses_later_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (log_path, mut log) = due_to_rotate(dir.path());
+    let lock_path = dir.path().join("log.lock");
+    for lockable in [true, false] {
+        if !lockable {
+            fs::remove_dir(&log_path).expect("rmdir");
+            log.check_now();
+            append(&mut log, 0);
+            fs::remove_file(&lock_path).expect("rm lock");
+            fs::create_dir(&lock_path).expect("a directory at the lock's name");
+        }
+        fs::remove_file(&log_path).expect("rm");
+        fs::create_dir(&log_path).expect("a directory at the log's name");
+        let failed = log.stats().failed;
+        let err = log.rotate().expect_err("no file can be made at the name");
+        assert_eq!(err.raw_os_error(), Some(21), "EISDIR: {err}");
+        let refused = try_append(&mut log, 1).expect_err("a line for a deleted file");
+        assert_eq!((refused.op(), refused.raw_os_error()), (err.op(), Some(21)));
+        assert_eq!(log.stats().failed, failed + 1, "{:?}", log.stats());
+    }
+    fs::remove_dir(&lock_path).expect("rmdir lock");
+    fs::remove_dir(&log_path).expect("rmdir");
+    log.rotate().expect("rotate");
+    append(&mut log, 2);
+    assert_eq!(numbers(&log_path), [2]);
+}
+
 /// A rotation that finds the log's directory deleted makes it again, as a check does (for
 /// a log named by an absolute path), and takes its lock there: the line goes to the new
 /// file, not refused. (The lock file was once opened in the deleted directory first, and
