@@ -637,7 +637,7 @@ impl Writer {
     /// rotates, it goes to the old file after the shift: the rotation comes a byte early).
     #[cold]
     #[inline(never)]
-    fn write_line_rare(&mut self, len: usize, now: u64) -> Result<(), Error> {
+    fn write_line_rare(&mut self, len: usize, mut now: u64) -> Result<(), Error> {
         let adds = len as u64 + u64::from(self.torn);
         let mut locked = false;
         if let (None, true, Some(rotation)) = (
@@ -645,7 +645,15 @@ impl Writer {
             self.rotation_due(adds),
             self.options.rotation,
         ) {
-            match self.rotate_locked(len as u64, rotation.max_size, rotation.max_files, false) {
+            let rotated =
+                self.rotate_locked(len as u64, rotation.max_size, rotation.max_files, false);
+            // The sync of the file left restarted the period at a reading taken after the
+            // lock was had, which may have been a long wait: timed by its reading from
+            // before, this append would find the clock stepped back and sync again.
+            if now != 0 {
+                now = now.max(coarse_clock_ns());
+            }
+            match rotated {
                 Ok(()) => locked = true,
                 Err(err) => {
                     // Retry once this writer's own bytes after this line pass `check_bytes`.

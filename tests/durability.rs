@@ -545,6 +545,49 @@ fn fd_of(call: &str) -> &str {
     &args[..args.find([',', ')']).unwrap_or(args.len())]
 }
 
+/// An append whose rotation waits for the lock (another writer rotating) makes one sync, of
+/// the file it leaves, not a second one for its own line: the period restarts at that sync,
+/// after the wait, and the append is timed after it too. (It was timed by its reading from
+/// before the wait, and a wait of more than 20 ms read as the clock stepped back, which
+/// counts as the interval gone by.) Here the lock is held for 100 ms by another thread.
+#[test]
+fn an_append_that_waits_for_the_rotation_lock_syncs_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut log = Options::new()
+        .max_size(two_lines_max())
+        .max_files(3)
+        .durability(Durability::Periodic {
+            appends: 1000,
+            interval: Duration::from_secs(3600),
+        })
+        .open(dir.path().join("log"))
+        .expect("open");
+    append_fixed(&mut log);
+    append_fixed(&mut log);
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(dir.path().join("log.lock"))
+        .expect("open the lock file");
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).expect("flock");
+    let holder = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        drop(lock);
+    });
+    let waited = Instant::now();
+    append_fixed(&mut log);
+    let waited = waited.elapsed();
+    holder.join().expect("holder");
+    let stats = log.stats();
+    assert_eq!(stats.rotations, 1, "{stats:?}");
+    assert_eq!(
+        stats.syncs, 1,
+        "one sync, of the two lines in the file left ({waited:?} waited): {stats:?}"
+    );
+}
+
 /// With a period, appends not yet synced are synced in the file they went to before a
 /// rotation moves the writer off it (else no later sync would reach them), and the
 /// directory is synced after its renames: seen from outside, under `strace`.
