@@ -166,9 +166,6 @@ fn main() {
     }
 
     println!("{NAME}: {blocks} blocks of {BLOCK} iterations per case, alternating");
-    if args.test_mode {
-        println!("  (test mode: too few blocks for the numbers to mean anything)");
-    }
     let getpid = common::median(&mut getpid_alone);
     println!("  getpid alone: {getpid:.1} ns");
     println!(

@@ -293,16 +293,6 @@ fn refusals_name_the_problem_and_write_nothing() {
         ),
         (&[log_s, "--event", "join", &big], 1, &too_long),
         (
-            &[log_s, "--event", "join", "--max-size", "0"],
-            2,
-            "--max-size must be at least 1",
-        ),
-        (
-            &[log_s, "--event", "join", "--max-files", "0"],
-            2,
-            "--max-files must be at least 1",
-        ),
-        (
             &[log_s, "--event", "join", "--max-files", "2", &big],
             1,
             &too_long,
@@ -314,6 +304,38 @@ fn refusals_name_the_problem_and_write_nothing() {
             "open directory of",
         ),
     ];
+    assert_refused(&log, rows);
+}
+
+/// `--max-size` and `--max-files` are at least 1 (0 backups would delete the log when it
+/// rotates), and `--max-files` at most `u32::MAX`, refused in words that do not offer 0.
+#[test]
+fn rotation_arguments_out_of_range_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let log_s = path_str(&log);
+    let with = |option, value| [log_s, "--event", "join", option, value];
+    assert_refused(
+        &log,
+        &[
+            (&with("--max-size", "0"), 2, "--max-size must be at least 1"),
+            (
+                &with("--max-files", "0"),
+                2,
+                "--max-files must be at least 1",
+            ),
+            (
+                &with("--max-files", "4294967296"),
+                2,
+                "--max-files must be at most 4294967295",
+            ),
+        ],
+    );
+}
+
+/// Runs `append` with each row's arguments: the row's exit status, one line on stderr
+/// with the row's text, and no `log`.
+fn assert_refused(log: &Path, rows: &[(&[&str], i32, &str)]) {
     for &(args, status, expected) in rows {
         let mut full = vec!["append"];
         full.extend_from_slice(args);
@@ -467,4 +489,41 @@ fn a_long_file_name_is_taken_only_without_rotation() {
     assert!(out.status.success(), "{out:?}");
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.ends_with("\"event\":\"join\"}\n"), "{text}");
+}
+
+/// At the file-size limit (`ulimit -f`), an append past it fails with `EFBIG`, named with
+/// the path, and exit status 1: the tool handles `SIGXFSZ`, which would otherwise kill it
+/// (status 153, no message) at the first write that starts at the limit. Each append is its
+/// own process under a shell that set the limit; the first to cross it writes a short line,
+/// the next start at the limit.
+#[test]
+fn appends_past_the_file_size_limit_fail_with_efbig() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let message = format!("message={}", "x".repeat(300));
+    let mut failures = Vec::new();
+    for _ in 0..12 {
+        let out = Command::new("sh")
+            .args(["-c", "ulimit -f 1 && exec \"$0\" \"$@\""])
+            .arg(env!("CARGO_BIN_EXE_logwriter"))
+            .args(["append", path_str(&log), "--event", "join", &message])
+            .output()
+            .expect("run sh");
+        match out.status.code() {
+            Some(0) => assert!(failures.is_empty(), "a line after a failure: {out:?}"),
+            Some(1) => failures.push(String::from_utf8_lossy(&out.stderr).into_owned()),
+            _ => panic!("killed rather than failed: {out:?}"),
+        }
+    }
+    // The crossing append's short write, then at least ten at the limit.
+    assert!(failures.len() >= 11, "{failures:#?}");
+    for stderr in &failures[1..] {
+        assert_eq!(
+            stderr.trim_end(),
+            format!(
+                "logwriter: write to {}: File too large (os error 27)",
+                log.display()
+            )
+        );
+    }
 }

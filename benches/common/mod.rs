@@ -254,7 +254,8 @@ const OPTIONS_WITH_VALUES: [&str; 19] = [
 ];
 
 impl BenchArgs {
-    /// The arguments of this process.
+    /// The arguments of this process. In test mode, says first that the numbers to come are
+    /// from too few rounds to mean anything.
     pub fn from_env() -> BenchArgs {
         let args: Vec<String> = std::env::args().skip(1).collect();
         let has = |flag: &str| args.iter().any(|arg| arg == flag);
@@ -266,11 +267,17 @@ impl BenchArgs {
             }
             after_option = OPTIONS_WITH_VALUES.contains(&arg.as_str());
         }
-        BenchArgs {
+        let args = BenchArgs {
             test_mode: has("--test") || !has("--bench"),
             list: has("--list"),
             filters,
+        };
+        if args.test_mode && !args.list {
+            println!(
+                "(test mode: a few rounds, to check that the bench runs; its numbers mean nothing)"
+            );
         }
+        args
     }
 
     /// Whether the benchmark `name` is selected.

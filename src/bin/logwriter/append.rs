@@ -27,8 +27,9 @@ pub struct AppendArgs {
     pub max_size: Option<u64>,
     /// Numbered backups to keep when rotating (turns rotation on; default 5 when only
     /// --max-size is given).
+    // Read as a u64 so that a count past u32::MAX is refused in words that do not offer 0.
     #[arg(long, value_name = "COUNT")]
-    pub max_files: Option<u32>,
+    pub max_files: Option<u64>,
     /// Fields: `key=text` for a string, `key:=JSON` for an integer (full i64/u64 range), a
     /// float (written in ryu's shortest form, e.g. `1e2` becomes `100.0`), true, false, null
     /// or a JSON string.
@@ -36,18 +37,24 @@ pub struct AppendArgs {
     pub fields: Vec<OsString>,
 }
 
-/// A zero `--max-size` or `--max-files` is a command line that cannot be used (exit 2), like
-/// any other bad argument, rather than a failure of the open that the library would refuse.
-fn check_rotation_args(args: &AppendArgs) -> Result<(), Failure> {
+/// A zero `--max-size` or `--max-files`, or more backups than a `u32` counts, is a command
+/// line that cannot be used (exit 2), like any other bad argument, rather than a failure of
+/// the open that the library would refuse. Returns the count of backups, if given.
+fn check_rotation_args(args: &AppendArgs) -> Result<Option<u32>, Failure> {
     if args.max_size == Some(0) {
         return Err(Failure::usage("--max-size must be at least 1 byte"));
     }
-    if args.max_files == Some(0) {
-        return Err(Failure::usage(
+    match args.max_files.map(u32::try_from) {
+        Some(Ok(0)) => Err(Failure::usage(
             "--max-files must be at least 1 (0 would delete the log when it rotates)",
-        ));
+        )),
+        Some(Err(_)) => Err(Failure::usage(format!(
+            "--max-files must be at most {}",
+            u32::MAX
+        ))),
+        Some(Ok(count)) => Ok(Some(count)),
+        None => Ok(None),
     }
-    Ok(())
 }
 
 /// Checks everything that can be checked first, then opens the log and appends once.
@@ -57,14 +64,14 @@ pub fn run(args: &AppendArgs) -> Result<(), Failure> {
         .parse::<EventKind>()
         .map_err(|err| Failure::usage(err.to_string()))?;
     let parsed = fields::parse_all(&args.fields).map_err(Failure::usage)?;
-    check_rotation_args(args)?;
+    let max_files = check_rotation_args(args)?;
     let list: Vec<_> = parsed.iter().map(fields::ParsedField::as_field).collect();
     // One timestamp for the size check and the append, so both encode the same line.
     let event = Event::new(kind)
         .slot(&args.slot)
         .fields(&list)
         .at(Timestamp::now());
-    if args.max_size.is_none() && args.max_files.is_none() {
+    if args.max_size.is_none() && max_files.is_none() {
         // No backups to name, so any file name the filesystem takes (up to 255 bytes), and
         // the line is encoded before anything is created.
         return logwriter::append_once(&args.path, &event)
@@ -82,7 +89,7 @@ pub fn run(args: &AppendArgs) -> Result<(), Failure> {
     }
     let mut writer = Options::new()
         .max_size(args.max_size.unwrap_or(logwriter::DEFAULT_MAX_SIZE))
-        .max_files(args.max_files.unwrap_or(logwriter::DEFAULT_MAX_FILES))
+        .max_files(max_files.unwrap_or(logwriter::DEFAULT_MAX_FILES))
         .open(&args.path)
         .map_err(|err| Failure::failed(err.to_string()))?;
     writer

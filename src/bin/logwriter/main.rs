@@ -123,6 +123,13 @@ fn usage(err: &clap::Error) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    // At the file-size limit (`ulimit -f`), a write past it raises SIGXFSZ, which would kill
+    // the tool with status 153 and no word of which file. Handled, the write fails with
+    // EFBIG instead, and the command reports it with the path. Only the flag is set.
+    let _ = signal_hook::flag::register(
+        signal_hook::consts::SIGXFSZ,
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    );
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return usage(&err),
