@@ -10,7 +10,7 @@ use std::ops::Range;
 // The library's RFC 3339 reader, which `Timestamp`'s `FromStr` wraps: the tool also reads
 // instants a `Timestamp` cannot hold.
 #[path = "../../rfc3339.rs"]
-mod rfc3339;
+pub(crate) mod rfc3339;
 
 /// Deepest nesting accepted inside a row's values: with the row itself, 127 levels, the
 /// most that `serde_json`'s default recursion limit (128) reads.

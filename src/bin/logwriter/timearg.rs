@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::row::{parse_rfc3339, Instant};
+use crate::row::{rfc3339, Instant};
 
 /// Parses a duration: one or more `<integer><unit>` parts, units `ms`, `s`, `m`, `h`, `d`,
 /// or a bare `0`, which is zero in any unit.
@@ -40,8 +40,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// Parses `--since`: a duration before `now` or an RFC 3339 date-time.
 pub fn parse_since(text: &str, now: SystemTime) -> Result<Instant, String> {
-    if let Some(instant) = parse_rfc3339(text.as_bytes()) {
-        return Ok(instant);
+    match rfc3339::parse(text.as_bytes()) {
+        Ok(instant) => return Ok(instant),
+        // A date: say what is wrong with it, rather than offer a duration.
+        Err(reason) if text.as_bytes().get(4) == Some(&b'-') => {
+            return Err(format!("invalid --since '{text}': {reason}"));
+        }
+        Err(_) => {}
     }
     let ago = parse_duration(text).map_err(|_| {
         format!("invalid --since '{text}' (expected a duration such as 5m or 2h, or an RFC 3339 time such as 2026-05-01T12:00:00Z)")
@@ -71,6 +76,7 @@ pub fn parse_since(text: &str, now: SystemTime) -> Result<Instant, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::row::parse_rfc3339;
 
     #[test]
     fn durations_table() {
@@ -120,5 +126,16 @@ mod tests {
         assert!(parse_since("yesterday", now)
             .unwrap_err()
             .contains("invalid --since"));
+        // A date says what is wrong with it.
+        assert_eq!(
+            parse_since("2026-02-30T12:00:00Z", now),
+            Err("invalid --since '2026-02-30T12:00:00Z': day out of range for its month".into())
+        );
+        assert_eq!(
+            parse_since("2026-05-01 12:00:00Z", now),
+            Err("invalid --since '2026-05-01 12:00:00Z': not of the form \
+                 YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)"
+                .into())
+        );
     }
 }
