@@ -294,8 +294,10 @@ pub struct Writer {
     held: Option<FileId>,
     stats: Stats,
     housekeeping_error: Option<Error>,
-    /// After a failed `fdatasync(2)` of the file held: [`Writer::bytes_tried`] then. A sync
-    /// with no bytes tried since does not sync the file again ([`Writer::sync`]).
+    /// After a failed `fdatasync(2)` of the file held: `stats.bytes_written` then. A sync
+    /// with no byte written since does not sync the file again ([`Writer::sync`]). Cleared
+    /// by a short write, whose bytes `bytes_written` does not count, and by a move to
+    /// another file.
     sync_failed_at: Option<u64>,
     /// Set by [`Writer::close`]: the drop that follows it does not sync again what the
     /// close synced, or failed to.
@@ -711,6 +713,10 @@ impl Writer {
                 if let ErrorKind::ShortWrite { written, .. } = kind {
                     self.size += written as u64;
                     self.set_torn(written > 0);
+                    if written > 0 {
+                        // Bytes on the file that a sync after a failed one must reach.
+                        self.sync_failed_at = None;
+                    }
                 }
                 Err(self.lost(len, kind))
             }
@@ -815,7 +821,7 @@ impl Writer {
 
     /// [`Writer::sync`], with a failure of the file's own sync reported as `op`.
     fn sync_as(&mut self, op: Op) -> Result<(), Error> {
-        if self.sync_failed_at == Some(self.bytes_tried()) {
+        if self.sync_failed_at == Some(self.stats.bytes_written) {
             // Nothing written since a failed sync: syncing the file again would only let
             // Linux report as synced the pages it dropped (see `Durability`).
             return self.sync_dirs();
@@ -828,19 +834,13 @@ impl Writer {
             // A FIFO, a socket or a character device has nothing to sync, and says so.
             Err(Errno::INVAL) if !self.regular() => {}
             Err(errno) => {
-                self.sync_failed_at = Some(self.bytes_tried());
+                self.sync_failed_at = Some(self.stats.bytes_written);
                 return Err(Error::os(errno, op, &self.path));
             }
             Ok(()) => {}
         }
         self.sync_failed_at = None;
         self.sync_dirs()
-    }
-
-    /// Bytes this writer has written or tried to write: any change to the file held since a
-    /// reading of it changes it too.
-    fn bytes_tried(&self) -> u64 {
-        self.stats.bytes_written.wrapping_add(self.stats.bytes_lost)
     }
 
     /// `fsync(2)` of the directories changed since they were last synced: the writer's own
@@ -991,10 +991,10 @@ impl Writer {
     /// [`ErrorKind::InvalidOption`] with [`Op::Rotate`] if the writer does not rotate;
     /// [`ErrorKind::NotRegularFile`] with [`Op::Rotate`] if the log is a FIFO, a device or
     /// anything else that is not a regular file, which is left where it is;
-    /// [`ErrorKind::Os`] from any of the calls, with the operation and the file. If the file
-    /// held was deleted and none can be made at the name, later appends return the same
-    /// error and write nothing, until a rotation or a check succeeds (see [`Writer`], "A
-    /// deleted file").
+    /// [`ErrorKind::Os`] from any of the calls, with the operation and the file. With
+    /// periodic reopen checks, if the file held was deleted and none can be made at the
+    /// name, later appends return the same error and write nothing, until a rotation or a
+    /// check succeeds (see [`Writer`], "A deleted file").
     ///
     /// ```
     /// use logwriter::{Event, EventKind, Options};

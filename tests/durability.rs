@@ -300,6 +300,66 @@ fn a_sync_after_a_failed_one_syncs_only_what_was_written_since() {
     }
 }
 
+/// Set in the children of [`what_reached_the_file_since_a_failed_sync_decides_the_next`] to
+/// the directory of their log, which the parent traces alone (`strace -P`).
+const LOG_DIR: &str = "LOGWRITER_TEST_LOG_DIR";
+
+/// What decides whether a sync after a failed one syncs the file: bytes that reached it.
+/// A line refused without a byte written (here, for a deleted file that cannot be made
+/// again) is not one: the next sync makes no `fdatasync(2)`. A short write is one, though
+/// its line is counted lost: the next sync makes one. `strace` fails the first
+/// `fdatasync` of the log, and in the second case writes 10 bytes of the second line
+/// (`retval=10`: the writer is told so); the parent counts the `fdatasync` calls.
+#[test]
+fn what_reached_the_file_since_a_failed_sync_decides_the_next() {
+    const TEST: &str = "what_reached_the_file_since_a_failed_sync_decides_the_next";
+    if let Some(role) = role() {
+        let dir = std::path::PathBuf::from(std::env::var_os(LOG_DIR).expect("LOG_DIR"));
+        let path = dir.join("log");
+        let mut log = Options::new()
+            .durability(Durability::None)
+            .open(&path)
+            .expect("open");
+        append(&mut log);
+        log.sync().expect_err("the first sync fails");
+        if role == "refused" {
+            std::fs::remove_file(&path).expect("rm");
+            std::fs::create_dir(&path).expect("a directory at the log's name");
+            log.check_now();
+        }
+        let written = log.stats().bytes_written;
+        let err = log.append(&fixed_event()).expect_err("no whole line");
+        assert_eq!(log.stats().bytes_written, written, "no whole line counted");
+        log.sync().expect("the sync after");
+        println!("{role} {err} done");
+        return;
+    }
+    for (role, inject, datasyncs) in [
+        ("refused", None, 1),
+        ("short", Some("inject=write:retval=10:when=2"), 2),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dir_path = dir.path().canonicalize().expect("canonical");
+        let log_path = dir_path.join("log");
+        let mut test = child(TEST, role);
+        test.env(LOG_DIR, &dir_path);
+        let mut args = vec![
+            "-e",
+            "inject=fdatasync:error=EIO:when=1",
+            "-P",
+            log_path.to_str().expect("UTF-8 temp path"),
+        ];
+        if let Some(inject) = inject {
+            args.extend(["-e", inject]);
+        }
+        let Some((stdout, trace)) = traced(&test, "fdatasync,write", &args, "done") else {
+            return;
+        };
+        let calls = trace.lines().filter(|l| l.contains("fdatasync(")).count();
+        assert_eq!(calls, datasyncs, "{role}: {stdout}\n{trace}");
+    }
+}
+
 #[test]
 fn periodic_syncs_every_n_appends_and_close_syncs_the_rest() {
     let (_dir, mut log) = open(Durability::Periodic {
