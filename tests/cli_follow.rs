@@ -91,6 +91,22 @@ impl Follower {
     /// Waits until the follower holds no file whose name `held` picks (its descriptors, in
     /// `/proc/<pid>/fd`): it has let the file go.
     fn wait_until_let_go(&self, what: &str, held: impl Fn(&std::ffi::OsStr) -> bool) {
+        self.wait_until_holds(false, &format!("the follower kept {what} open"), held);
+    }
+
+    /// Waits until the follower holds a file whose name `held` picks: it has opened it.
+    fn wait_until_opened(&self, what: &str, held: impl Fn(&std::ffi::OsStr) -> bool) {
+        self.wait_until_holds(true, &format!("the follower never opened {what}"), held);
+    }
+
+    /// Waits until whether the follower holds a file whose name `held` picks is `holding`,
+    /// for at most 60 s, then fails with `failure`.
+    fn wait_until_holds(
+        &self,
+        holding: bool,
+        failure: &str,
+        held: impl Fn(&std::ffi::OsStr) -> bool,
+    ) {
         let fd_dir = format!("/proc/{}/fd", self.child.id());
         let holds = || {
             std::fs::read_dir(&fd_dir).unwrap().any(|fd| {
@@ -99,8 +115,8 @@ impl Follower {
             })
         };
         let deadline = Instant::now() + Duration::from_secs(60);
-        while holds() {
-            assert!(Instant::now() < deadline, "the follower kept {what} open");
+        while holds() != holding {
+            assert!(Instant::now() < deadline, "{failure}");
             std::thread::yield_now();
         }
     }
@@ -819,6 +835,28 @@ fn copytruncate_copy_is_not_read_again(dir: &Path) {
     append_text(&log, &row("c", 3));
     lines.extend(follower.finish());
     assert_exactly_once_in_order(&per_writer(&ids(&lines), "c"), 4, "c (copytruncate)");
+}
+
+/// A file that is never at its end (here `/dev/zero`, through a symbolic link put at the
+/// log's name) does not hold the follower: it reads at most 1 MiB of it a round, then
+/// looks at the name again, and follows the log put back there. (It read `/dev/zero` on
+/// and on, and never looked again.)
+#[test]
+fn a_file_never_at_its_end_does_not_hold_the_follower() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, row("z", 0, "")).unwrap();
+    let follower = Follower::start_with(&log, &["--exit-after-lines", "2"], "20ms");
+    assert_eq!(follower.next_line() + "\n", row("z", 0, ""));
+    std::fs::remove_file(&log).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &log).unwrap();
+    follower.wait_until_opened("/dev/zero", |name| name == "zero");
+    std::fs::remove_file(&log).unwrap();
+    std::fs::write(&log, row("z", 1, "")).unwrap();
+    let mut follower = follower;
+    assert_eq!(follower.next_line() + "\n", row("z", 1, ""));
+    let (status, stderr) = follower.exit();
+    assert!(status.success(), "{status:?}: {stderr}");
 }
 
 /// With `--all`, the newest backup is shown whole in its place, a last row without `\n`

@@ -75,7 +75,14 @@ pub struct Tail {
     /// files are always ready to read and always at their end (`/dev/null`, a terminal
     /// that hung up): a wait for them to be readable would end at once.
     ended: bool,
+    /// Followed without waiting ([`Tail::to_follow`]): a drain reads at most
+    /// [`MAX_DRAIN`] bytes, so that a file that is never at its end (`/dev/zero`, a
+    /// pipe fed faster than it is read) cannot keep the follower from its other work.
+    yields: bool,
 }
+
+/// The most bytes one [`Tail::drain`] reads of a pipe, a FIFO or a device being followed.
+const MAX_DRAIN: u64 = 1 << 20;
 
 /// Where reading on a file for late lines starts, from the end of what was looked at: the
 /// bytes after its last `\n` are a line not ended yet.
@@ -113,14 +120,19 @@ impl Unended {
     }
 }
 
-/// Counts the bytes read into a [`Tail`]'s offset.
+/// Counts the bytes read into a [`Tail`]'s offset; once it reaches `until`, reads fail
+/// with `WouldBlock`, as a pipe with nothing more in it does.
 struct Counted<'a> {
     file: &'a mut File,
     pos: &'a mut u64,
+    until: u64,
 }
 
 impl Read for Counted<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if *self.pos >= self.until {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
         let read = self.file.read(buf)?;
         *self.pos += read as u64;
         Ok(read)
@@ -137,6 +149,7 @@ impl Tail {
             window_end: None,
             reader: LineReader::with_capacity(LINE_CAPACITY),
             ended: false,
+            yields: false,
         })
     }
 
@@ -146,10 +159,11 @@ impl Tail {
     /// and a writer that keeps it open but quiet leaves the follower free to stop
     /// (`--exit-on-idle`, a closed standard output). [`run`] waits on it with `poll(2)`.
     pub fn to_follow(file: File) -> io::Result<Tail> {
-        let tail = Tail::from_file(file)?;
+        let mut tail = Tail::from_file(file)?;
         if tail.waits() {
             let flags = rustix::fs::fcntl_getfl(&tail.file)?;
             rustix::fs::fcntl_setfl(&tail.file, flags | OFlags::NONBLOCK)?;
+            tail.yields = true;
         }
         Ok(tail)
     }
@@ -231,7 +245,8 @@ impl Tail {
         }
     }
 
-    /// Reads the whole lines up to the end of the file into `shower`; returns whether any
+    /// Reads the whole lines up to the end of the file into `shower` (of a file that
+    /// [yields](Tail::yields), up to [`MAX_DRAIN`] bytes past the first); returns whether any
     /// byte was read. One `statx(2)` first: a regular file shorter than the offset was
     /// truncated and is read again from its start (a pipe or a FIFO has no such size).
     pub fn drain(&mut self, shower: &mut Shower) -> io::Result<bool> {
@@ -249,10 +264,16 @@ impl Tail {
             let mut src = Counted {
                 file: &mut self.file,
                 pos: &mut self.pos,
+                until: if self.yields {
+                    start + MAX_DRAIN
+                } else {
+                    u64::MAX
+                },
             };
             let item = match self.reader.next_item(&mut src) {
-                // Made not to wait ([`Tail::to_follow`]): nothing more for now. A part of a
-                // line read stays in the reader for the next drain.
+                // Made not to wait ([`Tail::to_follow`]): nothing more for now, or no more
+                // this round ([`MAX_DRAIN`]). A part of a line read stays in the reader for
+                // the next drain.
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                     self.ended = false;
                     break;
