@@ -837,6 +837,32 @@ fn copytruncate_copy_is_not_read_again(dir: &Path) {
     assert_exactly_once_in_order(&per_writer(&ids(&lines), "c"), 4, "c (copytruncate)");
 }
 
+/// copytruncate by hand (`cp log log.1; : > log`), then the log moved away and a new one
+/// made: the copy, made while the log was followed, holds rows already shown, and is not
+/// shown again when the follower, having lost the log, looks for files it has not read.
+/// (It was: rows 0 and 1 came twice.)
+#[test]
+fn a_copytruncate_copy_is_not_shown_again_when_the_log_leaves() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, format!("{}{}", row("t", 0, ""), row("t", 1, ""))).unwrap();
+    let follower = Follower::start_with(&log, &["--exit-on-idle", "500ms"], "20ms");
+    let mut lines: Vec<String> = (0..2).map(|_| follower.next_line()).collect();
+    std::fs::copy(&log, dir.path().join("log.1")).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&log)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    append_text(&log, &row("t", 2, ""));
+    lines.push(follower.next_line());
+    std::fs::rename(&log, dir.path().join("log.old")).unwrap();
+    std::fs::write(&log, row("t", 3, "")).unwrap();
+    lines.extend(follower.finish_warned(0..=1));
+    assert_exactly_once_in_order(&per_writer(&ids(&lines), "t"), 4, "t (copytruncate)");
+}
+
 /// A file that is never at its end (here `/dev/zero`, through a symbolic link put at the
 /// log's name) does not hold the follower: it reads at most 1 MiB of it a round, then
 /// looks at the name again, and follows the log put back there. (It read `/dev/zero` on

@@ -75,6 +75,9 @@ pub struct Tail {
     /// files are always ready to read and always at their end (`/dev/null`, a terminal
     /// that hung up): a wait for them to be readable would end at once.
     ended: bool,
+    /// The last [`Tail::drain`] found the file truncated (copytruncate), and read it again
+    /// from its start: taken by [`Tail::take_truncated`].
+    truncated: bool,
     /// Followed without waiting ([`Tail::to_follow`]): a drain reads at most
     /// [`MAX_DRAIN`] bytes, so that a file that is never at its end (`/dev/zero`, a
     /// pipe fed faster than it is read) cannot keep the follower from its other work.
@@ -149,6 +152,7 @@ impl Tail {
             window_end: None,
             reader: LineReader::with_capacity(LINE_CAPACITY),
             ended: false,
+            truncated: false,
             yields: false,
         })
     }
@@ -259,6 +263,7 @@ impl Tail {
             self.pos = 0;
             self.window_end = None;
             self.reader.reset();
+            self.truncated = true;
         }
         while !shower.done() {
             let mut src = Counted {
@@ -297,6 +302,11 @@ impl Tail {
             }
         }
         Ok(self.pos != start)
+    }
+
+    /// Whether a drain found the file truncated since this was last asked.
+    pub fn take_truncated(&mut self) -> bool {
+        std::mem::take(&mut self.truncated)
     }
 
     /// Marks what has been read so far as the part `--last` chose its rows from.
@@ -355,6 +365,9 @@ pub fn run(
         let_go(retired.drain(..early).collect(), shower)?;
         if let Some(tail) = &mut current {
             active |= tail.drain(shower)?;
+            if tail.take_truncated() {
+                known.after_truncation(path);
+            }
         }
         if shower.done() {
             return Ok(());
@@ -667,6 +680,19 @@ impl Known {
                 known.same_file(id)
             }
         })
+    }
+
+    /// After the log followed was found truncated: copytruncate made its copy (`log.1`)
+    /// before the truncation, of rows read here or lost with it. Every backup there now is
+    /// known, so that the copy is not shown again as a new file should the log later leave
+    /// the series. A courtesy: if the series cannot be listed, nothing is marked.
+    fn after_truncation(&mut self, path: &Path) {
+        let _lock = SeriesLock::shared(path);
+        if let Ok(now_there) = Known::of_series(path) {
+            for id in now_there.0 {
+                self.add(id);
+            }
+        }
     }
 
     fn add(&mut self, id: stat::Info) {
