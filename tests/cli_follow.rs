@@ -645,19 +645,8 @@ fn a_directory_unreadable_for_a_while_is_waited_out() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let lines = |pipe: Box<dyn std::io::Read + Send>| {
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines() {
-                if tx.send(line.unwrap()).is_err() {
-                    break;
-                }
-            }
-        });
-        rx
-    };
-    let stdout = lines(Box::new(child.stdout.take().unwrap()));
-    let stderr = lines(Box::new(child.stderr.take().unwrap()));
+    let stdout = line_channel(Box::new(child.stdout.take().unwrap()));
+    let stderr = line_channel(Box::new(child.stderr.take().unwrap()));
     let next = |rx: &mpsc::Receiver<String>| rx.recv_timeout(Duration::from_secs(60));
     let mut shown = vec![next(&stdout).expect("the first row")];
 
@@ -684,6 +673,57 @@ fn a_directory_unreadable_for_a_while_is_waited_out() {
         "one warning only"
     );
     assert_exactly_once_in_order(&per_writer(&ids(&shown), "w"), 3, "w");
+}
+
+/// The lines read from `pipe`, one by one, by a thread of their own.
+fn line_channel(pipe: Box<dyn std::io::Read + Send>) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// A file put for a while where the directory of the log was is waited out as a
+/// permission refused is: one warning, and the log made again in the directory made again
+/// is followed. (The follower ended with `ENOTDIR`.)
+#[test]
+fn a_file_in_place_of_the_logs_directory_is_waited_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sub");
+    let log = sub.join("log");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(&log, row("l", 0, "")).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["show", "-f", "--json", "--poll-interval", "20ms"])
+        .args(["--exit-on-idle", "10s", "--exit-after-lines", "2"])
+        .arg(&log)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = line_channel(Box::new(child.stdout.take().unwrap()));
+    let stderr = line_channel(Box::new(child.stderr.take().unwrap()));
+    let next = |rx: &mpsc::Receiver<String>| rx.recv_timeout(Duration::from_secs(60));
+    let mut shown = vec![next(&stdout).expect("the first row")];
+    std::fs::rename(&sub, dir.path().join("sub.old")).unwrap();
+    std::fs::write(&sub, "a file").unwrap();
+    let warning = next(&stderr).expect("a warning, not an exit");
+    assert!(
+        warning.contains("Not a directory (os error 20); the files already open are read on"),
+        "{warning}"
+    );
+    std::fs::remove_file(&sub).unwrap();
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(&log, row("l", 1, "")).unwrap();
+    shown.push(next(&stdout).expect("the row of the log made again"));
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_exactly_once_in_order(&per_writer(&ids(&shown), "l"), 2, "l");
 }
 
 /// A follower started just after a rotation (made the way logrotate's `nocreate` makes it:

@@ -390,9 +390,10 @@ pub fn run(
                 found
             }
             // A directory or file made unreadable for a while (a `chmod` being fixed, a
-            // permission change mid-deploy): the files already open are read on, and the
-            // search is made again at each poll, as `tail -F` does.
-            Err(err) if err.kind() == io::ErrorKind::PermissionDenied => {
+            // permission change mid-deploy), or a file where a directory of the path was:
+            // the files already open are read on, and the search is made again at each
+            // poll, as `tail -F` does.
+            Err(err) if waited_out(&err) => {
                 if !denied {
                     warn_denied(path, &err);
                     denied = true;
@@ -587,8 +588,18 @@ fn files_before(
     }))
 }
 
-/// Says once per spell that the series of `path` could not be searched (`err`, a
-/// permission refused), and that the follower goes on trying.
+/// Whether `err`, from a search of the series, may pass: a permission refused (`EACCES`,
+/// `EPERM`), or a file where a directory of the path was (`ENOTDIR`). A symbolic link
+/// that loops at a name of the series is not: it ends the follower, named.
+fn waited_out(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::PermissionDenied | io::ErrorKind::NotADirectory
+    )
+}
+
+/// Says once per spell that the series of `path` could not be searched (`err`: see
+/// [`waited_out`]), and that the follower goes on trying.
 fn warn_denied(path: &Path, err: &io::Error) {
     // A stderr that cannot be written loses the warning, not the follower.
     let _ = writeln!(
