@@ -107,11 +107,11 @@
 //!   the one they opened before.
 //! - The append that rotates waits for the rotation, which drops the oldest backup once all
 //!   exist: the kernel frees that file's page cache inside the call, which made a rotation
-//!   with full 10 MiB files about 36 times as long as one with small files in the run the
+//!   with full 10 MiB files about 33 times as long as one with small files in the run the
 //!   README reports.
 //! - Another program that stats the live log with an ordinary stat, one that reports
 //!   timestamps, makes the next append journal the inode on Linux 6.13 and later; in a tight
-//!   loop that made an append 2.0 times as costly in the run the README reports. The writer's
+//!   loop that made an append 1.9 times as costly in the run the README reports. The writer's
 //!   own stats ask for no timestamps (see [`ReopenCheck`]).
 //! - Timestamps run from 1970 to 9999 ([`Timestamp`]).
 //! - Programs that use the crate run under valgrind: the clock finds the vDSO through

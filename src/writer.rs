@@ -982,9 +982,9 @@ impl Writer {
     /// refuses, and takes no lock.
     ///
     /// Dropping the oldest backup frees its page cache inside the `unlinkat`: with full
-    /// default-size (10 MiB) files a rotation took about 36 times as long as with small ones
-    /// in the run the README reports (`cargo bench --bench rotation`: 2.04 ms against
-    /// 56.5 µs).
+    /// default-size (10 MiB) files a rotation took about 33 times as long as with small ones
+    /// in the run the README reports (`cargo bench --bench rotation`: 2.09 ms against
+    /// 62.8 µs).
     ///
     /// # Errors
     ///
