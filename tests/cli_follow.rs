@@ -637,16 +637,7 @@ fn a_directory_unreadable_for_a_while_is_waited_out() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (drop, log, mut writer) = rotating_in_drop(dir.path());
-    let mut child = Command::new(unprivileged::program(BIN))
-        .args(["show", "-f", "--json", "--poll-interval", "20ms"])
-        .args(["--exit-on-idle", "10s", "--exit-after-lines", "3"])
-        .arg(&log)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = line_channel(Box::new(child.stdout.take().unwrap()));
-    let stderr = line_channel(Box::new(child.stderr.take().unwrap()));
+    let (child, stdout, stderr) = follower_with_warnings(&log, "3");
     let next = |rx: &mpsc::Receiver<String>| rx.recv_timeout(Duration::from_secs(60));
     let mut shown = vec![next(&stdout).expect("the first row")];
 
@@ -675,6 +666,25 @@ fn a_directory_unreadable_for_a_while_is_waited_out() {
     assert_exactly_once_in_order(&per_writer(&ids(&shown), "w"), 3, "w");
 }
 
+/// A follower of `log` that ends after `rows` rows, with its standard output and its
+/// warnings on standard error read line by line as they come.
+fn follower_with_warnings(
+    log: &Path,
+    rows: &str,
+) -> (Child, mpsc::Receiver<String>, mpsc::Receiver<String>) {
+    let mut child = Command::new(unprivileged::program(BIN))
+        .args(["show", "-f", "--json", "--poll-interval", "20ms"])
+        .args(["--exit-on-idle", "10s", "--exit-after-lines", rows])
+        .arg(log)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = line_channel(Box::new(child.stdout.take().unwrap()));
+    let stderr = line_channel(Box::new(child.stderr.take().unwrap()));
+    (child, stdout, stderr)
+}
+
 /// The lines read from `pipe`, one by one, by a thread of their own.
 fn line_channel(pipe: Box<dyn std::io::Read + Send>) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
@@ -698,16 +708,7 @@ fn a_file_in_place_of_the_logs_directory_is_waited_out() {
     let log = sub.join("log");
     std::fs::create_dir(&sub).unwrap();
     std::fs::write(&log, row("l", 0, "")).unwrap();
-    let mut child = Command::new(BIN)
-        .args(["show", "-f", "--json", "--poll-interval", "20ms"])
-        .args(["--exit-on-idle", "10s", "--exit-after-lines", "2"])
-        .arg(&log)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = line_channel(Box::new(child.stdout.take().unwrap()));
-    let stderr = line_channel(Box::new(child.stderr.take().unwrap()));
+    let (child, stdout, stderr) = follower_with_warnings(&log, "2");
     let next = |rx: &mpsc::Receiver<String>| rx.recv_timeout(Duration::from_secs(60));
     let mut shown = vec![next(&stdout).expect("the first row")];
     std::fs::rename(&sub, dir.path().join("sub.old")).unwrap();
