@@ -250,6 +250,16 @@ fn assert_exactly_once_in_order(got: &[u64], count: u64, writer: &str) {
     );
 }
 
+/// Empties the file at `path` in place, as copytruncate does after its copy.
+fn truncate(path: &Path) {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+}
+
 /// Appends `text` to the file at `path`, as a program other than this crate's writers would.
 fn append_text(path: &Path, text: &str) {
     let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
@@ -867,12 +877,7 @@ fn copytruncate_copy_is_not_read_again(dir: &Path) {
     let follower = Follower::start_with(&log, &idle, "20ms");
     let mut lines: Vec<String> = (0..3).map(|_| follower.next_line()).collect();
     append_text(&backup, &format!("{}{}", row("c", 1), row("c", 2)));
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&log)
-        .unwrap()
-        .set_len(0)
-        .unwrap();
+    truncate(&log);
     append_text(&log, &row("c", 3));
     lines.extend(follower.finish());
     assert_exactly_once_in_order(&per_writer(&ids(&lines), "c"), 4, "c (copytruncate)");
@@ -890,12 +895,7 @@ fn a_copytruncate_copy_is_not_shown_again_when_the_log_leaves() {
     let follower = Follower::start_with(&log, &["--exit-on-idle", "500ms"], "20ms");
     let mut lines: Vec<String> = (0..2).map(|_| follower.next_line()).collect();
     std::fs::copy(&log, dir.path().join("log.1")).unwrap();
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&log)
-        .unwrap()
-        .set_len(0)
-        .unwrap();
+    truncate(&log);
     append_text(&log, &row("t", 2, ""));
     lines.push(follower.next_line());
     std::fs::rename(&log, dir.path().join("log.old")).unwrap();

@@ -539,15 +539,22 @@ fn two_lines_max() -> u64 {
     len * 5 / 2
 }
 
-/// Child side: five appends and two rotations under a long period, then `close`.
-fn rotation_child(durability: Durability) {
+/// A writer of `<tmp>/log` with `durability`, whose third append and fifth rotate
+/// ([`two_lines_max`]), keeping 3 backups.
+fn rotating_at_two_lines(durability: Durability) -> (tempfile::TempDir, Writer) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut log = Options::new()
+    let log = Options::new()
         .max_size(two_lines_max())
         .max_files(3)
         .durability(durability)
         .open(dir.path().join("log"))
         .expect("open");
+    (dir, log)
+}
+
+/// Child side: five appends and two rotations under a long period, then `close`.
+fn rotation_child(durability: Durability) {
+    let (_dir, mut log) = rotating_at_two_lines(durability);
     let mut syncs = Vec::new();
     for _ in 0..5 {
         append_fixed(&mut log);
@@ -612,16 +619,10 @@ fn fd_of(call: &str) -> &str {
 /// counts as the interval gone by.) Here the lock is held for 100 ms by another thread.
 #[test]
 fn an_append_that_waits_for_the_rotation_lock_syncs_once() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut log = Options::new()
-        .max_size(two_lines_max())
-        .max_files(3)
-        .durability(Durability::Periodic {
-            appends: 1000,
-            interval: Duration::from_secs(3600),
-        })
-        .open(dir.path().join("log"))
-        .expect("open");
+    let (dir, mut log) = rotating_at_two_lines(Durability::Periodic {
+        appends: 1000,
+        interval: Duration::from_secs(3600),
+    });
     append_fixed(&mut log);
     append_fixed(&mut log);
     let lock = std::fs::OpenOptions::new()
