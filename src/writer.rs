@@ -660,7 +660,6 @@ impl Writer {
                 Err(err) => {
                     // Retry once this writer's own bytes after this line pass `check_bytes`.
                     self.rotate_above = self.size.saturating_add(adds + self.check_bytes);
-                    self.refuse_if_deleted(&err);
                     self.housekeeping_failed(err);
                 }
             }
@@ -1031,17 +1030,17 @@ impl Writer {
             }
         }
         let result = self.rotate_locked(0, 0, rotation.max_files, true);
-        match &result {
-            Ok(()) => self.unlock(),
-            // As after a rotation an append makes: lines meant for a deleted file are refused.
-            Err(err) => self.refuse_if_deleted(err),
+        if result.is_ok() {
+            self.unlock();
         }
         result
     }
 
     /// Takes the lock; under it, follows another writer's rotation if there was one, then
     /// rotates if a line of `len` bytes would take the file past `max_size` (or always, if
-    /// `force`). On `Ok` the lock is still held.
+    /// `force`). On `Ok` the lock is still held. On `Err`, if the file held is deleted and
+    /// none could be made at the name, appends are refused with that error
+    /// ([`Writer::refuse_if_deleted`]), whichever way the rotation was asked for.
     #[cold]
     #[inline(never)]
     fn rotate_locked(
@@ -1059,12 +1058,16 @@ impl Writer {
                 // Its own failure leaves the writer where it was, refused as before.
                 let _ = self.follow_path();
             }
+            self.refuse_if_deleted(&err);
             return Err(err);
         }
         let result = self.rotate_under_lock(len, max_size, max_files, force);
-        match result {
+        match &result {
             Ok(()) => self.resume_rotation(),
-            Err(_) => self.unlock(),
+            Err(err) => {
+                self.unlock();
+                self.refuse_if_deleted(err);
+            }
         }
         result
     }
