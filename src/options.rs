@@ -74,7 +74,7 @@ impl Default for Rotation {
 /// later, filesystems with multigrain timestamps (ext4, xfs, btrfs, tmpfs) remember that a
 /// file's change time was read, and the next `write(2)` to it, by any writer, then takes a
 /// fine-grained timestamp and journals the inode. A tool that stats a busy log in a loop
-/// with an ordinary `stat` (`std::fs::metadata`, `ls -l`) made appends take 2.0 times as
+/// with an ordinary `stat` (`std::fs::metadata`, `ls -l`) made appends take 1.9 times as
 /// long in the run the README reports (`cargo bench --bench watched`); `logwriter show -f`
 /// asks for no timestamp but the birth time, which never changes and leaves the inode
 /// unmarked. Kernels without `statx` get `fstat(2)` and `fstatat(2)`.
@@ -164,8 +164,9 @@ impl Default for ReopenCheck {
 /// [`Writer::close`]), and is not made again for the same lines: after a failed
 /// `fdatasync(2)` Linux may drop the pages it could not write and report the next sync of
 /// the file as a success, so a retry would only hide the failure. A sync with nothing
-/// written since one that failed (a second [`Writer::sync`], say) makes no `fdatasync(2)`. The error is the signal
-/// that lines acknowledged since the last good sync may not survive a power loss. A sync
+/// written since one that failed (a second [`Writer::sync`], say) makes no `fdatasync(2)`.
+/// The error is the signal that lines acknowledged since the last good sync may not survive
+/// a power loss. A sync
 /// interrupted by a signal (`EINTR`) has not failed, and is made again.
 ///
 /// A FIFO or a character device has nothing to sync (`fdatasync(2)` fails on it with

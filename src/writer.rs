@@ -813,7 +813,8 @@ impl Writer {
     /// [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`]. A failed sync is not made
     /// again by later syncs (see [`Durability`]): a sync with nothing written since the
     /// one that failed makes no `fdatasync(2)`, syncs only a directory that is due, and
-    /// returns `Ok` if that succeeds; the failure was reported once, by the call that made it.
+    /// returns `Ok` if that succeeds; the failure was reported once, by the call that made
+    /// it.
     pub fn sync(&mut self) -> Result<(), Error> {
         self.sync_as(Op::Sync)
     }
