@@ -241,11 +241,14 @@ impl core::str::FromStr for Timestamp {
     /// ```
     fn from_str(text: &str) -> Result<Timestamp, ParseTimestampError> {
         let (secs, nanos) = rfc3339::parse(text.as_bytes()).map_err(ParseReason::Text)?;
-        match u64::try_from(secs) {
-            Err(_) => Err(ParseReason::BeforeEpoch.into()),
-            Ok(secs) if secs > MAX_SECS => Err(ParseReason::AfterMax.into()),
-            Ok(secs) => Ok(Timestamp { secs, nanos }),
-        }
+        // The reader's nanoseconds are below 10⁹: only the range can refuse the instant.
+        Timestamp::from_unix(secs, nanos).ok_or_else(|| {
+            if secs < 0 {
+                ParseReason::BeforeEpoch.into()
+            } else {
+                ParseReason::AfterMax.into()
+            }
+        })
     }
 }
 
