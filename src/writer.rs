@@ -201,8 +201,9 @@ pub struct Stats {
 ///   order of the files is kept: one by a writer with more than `k` backups fills the hole,
 ///   while one with `k` or fewer drops from that run and leaves the files above the hole. A
 ///   writer killed inside a `write(2)` that spans a page boundary can leave a partial line:
-///   a writer opening the log afterwards, and [`append_once`], sees the last byte is not `\n` and ends the fragment before its
-///   first line. To tell a fragment from a line another writer is copying in at that
+///   a writer opening the log afterwards, and [`append_once`], sees the last byte is not
+///   `\n` and ends the fragment before its first line (a writer closed or dropped before
+///   any line ends it then). To tell a fragment from a line another writer is copying in at that
 ///   moment, it waits for appends under way (a zero-length `write(2)` takes the inode lock
 ///   on ext2/3/4, btrfs and tmpfs; on xfs the `pread(2)` of the last byte waits); on other
 ///   filesystems (overlayfs, the usual root of a container), it takes the end for a
@@ -912,17 +913,25 @@ impl Writer {
         self.orphaned = orphaned;
     }
 
-    /// Closes the log, first syncing appends the durability policy has not synced yet, and,
-    /// under a policy, the directory if it changed since the last sync (as after
-    /// [`Writer::rotate`] with no append since), as dropping the writer does, but reporting a
-    /// failure; returns the final counters. If the file's sync fails, the directory is not
-    /// synced either, as in [`Writer::sync`].
+    /// Closes the log, as dropping the writer does, but reporting a failure; returns the
+    /// final counters. First it ends with `\n` a fragment that a short write left in the
+    /// file it holds ([`ErrorKind::ShortWrite`]), so that a line another writer appends
+    /// next starts on a line of its own rather than joining it (counted in
+    /// [`Stats::bytes_written`]). Then it syncs appends the durability policy has not synced
+    /// yet, and, under a policy, the directory if it changed since the last sync (as after
+    /// [`Writer::rotate`] with no append since). If the file's sync fails, the directory is
+    /// not synced either, as in [`Writer::sync`].
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`], as [`Writer::sync`]: the last
-    /// `fdatasync(2)`, or the directory's `fsync(2)` after the writer created or renamed
-    /// files, failed; the descriptors are closed all the same.
+    /// - [`ErrorKind::Os`] with [`Op::Sync`] or [`Op::SyncDir`], as [`Writer::sync`]: the
+    ///   last `fdatasync(2)`, or the directory's `fsync(2)` after the writer created or
+    ///   renamed files, failed.
+    /// - Else [`ErrorKind::Os`] or [`ErrorKind::ShortWrite`] with [`Op::Write`]: the `\n`
+    ///   that ends a fragment could not be written (on a full disk, say). The fragment stays
+    ///   unended until the next writer that opens the log ends it.
+    ///
+    /// The descriptors are closed all the same.
     ///
     /// ```
     /// use std::time::Duration;
@@ -938,7 +947,11 @@ impl Writer {
     /// ```
     pub fn close(mut self) -> Result<Stats, Error> {
         self.closed = true;
+        let ended = self
+            .end_torn_fragment()
+            .map_err(|kind| Error::new(kind, Op::Write, Some(&self.path)));
         self.sync_at_close()?;
+        ended?;
         Ok(self.stats)
     }
 
@@ -1422,11 +1435,13 @@ impl Writer {
 }
 
 impl Drop for Writer {
-    /// Under a durability policy, syncs what [`Writer::close`] would: appends not yet synced
-    /// (with [`Durability::Periodic`]), else a directory changed since its last sync. A
-    /// failure is ignored here ([`Writer::close`] reports it).
+    /// Does what [`Writer::close`] does: ends a fragment that a short write left in the file,
+    /// and, under a durability policy, syncs appends not yet synced (with
+    /// [`Durability::Periodic`]), else a directory changed since its last sync. A failure is
+    /// ignored here ([`Writer::close`] reports it).
     fn drop(&mut self) {
         if !self.closed {
+            let _ = self.end_torn_fragment();
             let _ = self.sync_at_close();
         }
     }

@@ -182,6 +182,75 @@ fn file_size_limit_gives_short_write_then_efbig() {
     );
 }
 
+/// Child side of the leaving test. For each way a writer leaves its file (closed, dropped,
+/// closed while the `\n` still cannot be written), its line 5 is cut short by the file-size
+/// limit, it leaves, and another writer appends line 6: one opened before the fragment
+/// (which it does not look for), or, when the fragment could not be ended, one opened
+/// after.
+fn leaving_child(dir: &Path) {
+    for how in ["close", "drop", "close-failing"] {
+        let path = dir.join(how);
+        let mut log = Options::new().no_rotation().open(&path).expect("open");
+        let other = Options::new().no_rotation().reopen_check(None).open(&path);
+        let mut other = other.expect("open the other writer");
+        let (_, limit, saved) = limit_in_line_5(&mut log, &path);
+        let err = append_numbered(&mut log, 5).expect_err("line 5 passes the limit");
+        assert!(matches!(err.kind(), ErrorKind::ShortWrite { .. }), "{err}");
+        let written = log.stats().bytes_written;
+        match how {
+            "close" => {
+                setrlimit(Resource::Fsize, saved).expect("restore the limit");
+                let stats = log.close().expect("close");
+                assert_eq!(stats.bytes_written, written + 1, "the `\\n` is counted");
+            }
+            "drop" => {
+                setrlimit(Resource::Fsize, saved).expect("restore the limit");
+                drop(log);
+            }
+            _ => {
+                let err = log.close().expect_err("the `\\n` passes the limit");
+                assert_eq!(
+                    (err.kind(), err.op()),
+                    (ErrorKind::Os(Errno::FBIG), Op::Write)
+                );
+                assert!(err.to_string().contains(how), "{err}");
+                setrlimit(Resource::Fsize, saved).expect("restore the limit");
+                drop(other);
+                other = Options::new()
+                    .no_rotation()
+                    .open(&path)
+                    .expect("open after");
+            }
+        }
+        // The `\n`, unless it failed: the writer opened after then ends the fragment first.
+        let ended = u64::from(how != "close-failing");
+        let size = std::fs::metadata(&path).expect("stat").len();
+        assert_eq!(size, limit + ended, "{how}");
+        append_numbered(&mut other, 6).expect("append by the other writer");
+    }
+    println!("leaving-child-done");
+}
+
+/// A writer that leaves a file where a short write left a fragment ends the fragment, so
+/// the next line of a writer already running starts on its own line rather than joining
+/// it; one that cannot (the `\n` fails too) says so, and the next writer to open the log
+/// ends it.
+#[test]
+fn closing_or_dropping_a_writer_ends_its_fragment() {
+    let Some(dir) = in_sigxfsz_child(
+        "closing_or_dropping_a_writer_ends_its_fragment",
+        "leaving",
+        leaving_child,
+    ) else {
+        return;
+    };
+    for how in ["close", "drop", "close-failing"] {
+        let (good, bad) = read_numbers(&dir.path().join(how));
+        assert_eq!(good, [0, 1, 2, 3, 4, 6], "{how}");
+        assert_eq!(bad.len(), 1, "{how}: the fragment alone: {bad:?}");
+    }
+}
+
 /// Child side of the retry test: a writer without reopen checks (whose own bytes alone
 /// time the retry of a failed rotation) at its maximum size, whose rotation fails (a
 /// directory where the lock file goes) while its file cannot grow (`RLIMIT_FSIZE` at its
