@@ -43,9 +43,9 @@ pub enum ErrorKind {
     /// `write(2)` accepted only part of the line: `written` of `len` bytes reached the file as
     /// a partial line. The rest is never written by a second call, which would no longer be
     /// atomic. A [`Writer`](crate::Writer) ends the fragment with `\n` before its next line,
-    /// when it leaves the file for another, or when it is closed or dropped;
-    /// [`append_once`](crate::append_once) leaves that to the next writer or `append_once`
-    /// that opens the log.
+    /// when it leaves the file for another, or when it is closed; a writer dropped first,
+    /// and [`append_once`](crate::append_once), leave that to the next writer or
+    /// `append_once` that opens the log.
     ///
     /// When `written` is `len − 1`, only the `\n` is missing: the row is whole on disk and
     /// becomes a line of its own once the `\n` comes, as above, unless a line that another

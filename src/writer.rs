@@ -202,8 +202,8 @@ pub struct Stats {
 ///   while one with `k` or fewer drops from that run and leaves the files above the hole. A
 ///   writer killed inside a `write(2)` that spans a page boundary can leave a partial line:
 ///   a writer opening the log afterwards, and [`append_once`], sees the last byte is not
-///   `\n` and ends the fragment before its first line (a writer closed or dropped before
-///   any line ends it then). To tell a fragment from a line another writer is copying in at that
+///   `\n` and ends the fragment before its first line (or when it is closed, if no line
+///   came: see [`Writer::close`]). To tell a fragment from a line another writer is copying in at that
 ///   moment, it waits for appends under way (a zero-length `write(2)` takes the inode lock
 ///   on ext2/3/4, btrfs and tmpfs; on xfs the `pread(2)` of the last byte waits); on other
 ///   filesystems (overlayfs, the usual root of a container), it takes the end for a
@@ -913,14 +913,22 @@ impl Writer {
         self.orphaned = orphaned;
     }
 
-    /// Closes the log, as dropping the writer does, but reporting a failure; returns the
-    /// final counters. First it ends with `\n` a fragment that a short write left in the
-    /// file it holds ([`ErrorKind::ShortWrite`]), so that a line another writer appends
-    /// next starts on a line of its own rather than joining it (counted in
-    /// [`Stats::bytes_written`]). Then it syncs appends the durability policy has not synced
-    /// yet, and, under a policy, the directory if it changed since the last sync (as after
-    /// [`Writer::rotate`] with no append since). If the file's sync fails, the directory is
-    /// not synced either, as in [`Writer::sync`].
+    /// Closes the log, reporting a failure; returns the final counters.
+    ///
+    /// First, if a short write ([`ErrorKind::ShortWrite`]) left a fragment in the file the
+    /// writer holds, it ends the fragment with `\n` (counted in [`Stats::bytes_written`]),
+    /// so that a line another writer appends next starts on a line of its own rather than
+    /// joining it. It looks first, as an opening writer does (see "Crashes" under
+    /// [`Writer`]): only a file still at the log's name that still ends mid-line gets the
+    /// `\n`, so a fragment that a writer opened since has ended (or a copy of this writer
+    /// in a forked process) gains no empty line. Dropping the writer does not do this: a
+    /// destructor should not wait (the look can watch the end for 200 ms on overlayfs) nor
+    /// write what it cannot report; the next writer that opens the log ends the fragment.
+    ///
+    /// Then, as dropping the writer does, it syncs appends the durability policy has not
+    /// synced yet, and, under a policy, the directory if it changed since the last sync (as
+    /// after [`Writer::rotate`] with no append since). If the file's sync fails, the
+    /// directory is not synced either, as in [`Writer::sync`].
     ///
     /// # Errors
     ///
@@ -928,8 +936,10 @@ impl Writer {
     ///   last `fdatasync(2)`, or the directory's `fsync(2)` after the writer created or
     ///   renamed files, failed.
     /// - Else [`ErrorKind::Os`] or [`ErrorKind::ShortWrite`] with [`Op::Write`]: the `\n`
-    ///   that ends a fragment could not be written (on a full disk, say). The fragment stays
-    ///   unended until the next writer that opens the log ends it.
+    ///   that ends a fragment could not be written (on a full disk, say), or would pass the
+    ///   process's file-size limit (`RLIMIT_FSIZE`): then `EFBIG` is returned without the
+    ///   `write(2)`, which would raise `SIGXFSZ`. The fragment stays unended until the next
+    ///   writer that opens the log ends it.
     ///
     /// The descriptors are closed all the same.
     ///
@@ -947,12 +957,31 @@ impl Writer {
     /// ```
     pub fn close(mut self) -> Result<Stats, Error> {
         self.closed = true;
-        let ended = self
-            .end_torn_fragment()
-            .map_err(|kind| Error::new(kind, Op::Write, Some(&self.path)));
+        let ended = self.end_fragment_at_close();
         self.sync_at_close()?;
         ended?;
         Ok(self.stats)
+    }
+
+    /// [`Writer::close`]'s `\n` after a fragment: written only if the file still ends
+    /// mid-line when looked at, as at open, and only below the file-size limit.
+    #[cold]
+    fn end_fragment_at_close(&mut self) -> Result<(), Error> {
+        if !self.torn {
+            return Ok(());
+        }
+        let Ok(mine) = identity::of_fd(&self.file) else {
+            return Ok(());
+        };
+        if !self.ends_mid_line(&mine) {
+            return Ok(());
+        }
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Fsize).current;
+        if limit.is_some_and(|limit| mine.size >= limit) {
+            return Err(Error::os(Errno::FBIG, Op::Write, &self.path));
+        }
+        self.write_torn_end()
+            .map_err(|kind| Error::new(kind, Op::Write, Some(&self.path)))
     }
 
     /// Whether the durability policy has appends not yet synced.
@@ -1435,13 +1464,12 @@ impl Writer {
 }
 
 impl Drop for Writer {
-    /// Does what [`Writer::close`] does: ends a fragment that a short write left in the file,
-    /// and, under a durability policy, syncs appends not yet synced (with
-    /// [`Durability::Periodic`]), else a directory changed since its last sync. A failure is
-    /// ignored here ([`Writer::close`] reports it).
+    /// Under a durability policy, syncs what [`Writer::close`] would: appends not yet synced
+    /// (with [`Durability::Periodic`]), else a directory changed since its last sync. A
+    /// failure is ignored here ([`Writer::close`] reports it). Unlike `close`, it leaves a
+    /// fragment a short write left as it is, for the next writer that opens the log.
     fn drop(&mut self) {
         if !self.closed {
-            let _ = self.end_torn_fragment();
             let _ = self.sync_at_close();
         }
     }

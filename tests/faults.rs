@@ -182,13 +182,17 @@ fn file_size_limit_gives_short_write_then_efbig() {
     );
 }
 
-/// Child side of the leaving test. For each way a writer leaves its file (closed, dropped,
-/// closed while the `\n` still cannot be written), its line 5 is cut short by the file-size
-/// limit, it leaves, and another writer appends line 6: one opened before the fragment
-/// (which it does not look for), or, when the fragment could not be ended, one opened
-/// after.
+/// Child side of the leaving test. For each way a writer can leave a file where its line 5
+/// was cut short by the file-size limit, it leaves, and another writer appends line 6.
+/// - `close`: the limit raised, `close` ends the fragment; the other writer was opened
+///   before the fragment (it does not look for one), and its line stands on its own.
+/// - `drop`: the same, dropped: the fragment is left, and the other writer's line joins it.
+/// - `close-at-limit`: `close` at the limit says so without writing; a writer opened after
+///   ends the fragment at its first line.
+/// - `ended-by-another`: a writer opened after the limit was raised ended the fragment and
+///   appended; `close` then finds the file ending in `\n`, and adds no empty line.
 fn leaving_child(dir: &Path) {
-    for how in ["close", "drop", "close-failing"] {
+    for how in LEAVING {
         let path = dir.join(how);
         let mut log = Options::new().no_rotation().open(&path).expect("open");
         let other = Options::new().no_rotation().reopen_check(None).open(&path);
@@ -197,33 +201,44 @@ fn leaving_child(dir: &Path) {
         let err = append_numbered(&mut log, 5).expect_err("line 5 passes the limit");
         assert!(matches!(err.kind(), ErrorKind::ShortWrite { .. }), "{err}");
         let written = log.stats().bytes_written;
-        match how {
-            "close" => {
-                setrlimit(Resource::Fsize, saved).expect("restore the limit");
-                let stats = log.close().expect("close");
-                assert_eq!(stats.bytes_written, written + 1, "the `\\n` is counted");
-            }
-            "drop" => {
-                setrlimit(Resource::Fsize, saved).expect("restore the limit");
-                drop(log);
-            }
-            _ => {
-                let err = log.close().expect_err("the `\\n` passes the limit");
-                assert_eq!(
-                    (err.kind(), err.op()),
-                    (ErrorKind::Os(Errno::FBIG), Op::Write)
-                );
-                assert!(err.to_string().contains(how), "{err}");
-                setrlimit(Resource::Fsize, saved).expect("restore the limit");
-                drop(other);
-                other = Options::new()
-                    .no_rotation()
-                    .open(&path)
-                    .expect("open after");
+        if how == "close-at-limit" {
+            let err = log.close().expect_err("the `\\n` would pass the limit");
+            assert_eq!(
+                (err.kind(), err.op()),
+                (ErrorKind::Os(Errno::FBIG), Op::Write)
+            );
+            assert!(err.to_string().contains(how), "{err}");
+            setrlimit(Resource::Fsize, saved).expect("restore the limit");
+            drop(other);
+            other = Options::new()
+                .no_rotation()
+                .open(&path)
+                .expect("open after");
+        } else {
+            setrlimit(Resource::Fsize, saved).expect("restore the limit");
+            match how {
+                "close" => {
+                    let stats = log.close().expect("close");
+                    assert_eq!(stats.bytes_written, written + 1, "the `\\n` is counted");
+                }
+                "drop" => drop(log),
+                _ => {
+                    drop(other);
+                    other = Options::new()
+                        .no_rotation()
+                        .open(&path)
+                        .expect("open after");
+                    append_numbered(&mut other, 6).expect("append by the writer opened after");
+                    let stats = log.close().expect("close");
+                    assert_eq!(
+                        stats.bytes_written, written,
+                        "no `\\n` from the closed writer"
+                    );
+                    continue;
+                }
             }
         }
-        // The `\n`, unless it failed: the writer opened after then ends the fragment first.
-        let ended = u64::from(how != "close-failing");
+        let ended = u64::from(how == "close");
         let size = std::fs::metadata(&path).expect("stat").len();
         assert_eq!(size, limit + ended, "{how}");
         append_numbered(&mut other, 6).expect("append by the other writer");
@@ -231,24 +246,68 @@ fn leaving_child(dir: &Path) {
     println!("leaving-child-done");
 }
 
-/// A writer that leaves a file where a short write left a fragment ends the fragment, so
-/// the next line of a writer already running starts on its own line rather than joining
-/// it; one that cannot (the `\n` fails too) says so, and the next writer to open the log
-/// ends it.
+const LEAVING: [&str; 4] = ["close", "drop", "close-at-limit", "ended-by-another"];
+
+/// `Writer::close` ends a fragment a short write left, so the next line of a writer
+/// already running starts on its own line; dropping leaves it; at the file-size limit
+/// `close` reports `EFBIG` without writing; and it writes nothing where the fragment was
+/// ended since.
 #[test]
-fn closing_or_dropping_a_writer_ends_its_fragment() {
+fn closing_a_writer_ends_its_fragment_and_dropping_leaves_it() {
     let Some(dir) = in_sigxfsz_child(
-        "closing_or_dropping_a_writer_ends_its_fragment",
+        "closing_a_writer_ends_its_fragment_and_dropping_leaves_it",
         "leaving",
         leaving_child,
     ) else {
         return;
     };
-    for how in ["close", "drop", "close-failing"] {
+    for how in LEAVING {
         let (good, bad) = read_numbers(&dir.path().join(how));
-        assert_eq!(good, [0, 1, 2, 3, 4, 6], "{how}");
-        assert_eq!(bad.len(), 1, "{how}: the fragment alone: {bad:?}");
+        let (expected, glued): (&[u64], _) = match how {
+            "drop" => (&[0, 1, 2, 3, 4], true),
+            _ => (&[0, 1, 2, 3, 4, 6], false),
+        };
+        assert_eq!(good, expected, "{how}");
+        assert_eq!(
+            bad.len(),
+            1,
+            "{how}: the fragment alone, no empty line: {bad:?}"
+        );
+        assert_eq!(bad[0].contains("\"n\":6"), glued, "{how}: {bad:?}");
     }
+}
+
+/// Child side of the signal test: `SIGXFSZ` as it comes by default, which kills.
+fn close_at_limit_child(dir: &Path) {
+    let path = dir.join("log");
+    let mut log = Options::new().no_rotation().open(&path).expect("open");
+    limit_in_line_5(&mut log, &path);
+    // A write that starts below the limit stops at it: no signal.
+    let err = append_numbered(&mut log, 5).expect_err("line 5 passes the limit");
+    assert!(matches!(err.kind(), ErrorKind::ShortWrite { .. }), "{err}");
+    let err = log.close().expect_err("at the limit");
+    assert_eq!(err.kind(), ErrorKind::Os(Errno::FBIG));
+    println!("close-at-limit-child-done");
+}
+
+/// A process that leaves `SIGXFSZ` alone and closes a writer whose short write stopped at
+/// the file-size limit lives on: `close` does not write the `\n` there, where a `write(2)`
+/// would raise the signal and kill the process.
+#[test]
+fn closing_at_the_file_size_limit_raises_no_signal() {
+    if role().as_deref() == Some("close-at-limit") {
+        close_at_limit_child(&child_dir());
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = child(
+        "closing_at_the_file_size_limit_raises_no_signal",
+        "close-at-limit",
+    )
+    .env(DIR, dir.path())
+    .output()
+    .expect("run child");
+    assert_child_done(&out, "close-at-limit-child-done");
 }
 
 /// Child side of the retry test: a writer without reopen checks (whose own bytes alone

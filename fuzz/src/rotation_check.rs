@@ -184,10 +184,8 @@ impl Harness {
     }
 
     fn open(&mut self) {
-        // Close the old descriptor first, as a process restarting would; dropping the writer
-        // ends a partial line in the file it held.
+        // Close the old descriptor first, as a process restarting would.
         self.writer = None;
-        self.end_torn_fragment();
         let writer = self
             .settings
             .options()
@@ -375,8 +373,7 @@ impl Harness {
         self.expected.rotations += 1;
     }
 
-    /// The writer's `\n` after a partial line it found at open: before its next line, or
-    /// when it is dropped.
+    /// The writer's `\n` after a partial line it found at open, before its next line.
     fn end_torn_fragment(&mut self) {
         if self.expected.torn {
             self.model.files[self.expected.file].push(b'\n');
