@@ -353,6 +353,40 @@ fn follows_rotations_by_other_processes() {
     );
 }
 
+/// A follower of a log reached through a symbolic link finds the files rotated between two
+/// polls beside the log, where its writers make them, not beside the link.
+#[test]
+fn follows_rotations_of_a_log_reached_through_a_link() {
+    const TOTAL: u64 = 1000;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("a")).unwrap();
+    let log = dir.path().join("b/log");
+    let mut writer = Options::new()
+        .max_size(1024)
+        .max_files(1000)
+        .open(&log)
+        .unwrap();
+    let link = dir.path().join("a/current");
+    std::os::unix::fs::symlink("../b/log", &link).unwrap();
+    let append = |writer: &mut logwriter::Writer, seq: u64| {
+        let fields = [Field::new("seq", seq)];
+        writer
+            .append(&Event::new(EventKind::Renew).slot("w").fields(&fields))
+            .unwrap();
+    };
+    append(&mut writer, 0);
+    let follower = Follower::start(&link, TOTAL as usize, "100ms");
+    let first = follower.next_line();
+    // Many rotations between two polls.
+    for seq in 1..TOTAL {
+        append(&mut writer, seq);
+    }
+    assert!(writer.stats().rotations > 50);
+    let mut lines = vec![first];
+    lines.extend(follower.finish());
+    assert_exactly_once_in_order(&per_writer(&ids(&lines), "w"), TOTAL, "w");
+}
+
 #[test]
 fn follows_truncation_in_place() {
     let dir = tempfile::tempdir().unwrap();

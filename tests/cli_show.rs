@@ -10,6 +10,7 @@ mod lock_waiters;
 mod rotation_support;
 mod sleeping;
 mod timing;
+mod unprivileged;
 use lock_waiters::locked_file;
 use rotation_support::mkfifo;
 use sleeping::wait_until_sleeping;
@@ -380,6 +381,72 @@ fn all_reads_the_series_oldest_first() {
             "UTC"
         ))),
         vec![4, 5, 6, 7]
+    );
+}
+
+/// A log reached through a symbolic link (`a/current` → `../b/log`, made by an operator:
+/// the crate's writers refuse one) has its backups beside the log, not beside the link.
+#[test]
+fn all_through_a_link_reads_the_series_beside_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("a")).unwrap();
+    std::fs::create_dir(dir.path().join("b")).unwrap();
+    let names = ["log.2", "log.1", "log"].map(|name| format!("b/{name}"));
+    write_series(dir.path(), &names);
+    let link = dir.path().join("a/current");
+    std::os::unix::fs::symlink("../b/log", &link).unwrap();
+    let out = stdout_of(&show(&link, &["--all", "--json"], "UTC"));
+    let seqs: Vec<u64> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(seqs, [0, 1, 2]);
+}
+
+/// In a directory that may be searched but not listed (mode 0300 for its owner), `--all`
+/// finds the backups by number, past one missing number but not two, and says so. As
+/// root, runs as `nobody` (see `unprivileged`).
+#[test]
+fn all_in_a_directory_that_cannot_be_listed_finds_the_backups_by_number() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = env!("CARGO_BIN_EXE_logwriter");
+    if !unprivileged::permissions_apply(&[bin]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let drop = dir.path().join("drop");
+    std::fs::create_dir(&drop).unwrap();
+    // log.2, log.4 and log.5 are missing: log.6 is past a gap of two.
+    write_series(&drop, &["log.6", "log.3", "log.1", "log"].map(String::from));
+    std::fs::set_permissions(&drop, std::fs::Permissions::from_mode(0o300)).unwrap();
+    assert!(std::fs::read_dir(&drop).is_err(), "permission bits apply");
+    let out = Command::new(unprivileged::program(bin))
+        .args(["show", "--all", "--json"])
+        .arg(drop.join("log"))
+        .output()
+        .expect("run logwriter");
+    std::fs::set_permissions(&drop, std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let seqs: Vec<u64> = String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(seqs, [1, 2, 3], "log.3, log.1 and log");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("logwriter: warning: list backups of ")
+            && stderr.contains("looked for by number")
+            && stderr.lines().count() == 1,
+        "{stderr}"
     );
 }
 

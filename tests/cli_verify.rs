@@ -46,6 +46,30 @@ fn all_does_not_wait_on_a_fifo_at_the_log_path() {
     assert_eq!(summary(&out)["lines"], 1, "{out:?}");
 }
 
+/// `verify --all` of a log reached through a symbolic link checks the backups beside the
+/// log, not beside the link (where there are none).
+#[test]
+fn all_through_a_link_checks_the_series_beside_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("a")).unwrap();
+    std::fs::create_dir(dir.path().join("b")).unwrap();
+    for (n, name) in ["log.2", "log.1", "log"].iter().enumerate() {
+        let n = u32::try_from(n).unwrap();
+        std::fs::write(dir.path().join("b").join(name), renew_row(n)).unwrap();
+    }
+    let link = dir.path().join("a/current");
+    std::os::unix::fs::symlink("../b/log", &link).unwrap();
+    let out = verify(&["--all", "--json"], &link);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let report = summary(&out);
+    assert_eq!(report["lines"], 3, "{out:?}");
+    let series = dir.path().join("a/../b");
+    assert_eq!(
+        files_read(&report),
+        paths_in(&series, &["log.2", "log.1", "log"])
+    );
+}
+
 /// A row of renew at second `n`, with its `\n`.
 fn renew_row(n: u32) -> String {
     format!("{{\"ts\":\"2026-05-01T12:00:0{n}Z\",\"event\":\"renew\",\"slot\":\"a\"}}\n")

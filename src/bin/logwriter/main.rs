@@ -130,10 +130,16 @@ fn main() -> ExitCode {
         signal_hook::consts::SIGXFSZ,
         std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
     );
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return usage(&err),
     };
+    // The backups and the rotation lock are beside the log a link names, not the link.
+    match &mut cli.command {
+        Command::Show(args) => args.path = series::through_links(&args.path),
+        Command::Verify(args) => args.path = series::through_links(&args.path),
+        Command::Append(_) => {}
+    }
     let result = match &cli.command {
         Command::Append(args) => append::run(args).map(|()| ExitCode::SUCCESS),
         Command::Show(args) => show::run(args).map(|()| ExitCode::SUCCESS),

@@ -2,7 +2,7 @@
 //! read them.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, Write as _};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -76,9 +76,24 @@ pub type Backups = Vec<(PathBuf, File)>;
 /// series that this crate's writers do not rotate under: then open the log itself, and
 /// read them all after the lock is dropped. A backup deleted between the listing and its
 /// open (by another program) is left out.
+///
+/// In a directory that may be searched but not listed (mode 0300 or 0711, say), the
+/// backups are looked for by number instead ([`numbered_backups`]), with a warning.
 pub fn open_backups(path: &Path) -> Result<Backups, Failure> {
-    let names = backups(path)
-        .map_err(|err| Failure::io(&format!("list backups of {}", path.display()), &err))?;
+    let names = match backups(path) {
+        Err(err) if err.kind() == io::ErrorKind::PermissionDenied => {
+            // A stderr that cannot be written loses the warning, not the rows.
+            let _ = writeln!(
+                io::stderr(),
+                "logwriter: warning: list backups of {}: {err}; they were looked for by number \
+                 instead, up to two missing numbers in a row: any past such a gap are not read",
+                path.display()
+            );
+            numbered_backups(path)
+        }
+        listed => listed
+            .map_err(|err| Failure::io(&format!("list backups of {}", path.display()), &err))?,
+    };
     raise_open_file_limit(names.len());
     let mut opened = Vec::with_capacity(names.len());
     for name in names {
@@ -193,6 +208,59 @@ pub fn backups(path: &Path) -> io::Result<Vec<PathBuf>> {
     numbers.sort_unstable_by(|a, b| b.cmp(a));
     Ok(numbers.into_iter().map(|n| backup_path(path, n)).collect())
 }
+
+/// The file a symbolic link at `path` names, through a chain of links (at most 40, as the
+/// kernel follows), so that the backups and the rotation lock of a log reached by a link
+/// (`current` → `app/log`) are looked for beside the log itself, where its writers make
+/// them. Resolved once, at start: a follower does not see the link pointed elsewhere
+/// later. `path` itself if it is no link; a link to nothing (a log not made yet) is kept
+/// as it is.
+pub fn through_links(path: &Path) -> PathBuf {
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        let Ok(target) = std::fs::read_link(&path) else {
+            break;
+        };
+        let next = match path.parent() {
+            Some(dir) if target.is_relative() => dir.join(&target),
+            _ => target,
+        };
+        if std::fs::symlink_metadata(&next).is_err() {
+            break;
+        }
+        path = next;
+    }
+    path
+}
+
+/// The backups of `path` found by name, oldest first: `PATH.1`, `PATH.2`, … looked at in
+/// turn (a `statx(2)` each, asking for no timestamps) until two numbers in a row are
+/// missing, as a follower walks the series, or up to [`MAX_NUMBERED`]. A file that cannot
+/// be looked at is taken as there, for its open to report.
+pub fn numbered_backups(path: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut missing_in_a_row = 0;
+    for n in 1..=MAX_NUMBERED {
+        let name = backup_path(path, n);
+        match crate::stat::of_path(&name) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                missing_in_a_row += 1;
+                if missing_in_a_row == 2 {
+                    break;
+                }
+            }
+            _ => {
+                missing_in_a_row = 0;
+                found.push(name);
+            }
+        }
+    }
+    found.reverse();
+    found
+}
+
+/// How many numbers [`numbered_backups`] looks at, at most: as many as a follower searches.
+const MAX_NUMBERED: u32 = 10_000;
 
 /// The directory the series of `path` lives in: its parent, or `.` for a bare name.
 pub fn dir_of(path: &Path) -> &Path {
