@@ -68,8 +68,10 @@ pub struct Stats {
     /// `fdatasync(2)` calls made for the durability policy or [`Writer::sync`] (the
     /// `fsync(2)` of the directory that some of them are followed by is not counted).
     pub syncs: u64,
-    /// Rotation and reopen-check failures, and failed syncs of a file the writer moved off
-    /// (rotated or replaced) with appends still to sync: the line was still appended to the
+    /// Failures of the rotations that appends make and of reopen checks ([`Writer::check_now`]'s
+    /// included; a failure that [`Writer::rotate`] returns is not counted), and failed syncs
+    /// of a file the writer moved off (rotated or replaced) with appends still to sync: the
+    /// line was still appended to the
     /// current file, unless that file was deleted and the check or rotation could not make
     /// it again (the append then fails, and is counted in `failed`);
     /// [`Writer::take_housekeeping_error`] has the last one.

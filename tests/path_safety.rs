@@ -235,6 +235,9 @@ fn symlink_at_the_lock_path_is_refused() {
         (ErrorKind::Os(Errno::LOOP), Op::OpenLock)
     );
     assert!(err.to_string().contains("log.lock"), "{err}");
+    // Returned, so not counted as the failures of housekeeping nobody asked for are.
+    assert_eq!(log.stats().housekeeping_errors, 0);
+    assert!(log.take_housekeeping_error().is_none());
     assert_eq!(fs::read_to_string(&victim).expect("read"), "precious\n");
     assert!(!dir.path().join("log.1").exists());
 }
