@@ -1,11 +1,15 @@
 //! The durability policy: when `fdatasync(2)` is called, counted in `Stats::syncs`, and what
 //! `close` and `Drop` do with appends not yet synced.
 
+mod lock_waiters;
 mod rotation_support;
 mod timing;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use lock_waiters::wait_for_lock_waiter;
 use logwriter::{Durability, Event, EventKind, Op, Options, ReopenCheck, Timestamp, Writer};
 use rotation_support::{child, role, traced};
 use timing::until_timed;
@@ -48,19 +52,22 @@ fn a_fifo_log_syncs_without_error() {
 }
 
 /// The periods start once the log is open: an open that waits (a FIFO until its reader
-/// comes, here 400 ms) does not use up the first interval, so the first append right after
-/// it does not sync. (They once started before the open.)
+/// comes, about 400 ms later) does not use up the first interval, so the first append right
+/// after it does not sync. (They once started before the open.) A round counts only if the
+/// open waited a whole interval, which is what puts the bug in reach, and the append came
+/// within the interval after it.
 #[test]
 fn the_interval_starts_when_the_open_returns() {
     let interval = Duration::from_millis(200);
-    until_timed("the first append came within the interval", || {
+    until_timed("the open waited, the append came in time", || {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("log");
         rotation_support::mkfifo(&path);
         let reader = {
             let path = path.clone();
             std::thread::spawn(move || {
-                // The wait under test: the writer's open blocks until this open.
+                // The wait under test: the writer's open blocks until this open. How long
+                // it waited is measured below, not assumed from this pause.
                 std::thread::sleep(Duration::from_millis(400));
                 std::fs::read_to_string(path).expect("read the FIFO")
             })
@@ -69,6 +76,7 @@ fn the_interval_starts_when_the_open_returns() {
             appends: 1000,
             interval,
         };
+        let opening = Instant::now();
         let mut log = Options::new()
             .no_rotation()
             .durability(every)
@@ -80,7 +88,7 @@ fn the_interval_starts_when_the_open_returns() {
         let in_time = opened.elapsed() < interval;
         drop(log);
         reader.join().expect("reader");
-        if !in_time {
+        if !in_time || opened - opening < interval {
             return false;
         }
         assert_eq!(syncs, 0, "a sync at the first append, right after the open");
@@ -616,7 +624,8 @@ fn fd_of(call: &str) -> &str {
 /// the file it leaves, not a second one for its own line: the period restarts at that sync,
 /// after the wait, and the append is timed after it too. (It was timed by its reading from
 /// before the wait, and a wait of more than 20 ms read as the clock stepped back, which
-/// counts as the interval gone by.) Here the lock is held for 100 ms by another thread.
+/// counts as the interval gone by.) Here another thread holds the lock until it sees the
+/// append wait for it (`/proc/locks`), and for 100 ms more.
 #[test]
 fn an_append_that_waits_for_the_rotation_lock_syncs_once() {
     let (dir, mut log) = rotating_at_two_lines(Durability::Periodic {
@@ -633,14 +642,22 @@ fn an_append_that_waits_for_the_rotation_lock_syncs_once() {
         .open(dir.path().join("log.lock"))
         .expect("open the lock file");
     rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).expect("flock");
-    let holder = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(100));
-        drop(lock);
-    });
+    let appended = Arc::new(AtomicBool::new(false));
+    let holder = {
+        let appended = Arc::clone(&appended);
+        std::thread::spawn(move || {
+            wait_for_lock_waiter(&lock, || appended.load(Ordering::SeqCst));
+            // The wait under test: well over the 20 ms a clock may step back.
+            std::thread::sleep(Duration::from_millis(100));
+            drop(lock);
+        })
+    };
     let waited = Instant::now();
     append_fixed(&mut log);
     let waited = waited.elapsed();
+    appended.store(true, Ordering::SeqCst);
     holder.join().expect("holder");
+    assert!(waited >= Duration::from_millis(100), "{waited:?}");
     let stats = log.stats();
     assert_eq!(stats.rotations, 1, "{stats:?}");
     assert_eq!(
