@@ -368,18 +368,12 @@ fn follows_rotations_of_a_log_reached_through_a_link() {
         .unwrap();
     let link = dir.path().join("a/current");
     std::os::unix::fs::symlink("../b/log", &link).unwrap();
-    let append = |writer: &mut logwriter::Writer, seq: u64| {
-        let fields = [Field::new("seq", seq)];
-        writer
-            .append(&Event::new(EventKind::Renew).slot("w").fields(&fields))
-            .unwrap();
-    };
-    append(&mut writer, 0);
+    append_seq(&mut writer, 0);
     let follower = Follower::start(&link, TOTAL as usize, "100ms");
     let first = follower.next_line();
     // Many rotations between two polls.
     for seq in 1..TOTAL {
-        append(&mut writer, seq);
+        append_seq(&mut writer, seq);
     }
     assert!(writer.stats().rotations > 50);
     let mut lines = vec![first];

@@ -357,15 +357,6 @@ fn all_reads_the_series_oldest_first() {
             .collect();
         std::fs::write(dir.path().join(name), text).unwrap();
     }
-    let seqs = |out: &str| -> Vec<u64> {
-        out.lines()
-            .map(|l| {
-                serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
-                    .as_u64()
-                    .unwrap()
-            })
-            .collect()
-    };
     assert_eq!(
         seqs(&stdout_of(&show(&log, &["--all", "--json"], "UTC"))),
         (0..8).collect::<Vec<_>>()
@@ -396,15 +387,7 @@ fn all_through_a_link_reads_the_series_beside_the_log() {
     let link = dir.path().join("a/current");
     std::os::unix::fs::symlink("../b/log", &link).unwrap();
     let out = stdout_of(&show(&link, &["--all", "--json"], "UTC"));
-    let seqs: Vec<u64> = out
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
-    assert_eq!(seqs, [0, 1, 2]);
+    assert_eq!(seqs(&out), [0, 1, 2]);
 }
 
 /// In a directory that may be searched but not listed (mode 0300 for its owner), `--all`
@@ -431,16 +414,8 @@ fn all_in_a_directory_that_cannot_be_listed_finds_the_backups_by_number() {
         .expect("run logwriter");
     std::fs::set_permissions(&drop, std::fs::Permissions::from_mode(0o700)).unwrap();
     assert!(out.status.success(), "{out:?}");
-    let seqs: Vec<u64> = String::from_utf8(out.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
-    assert_eq!(seqs, [1, 2, 3], "log.3, log.1 and log");
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(seqs(&stdout), [1, 2, 3], "log.3, log.1 and log");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.starts_with("logwriter: warning: list backups of ")
@@ -467,6 +442,17 @@ fn all_reads_backups_past_a_missing_number() {
          12:00:01 UTC  renew         seq=1\n\
          12:00:02 UTC  renew         seq=2\n"
     );
+}
+
+/// The `seq` of each row `show --json` printed.
+fn seqs(out: &str) -> Vec<u64> {
+    out.lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect()
 }
 
 /// `count` files of one `renew` row each, `seq` counting from the oldest.
