@@ -68,13 +68,13 @@ pub struct Stats {
     /// `fdatasync(2)` calls made for the durability policy or [`Writer::sync`] (the
     /// `fsync(2)` of the directory that some of them are followed by is not counted).
     pub syncs: u64,
-    /// Failures of the rotations that appends make and of reopen checks ([`Writer::check_now`]'s
-    /// included; a failure that [`Writer::rotate`] returns is not counted), and failed syncs
-    /// of a file the writer moved off (rotated or replaced) with appends still to sync: the
-    /// line was still appended to the
-    /// current file, unless that file was deleted and the check or rotation could not make
-    /// it again (the append then fails, and is counted in `failed`);
-    /// [`Writer::take_housekeeping_error`] has the last one.
+    /// Failures of the rotations that appends make and of reopen checks
+    /// ([`Writer::check_now`]'s included; a failure that [`Writer::rotate`] returns is not
+    /// counted), and failed syncs of a file the writer moved off (rotated or replaced) with
+    /// appends still to sync: the line was still appended to the current file, unless that
+    /// file was deleted and the check or rotation could not make it again (the append then
+    /// fails, and is counted in `failed`); [`Writer::take_housekeeping_error`] has the last
+    /// one.
     pub housekeeping_errors: u64,
 }
 
@@ -205,15 +205,15 @@ pub struct Stats {
 ///   writer killed inside a `write(2)` that spans a page boundary can leave a partial line:
 ///   a writer opening the log afterwards, and [`append_once`], sees the last byte is not
 ///   `\n` and ends the fragment before its first line (or when it is closed, if no line
-///   came: see [`Writer::close`]). To tell a fragment from a line another writer is copying in at that
-///   moment, it waits for appends under way (a zero-length `write(2)` takes the inode lock
-///   on ext2/3/4, btrfs and tmpfs; on xfs the `pread(2)` of the last byte waits); on other
-///   filesystems (overlayfs, the usual root of a container), it takes the end for a
-///   fragment only once it has stayed exactly where it was for 200 ms, so such an open
-///   takes 200 ms longer, and a writer stalled mid-copy for longer than that can still have
-///   its line ended early, leaving an empty line after it (writers
-///   already running do not look; their next line joins the fragment, and if that happened
-///   first, or two writers open at once, the `\n` makes an empty line). A writer that may
+///   came: see [`Writer::close`]). To tell a fragment from a line another writer is
+///   copying in at that moment, it waits for appends under way (a zero-length `write(2)`
+///   takes the inode lock on ext2/3/4, btrfs and tmpfs; on xfs the `pread(2)` of the last
+///   byte waits); on other filesystems (overlayfs, the usual root of a container), it takes
+///   the end for a fragment only once it has stayed exactly where it was for 200 ms, so
+///   such an open takes 200 ms longer, and a writer stalled mid-copy for longer than that
+///   can still have its line ended early, leaving an empty line after it (writers already
+///   running do not look; their next line joins the fragment, and if that happened first,
+///   or two writers open at once, the `\n` makes an empty line). A writer that may
 ///   not read the log (one of mode 0o200 opened by another user than root) cannot see the
 ///   last byte, and leaves a fragment as it is: its first line joins it. It does not write
 ///   a `\n` unseen, which would add an empty line at every open of a log that ends cleanly.
