@@ -14,8 +14,8 @@ mod rotation_support;
 use std::path::{Path, PathBuf};
 
 use logwriter::{
-    append_once, ErrorKind, Event, EventKind, Field, Line, Op, Options, ReopenCheck, Timestamp,
-    Writer,
+    append_once, Durability, ErrorKind, Event, EventKind, Field, Line, Op, Options, ReopenCheck,
+    Timestamp, Writer,
 };
 use rotation_support::{
     assert_child_done, child, child_ignoring_sigxfsz, in_mount_namespace, mount_namespace_usable,
@@ -746,6 +746,91 @@ fn eintr_before_any_byte_is_retried() {
     let (good, bad) = read_numbers(&log_path);
     assert_eq!(good, [0, 1, 2], "each line exactly once");
     assert!(bad.is_empty());
+}
+
+/// Child side of the zero-byte write test: `strace` fails the first `fdatasync(2)` of the
+/// log, then makes the `write(2)` of line 1 return 0.
+fn zero_write_child(dir: &Path) {
+    let mut log = Options::new()
+        .no_rotation()
+        .reopen_check(None)
+        .durability(Durability::None)
+        .open(dir.join("log"))
+        .expect("open");
+    append_numbered(&mut log, 0).expect("append");
+    log.sync().expect_err("the first sync fails");
+    let err = append_numbered(&mut log, 1).expect_err("no byte of line 1 is written");
+    let len = usize::try_from(line_len(1)).expect("small");
+    assert_eq!(
+        err.kind(),
+        ErrorKind::ShortWrite { written: 0, len },
+        "{err}"
+    );
+    assert_eq!(err.op(), Op::Write, "{err}");
+    // Nothing reached the file since the failed sync: this one makes no `fdatasync(2)`.
+    log.sync().expect("nothing to sync since the failure");
+    assert_eq!(log.stats().syncs, 1, "no byte of line 1 reached the file");
+    for n in 2..4 {
+        append_numbered(&mut log, n).expect("append after the write of no bytes");
+    }
+    let stats = log.stats();
+    assert_eq!((stats.appends, stats.failed), (3, 1), "{stats:?}");
+    assert_eq!(stats.bytes_lost, line_len(1), "{stats:?}");
+    assert_eq!(
+        stats.bytes_written,
+        line_len(0) + line_len(2) + line_len(3),
+        "no `\\n` written: there was no fragment to end"
+    );
+    println!("zero-write-child-done");
+}
+
+/// A `write(2)` that returns 0 wrote nothing: the line is lost (`ShortWrite` with
+/// `written: 0`), but it leaves no fragment, so the next line gets no `\n` before it (an
+/// empty line), and nothing to sync after a failed sync. `strace` fails the first
+/// `fdatasync(2)` of the log and makes its second `write(2)`, line 1's, return 0.
+#[test]
+fn a_write_of_no_bytes_loses_its_line_and_leaves_no_fragment() {
+    if role().as_deref() == Some("zero-write") {
+        return zero_write_child(&child_dir());
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir_path = dir.path().canonicalize().expect("canonical");
+    let log_path = dir_path.join("log");
+    let mut test = child(
+        "a_write_of_no_bytes_loses_its_line_and_leaves_no_fragment",
+        "zero-write",
+    );
+    test.env(DIR, &dir_path);
+    let inject = [
+        "-e",
+        "inject=write:retval=0:when=2",
+        "-e",
+        "inject=fdatasync:error=EIO:when=1",
+    ];
+    let only_log = ["-P", log_path.to_str().expect("UTF-8 temp path")];
+    let Some((_, stderr)) = traced(
+        &test,
+        "write,fdatasync",
+        &[&inject[..], &only_log[..]].concat(),
+        "zero-write-child-done",
+    ) else {
+        return;
+    };
+    let writes: Vec<&str> = stderr.lines().filter(|l| l.contains("write(")).collect();
+    assert_eq!(writes.len(), 4, "four lines, no `\\n`: {writes:?}");
+    assert!(
+        writes[1].contains("= 0") && writes[1].contains("INJECTED"),
+        "{writes:?}"
+    );
+    let syncs = stderr.lines().filter(|l| l.contains("fdatasync(")).count();
+    assert_eq!(syncs, 1, "the failed sync alone: {stderr}");
+    let bytes = std::fs::read(&log_path).expect("read log");
+    assert!(
+        !bytes.starts_with(b"\n") && !bytes.windows(2).any(|pair| pair == b"\n\n"),
+        "an empty line: {}",
+        String::from_utf8_lossy(&bytes)
+    );
+    assert_eq!(read_numbers(&log_path), (vec![0, 2, 3], Vec::new()));
 }
 
 /// Names of the files the `EINTR`-at-open test opens: unusual, so that `strace -P` picks
