@@ -50,7 +50,9 @@ pub enum ErrorKind {
     /// When `written` is `len − 1`, only the `\n` is missing: the row is whole on disk and
     /// becomes a line of its own once the `\n` comes, as above, unless a line that another
     /// writer appends first joins it. Appending the event again may then write it twice; not
-    /// appending it may lose it. The error says which case it is: `Display` names it.
+    /// appending it may lose it. The error says which case it is: `Display` names it. When
+    /// `written` is 0 (a `write(2)` that returned 0), nothing reached the file and there is
+    /// no fragment to end.
     ShortWrite {
         /// Bytes that reached the file.
         written: usize,
@@ -277,6 +279,10 @@ impl fmt::Display for Error {
             ErrorKind::LineTooLong { len: None } => write!(
                 f,
                 ": line is over the {MAX_LINE}-byte limit (too many fields to measure); nothing was written"
+            ),
+            ErrorKind::ShortWrite { written: 0, len } => write!(
+                f,
+                ": short write, 0 of {len} bytes written: nothing of the line reached the file"
             ),
             ErrorKind::ShortWrite { written, len } if written + 1 == len => write!(
                 f,

@@ -767,6 +767,11 @@ fn zero_write_child(dir: &Path) {
         "{err}"
     );
     assert_eq!(err.op(), Op::Write, "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("nothing of the line reached the file"),
+        "{err}"
+    );
     // Nothing reached the file since the failed sync: this one makes no `fdatasync(2)`.
     log.sync().expect("nothing to sync since the failure");
     assert_eq!(log.stats().syncs, 1, "no byte of line 1 reached the file");
