@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use logwriter::{Event, EventKind, Field, Options};
 
@@ -75,11 +76,48 @@ fn renew_row(n: u32) -> String {
     format!("{{\"ts\":\"2026-05-01T12:00:0{n}Z\",\"event\":\"renew\",\"slot\":\"a\"}}\n")
 }
 
-/// Runs `verify --json ARGS LOG` on files whose last line `write` left unfinished, and,
-/// once `verify` sleeps waiting for the rest of it, lets `finish` append the rest (and
-/// whatever else): as a reader sees a write of several pages while it is being copied
-/// in. A round where the rest came too late for `verify` (it reports the line torn) is
-/// made again, up to five times. Returns the output of the round that was in time.
+/// Runs `verify --json ARGS LOG` once on files whose last line `write` left unfinished,
+/// and, once `verify` sleeps waiting for the rest of it, calls `finish` with its process
+/// id. The wait is bounded: a `verify` still running 20 s after `finish` is killed and
+/// fails the test, rather than hang it.
+fn verify_waiting_for_the_rest(
+    args: &[&str],
+    log: &Path,
+    write: impl FnOnce(),
+    finish: impl FnOnce(u32),
+) -> Output {
+    write();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logwriter"))
+        .arg("verify")
+        .args(args)
+        .arg("--json")
+        .arg(log)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run logwriter");
+    assert!(
+        sleeping::wait_until_sleeping(child.id()),
+        "verify ended without waiting for the rest of the last line"
+    );
+    finish(child.id());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!(
+                "verify still waiting after 20 s: {:?}",
+                child.wait_with_output()
+            );
+        }
+        std::thread::yield_now();
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// [`verify_waiting_for_the_rest`], where `finish` appends the rest (and whatever else):
+/// as a reader sees a write of several pages while it is being copied in. A round where
+/// the rest came too late for `verify` (it reports the line torn) is made again, up to five
+/// times. Returns the output of the round that was in time.
 fn verify_with_a_late_rest(
     args: &[&str],
     log: &Path,
@@ -87,26 +125,36 @@ fn verify_with_a_late_rest(
     finish: impl Fn(),
 ) -> Output {
     for _round in 0..5 {
-        write();
-        let child = Command::new(env!("CARGO_BIN_EXE_logwriter"))
-            .arg("verify")
-            .args(args)
-            .arg("--json")
-            .arg(log)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("run logwriter");
-        assert!(
-            sleeping::wait_until_sleeping(child.id()),
-            "verify ended without waiting for the rest of the last line"
-        );
-        finish();
-        let out = child.wait_with_output().unwrap();
+        let out = verify_waiting_for_the_rest(args, log, &write, |_| finish());
         if summary(&out)["problems"]["torn"] != 1 {
             return out;
         }
     }
     panic!("the rest of the line came too late for verify in five rounds");
+}
+
+/// Waits until process `pid`, a child of this one, has ended (a zombie, not yet waited
+/// for) or gone to sleep twice since this call (by its count of voluntary context
+/// switches): between those two sleeps it went once round its wait loop, all of it after
+/// this call. Panics after 60 s.
+fn wait_for_a_round_of_its_loop(pid: u32) {
+    let status = || std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let sleeps = |status: &str| -> u64 {
+        let count = status
+            .lines()
+            .find_map(|line| line.strip_prefix("voluntary_ctxt_switches:"));
+        count.unwrap().trim().parse().unwrap()
+    };
+    let start = sleeps(&status());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = status();
+        if now.contains("\nState:\tZ") || sleeps(&now) >= start + 2 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no round after 60 s: {now}");
+        std::thread::yield_now();
+    }
 }
 
 /// Appends `text` to the file at `path`.
@@ -135,6 +183,36 @@ fn a_last_line_still_being_written_is_waited_for_and_nothing_after_it_is_read() 
     assert!(out.status.success(), "{out:?}");
     assert_eq!(summary["lines"], 2, "{summary}");
     assert_eq!(summary["events"]["renew"], 2, "{summary}");
+}
+
+/// A log cut below the size it had when the check began (copytruncate) while `verify`
+/// waits for the rest of its last line ends the wait: the line is torn, and the new rows
+/// written from the start of the file, though they reach past that size, are not read as
+/// its rest (nothing glued, no event of theirs counted).
+#[test]
+fn a_log_cut_during_the_wait_for_its_last_line_leaves_the_line_torn() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let old = format!("{}{}", renew_row(0), &renew_row(1)[..20]);
+    let new = GOOD.repeat(3);
+    assert!(new.len() > old.len());
+    let out = verify_waiting_for_the_rest(
+        &[],
+        &log,
+        || std::fs::write(&log, &old).unwrap(),
+        |pid| {
+            std::fs::File::create(&log).unwrap();
+            // `verify` has looked at the file since it was cut.
+            wait_for_a_round_of_its_loop(pid);
+            append(&log, &new);
+        },
+    );
+    let summary = summary(&out);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(summary["lines"], 2, "{summary}");
+    assert_eq!(summary["problems"]["torn"], 1, "{summary}");
+    assert_eq!(summary["problem_count"], 1, "{summary}");
+    assert_eq!(events_counted(&summary), 1, "{summary}");
 }
 
 /// A pipe has no size to stop at: `verify` reads it to its end.
@@ -730,6 +808,43 @@ fn failed_summary(text: &str) -> serde_json::Value {
     let out = verify(&["--json"], &log);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     summary(&out)
+}
+
+/// The line limit, 4096 bytes with the `\n`, is inclusive: a row of exactly 4096 bytes
+/// passes, and one of 4097 is too long.
+#[test]
+fn a_row_of_4096_bytes_passes_and_one_of_4097_is_too_long() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    for (len, too_long) in [(4096, 0), (4097, 1)] {
+        let pad = "x".repeat(len - 66);
+        let row = format!(
+            "{{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"renew\",\"slot\":\"a\",\"pad\":\"{pad}\"}}\n"
+        );
+        assert_eq!(row.len(), len);
+        std::fs::write(&log, row).unwrap();
+        let out = verify(&["--json"], &log);
+        assert_eq!(out.status.code(), Some(too_long), "{len}: {out:?}");
+        let summary = summary(&out);
+        assert_eq!(
+            summary["problems"]["too_long"], too_long,
+            "{len}: {summary}"
+        );
+        assert_eq!(summary["problem_count"], too_long, "{len}: {summary}");
+        assert_eq!(summary["events"]["renew"], 1, "{len}: {summary}");
+    }
+}
+
+/// Examples stop at the first 20 problems; the ones after are only counted.
+#[test]
+fn examples_stop_at_twenty_and_later_problems_are_only_counted() {
+    let summary = failed_summary(&"hello\n".repeat(25));
+    assert_eq!(summary["problem_count"], 25, "{summary}");
+    assert_eq!(summary["problems"]["invalid_json"], 25, "{summary}");
+    let examples = summary["examples"].as_array().unwrap();
+    assert_eq!(examples.len(), 20, "{summary}");
+    let last = examples[19].as_str().unwrap();
+    assert!(last.ends_with(":20: not a JSON object"), "{last}");
 }
 
 /// A UTF-8 byte-order mark at the start of a line (an editor's) is reported as what it is,
