@@ -61,6 +61,36 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Losing a line rather than failing the work
+//!
+//! Logging that must never fail the operation it records (the Go package's callers
+//! reported a failed write and carried on) has two things to look at, neither of them at
+//! every call: the `Result` of [`Writer::append`] (the line was refused, or did not reach
+//! the file whole; [`Stats::failed`] and [`Stats::bytes_lost`] count it), and
+//! [`Writer::take_housekeeping_error`] (a rotation or a reopen check failed, but the line
+//! was written):
+//!
+//! ```
+//! use logwriter::{Event, EventKind, Options, Writer};
+//!
+//! /// Appends `event`; reports the first few failures on stderr, and goes on.
+//! fn log_lossy(log: &mut Writer, event: &Event<'_>) {
+//!     if let Err(err) = log.append(event) {
+//!         if log.stats().failed <= 3 {
+//!             eprintln!("event log: {err}");
+//!         }
+//!     }
+//!     if let Some(err) = log.take_housekeeping_error() {
+//!         eprintln!("event log: {err}");
+//!     }
+//! }
+//!
+//! let mut log = Options::new().no_rotation().open("/dev/full")?;
+//! log_lossy(&mut log, &Event::new(EventKind::Renew).slot("a")); // ENOSPC: reported
+//! assert_eq!((log.stats().appends, log.stats().failed), (0, 1));
+//! # Ok::<(), logwriter::Error>(())
+//! ```
+//!
 //! # Guarantees
 //!
 //! - **One line, one system call.** In steady state [`Writer::append`] performs exactly one

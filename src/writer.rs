@@ -117,6 +117,35 @@ pub struct Stats {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
+/// A `Writer` is `Sync` too, so threads may instead share one behind a `Mutex`. Which to
+/// choose: one shared writer holds one descriptor, counts everything in one [`Stats`], and
+/// decides rotations exactly, as a single writer does, at the cost of the lock at every
+/// append; writers of their own take no lock between threads, but each holds a
+/// descriptor, counts its own `Stats`, and adds to how far past the maximum size a shared
+/// file can grow (below).
+///
+/// ```
+/// use std::sync::Mutex;
+/// use logwriter::{Event, EventKind, Options};
+///
+/// let dir = tempfile::tempdir()?;
+/// let log = Mutex::new(Options::new().open(dir.path().join("log"))?);
+/// std::thread::scope(|scope| {
+///     let threads = ["a", "b"].map(|slot| {
+///         let log = &log;
+///         scope.spawn(move || {
+///             for _ in 0..100 {
+///                 log.lock().unwrap().append(&Event::new(EventKind::Renew).slot(slot))?;
+///             }
+///             Ok::<(), logwriter::Error>(())
+///         })
+///     });
+///     threads.into_iter().try_for_each(|thread| thread.join().expect("no panic"))
+/// })?;
+/// assert_eq!(log.into_inner().unwrap().stats().appends, 200);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Sharing a rotating log
 ///
 /// - **One rotation per crossing.** A writer rotates only under an exclusive `flock(2)` on
