@@ -24,10 +24,13 @@ use crate::encode::MAX_LINE;
 ///     other => panic!("unexpected {other:?}"),
 /// }
 /// assert_eq!(err.raw_os_error(), Some(20)); // ENOTDIR
+/// // Failures can be counted by what and where (both are `Hash`).
+/// let mut counts = std::collections::HashMap::new();
+/// *counts.entry((err.op(), err.kind())).or_insert(0) += 1;
 /// assert_eq!(std::io::Error::from(err).kind(), std::io::ErrorKind::NotADirectory);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The encoded line, `\n` included, is longer than [`MAX_LINE`] (4096) bytes. Nothing was
@@ -93,7 +96,7 @@ pub enum ErrorKind {
 /// assert!(err.to_string().contains("max_files must be at least 1"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Op {
     /// Encoding an event into a line (no I/O).

@@ -296,6 +296,28 @@ lossy_from!(
     std::ffi::OsString
 );
 
+/// References to `&Path` and `&OsStr`, as iterators over collections of them yield them.
+///
+/// ```
+/// use std::path::Path;
+/// use logwriter::{Field, Value};
+///
+/// let worktrees = [Path::new("/w/a"), Path::new("/w/b")];
+/// let fields: Vec<Field<'_>> = worktrees.iter().map(|path| Field::new("worktree", path)).collect();
+/// assert_eq!(fields[1].value(), Value::Lossy(b"/w/b"));
+/// ```
+macro_rules! lossy_from_ref {
+    ($($ty:ty),*) => {$(
+        impl<'a> From<&&'a $ty> for Value<'a> {
+            fn from(value: &&'a $ty) -> Self {
+                Value::from(*value)
+            }
+        }
+    )*};
+}
+
+lossy_from_ref!(std::path::Path, std::ffi::OsStr);
+
 macro_rules! value_from {
     ($variant:ident as $wide:ty: $($ty:ty),*) => {$(
         impl From<$ty> for Value<'_> {
@@ -361,11 +383,99 @@ macro_rules! value_from_ref {
 
 value_from_ref!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, bool);
 
+/// Non-zero integers, written as their number.
+///
+/// ```
+/// use std::num::{NonZeroI32, NonZeroU64, NonZeroUsize};
+/// use logwriter::Value;
+///
+/// assert_eq!(Value::from(NonZeroU64::MAX), Value::U64(u64::MAX));
+/// assert_eq!(Value::from(NonZeroI32::new(-3).unwrap()), Value::I64(-3));
+/// assert_eq!(Value::from(&NonZeroUsize::MIN), Value::U64(1));
+/// ```
+macro_rules! value_from_non_zero {
+    ($($ty:ty),*) => {$(
+        impl From<$ty> for Value<'_> {
+            fn from(value: $ty) -> Self {
+                Value::from(value.get())
+            }
+        }
+
+        impl From<&$ty> for Value<'_> {
+            fn from(value: &$ty) -> Self {
+                Value::from(value.get())
+            }
+        }
+    )*};
+}
+
+value_from_non_zero!(
+    core::num::NonZeroI8,
+    core::num::NonZeroI16,
+    core::num::NonZeroI32,
+    core::num::NonZeroI64,
+    core::num::NonZeroIsize,
+    core::num::NonZeroU8,
+    core::num::NonZeroU16,
+    core::num::NonZeroU32,
+    core::num::NonZeroU64,
+    core::num::NonZeroUsize
+);
+
 impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
     fn from(value: Option<T>) -> Self {
         value.map_or(Value::Null, Into::into)
     }
 }
+
+/// A reference to an `Option` of a number, a `bool`, or an owned string or path, as a
+/// struct's field gives it: `null` for `None`.
+///
+/// ```
+/// use std::path::PathBuf;
+/// use logwriter::{Field, Value};
+///
+/// struct Task { id: String, attempt: Option<u32>, worktree: Option<PathBuf> }
+/// let task = Task { id: "t-7c92".into(), attempt: None, worktree: Some("/w/a".into()) };
+/// let fields = [
+///     Field::new("task_id", &task.id),
+///     Field::new("attempt", &task.attempt),
+///     Field::new("worktree", &task.worktree),
+/// ];
+/// assert_eq!(fields[1].value(), Value::Null);
+/// assert_eq!(fields[2].value(), Value::Lossy(b"/w/a"));
+/// assert_eq!(Value::from(&Some(String::from("x"))), Value::Str("x"));
+/// ```
+macro_rules! value_from_option_ref {
+    ($($ty:ty),*) => {$(
+        impl<'a> From<&'a Option<$ty>> for Value<'a> {
+            fn from(value: &'a Option<$ty>) -> Self {
+                value.as_ref().map_or(Value::Null, Value::from)
+            }
+        }
+    )*};
+}
+
+value_from_option_ref!(
+    i8,
+    i16,
+    i32,
+    i64,
+    isize,
+    u8,
+    u16,
+    u32,
+    u64,
+    usize,
+    f32,
+    f64,
+    bool,
+    String,
+    Box<str>,
+    std::sync::Arc<str>,
+    std::path::PathBuf,
+    std::ffi::OsString
+);
 
 /// One `key: value` pair of an event, borrowed from the caller.
 ///
