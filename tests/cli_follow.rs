@@ -1128,6 +1128,25 @@ fn follow_of_a_missing_log_shows_the_backups_made_since() {
     assert!(per_writer(&ids, "old").is_empty(), "{lines:?}");
 }
 
+/// The same through a link to a log not made yet: the follower looks for the backups beside
+/// the log the link will name, not beside the link.
+#[test]
+fn follow_through_a_link_to_a_missing_log_shows_the_backups_made_since() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("a")).unwrap();
+    let link = dir.path().join("a/current");
+    std::os::unix::fs::symlink("../b/log", &link).unwrap();
+    let follower = Follower::start(&link, 3, "2s");
+    follower.wait_until_polling();
+    let log = dir.path().join("b/log");
+    let mut writer = Options::new().max_size(1).max_files(5).open(&log).unwrap();
+    for seq in 0..3 {
+        append_seq(&mut writer, seq);
+    }
+    let lines = follower.finish();
+    assert_exactly_once_in_order(&per_writer(&ids(&lines), "w"), 3, "w");
+}
+
 /// The followed file leaves the series (replaced) while it has more backups than the
 /// follower may hold files open: the search looks at each backup without holding it.
 #[test]

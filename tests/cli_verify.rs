@@ -10,6 +10,7 @@ use logwriter::{Event, EventKind, Field, Options};
 mod lock_waiters;
 mod rotation_support;
 mod sleeping;
+mod unprivileged;
 use lock_waiters::{locked_file, wait_for_lock_waiter};
 use rotation_support::mkfifo;
 
@@ -69,6 +70,36 @@ fn all_through_a_link_checks_the_series_beside_the_log() {
         files_read(&report),
         paths_in(&series, &["log.2", "log.1", "log"])
     );
+}
+
+/// `verify --all` in a directory that may be searched but not listed (mode 0300) cannot
+/// vouch for the series, so it says so (status 2), where `show --all` looks for the
+/// backups by number: a damaged backup past a gap would go unchecked. As root, runs as
+/// `nobody` (see `unprivileged`).
+#[test]
+fn all_in_a_directory_that_cannot_be_listed_cannot_check() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = env!("CARGO_BIN_EXE_logwriter");
+    if !unprivileged::permissions_apply(&[bin]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let drop = dir.path().join("drop");
+    std::fs::create_dir(&drop).unwrap();
+    std::fs::write(drop.join("log"), renew_row(1)).unwrap();
+    std::fs::write(drop.join("log.1"), renew_row(0)).unwrap();
+    std::fs::write(drop.join("log.4"), "garbage\n").unwrap();
+    std::fs::set_permissions(&drop, std::fs::Permissions::from_mode(0o300)).unwrap();
+    assert!(std::fs::read_dir(&drop).is_err(), "permission bits apply");
+    let out = Command::new(unprivileged::program(bin))
+        .args(["verify", "--all"])
+        .arg(drop.join("log"))
+        .output()
+        .expect("run logwriter");
+    std::fs::set_permissions(&drop, std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("list backups of"), "{stderr}");
 }
 
 /// A row of renew at second `n`, with its `\n`.

@@ -30,7 +30,7 @@ use rustix::fs::{Mode, OFlags};
 
 use crate::lines::{Item, LineReader};
 use crate::row::Row;
-use crate::series;
+use crate::series::{self, walk_series, Step, MAX_SCAN};
 use crate::show::{Shower, LINE_CAPACITY};
 use crate::stat;
 
@@ -41,9 +41,6 @@ pub const ROTATE_WAIT: Duration = Duration::from_secs(2);
 /// rotations a second), the oldest is let go before its [`ROTATE_WAIT`] is up, once read to
 /// its end: a follower must not run out of descriptors.
 const MAX_RETIRED: usize = 64;
-
-/// The most numbered backups searched for the file being followed.
-const MAX_SCAN: u32 = 10_000;
 
 /// Searches of the series before deciding that the followed file left it.
 const SCAN_ATTEMPTS: u32 = 3;
@@ -622,44 +619,6 @@ fn warn_left_series(path: &Path) {
          backups, keeps up)",
         path.display()
     );
-}
-
-/// What a look at one name of the series found.
-enum Step<T> {
-    /// Nothing at that name.
-    Missing,
-    /// A file, not the one searched for.
-    Next,
-    /// The end of the search, with its result.
-    Done(T),
-}
-
-/// Calls `look` with `PATH`, `PATH.1`, `PATH.2`, … up to [`MAX_SCAN`], until it is done.
-/// A rotation in progress leaves one missing number that moves down the series, so the
-/// walk steps over a single missing number and stops at two in a row.
-fn walk_series<T>(
-    path: &Path,
-    mut look: impl FnMut(&Path) -> io::Result<Step<T>>,
-) -> io::Result<Option<T>> {
-    let mut missing_in_a_row = 0;
-    for n in 0..=MAX_SCAN {
-        let name = if n == 0 {
-            path.to_path_buf()
-        } else {
-            logwriter::backup_path(path, n)
-        };
-        match look(&name)? {
-            Step::Missing => {
-                missing_in_a_row += u32::from(n > 0);
-                if missing_in_a_row == 2 {
-                    break;
-                }
-            }
-            Step::Next => missing_in_a_row = 0,
-            Step::Done(found) => return Ok(Some(found)),
-        }
-    }
-    Ok(None)
 }
 
 /// The files of the series this follower has accounted for: the backups there were when it

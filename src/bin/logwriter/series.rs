@@ -30,10 +30,14 @@ pub const MISSING_LOG_WAIT: std::time::Duration = std::time::Duration::from_secs
 /// again all the same, and reported missing if it still is.
 pub fn open_series(
     path: &Path,
-    all: bool,
+    all: Option<Unlisted>,
     log_may_be_missing: bool,
 ) -> Result<(Backups, Option<File>), Failure> {
-    let backups = if all { open_backups(path)? } else { Vec::new() };
+    let backups = match all {
+        Some(unlisted) => open_backups(path, unlisted)?,
+        None => Vec::new(),
+    };
+    let all = all.is_some();
     // Under the lock (`all`, or following), a FIFO at the path is not waited for.
     let under_lock = all || log_may_be_missing;
     let first = if under_lock {
@@ -68,6 +72,15 @@ pub fn open_series(
     Ok((backups, log))
 }
 
+/// What [`open_backups`] does in a directory that may be searched but not listed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unlisted {
+    /// Fails: a check of the series cannot vouch for files it may not have found.
+    Fail,
+    /// Looks for the backups by number, and warns that any past a gap are left out.
+    ByNumber,
+}
+
 /// Backups opened, oldest first, with their paths.
 pub type Backups = Vec<(PathBuf, File)>;
 
@@ -77,11 +90,17 @@ pub type Backups = Vec<(PathBuf, File)>;
 /// read them all after the lock is dropped. A backup deleted between the listing and its
 /// open (by another program) is left out.
 ///
-/// In a directory that may be searched but not listed (mode 0300 or 0711, say), the
-/// backups are looked for by number instead ([`numbered_backups`]), with a warning.
-pub fn open_backups(path: &Path) -> Result<Backups, Failure> {
+/// In a directory that may be searched but not listed (mode 0300 or 0711, say), what
+/// `unlisted` says: fail, or look for the backups by number ([`numbered_backups`]), with a
+/// warning.
+pub fn open_backups(path: &Path, unlisted: Unlisted) -> Result<Backups, Failure> {
+    let listing_failed =
+        |err: &io::Error| Failure::io(&format!("list backups of {}", path.display()), err);
     let names = match backups(path) {
-        Err(err) if err.kind() == io::ErrorKind::PermissionDenied => {
+        Err(err)
+            if err.kind() == io::ErrorKind::PermissionDenied && unlisted == Unlisted::ByNumber =>
+        {
+            let names = numbered_backups(path).map_err(|_| listing_failed(&err))?;
             // A stderr that cannot be written loses the warning, not the rows.
             let _ = writeln!(
                 io::stderr(),
@@ -89,10 +108,9 @@ pub fn open_backups(path: &Path) -> Result<Backups, Failure> {
                  instead, up to two missing numbers in a row: any past such a gap are not read",
                 path.display()
             );
-            numbered_backups(path)
+            names
         }
-        listed => listed
-            .map_err(|err| Failure::io(&format!("list backups of {}", path.display()), &err))?,
+        listed => listed.map_err(|err| listing_failed(&err))?,
     };
     raise_open_file_limit(names.len());
     let mut opened = Vec::with_capacity(names.len());
@@ -213,8 +231,9 @@ pub fn backups(path: &Path) -> io::Result<Vec<PathBuf>> {
 /// kernel follows), so that the backups and the rotation lock of a log reached by a link
 /// (`current` → `app/log`) are looked for beside the log itself, where its writers make
 /// them. Resolved once, at start: a follower does not see the link pointed elsewhere
-/// later. `path` itself if it is no link; a link to nothing (a log not made yet) is kept
-/// as it is.
+/// later. `path` itself if it is no link. A link to nothing yet (a log not made yet) gives
+/// the path the log will have; a link the kernel resolves to something that is no path
+/// (`/dev/stdin` → `/proc/self/fd/0` → `pipe:[…]`) stops at the last name that opens it.
 pub fn through_links(path: &Path) -> PathBuf {
     let mut path = path.to_path_buf();
     for _ in 0..40 {
@@ -225,7 +244,7 @@ pub fn through_links(path: &Path) -> PathBuf {
             Some(dir) if target.is_relative() => dir.join(&target),
             _ => target,
         };
-        if std::fs::symlink_metadata(&next).is_err() {
+        if std::fs::symlink_metadata(&next).is_err() && std::fs::metadata(&path).is_ok() {
             break;
         }
         path = next;
@@ -233,34 +252,76 @@ pub fn through_links(path: &Path) -> PathBuf {
     path
 }
 
-/// The backups of `path` found by name, oldest first: `PATH.1`, `PATH.2`, … looked at in
-/// turn (a `statx(2)` each, asking for no timestamps) until two numbers in a row are
-/// missing, as a follower walks the series, or up to [`MAX_NUMBERED`]. A file that cannot
-/// be looked at is taken as there, for its open to report.
-pub fn numbered_backups(path: &Path) -> Vec<PathBuf> {
+/// The backups of `path` found by name, oldest first, as a follower walks the series
+/// ([`walk_series`]): `PATH.1`, `PATH.2`, … looked at in turn (a `statx(2)` each, asking
+/// for no timestamps) until two numbers in a row are missing, or up to [`MAX_SCAN`]. A
+/// look that fails for another reason than a missing file (a directory that may not be
+/// searched) is returned.
+pub fn numbered_backups(path: &Path) -> io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
+    walk_series(path, |name| {
+        if name == path {
+            return Ok(Step::<()>::Next);
+        }
+        match crate::stat::of_path(name) {
+            Ok(_) => {
+                found.push(name.to_path_buf());
+                Ok(Step::Next)
+            }
+            Err(err)
+                if err.kind() == io::ErrorKind::NotFound
+                    || err.raw_os_error() == Some(Errno::NAMETOOLONG.raw_os_error()) =>
+            {
+                Ok(Step::Missing)
+            }
+            Err(err) => Err(err),
+        }
+    })?;
+    found.reverse();
+    Ok(found)
+}
+
+/// The most numbered backups searched for: by a follower for the file it follows, and by
+/// [`numbered_backups`].
+pub const MAX_SCAN: u32 = 10_000;
+
+/// What a look at one name of the series found.
+pub enum Step<T> {
+    /// Nothing at that name.
+    Missing,
+    /// A file, not the one searched for.
+    Next,
+    /// The end of the search, with its result.
+    Done(T),
+}
+
+/// Calls `look` with `PATH`, `PATH.1`, `PATH.2`, … up to [`MAX_SCAN`], until it is done.
+/// A rotation in progress leaves one missing number that moves down the series, so the
+/// walk steps over a single missing number and stops at two in a row.
+pub fn walk_series<T>(
+    path: &Path,
+    mut look: impl FnMut(&Path) -> io::Result<Step<T>>,
+) -> io::Result<Option<T>> {
     let mut missing_in_a_row = 0;
-    for n in 1..=MAX_NUMBERED {
-        let name = backup_path(path, n);
-        match crate::stat::of_path(&name) {
-            Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                missing_in_a_row += 1;
+    for n in 0..=MAX_SCAN {
+        let name = if n == 0 {
+            path.to_path_buf()
+        } else {
+            logwriter::backup_path(path, n)
+        };
+        match look(&name)? {
+            Step::Missing => {
+                missing_in_a_row += u32::from(n > 0);
                 if missing_in_a_row == 2 {
                     break;
                 }
             }
-            _ => {
-                missing_in_a_row = 0;
-                found.push(name);
-            }
+            Step::Next => missing_in_a_row = 0,
+            Step::Done(found) => return Ok(Some(found)),
         }
     }
-    found.reverse();
-    found
+    Ok(None)
 }
-
-/// How many numbers [`numbered_backups`] looks at, at most: as many as a follower searches.
-const MAX_NUMBERED: u32 = 10_000;
 
 /// The directory the series of `path` lives in: its parent, or `.` for a bare name.
 pub fn dir_of(path: &Path) -> &Path {
@@ -285,6 +346,36 @@ fn backup_number(digits: &[u8]) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// Links are followed to the log they name: through chains and relative targets, to a
+    /// log not made yet, and not through a link to something that is no path; a loop ends.
+    #[test]
+    fn through_links_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str| dir.path().join(name);
+        std::fs::create_dir(at("b")).unwrap();
+        std::fs::write(at("b/log"), "").unwrap();
+        symlink("../b/log", at("b/rel")).unwrap();
+        symlink(at("b/rel"), at("chain")).unwrap();
+        symlink("b/later", at("dangling")).unwrap();
+        symlink("loop2", at("loop1")).unwrap();
+        symlink("loop1", at("loop2")).unwrap();
+        symlink("pipe:[12345]", at("magic")).unwrap();
+        assert_eq!(through_links(&at("b/log")), at("b/log"));
+        assert_eq!(through_links(&at("b/rel")), at("b/../b/log"));
+        assert_eq!(through_links(&at("chain")), at("b/../b/log"));
+        assert_eq!(through_links(&at("dangling")), at("b/later"));
+        let looped = through_links(&at("loop1"));
+        assert!(looped == at("loop1") || looped == at("loop2"), "{looped:?}");
+        // A dangling link resolves to its target, as for a log not made yet.
+        assert_eq!(through_links(&at("magic")), at("pipe:[12345]"));
+        // On a socket (or a pipe), `/proc/self/fd/N` names no file: the link is kept.
+        let (socket, _other) = std::os::unix::net::UnixStream::pair().unwrap();
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&socket);
+        let proc_fd = PathBuf::from(format!("/proc/self/fd/{fd}"));
+        assert_eq!(through_links(&proc_fd), proc_fd);
+    }
 
     #[test]
     fn backup_numbers_table() {

@@ -350,7 +350,11 @@ pub fn run(args: &ShowArgs) -> Result<(), Failure> {
     // (see `open_series`).
     let lock = (args.all || args.follow).then(|| follow::SeriesLock::shared(&args.path));
     // Following waits for a missing log; `--all` shows the backups there are.
-    let (opened, log) = series::open_series(&args.path, args.all, args.follow)?;
+    let (opened, log) = series::open_series(
+        &args.path,
+        args.all.then_some(series::Unlisted::ByNumber),
+        args.follow,
+    )?;
     let mut active = log
         .map(|file| {
             if args.follow {

@@ -334,7 +334,11 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     // needs none, but for a log missing meanwhile (see `open_series`).
     let lock = args.all.then(|| SeriesLock::shared(&args.path));
     // `--all` checks the backups there are, with or without the log.
-    let (mut files, log) = series::open_series(&args.path, args.all, false)?;
+    let (mut files, log) = series::open_series(
+        &args.path,
+        args.all.then_some(series::Unlisted::Fail),
+        false,
+    )?;
     files.extend(log.map(|file| (args.path.clone(), file)));
     // Each regular file is read up to its size now, so that one appended to without end
     // is checked as it was when the check began, with the others (a pipe is read to its
