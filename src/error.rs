@@ -54,8 +54,9 @@ pub enum ErrorKind {
     /// becomes a line of its own once the `\n` comes, as above, unless a line that another
     /// writer appends first joins it. Appending the event again may then write it twice; not
     /// appending it may lose it. The error says which case it is: `Display` names it. When
-    /// `written` is 0 (a `write(2)` that returned 0), nothing reached the file and there is
-    /// no fragment to end.
+    /// `written` is 0 (a `write(2)` that returned 0), nothing of this line reached the file
+    /// and it leaves no fragment of its own (one an earlier short write left may still be
+    /// there, to be ended first).
     ShortWrite {
         /// Bytes that reached the file.
         written: usize,

@@ -947,9 +947,10 @@ impl Writer {
     /// Closes the log, reporting a failure; returns the final counters.
     ///
     /// First, if a short write ([`ErrorKind::ShortWrite`]) left a fragment in the file the
-    /// writer holds, it ends the fragment with `\n` (counted in [`Stats::bytes_written`]),
-    /// so that a line another writer appends next starts on a line of its own rather than
-    /// joining it. It looks first, as an opening writer does (see "Crashes" under
+    /// writer holds, or the writer found one at open (left by a writer that died) and no
+    /// line has come since, it ends the fragment with `\n` (counted in
+    /// [`Stats::bytes_written`]), so that a line another writer appends next starts on a
+    /// line of its own rather than joining it. It looks first, as an opening writer does (see "Crashes" under
     /// [`Writer`]): only a file still at the log's name that still ends mid-line gets the
     /// `\n`, so a fragment that a writer opened since has ended (or a copy of this writer
     /// in a forked process) gains no empty line. Dropping the writer does not do this: a
@@ -1007,8 +1008,10 @@ impl Writer {
         if !self.ends_mid_line(&mine) {
             return Ok(());
         }
+        // The end the look settled on may be past the one seen before it.
+        let size = identity::of_fd(&self.file).map_or(mine.size, |now| now.size);
         let limit = rustix::process::getrlimit(rustix::process::Resource::Fsize).current;
-        if limit.is_some_and(|limit| mine.size >= limit) {
+        if limit.is_some_and(|limit| size >= limit) {
             return Err(Error::os(Errno::FBIG, Op::Write, &self.path));
         }
         self.write_torn_end()

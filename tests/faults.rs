@@ -642,6 +642,26 @@ fn a_line_short_of_its_newline_alone_is_reported_and_becomes_whole() {
     );
 }
 
+/// A fragment a dead writer left, found at open, is ended by `close` when no line came,
+/// and not by dropping the writer.
+#[test]
+fn a_fragment_found_at_open_is_ended_by_close_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fragment = b"{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"err";
+    for close in [false, true] {
+        let path = dir.path().join(if close { "closed" } else { "dropped" });
+        std::fs::write(&path, fragment).expect("write fragment");
+        let log = Options::new().no_rotation().open(&path).expect("open");
+        if close {
+            assert_eq!(log.close().expect("close").bytes_written, 1);
+        } else {
+            drop(log);
+        }
+        let text = std::fs::read(&path).expect("read");
+        assert_eq!(text.ends_with(b"\n"), close, "{}", path.display());
+    }
+}
+
 #[test]
 fn partial_line_left_by_a_dead_writer_is_ended_at_open() {
     let dir = tempfile::tempdir().expect("tempdir");
