@@ -46,6 +46,8 @@ miri_start=$SECONDS
 if [ "${MIRI:-1}" != 0 ]; then
     run_miri >"$work/miri.log" 2>&1 &
     miri_pid=$!
+else
+    echo "fuzz: Miri SKIPPED (MIRI=0)" >&2
 fi
 
 failed=0

@@ -1,4 +1,4 @@
-//! Reads RFC 3339 date-times: the text [`Timestamp`](crate::Timestamp) writes, and the
+//! Reads RFC 3339 date-times: the text `Timestamp` writes, and the
 //! offsets and lower-case letters other writers use.
 //!
 //! The command-line tool compiles this file too (it reads instants before 1970, which a
@@ -45,7 +45,7 @@ impl fmt::Display for Reason {
 ///
 /// `T` and `Z` may be lower case, as RFC 3339 allows; a leap second (`:60`), in the last
 /// minute of a UTC day only, is read as the next second. Digits of the fraction past the
-/// ninth are dropped (truncated, as [`Precision`](crate::Precision) truncates).
+/// ninth are dropped (truncated, as `Precision` truncates).
 pub(crate) fn parse(text: &[u8]) -> Result<(i64, u32), Reason> {
     fn num(text: &[u8], range: Range<usize>) -> Result<i64, Reason> {
         let digits = text.get(range).ok_or(Reason::Shape)?;
