@@ -395,7 +395,6 @@ fn all_through_a_link_reads_the_series_beside_the_log() {
 /// root, runs as `nobody` (see `unprivileged`).
 #[test]
 fn all_in_a_directory_that_cannot_be_listed_finds_the_backups_by_number() {
-    use std::os::unix::fs::PermissionsExt;
     let bin = env!("CARGO_BIN_EXE_logwriter");
     if !unprivileged::permissions_apply(&[bin]) {
         return;
@@ -405,14 +404,7 @@ fn all_in_a_directory_that_cannot_be_listed_finds_the_backups_by_number() {
     std::fs::create_dir(&drop).unwrap();
     // log.2, log.4 and log.5 are missing: log.6 is past a gap of two.
     write_series(&drop, &["log.6", "log.3", "log.1", "log"].map(String::from));
-    std::fs::set_permissions(&drop, std::fs::Permissions::from_mode(0o300)).unwrap();
-    assert!(std::fs::read_dir(&drop).is_err(), "permission bits apply");
-    let out = Command::new(unprivileged::program(bin))
-        .args(["show", "--all", "--json"])
-        .arg(drop.join("log"))
-        .output()
-        .expect("run logwriter");
-    std::fs::set_permissions(&drop, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let out = unprivileged::run_in_unlisted(bin, &["show", "--all", "--json"], &drop);
     assert!(out.status.success(), "{out:?}");
     let stdout = String::from_utf8(out.stdout.clone()).unwrap();
     assert_eq!(seqs(&stdout), [1, 2, 3], "log.3, log.1 and log");

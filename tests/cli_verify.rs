@@ -78,7 +78,6 @@ fn all_through_a_link_checks_the_series_beside_the_log() {
 /// `nobody` (see `unprivileged`).
 #[test]
 fn all_in_a_directory_that_cannot_be_listed_cannot_check() {
-    use std::os::unix::fs::PermissionsExt;
     let bin = env!("CARGO_BIN_EXE_logwriter");
     if !unprivileged::permissions_apply(&[bin]) {
         return;
@@ -89,14 +88,7 @@ fn all_in_a_directory_that_cannot_be_listed_cannot_check() {
     std::fs::write(drop.join("log"), renew_row(1)).unwrap();
     std::fs::write(drop.join("log.1"), renew_row(0)).unwrap();
     std::fs::write(drop.join("log.4"), "garbage\n").unwrap();
-    std::fs::set_permissions(&drop, std::fs::Permissions::from_mode(0o300)).unwrap();
-    assert!(std::fs::read_dir(&drop).is_err(), "permission bits apply");
-    let out = Command::new(unprivileged::program(bin))
-        .args(["verify", "--all"])
-        .arg(drop.join("log"))
-        .output()
-        .expect("run logwriter");
-    std::fs::set_permissions(&drop, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let out = unprivileged::run_in_unlisted(bin, &["verify", "--all"], &drop);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("list backups of"), "{stderr}");

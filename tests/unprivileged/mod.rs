@@ -81,6 +81,21 @@ pub fn permissions_apply(programs: &[&str]) -> bool {
     false
 }
 
+/// Runs the tool at `bin` (its copy, as `nobody`) with `args` and then `dir/log`, with `dir`
+/// searchable but not listable (mode 0300) meanwhile; `dir` is made 0700 again after, so
+/// that it can be removed.
+pub fn run_in_unlisted(bin: &str, args: &[&str], dir: &Path) -> std::process::Output {
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o300)).expect("chmod 0300");
+    assert!(std::fs::read_dir(dir).is_err(), "permission bits apply");
+    let out = Command::new(program(bin))
+        .args(args)
+        .arg(dir.join("log"))
+        .output()
+        .expect("run the tool");
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).expect("chmod 0700");
+    out
+}
+
 /// `path`, or in the child run as `nobody`, its copy.
 pub fn program(path: &str) -> PathBuf {
     match std::env::var_os(PROGRAMS) {
