@@ -176,6 +176,26 @@ impl FromStr for EventKind {
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// A value is borrowed, so one that exists only as `Display` output (an error's text) is
+/// formatted first: with `to_string()`, which allocates, or into a buffer of the caller's,
+/// which does not.
+///
+/// ```
+/// use std::io::Write as _;
+/// use logwriter::{Event, EventKind, Field, Line};
+///
+/// let err = std::io::Error::from(std::io::ErrorKind::NotFound);
+/// let mut buf = [0u8; 256];
+/// let mut rest = &mut buf[..];
+/// write!(rest, "{err}")?; // fails, rather than cutting the text, if it does not fit
+/// let len = 256 - rest.len();
+/// let reason = std::str::from_utf8(&buf[..len])?;
+/// let mut line = Line::new();
+/// let bytes = line.encode(&Event::new(EventKind::Error).fields(&[Field::new("reason", reason)]))?;
+/// assert!(bytes.ends_with(b",\"reason\":\"entity not found\"}\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Value<'a> {
     /// A string, escaped exactly as `serde_json` escapes it.

@@ -144,6 +144,10 @@
 //!   loop that made an append 1.9 times as costly in the run the README reports. The writer's
 //!   own stats ask for no timestamps (see [`ReopenCheck`]).
 //! - Timestamps run from 1970 to 9999 ([`Timestamp`]).
+//! - A field's value is borrowed ([`Value`]): strings, paths, numbers, `bool`s and
+//!   `Option`s of them. A value that exists only as `Display` output (an error's text, say)
+//!   is formatted first: `to_string()` allocates, a buffer of the caller's does not (see
+//!   [`Value`]). The append itself allocates nothing either way.
 //! - Programs that use the crate run under valgrind: the clock finds the vDSO through
 //!   libc's `getauxval` (`rustix`'s `use-libc-auxv` feature), which sees what valgrind shows
 //!   the program; there the clock read is a system call.
