@@ -509,7 +509,7 @@ impl Writer {
         writer.counted_from_here();
         // An empty file may be one this open created.
         writer.dir_changed = mine.size == 0;
-        let torn = writer.ends_mid_line(&mine);
+        let torn = writer.ends_mid_line(&mine).is_some();
         writer.set_torn(torn);
         let now = coarse_clock_ns();
         writer.check.restart(now);
@@ -1005,11 +1005,10 @@ impl Writer {
         let Ok(mine) = identity::of_fd(&self.file) else {
             return Ok(());
         };
-        if !self.ends_mid_line(&mine) {
+        // The end the look settled on, which may be past the one seen before it.
+        let Some(size) = self.ends_mid_line(&mine) else {
             return Ok(());
-        }
-        // The end the look settled on may be past the one seen before it.
-        let size = identity::of_fd(&self.file).map_or(mine.size, |now| now.size);
+        };
         let limit = rustix::process::getrlimit(rustix::process::Resource::Fsize).current;
         if limit.is_some_and(|limit| size >= limit) {
             return Err(Error::os(Errno::FBIG, Op::Write, &self.path));
@@ -1422,9 +1421,9 @@ impl Writer {
         self.held.is_none_or(|held| held.regular)
     }
 
-    /// Whether the regular file just opened ends in a partial line ([`ends_mid_line`]),
+    /// Where the regular file held ends, if it ends in a partial line ([`ends_mid_line`]),
     /// read through a second, read-only descriptor (the log descriptor is write-only).
-    fn ends_mid_line(&mut self, mine: &FileId) -> bool {
+    fn ends_mid_line(&mut self, mine: &FileId) -> Option<u64> {
         let (dir, name) = (&self.dir, &mut self.name);
         ends_mid_line(&self.file, mine, || {
             openat(dir, name.active(), READER_FLAGS, Mode::empty())
@@ -1796,8 +1795,8 @@ const READER_FLAGS: OFlags = BY_NAME
     // A FIFO swapped in at the name since the log was opened: do not wait for a writer.
     .union(OFlags::NONBLOCK);
 
-/// Whether `file`, a regular file with identity `mine` just opened for appending, ends in
-/// a partial line, left by a writer killed in the middle of a `write(2)` or by a short
+/// Where `file`, a regular file with identity `mine` opened for appending, ends, if it ends
+/// in a partial line (`None` if it does not), left by a writer killed in the middle of a `write(2)` or by a short
 /// write: reads its last byte through the descriptor `open_reader` returns, which must be
 /// the same file.
 ///
@@ -1817,36 +1816,33 @@ fn ends_mid_line(
     file: &OwnedFd,
     mine: &FileId,
     open_reader: impl FnOnce() -> rustix::io::Result<OwnedFd>,
-) -> bool {
+) -> Option<u64> {
     if !mine.regular || mine.size == 0 {
-        return false;
+        return None;
     }
-    let Ok(reader) = open_reader() else {
-        return false;
-    };
+    let reader = open_reader().ok()?;
     match identity::of_fd(&reader) {
         Ok(there) if there.same_file(mine) => {}
-        _ => return false,
+        _ => return None,
     }
     let mut size = mine.size;
     for _ in 0..3 {
         let mut last = [0u8; 1];
         match pread(&reader, &mut last, size - 1) {
             Ok(1) if last[0] != b'\n' => {}
-            _ => return false,
+            _ => return None,
         }
-        if rustix::io::write(file, &[]).is_err() {
-            return false;
-        }
+        rustix::io::write(file, &[]).ok()?;
         match identity::of_fd(file) {
             Ok(now) if now.size == size => {
-                return look_waits_for_appends(file) || stays_unfinished(file, size);
+                let torn = look_waits_for_appends(file) || stays_unfinished(file, size);
+                return torn.then_some(size);
             }
             Ok(now) if now.size > size => size = now.size,
-            _ => return false,
+            _ => return None,
         }
     }
-    false
+    None
 }
 
 /// How long an unfinished end must stay the end, on a filesystem where a zero-length
@@ -1999,6 +1995,7 @@ pub fn append_once(path: impl AsRef<Path>, event: &Event<'_>) -> Result<(), Erro
                 rustix::fs::open(path, READER_FLAGS, Mode::empty())
             })
         })
+        .is_some()
     });
     if torn {
         write(b"\n")?;
