@@ -79,16 +79,13 @@ fn all_through_a_link_checks_the_series_beside_the_log() {
 #[test]
 fn all_in_a_directory_that_cannot_be_listed_cannot_check() {
     let bin = env!("CARGO_BIN_EXE_logwriter");
-    if !unprivileged::permissions_apply(&[bin]) {
+    let Some(out) = unprivileged::run_in_unlisted(bin, &["verify", "--all"], |drop| {
+        std::fs::write(drop.join("log"), renew_row(1)).unwrap();
+        std::fs::write(drop.join("log.1"), renew_row(0)).unwrap();
+        std::fs::write(drop.join("log.4"), "garbage\n").unwrap();
+    }) else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let drop = dir.path().join("drop");
-    std::fs::create_dir(&drop).unwrap();
-    std::fs::write(drop.join("log"), renew_row(1)).unwrap();
-    std::fs::write(drop.join("log.1"), renew_row(0)).unwrap();
-    std::fs::write(drop.join("log.4"), "garbage\n").unwrap();
-    let out = unprivileged::run_in_unlisted(bin, &["verify", "--all"], &drop);
+    };
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("list backups of"), "{stderr}");

@@ -81,10 +81,23 @@ pub fn permissions_apply(programs: &[&str]) -> bool {
     false
 }
 
-/// Runs the tool at `bin` (its copy, as `nobody`) with `args` and then `dir/log`, with `dir`
-/// searchable but not listable (mode 0300) meanwhile; `dir` is made 0700 again after, so
-/// that it can be removed.
-pub fn run_in_unlisted(bin: &str, args: &[&str], dir: &Path) -> std::process::Output {
+/// For a test of the tool at `bin` in a directory that may be searched but not listed:
+/// `None` where [`permissions_apply`] says the test runs elsewhere. Else `fill` writes the
+/// files of a new directory, which is made mode 0300, and the tool (its copy, as `nobody`)
+/// runs with `args` and then `<dir>/log`; the directory is made 0700 again after, so that
+/// it can be removed.
+pub fn run_in_unlisted(
+    bin: &str,
+    args: &[&str],
+    fill: impl FnOnce(&Path),
+) -> Option<std::process::Output> {
+    if !permissions_apply(&[bin]) {
+        return None;
+    }
+    let holder = tempfile::tempdir().expect("tempdir");
+    let dir = &holder.path().join("drop");
+    std::fs::create_dir(dir).expect("mkdir");
+    fill(dir);
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o300)).expect("chmod 0300");
     assert!(std::fs::read_dir(dir).is_err(), "permission bits apply");
     let out = Command::new(program(bin))
@@ -93,7 +106,7 @@ pub fn run_in_unlisted(bin: &str, args: &[&str], dir: &Path) -> std::process::Ou
         .output()
         .expect("run the tool");
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).expect("chmod 0700");
-    out
+    Some(out)
 }
 
 /// `path`, or in the child run as `nobody`, its copy.
