@@ -421,11 +421,7 @@ macro_rules! value_from_non_zero {
             }
         }
 
-        impl From<&$ty> for Value<'_> {
-            fn from(value: &$ty) -> Self {
-                Value::from(value.get())
-            }
-        }
+        value_from_ref!($ty);
     )*};
 }
 
