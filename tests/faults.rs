@@ -735,6 +735,28 @@ fn eintr_child(dir: &Path) {
     println!("eintr-child-done");
 }
 
+/// Runs `test` of this binary as the child `role`, in a new temp dir (its [`DIR`]), under
+/// `strace` tracing `trace` on the log alone (`-P <dir>/log`) with each of `inject` as an
+/// `-e` expression, and checks that it printed `<role>-child-done`. Returns the dir (kept
+/// while the caller reads the log), the log's path and `strace`'s output; `None` where
+/// `strace` cannot run and skipping is allowed (see `traced`).
+fn traced_on_log(
+    test: &str,
+    role: &str,
+    trace: &str,
+    inject: &[&str],
+) -> Option<(tempfile::TempDir, PathBuf, String)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir_path = dir.path().canonicalize().expect("canonical");
+    let log_path = dir_path.join("log");
+    let mut command = child(test, role);
+    command.env(DIR, &dir_path);
+    let mut args: Vec<&str> = inject.iter().flat_map(|&e| ["-e", e]).collect();
+    args.extend(["-P", log_path.to_str().expect("UTF-8 temp path")]);
+    let (_, stderr) = traced(&command, trace, &args, &format!("{role}-child-done"))?;
+    Some((dir, log_path, stderr))
+}
+
 /// `EINTR` (nothing written) is retried: `strace` makes the second `write(2)` on the log fail
 /// with it, and the line is written once by the retry.
 #[test]
@@ -742,18 +764,11 @@ fn eintr_before_any_byte_is_retried() {
     if role().as_deref() == Some("eintr") {
         return eintr_child(&child_dir());
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let dir_path = dir.path().canonicalize().expect("canonical");
-    let log_path = dir_path.join("log");
-    let mut test = child("eintr_before_any_byte_is_retried", "eintr");
-    test.env(DIR, &dir_path);
-    let inject = ["-e", "inject=write:error=EINTR:when=2"];
-    let only_log = ["-P", log_path.to_str().expect("UTF-8 temp path")];
-    let Some((_, stderr)) = traced(
-        &test,
+    let Some((_dir, log_path, stderr)) = traced_on_log(
+        "eintr_before_any_byte_is_retried",
+        "eintr",
         "write",
-        &[inject, only_log].concat(),
-        "eintr-child-done",
+        &["inject=write:error=EINTR:when=2"],
     ) else {
         return;
     };
@@ -818,26 +833,14 @@ fn a_write_of_no_bytes_loses_its_line_and_leaves_no_fragment() {
     if role().as_deref() == Some("zero-write") {
         return zero_write_child(&child_dir());
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let dir_path = dir.path().canonicalize().expect("canonical");
-    let log_path = dir_path.join("log");
-    let mut test = child(
+    let Some((_dir, log_path, stderr)) = traced_on_log(
         "a_write_of_no_bytes_loses_its_line_and_leaves_no_fragment",
         "zero-write",
-    );
-    test.env(DIR, &dir_path);
-    let inject = [
-        "-e",
-        "inject=write:retval=0:when=2",
-        "-e",
-        "inject=fdatasync:error=EIO:when=1",
-    ];
-    let only_log = ["-P", log_path.to_str().expect("UTF-8 temp path")];
-    let Some((_, stderr)) = traced(
-        &test,
         "write,fdatasync",
-        &[&inject[..], &only_log[..]].concat(),
-        "zero-write-child-done",
+        &[
+            "inject=write:retval=0:when=2",
+            "inject=fdatasync:error=EIO:when=1",
+        ],
     ) else {
         return;
     };
