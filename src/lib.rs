@@ -205,6 +205,7 @@ mod options;
 mod period;
 mod rfc3339;
 mod series;
+mod stats;
 mod time;
 mod writer;
 
@@ -219,8 +220,9 @@ pub use options::{
 /// re-exported (`Errno::NOSPC`, `Errno::NOENT`, …; `raw_os_error()` for the number).
 pub use rustix::io::Errno;
 pub use series::backup_path;
+pub use stats::Stats;
 pub use time::{ParseTimestampError, Precision, Timestamp, TimestampBuf, MAX_TIMESTAMP_LEN};
-pub use writer::{append_once, slot_log_path, Stats, Writer};
+pub use writer::{append_once, slot_log_path, Writer};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -18,65 +18,8 @@ use crate::identity::{self, FileId};
 use crate::options::{Durability, Options};
 use crate::period::Period;
 use crate::series::{shift, SeriesName, ShiftError};
+use crate::stats::Stats;
 use crate::time::Timestamp;
-
-/// Counters of what a writer did, from [`Writer::stats`].
-///
-/// ```
-/// use logwriter::{Event, EventKind, Field, Options};
-///
-/// let dir = tempfile::tempdir()?;
-/// let mut log = Options::new().max_size(300).max_files(2).open(dir.path().join("log"))?;
-/// let fields = [Field::new("message", "slot-a: extract token validator")];
-/// for _ in 0..10 {
-///     log.append(&Event::new(EventKind::Commit).slot("a").fields(&fields))?;
-/// }
-/// let stats = log.stats();
-/// assert_eq!((stats.appends, stats.failed, stats.bytes_lost), (10, 0, 0));
-/// assert!(stats.rotations >= 3); // lines of about 110 bytes, at most two to a 300-byte file
-/// let on_disk = std::fs::metadata(dir.path().join("log"))?.len();
-/// assert_eq!(log.known_size(), on_disk);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Stats {
-    /// Appends that wrote their whole line.
-    pub appends: u64,
-    /// Appends whose line was refused or did not reach the file whole. An append that wrote
-    /// its line and then failed to sync it (an [`Op::Sync`] error) is in `appends`, not
-    /// here.
-    pub failed: u64,
-    /// Bytes of whole lines written (including a `\n` that ended a torn fragment).
-    pub bytes_written: u64,
-    /// Bytes of encoded lines that did not reach the file whole: failed writes, the whole
-    /// length of a line cut short, and lines refused because the file held was deleted
-    /// and could not be made again (see "A deleted file" under [`Writer`]). Refused
-    /// oversize lines are not counted.
-    pub bytes_lost: u64,
-    /// Rotations this writer performed.
-    pub rotations: u64,
-    /// Times this writer found its file renamed, deleted or replaced and reopened the path.
-    pub reopens: u64,
-    /// Reopen checks this writer made: those due by its [`ReopenCheck`](crate::ReopenCheck)
-    /// bounds or its own bytes, and those asked for by [`Writer::check_now`], failed ones
-    /// included. Each is the one `statx(2)` of the log's name that an append may make
-    /// besides its `write(2)`, plus an open when the file changed (see `reopens`); one that
-    /// fails also asks the descriptor for its link count (a second `statx`), to learn
-    /// whether the file held was deleted.
-    pub checks: u64,
-    /// `fdatasync(2)` calls made for the durability policy or [`Writer::sync`] (the
-    /// `fsync(2)` of the directory that some of them are followed by is not counted).
-    pub syncs: u64,
-    /// Failures of the rotations that appends make and of reopen checks
-    /// ([`Writer::check_now`]'s included; a failure that [`Writer::rotate`] returns is not
-    /// counted), and failed syncs of a file the writer moved off (rotated or replaced) with
-    /// appends still to sync: the line was still appended to the current file, unless that
-    /// file was deleted and the check or rotation could not make it again (the append then
-    /// fails, and is counted in `failed`); [`Writer::take_housekeeping_error`] has the last
-    /// one.
-    pub housekeeping_errors: u64,
-}
 
 /// An open log: appends events as lines, rotating by size when configured.
 ///
@@ -121,7 +64,7 @@ pub struct Stats {
 /// choose: one shared writer holds one descriptor, counts everything in one [`Stats`], and
 /// decides rotations exactly, as a single writer does, at the cost of the lock at every
 /// append; writers of their own take no lock between threads, but each holds a
-/// descriptor, counts its own `Stats`, and adds to how far past the maximum size a shared
+/// descriptor, counts its own `Stats` (they add up with `+` or [`Iterator::sum`]), and adds to how far past the maximum size a shared
 /// file can grow (below).
 ///
 /// ```
