@@ -1,13 +1,12 @@
 //! `logwriter append`: typed fields, rotation only when asked, and every refusal.
 
+mod bounded;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn logwriter(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_logwriter"))
-        .args(args)
-        .output()
-        .expect("run logwriter")
+    bounded::output(bounded::logwriter().args(args))
 }
 
 fn path_str(path: &Path) -> &str {

@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+mod bounded;
 mod lock_waiters;
 mod rotation_support;
 mod sleeping;
@@ -31,14 +32,14 @@ const LOG: &str = concat!(
 );
 
 fn show(log: &Path, args: &[&str], tz: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_logwriter"))
-        .arg("show")
-        .arg(log)
-        .args(args)
-        .env("TZ", tz)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run logwriter")
+    bounded::output(
+        bounded::logwriter()
+            .arg("show")
+            .arg(log)
+            .args(args)
+            .env("TZ", tz)
+            .env_remove("NO_COLOR"),
+    )
 }
 
 fn stdout_of(out: &Output) -> String {

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use logwriter::{Event, EventKind, Field, Options};
 
+mod bounded;
 mod lock_waiters;
 mod rotation_support;
 mod sleeping;
@@ -17,12 +18,38 @@ use rotation_support::mkfifo;
 const GOOD: &str = "{\"ts\":\"2026-05-01T12:00:00Z\",\"event\":\"join\",\"slot\":\"a\"}\n";
 
 fn verify(args: &[&str], path: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_logwriter"))
-        .arg("verify")
-        .args(args)
-        .arg(path)
-        .output()
-        .expect("run logwriter")
+    bounded::output(bounded::logwriter().arg("verify").args(args).arg(path))
+}
+
+/// The limit works: a tool that waits forever (`show -f` of a log no one writes) is ended,
+/// and reported.
+#[test]
+fn a_run_past_the_limit_is_ended() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    std::fs::write(&log, "").unwrap();
+    let mut command = bounded::logwriter();
+    let args = command
+        .get_args()
+        .map(ToOwned::to_owned)
+        .collect::<Vec<_>>();
+    assert_eq!(args[..3], ["-k", "5", "60"]);
+    // The same command with a limit of 1 s, to see `output` report it.
+    let mut short = Command::new("timeout");
+    short
+        .args(["-k", "5", "1"])
+        .arg(env!("CARGO_BIN_EXE_logwriter"))
+        .args(["show", "-f"])
+        .arg(&log);
+    let panicked =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| bounded::output(&mut short)));
+    let message = *panicked.unwrap_err().downcast::<String>().unwrap();
+    assert!(
+        message.starts_with("logwriter still running after"),
+        "{message}"
+    );
+    command.arg("--version");
+    assert!(bounded::output(&mut command).status.success());
 }
 
 /// `verify --all` opens a FIFO at the log's path without waiting for a writer, as it holds
