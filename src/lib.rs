@@ -188,9 +188,15 @@
 //!
 //! # Crate features
 //!
+//! Both off by default: the library depends only on `rustix`, `itoa` and `ryu`.
+//!
+//! - `serde`: [`Timestamp`] and [`EventKind`] implement `serde`'s `Serialize` and
+//!   `Deserialize`, as the text the log holds (`"2026-05-01T12:00:00.5Z"`, `"commit"`), so a
+//!   row read back deserialises into a struct of the reader's own; a timestamp reads from
+//!   any RFC 3339 text that `str::parse` takes. Adds `serde`, without its `std` or `derive`
+//!   features.
 //! - `cli`: the `logwriter` command-line tool: `append`, `show` (and follow), `verify` (adds
-//!   `clap`, `serde_json`, `jiff` and `memchr`). Off by default: the library depends only on
-//!   `rustix`, `itoa` and `ryu`.
+//!   `clap`, `serde_json`, `jiff`, `memchr` and `signal-hook`).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -204,6 +210,8 @@ mod identity;
 mod options;
 mod period;
 mod rfc3339;
+#[cfg(feature = "serde")]
+mod serde_support;
 mod series;
 mod stats;
 mod time;
