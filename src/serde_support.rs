@@ -97,7 +97,12 @@ mod tests {
             "unknown variant `deploy`, expected one of `join`, `commit`, `commit_error`, \
              `renew`, `close`, `dispatched`, `error` at line 1 column 8"
         );
-        assert!(serde_json::from_str::<EventKind>("3").is_err());
+        // A value that is not a string says what was wanted.
+        let err = serde_json::from_str::<EventKind>("3").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid type: integer `3`, expected an event kind of the catalog at line 1 column 1"
+        );
         assert!(serde_json::from_str::<EventKind>("\"Join\"").is_err());
     }
 
@@ -132,7 +137,12 @@ mod tests {
                 .starts_with("invalid timestamp: before 1970-01-01T00:00:00Z"),
             "{err}"
         );
-        assert!(serde_json::from_str::<Timestamp>("1777636800").is_err());
+        let err = serde_json::from_str::<Timestamp>("1777636800").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid type: integer `1777636800`, expected an RFC 3339 date-time between 1970 \
+             and 9999 at line 1 column 10"
+        );
     }
 
     /// A row the writer encodes reads back into a struct with the two types.
