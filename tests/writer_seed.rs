@@ -699,6 +699,22 @@ fn documented_defaults() {
     assert_eq!(options.durability_policy(), Durability::None);
 }
 
+/// Each getter gives back what its setter set, not the default.
+#[test]
+fn getters_return_what_was_set() {
+    let periodic = Durability::Periodic {
+        appends: 64,
+        interval: Duration::from_millis(250),
+    };
+    let options = Options::new()
+        .precision(Precision::Millis)
+        .durability(periodic);
+    assert_eq!(options.timestamp_precision(), Precision::Millis);
+    assert_eq!(options.durability_policy(), periodic);
+    let every = Options::new().durability(Durability::EveryAppend);
+    assert_eq!(every.durability_policy(), Durability::EveryAppend);
+}
+
 #[test]
 fn rotate_refuses_what_it_cannot_rotate() {
     let dir = tempfile::tempdir().unwrap();
