@@ -147,63 +147,62 @@ impl<'a> Sum<&'a Stats> for Stats {
 mod tests {
     use super::Stats;
 
-    /// Every counter distinct, so that a counter added to the wrong one shows.
-    fn numbered(base: u64) -> Stats {
+    /// Counter k (1 to 9, in declaration order) holds `n * k`: distinct counters, so that a
+    /// counter added to the wrong one shows, and `numbered(a) + numbered(b)` is
+    /// `numbered(a + b)` when nothing saturates.
+    fn numbered(n: u64) -> Stats {
         Stats {
-            appends: base + 1,
-            failed: base + 2,
-            bytes_written: base + 3,
-            bytes_lost: base + 4,
-            rotations: base + 5,
-            reopens: base + 6,
-            checks: base + 7,
-            syncs: base + 8,
-            housekeeping_errors: base + 9,
+            appends: n,
+            failed: 2 * n,
+            bytes_written: 3 * n,
+            bytes_lost: 4 * n,
+            rotations: 5 * n,
+            reopens: 6 * n,
+            checks: 7 * n,
+            syncs: 8 * n,
+            housekeeping_errors: 9 * n,
         }
     }
 
     #[test]
     fn each_counter_adds_to_its_own() {
-        assert_eq!(numbered(0) + numbered(100), {
-            let Stats {
-                appends,
-                failed,
-                bytes_written,
-                bytes_lost,
-                rotations,
-                reopens,
-                checks,
-                syncs,
-                housekeeping_errors,
-            } = numbered(50);
-            Stats {
-                appends: 2 * appends,
-                failed: 2 * failed,
-                bytes_written: 2 * bytes_written,
-                bytes_lost: 2 * bytes_lost,
-                rotations: 2 * rotations,
-                reopens: 2 * reopens,
-                checks: 2 * checks,
-                syncs: 2 * syncs,
-                housekeeping_errors: 2 * housekeeping_errors,
-            }
-        });
-        let mut total = numbered(0);
+        assert_eq!(numbered(3) + numbered(100), numbered(103));
+        let mut total = numbered(3);
         total += numbered(10);
-        assert_eq!(total, numbered(0) + numbered(10));
+        assert_eq!(total, numbered(13));
         assert_eq!(Stats::default() + numbered(7), numbered(7));
     }
 
     #[test]
     fn sums_saturate_instead_of_overflowing() {
-        // From `u64::MAX - 8` (appends) up to `u64::MAX` (housekeeping errors).
-        let near = numbered(u64::MAX - 9);
-        let sum = near + numbered(0);
-        assert_eq!(sum.appends, u64::MAX - 7);
-        assert_eq!(sum.bytes_written, u64::MAX - 3);
-        assert_eq!(sum.rotations, u64::MAX); // u64::MAX - 4 + 5
-        assert_eq!(sum.housekeeping_errors, u64::MAX);
-        assert_eq!((near + near).appends, u64::MAX);
+        // Counter k holds k * (u64::MAX / 9): doubled, counters 1 to 4 stay below the
+        // maximum and 5 to 9 pass it.
+        let near = numbered(u64::MAX / 9);
+        let sum = near + near;
+        let counters = |s: Stats| {
+            [
+                s.appends,
+                s.failed,
+                s.bytes_written,
+                s.bytes_lost,
+                s.rotations,
+                s.reopens,
+                s.checks,
+                s.syncs,
+                s.housekeeping_errors,
+            ]
+        };
+        assert_eq!(
+            counters(sum)[..4],
+            [1, 2, 3, 4].map(|k| 2 * k * (u64::MAX / 9))
+        );
+        assert_eq!(counters(sum)[4..], [u64::MAX; 5]);
+        // Ten of them pass the maximum in every counter.
+        let ten: Stats = std::iter::repeat_n(near, 10).sum();
+        assert_eq!(counters(ten), [u64::MAX; 9]);
+        let mut total = near;
+        total += near;
+        assert_eq!(total, sum);
     }
 
     #[test]
@@ -212,11 +211,10 @@ mod tests {
             core::iter::empty::<Stats>().sum::<Stats>(),
             Stats::default()
         );
-        let all = [numbered(0), numbered(10), numbered(20)];
+        let all = [numbered(1), numbered(10), numbered(20)];
         let by_value: Stats = all.into_iter().sum();
         let by_ref: Stats = all.iter().sum();
-        assert_eq!(by_value, by_ref);
-        assert_eq!(by_value, numbered(0) + numbered(10) + numbered(20));
-        assert_eq!(by_value.syncs, 8 + 18 + 28);
+        assert_eq!(by_value, numbered(31));
+        assert_eq!(by_ref, numbered(31));
     }
 }
