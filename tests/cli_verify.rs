@@ -35,12 +35,8 @@ fn a_run_past_the_limit_is_ended() {
         .collect::<Vec<_>>();
     assert_eq!(args[..3], ["-k", "5", "60"]);
     // The same command with a limit of 1 s, to see `output` report it.
-    let mut short = Command::new("timeout");
-    short
-        .args(["-k", "5", "1"])
-        .arg(env!("CARGO_BIN_EXE_logwriter"))
-        .args(["show", "-f"])
-        .arg(&log);
+    let mut short = bounded::logwriter_within(1);
+    short.args(["show", "-f"]).arg(&log);
     let panicked =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| bounded::output(&mut short)));
     let message = *panicked.unwrap_err().downcast::<String>().unwrap();
